@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// One run, two tiers: pure-module unit tests beside the code (src/**/*.test.ts) and
+// end-to-end tests that start the Worker in workerd (Miniflare) and talk to it over HTTP.
+export default defineConfig({
+  test: {
+    environment: "node",
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
