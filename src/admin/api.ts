@@ -1,0 +1,164 @@
+/**
+ * Admin API (JSON over HTTP, bearer SOS_ADMIN_TOKEN), outside the S3 namespace under /_admin:
+ * users, access keys, bucket quotas and usage. `bin/sos-admin.mjs` is its CLI.
+ */
+import { IttyRouter, type IRequest } from "itty-router";
+import type { Deps } from "../context";
+import { forgetAccessKey } from "../identity";
+import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
+import type { AccessKey, User } from "../store/meta-d1";
+import { ADMIN_PREFIX } from "../router";
+
+type AdminError = { status: number; code: string; message: string };
+
+const fail = (status: number, code: string, message: string): never => {
+  throw { status, code, message } satisfies AdminError;
+};
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** Constant-time comparison of the presented token with the configured one. */
+async function tokenMatches(presented: string, expected: string): Promise<boolean> {
+  const enc = new TextEncoder();
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", enc.encode(presented)),
+    crypto.subtle.digest("SHA-256", enc.encode(expected)),
+  ]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+const userJson = (u: User) => ({ userId: u.id, displayName: u.displayName, email: u.email, maxBuckets: u.maxBuckets, createdAt: new Date(u.createdAt).toISOString() });
+
+const keyJson = (k: AccessKey) => ({
+  accessKeyId: k.accessKeyId,
+  userId: k.userId,
+  bucket: k.bucket,
+  operations: k.operations.startsWith("[") ? (JSON.parse(k.operations) as string[]) : k.operations,
+  enabled: k.enabled,
+  createdAt: new Date(k.createdAt).toISOString(),
+});
+
+async function body(req: IRequest): Promise<Record<string, unknown>> {
+  const text = await req.text();
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text);
+    if (v && typeof v === "object" && !Array.isArray(v)) return v;
+  } catch {
+    /* fall through */
+  }
+  return fail(400, "InvalidRequest", "The body must be a JSON object.");
+}
+
+function parseOperations(v: unknown): string {
+  if (v === undefined || v === null) return "full";
+  if (v === "full" || v === "read-only" || v === "write-only") return v;
+  const list = typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
+  if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === "string" && /^[A-Z][A-Za-z]+$/.test(s))) {
+    return JSON.stringify(list);
+  }
+  return fail(400, "InvalidRequest", 'operations must be "full", "read-only", "write-only" or a list of S3 operation names.');
+}
+
+function parseMaxBuckets(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 100000) return v;
+  return fail(400, "InvalidRequest", "maxBuckets must be a non-negative integer.");
+}
+
+function buildRouter(deps: Deps) {
+  const { meta } = deps;
+  const router = IttyRouter({ base: ADMIN_PREFIX });
+
+  router.post("/users", async (req) => {
+    const b = await body(req);
+    const displayName = typeof b.displayName === "string" ? b.displayName.trim() : "";
+    if (!/^[\w.@+-]{1,64}$/.test(displayName)) fail(400, "InvalidRequest", "displayName must be 1-64 characters of letters, digits and ._@+-");
+    const email = typeof b.email === "string" ? b.email : null;
+    const user: User = { id: randomHex(32), displayName, email, maxBuckets: parseMaxBuckets(b.maxBuckets) ?? 20, createdAt: Date.now() };
+    if (!(await meta.createUser(user))) fail(409, "UserAlreadyExists", "A user with that display name or email already exists.");
+    return json(userJson(user), 201);
+  });
+  router.get("/users", async () => json({ users: (await meta.listUsers()).map(userJson) }));
+  router.get("/users/:id", async (req) => {
+    const u = await meta.getUser(req.params.id);
+    return u ? json(userJson(u)) : fail(404, "NoSuchUser", "The specified user does not exist.");
+  });
+  router.patch("/users/:id", async (req) => {
+    const maxBuckets = parseMaxBuckets((await body(req)).maxBuckets);
+    if (maxBuckets === undefined) fail(400, "InvalidRequest", "Nothing to change: give maxBuckets.");
+    if (!(await meta.setUserMaxBuckets(req.params.id, maxBuckets!))) fail(404, "NoSuchUser", "The specified user does not exist.");
+    return json(userJson((await meta.getUser(req.params.id))!));
+  });
+  router.delete("/users/:id", async (req) => {
+    const keys = await meta.listAccessKeys(req.params.id);
+    const r = await meta.deleteUser(req.params.id);
+    if (r === "missing") fail(404, "NoSuchUser", "The specified user does not exist.");
+    if (r === "owns-buckets") fail(409, "UserOwnsBuckets", "Delete the user's buckets first.");
+    keys.forEach((k) => forgetAccessKey(k.accessKeyId));
+    return new Response(null, { status: 204 });
+  });
+
+  router.post("/keys", async (req) => {
+    const b = await body(req);
+    const userId = typeof b.userId === "string" ? b.userId : "";
+    if (!(await meta.getUser(userId))) fail(404, "NoSuchUser", "The specified user does not exist.");
+    if (!deps.env.SOS_MASTER_KEY) fail(500, "NotConfigured", "SOS_MASTER_KEY is not set: secrets cannot be stored.");
+    const bucket = b.bucket === undefined || b.bucket === null ? null : String(b.bucket);
+    const { accessKeyId, secretAccessKey } = generateKeyPair();
+    const key: AccessKey = {
+      accessKeyId,
+      userId,
+      secretEnc: await encryptSecret(deps.env.SOS_MASTER_KEY!, secretAccessKey),
+      bucket,
+      operations: parseOperations(b.operations),
+      enabled: true,
+      createdAt: Date.now(),
+    };
+    await meta.createAccessKey(key);
+    // The secret is shown once, here, and stored only encrypted.
+    return json({ ...keyJson(key), secretAccessKey }, 201);
+  });
+  router.get("/keys", async (req) => json({ keys: (await meta.listAccessKeys((req.query.userId as string) || undefined)).map(keyJson) }));
+  router.patch("/keys/:id", async (req) => {
+    const b = await body(req);
+    if (typeof b.enabled !== "boolean") fail(400, "InvalidRequest", "Give enabled: true or false.");
+    if (!(await meta.setAccessKeyEnabled(req.params.id, b.enabled as boolean))) fail(404, "NoSuchAccessKey", "The specified access key does not exist.");
+    forgetAccessKey(req.params.id);
+    return json(keyJson((await meta.getAccessKey(req.params.id))!));
+  });
+  router.delete("/keys/:id", async (req) => {
+    if (!(await meta.deleteAccessKey(req.params.id))) fail(404, "NoSuchAccessKey", "The specified access key does not exist.");
+    forgetAccessKey(req.params.id);
+    return new Response(null, { status: 204 });
+  });
+
+  router.get("/usage", async (req) => {
+    const only = (req.query.bucket as string) || undefined;
+    const buckets = (await meta.listAllBuckets()).filter((b) => !only || b.name === only);
+    if (only && buckets.length === 0) fail(404, "NoSuchBucket", "The specified bucket does not exist.");
+    const rows = [];
+    for (const b of buckets) rows.push({ name: b.name, owner: b.ownerId, zone: b.zone, ...(await meta.bucketUsage(b.id)) });
+    return json({ buckets: rows });
+  });
+
+  router.all("*", () => fail(404, "NotFound", "No such admin endpoint."));
+  return router;
+}
+
+export async function handleAdmin(request: Request, _url: URL, deps: Deps): Promise<Response> {
+  try {
+    const expected = deps.env.SOS_ADMIN_TOKEN;
+    const presented = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
+    if (!expected || !presented || !(await tokenMatches(presented, expected))) {
+      fail(401, "AdminUnauthorized", "A valid admin bearer token is required.");
+    }
+    return await buildRouter(deps).fetch(request);
+  } catch (e) {
+    const err = e as Partial<AdminError>;
+    if (typeof err?.status === "number" && typeof err.code === "string") return json({ code: err.code, message: err.message }, err.status);
+    console.error("admin error", e);
+    return json({ code: "InternalError", message: "Internal error." }, 500);
+  }
+}

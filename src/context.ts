@@ -1,0 +1,34 @@
+/** What every operation handler receives: a routed, authenticated, authorized request. */
+import type { VerifiedBody } from "./auth";
+import type { Config, Env } from "./env";
+import type { Principal } from "./identity";
+import type { Endpoint } from "./router";
+import type { BlobStore } from "./store/blobs-r2";
+import type { Bucket, MetaStore } from "./store/meta-d1";
+
+export type Deps = {
+  env: Env;
+  config: Config;
+  meta: MetaStore;
+  blobs: BlobStore;
+  /** runs work after the response (ctx.waitUntil) */
+  defer: (work: Promise<unknown>) => void;
+};
+
+export type RequestContext = {
+  request: Request;
+  url: URL;
+  endpoint: Endpoint;
+  principal: Principal;
+  /** the verified request body; null when the request has none */
+  body: VerifiedBody | null;
+  deps: Deps;
+  requestId: string;
+  now: number;
+};
+
+/** Handlers of bucket and object operations get the bucket already loaded. */
+export type BucketContext = RequestContext & { bucket: Bucket; bucketName: string };
+export type ObjectContext = BucketContext & { key: string };
+
+export type Handler<C extends RequestContext = RequestContext> = (ctx: C) => Promise<Response>;

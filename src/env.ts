@@ -1,0 +1,46 @@
+/** Bindings and configuration of the Worker, read once per request from `env`. */
+export interface Env {
+  DB: D1Database;
+  /** One R2 binding per zone: R2_<ZONE upper-cased, '-' -> '_'> (e.g. R2_CH_GVA_2). */
+  [binding: `R2_${string}`]: R2Bucket;
+  SOS_ZONES?: string;
+  SOS_BASE_DOMAIN?: string;
+  SOS_MAX_REQUEST_BYTES?: string;
+  SOS_REQUIRE_HTTPS_FOR_SSEC?: string;
+  SOS_MULTIPART_MAX_AGE_SECONDS?: string;
+  SOS_ROOT_ACCESS_KEY?: string;
+  SOS_ROOT_SECRET_KEY?: string;
+  SOS_ADMIN_TOKEN?: string;
+  SOS_MASTER_KEY?: string;
+}
+
+export interface Config {
+  zones: string[];
+  defaultZone: string;
+  baseDomain: string;
+  maxRequestBytes: number;
+  requireHttpsForSsec: boolean;
+  multipartMaxAgeMs: number;
+}
+
+export function r2BindingName(zone: string): `R2_${string}` {
+  return `R2_${zone.toUpperCase().replace(/-/g, "_")}`;
+}
+
+export function readConfig(env: Env): Config {
+  const zones = (env.SOS_ZONES ?? "ch-gva-2")
+    .split(",")
+    .map((z) => z.trim())
+    .filter(Boolean);
+  for (const zone of zones) {
+    if (!env[r2BindingName(zone)]) throw new Error(`zone ${zone} has no R2 binding ${r2BindingName(zone)}`);
+  }
+  return {
+    zones,
+    defaultZone: zones[0],
+    baseDomain: (env.SOS_BASE_DOMAIN ?? "").toLowerCase(),
+    maxRequestBytes: Number(env.SOS_MAX_REQUEST_BYTES ?? 104857600),
+    requireHttpsForSsec: env.SOS_REQUIRE_HTTPS_FOR_SSEC !== "false",
+    multipartMaxAgeMs: Number(env.SOS_MULTIPART_MAX_AGE_SECONDS ?? 604800) * 1000,
+  };
+}

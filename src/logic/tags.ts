@@ -1,0 +1,106 @@
+/**
+ * Tag sets of objects and buckets: read from the `x-amz-tagging` header (URL query form) or from a
+ * parsed `<Tagging>` document, validated by S3's rules, and stored in D1 as JSON.
+ *   Object tags  https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html
+ *   Bucket tags  https://docs.aws.amazon.com/AmazonS3/latest/userguide/CostAllocTagging.html
+ *   Tag          https://docs.aws.amazon.com/AmazonS3/latest/API/API_Tag.html
+ *
+ * Rules (AWS answers in parentheses):
+ * - at most 10 tags on an object (BadRequest "Object tags cannot be greater than 10"), 50 on a
+ *   bucket (BadRequest "Bucket tag count cannot be greater than 50");
+ * - keys 1..128 and values 0..256 characters, counted in UTF-16 code units as S3 does ("Amazon S3
+ *   object tags are internally represented in UTF-16") (InvalidTag);
+ * - characters: Unicode letters, digits, white space and `_ . : / = + - @`, the pattern
+ *   `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$` of the API reference (InvalidTag);
+ * - keys unique (InvalidTag in a document; InvalidArgument in the header, as S3 words it);
+ * - the `aws:` prefix is reserved for system tags (InvalidTag).
+ * Tags keep the order the client gave.
+ */
+import { S3Error } from "../errors";
+
+export type Tag = { key: string; value: string };
+export type TagSet = Tag[];
+export type TagTarget = "object" | "bucket";
+
+export const MAX_TAGS: Record<TagTarget, number> = { object: 10, bucket: 50 };
+export const MAX_TAG_KEY_LENGTH = 128;
+export const MAX_TAG_VALUE_LENGTH = 256;
+
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+const TOO_MANY: Record<TagTarget, string> = {
+  object: "Object tags cannot be greater than 10",
+  bucket: "Bucket tag count cannot be greater than 50",
+};
+const RESERVED_PREFIX: Record<TagTarget, string> = {
+  object: "Your TagKey cannot be prefixed with aws:",
+  bucket: "System tags cannot be added/updated by requester",
+};
+const BAD_HEADER = "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.";
+
+/** Checks a tag set against S3's limits; returns it unchanged. */
+export function validateTagSet(tags: TagSet, target: TagTarget): TagSet {
+  if (tags.length > MAX_TAGS[target]) throw new S3Error("BadRequest", TOO_MANY[target]);
+  const seen = new Set<string>();
+  for (const { key, value } of tags) {
+    if (key.length === 0 || !TAG_CHARACTERS.test(key)) throw new S3Error("InvalidTag", "The TagKey you have provided is invalid");
+    if (key.length > MAX_TAG_KEY_LENGTH) throw new S3Error("InvalidTag", `The TagKey you have provided is too long, max ${MAX_TAG_KEY_LENGTH}`);
+    if (!TAG_CHARACTERS.test(value)) throw new S3Error("InvalidTag", "The TagValue you have provided is invalid");
+    if (value.length > MAX_TAG_VALUE_LENGTH) throw new S3Error("InvalidTag", `The TagValue you have provided is too long, max ${MAX_TAG_VALUE_LENGTH}`);
+    if (key.toLowerCase().startsWith("aws:")) throw new S3Error("InvalidTag", RESERVED_PREFIX[target]);
+    if (seen.has(key)) throw new S3Error("InvalidTag", "Cannot provide multiple Tags with the same key");
+    seen.add(key);
+  }
+  return tags;
+}
+
+function formDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, " "));
+  } catch {
+    throw new S3Error("InvalidArgument", BAD_HEADER, { ArgumentName: "x-amz-tagging", ArgumentValue: s });
+  }
+}
+
+/**
+ * `x-amz-tagging: k1=v1&k2=v2` (application/x-www-form-urlencoded: `+` is a space). A name
+ * without `=` has the empty value; empty segments are skipped. Duplicate names, or a pair with
+ * a second literal `=`, are InvalidArgument as on S3. The result is validated for objects.
+ */
+export function parseTaggingHeader(header: string): TagSet {
+  const tags: TagSet = [];
+  const seen = new Set<string>();
+  for (const segment of header.split("&")) {
+    if (segment === "") continue;
+    const eq = segment.indexOf("=");
+    const rawKey = eq < 0 ? segment : segment.slice(0, eq);
+    const rawValue = eq < 0 ? "" : segment.slice(eq + 1);
+    if (rawValue.includes("=")) throw new S3Error("InvalidArgument", BAD_HEADER, { ArgumentName: "x-amz-tagging", ArgumentValue: header });
+    const key = formDecode(rawKey);
+    if (seen.has(key)) throw new S3Error("InvalidArgument", BAD_HEADER, { ArgumentName: "x-amz-tagging", ArgumentValue: header });
+    seen.add(key);
+    tags.push({ key, value: formDecode(rawValue) });
+  }
+  return validateTagSet(tags, "object");
+}
+
+/** D1 form: JSON `[[key, value], ...]`, or null for no tags. */
+export function serializeTags(tags: TagSet): string | null {
+  return tags.length === 0 ? null : JSON.stringify(tags.map((t) => [t.key, t.value]));
+}
+
+export function deserializeTags(stored: string | null): TagSet {
+  if (stored === null || stored === "") return [];
+  return (JSON.parse(stored) as [string, string][]).map(([key, value]) => ({ key, value }));
+}
+
+/** The `tags` / `tagCount` columns of an object version for a tag set. */
+export function storedTags(tags: TagSet): { tags: string | null; tagCount: number } {
+  return { tags: serializeTags(tags), tagCount: tags.length };
+}
+
+/** The columns for the `x-amz-tagging` header of a write (PutObject, CreateMultipartUpload, CopyObject REPLACE). */
+export function storedTagsFromHeader(headers: Headers): { tags: string | null; tagCount: number } {
+  const header = headers.get("x-amz-tagging");
+  return storedTags(header === null ? [] : parseTaggingHeader(header));
+}

@@ -1,0 +1,56 @@
+/**
+ * Bucket lifecycle: CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
+ */
+import { readBodyBytes } from "../auth";
+import type { BucketContext, Handler } from "../context";
+import { S3Error } from "../errors";
+import { drainBlobDeletions } from "../jobs/blob-deletions";
+import { validateBucketName } from "../logic/names";
+import { randomHex } from "../logic/secrets";
+import { locationDocument, parseCreateBucketConfiguration } from "../xml/documents";
+import { empty, xmlResponse } from "./respond";
+
+export const createBucket: Handler<BucketContext> = async (ctx) => {
+  const p = ctx.principal;
+  if (p.kind !== "user") throw new S3Error("AccessDenied");
+  validateBucketName(ctx.bucketName);
+  const body = await readBodyBytes(ctx.body, 64 * 1024);
+  const { locationConstraint } = parseCreateBucketConfiguration(new TextDecoder().decode(body));
+  const { zones, defaultZone } = ctx.deps.config;
+  if (locationConstraint !== undefined && !zones.includes(locationConstraint)) {
+    throw new S3Error("InvalidLocationConstraint", `The specified location-constraint is not valid. Valid values: ${zones.join(", ")}.`, {
+      LocationConstraint: locationConstraint,
+    });
+  }
+  const existing = await ctx.deps.meta.getBucket(ctx.bucketName);
+  if (existing) {
+    throw new S3Error(existing.ownerId === p.user.id ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", undefined, {
+      BucketName: ctx.bucketName,
+    });
+  }
+  const created = await ctx.deps.meta.createBucket({
+    id: randomHex(8),
+    name: ctx.bucketName,
+    ownerId: p.user.id,
+    zone: locationConstraint ?? defaultZone,
+    createdAt: ctx.now,
+    versioning: null,
+    acl: null,
+    cors: null,
+    tags: null,
+  });
+  if (!created) throw new S3Error("BucketAlreadyExists", undefined, { BucketName: ctx.bucketName });
+  return empty(200, { location: `/${ctx.bucketName}` });
+};
+
+export const headBucket: Handler<BucketContext> = async (ctx) =>
+  empty(200, { "x-amz-bucket-region": ctx.bucket.zone, "x-amz-access-point-alias": "false" });
+
+export const deleteBucket: Handler<BucketContext> = async (ctx) => {
+  await ctx.deps.meta.deleteBucket(ctx.bucket, ctx.now);
+  ctx.deps.defer(drainBlobDeletions(ctx.deps));
+  return empty(204);
+};
+
+export const getBucketLocation: Handler<BucketContext> = async (ctx) => xmlResponse(locationDocument(ctx.bucket.zone));

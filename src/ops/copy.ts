@@ -1,0 +1,188 @@
+/**
+ * CopyObject and UploadPartCopy.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
+ *
+ * Within a zone a copy shares the source's blobs instead of rewriting bytes: blobs are immutable
+ * and only deleted once no row refers to them (jobs/blob-deletions.ts), and the commit asserts
+ * the source row still exists, so a concurrent delete of the source either happens first (the
+ * copy fails with NoSuchKey) or sees the copy's reference. Copies across zones stream the bytes.
+ */
+import { checkBucketAccess } from "../authz";
+import type { Handler, ObjectContext } from "../context";
+import { S3Error } from "../errors";
+import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
+import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
+import { newRowId, newVersionId } from "../logic/ids";
+import { extractObjectMetadata } from "../logic/metadata";
+import { validateObjectKey } from "../logic/names";
+import { newBlobKey } from "../store/blobs-r2";
+import type { Bucket, NewObjectVersion, ObjectVersion } from "../store/meta-d1";
+import { copyResultDocument } from "../xml/multipart";
+import { findUpload, MAX_PART_BYTES, parsePartNumber, recordPart } from "./multipart";
+import { openObjectBody, type ByteRange } from "./object-body";
+import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
+import { quoteEtag, xmlResponse } from "./respond";
+
+/** S3's limit for a CopyObject that must rewrite bytes. */
+const MAX_REWRITE_COPY_BYTES = 5 * 1024 ** 3;
+
+export type CopySource = { bucket: Bucket; object: ObjectVersion; versionIdGiven: boolean };
+
+/** Parses `x-amz-copy-source: [/]bucket/key[?versionId=id]` (URL-encoded). */
+export function parseCopySourceHeader(raw: string): { bucket: string; key: string; versionId: string | null } {
+  const [pathPart, query = ""] = raw.split("?", 2);
+  let path: string;
+  try {
+    path = decodeURIComponent(pathPart.replace(/^\//, ""));
+  } catch {
+    throw new S3Error("InvalidArgument", "Invalid copy source encoding", { ArgumentName: "x-amz-copy-source", ArgumentValue: raw });
+  }
+  const slash = path.indexOf("/");
+  if (slash <= 0 || slash === path.length - 1) {
+    throw new S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", { ArgumentName: "x-amz-copy-source", ArgumentValue: raw });
+  }
+  const versionId = new URLSearchParams(query).get("versionId");
+  return { bucket: path.slice(0, slash), key: path.slice(slash + 1), versionId };
+}
+
+/** Loads and authorizes the copy source, and applies the x-amz-copy-source-if-* conditions (all 412). */
+export async function loadCopySource(ctx: ObjectContext): Promise<CopySource> {
+  const parsed = parseCopySourceHeader(ctx.request.headers.get("x-amz-copy-source")!);
+  const bucket = parsed.bucket === ctx.bucketName ? ctx.bucket : await ctx.deps.meta.getBucket(parsed.bucket);
+  if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: parsed.bucket });
+  checkBucketAccess(ctx.principal, bucket);
+  const object = await ctx.deps.meta.getObject(bucket.id, parsed.key, parsed.versionId);
+  if (!object) {
+    if (parsed.versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: parsed.key, VersionId: parsed.versionId });
+    throw new S3Error("NoSuchKey", undefined, { Key: parsed.key });
+  }
+  if (object.isDeleteMarker) {
+    if (parsed.versionId !== null) throw new S3Error("InvalidRequest", "The source of a copy request may not specifically refer to a delete marker by version id.");
+    throw new S3Error("NoSuchKey", undefined, { Key: parsed.key });
+  }
+  const verdict = evaluatePreconditions(parsePreconditions(ctx.request.headers, "x-amz-copy-source-"), {
+    etag: object.etag,
+    lastModified: new Date(object.lastModified),
+  });
+  if (verdict.outcome !== "proceed") throw new S3Error("PreconditionFailed", undefined, { Condition: verdict.header });
+  return { bucket, object, versionIdGiven: parsed.versionId !== null };
+}
+
+function directive(headers: Headers, name: string): "COPY" | "REPLACE" {
+  const v = (headers.get(name) ?? "COPY").toUpperCase();
+  if (v !== "COPY" && v !== "REPLACE") throw new S3Error("InvalidArgument", `Unknown ${name}: ${v}`, { ArgumentName: name, ArgumentValue: v });
+  return v;
+}
+
+/** Streams `range` (or all) of a source object into a fresh blob in the destination zone. */
+async function rewriteBytes(ctx: ObjectContext, src: CopySource, range: ByteRange | null): Promise<{ blobKey: string; md5Hex: string; size: number }> {
+  const length = range ? range.end - range.start + 1 : src.object.size;
+  const body = await openObjectBody(ctx.deps, src.bucket, src.object, range);
+  const blobKey = newBlobKey(ctx.bucket.id, ctx.now);
+  const { md5Hex, size } = await ctx.deps.blobs.put(ctx.bucket.zone, blobKey, body, { length });
+  return { blobKey, md5Hex, size };
+}
+
+export const copyObject: Handler<ObjectContext> = async (ctx) => {
+  const headers = ctx.request.headers;
+  validateObjectKey(ctx.key);
+  refuseUnsupportedHeaders(headers);
+  const src = await loadCopySource(ctx);
+  const metaDirective = directive(headers, "x-amz-metadata-directive");
+  const tagDirective = directive(headers, "x-amz-tagging-directive");
+  const storageClass = checkStorageClass(headers);
+  const sameObject = src.bucket.id === ctx.bucket.id && src.object.key === ctx.key && (!src.versionIdGiven || src.object.isLatest);
+  if (sameObject && metaDirective === "COPY" && !headers.has("x-amz-storage-class")) {
+    throw new S3Error(
+      "InvalidRequest",
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
+  }
+  const conditions = await writeConditions(ctx);
+  const metadata = metaDirective === "REPLACE" ? extractObjectMetadata(headers) : { http: src.object.httpMeta, userMeta: src.object.userMeta };
+  const o = src.object;
+  const share = src.bucket.zone === ctx.bucket.zone;
+  if (!share && o.size > MAX_REWRITE_COPY_BYTES) {
+    throw new S3Error("InvalidRequest", `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_REWRITE_COPY_BYTES}`);
+  }
+  const rewritten = share ? null : await rewriteBytes(ctx, src, null);
+  const version: NewObjectVersion = {
+    id: newRowId(),
+    bucketId: ctx.bucket.id,
+    key: ctx.key,
+    versionId: ctx.bucket.versioning === "Enabled" ? newVersionId() : "null",
+    isDeleteMarker: false,
+    size: o.size,
+    etag: rewritten ? rewritten.md5Hex : o.etag,
+    lastModified: ctx.now,
+    ownerId: ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId,
+    blobKey: rewritten ? rewritten.blobKey : o.blobKey,
+    partCount: rewritten ? null : o.partCount,
+    httpMeta: metadata.http,
+    userMeta: metadata.userMeta,
+    checksumAlgorithm: rewritten ? null : o.checksumAlgorithm,
+    checksumValue: rewritten ? null : o.checksumValue,
+    checksumType: rewritten ? null : o.checksumType,
+    ssecKeyMd5: null,
+    acl: null,
+    tags: tagDirective === "REPLACE" ? headers.get("x-amz-tagging") : o.tags,
+    tagCount: tagDirective === "REPLACE" ? 0 : o.tagCount,
+    storageClass,
+  };
+  const before = share ? ctx.deps.meta.shareSourceStatements(o.id, version.id) : [];
+  let superseded: string[];
+  try {
+    superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: 1000, before });
+  } catch (e) {
+    if (rewritten) ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [rewritten.blobKey]));
+    throw e;
+  }
+  if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  const out = new Headers();
+  if (ctx.bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);
+  if (src.bucket.versioning !== null) out.set("x-amz-copy-source-version-id", o.versionId);
+  return xmlResponse(
+    copyResultDocument("CopyObjectResult", {
+      etag: quoteEtag(version.etag),
+      lastModified: new Date(ctx.now),
+      checksum: version.checksumAlgorithm && version.checksumValue ? { algorithm: version.checksumAlgorithm, value: version.checksumValue } : null,
+    }),
+    { headers: out },
+  );
+};
+
+/** `x-amz-copy-source-range: bytes=first-last`, which must lie inside the source. */
+function parseCopySourceRange(raw: string | null, size: number): ByteRange | null {
+  if (raw === null) return null;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(raw.trim());
+  if (!m) throw new S3Error("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy", { ArgumentName: "x-amz-copy-source-range", ArgumentValue: raw });
+  const start = Number(m[1]);
+  const end = Number(m[2]);
+  if (start > end || end >= size) throw new S3Error("InvalidRange", undefined, { RangeRequested: raw, ActualObjectSize: size });
+  return { start, end };
+}
+
+export const uploadPartCopy: Handler<ObjectContext> = async (ctx) => {
+  const partNumber = parsePartNumber(ctx.url.searchParams.get("partNumber"));
+  const upload = await findUpload(ctx);
+  const src = await loadCopySource(ctx);
+  const range = parseCopySourceRange(ctx.request.headers.get("x-amz-copy-source-range"), src.object.size);
+  const length = range ? range.end - range.start + 1 : src.object.size;
+  if (length > MAX_PART_BYTES) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: length, MaxSizeAllowed: MAX_PART_BYTES });
+  // A whole single-blob source in the same zone is shared; anything else is streamed.
+  const shareable = range === null && src.object.blobKey !== null && src.bucket.zone === ctx.bucket.zone;
+  const stored = shareable ? { blobKey: src.object.blobKey!, md5Hex: src.object.etag, size: src.object.size } : await rewriteBytes(ctx, src, range);
+  await recordPart(ctx, {
+    uploadId: upload.id,
+    partNumber,
+    blobKey: stored.blobKey,
+    size: stored.size,
+    etag: stored.md5Hex,
+    checksumValue: null,
+    uploadedAt: ctx.now,
+  });
+  const out = new Headers();
+  if (src.bucket.versioning !== null) out.set("x-amz-copy-source-version-id", src.object.versionId);
+  return xmlResponse(copyResultDocument("CopyPartResult", { etag: quoteEtag(stored.md5Hex), lastModified: new Date(ctx.now) }), { headers: out });
+};

@@ -1,0 +1,330 @@
+/**
+ * Multipart uploads. Each S3 part is its own blob (R2 multipart would demand equal part sizes,
+ * S3 does not), and completing an upload is a metadata operation: the chosen parts become the
+ * object's manifest in D1 in one batch; no bytes are copied.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html
+ */
+import { readBodyBytes } from "../auth";
+import type { BucketContext, Handler, ObjectContext } from "../context";
+import { S3Error } from "../errors";
+import { deleteUnreferencedBlobs, drainBlobDeletions } from "../jobs/blob-deletions";
+import { base64ToBytes, bytesToBase64, createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
+import { newRowId, newVersionId, newUploadId } from "../logic/ids";
+import { extractObjectMetadata } from "../logic/metadata";
+import { validateObjectKey } from "../logic/names";
+import { commonPrefixOf } from "../logic/pagination";
+import type { MetaStore, MultipartUpload, NewObjectVersion, UploadPart } from "../store/meta-d1";
+import {
+  completeMultipartUploadDocument,
+  initiateMultipartUploadDocument,
+  listMultipartUploadsDocument,
+  listPartsDocument,
+  parseCompleteMultipartUpload,
+} from "../xml/multipart";
+import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
+import { empty, quoteEtag, unquoteEtag, xmlResponse } from "./respond";
+import { storeRequestBody } from "./upload-body";
+
+export const MIN_PART_BYTES = 5 * 1024 ** 2;
+export const MAX_PART_BYTES = 5 * 1024 ** 3;
+export const MAX_PARTS = 10_000;
+export const MAX_OBJECT_BYTES = 4 * 1024 ** 4;
+
+export function parsePartNumber(raw: string | null): number {
+  if (raw === null || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PARTS) {
+    throw new S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", { ArgumentName: "partNumber", ArgumentValue: raw ?? "" });
+  }
+  return Number(raw);
+}
+
+/** The upload named by ?uploadId for this bucket and key, or NoSuchUpload. */
+export async function findUpload(ctx: ObjectContext): Promise<MultipartUpload> {
+  const uploadId = ctx.url.searchParams.get("uploadId") ?? "";
+  const upload = uploadId ? await ctx.deps.meta.getUpload(ctx.bucket.id, ctx.key, uploadId) : null;
+  if (!upload) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
+  return upload;
+}
+
+async function ownerOf(meta: MetaStore, id: string) {
+  return { id, displayName: (await meta.getUser(id))?.displayName ?? "" };
+}
+
+export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
+  const headers = ctx.request.headers;
+  validateObjectKey(ctx.key);
+  refuseUnsupportedHeaders(headers);
+  const metadata = extractObjectMetadata(headers);
+  const storageClass = checkStorageClass(headers);
+  const algoHeader = headers.get("x-amz-checksum-algorithm");
+  const checksumAlgorithm = algoHeader ? parseChecksumAlgorithm(algoHeader) : null;
+  const typeHeader = headers.get("x-amz-checksum-type")?.toUpperCase() ?? null;
+  if (typeHeader !== null && typeHeader !== "COMPOSITE" && typeHeader !== "FULL_OBJECT") {
+    throw new S3Error("InvalidRequest", "Value for x-amz-checksum-type header is invalid.");
+  }
+  if (typeHeader === "FULL_OBJECT") throw new S3Error("NotImplemented", "Full-object checksums of multipart uploads are not implemented; use COMPOSITE.");
+  const principalId = ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId;
+  const upload: MultipartUpload = {
+    id: newUploadId(ctx.now),
+    bucketId: ctx.bucket.id,
+    key: ctx.key,
+    initiatedAt: ctx.now,
+    ownerId: principalId,
+    initiatorId: principalId,
+    httpMeta: metadata.http,
+    userMeta: metadata.userMeta,
+    checksumAlgorithm,
+    checksumType: checksumAlgorithm ? "COMPOSITE" : null,
+    ssecKeyMd5: null,
+    acl: null,
+    tags: headers.get("x-amz-tagging"),
+    storageClass,
+  };
+  await ctx.deps.meta.createUpload(upload);
+  const out = new Headers();
+  if (checksumAlgorithm) {
+    out.set("x-amz-checksum-algorithm", checksumAlgorithm);
+    out.set("x-amz-checksum-type", "COMPOSITE");
+  }
+  return xmlResponse(initiateMultipartUploadDocument({ bucket: ctx.bucketName, key: ctx.key, uploadId: upload.id }), { headers: out });
+};
+
+/** Records a stored part, freeing the blob of any earlier upload of the same part number. */
+export async function recordPart(ctx: ObjectContext, part: UploadPart): Promise<void> {
+  let replaced: string[];
+  try {
+    replaced = await ctx.deps.meta.putPart(ctx.bucket.zone, part);
+  } catch (e) {
+    ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [part.blobKey]));
+    throw e;
+  }
+  if (replaced.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, replaced.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+}
+
+export const uploadPart: Handler<ObjectContext> = async (ctx) => {
+  const partNumber = parsePartNumber(ctx.url.searchParams.get("partNumber"));
+  const upload = await findUpload(ctx);
+  if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: ctx.body!.length!, MaxSizeAllowed: MAX_PART_BYTES });
+  const stored = await storeRequestBody(ctx, ctx.bucket.zone, ctx.bucket.id, upload.checksumAlgorithm as never);
+  if (upload.checksumAlgorithm && stored.checksum && stored.checksum.algorithm !== upload.checksumAlgorithm) {
+    ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [stored.blobKey]));
+    throw new S3Error("InvalidRequest", `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${stored.checksum.algorithm.toLowerCase()}`);
+  }
+  await recordPart(ctx, {
+    uploadId: upload.id,
+    partNumber,
+    blobKey: stored.blobKey,
+    size: stored.size,
+    etag: stored.md5Hex,
+    checksumValue: stored.checksum?.value ?? null,
+    uploadedAt: ctx.now,
+  });
+  const out = new Headers({ etag: quoteEtag(stored.md5Hex) });
+  if (stored.checksum) out.set(`x-amz-checksum-${stored.checksum.algorithm.toLowerCase()}`, stored.checksum.value);
+  return empty(200, out);
+};
+
+const hexToBytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+
+/** S3's multipart ETag: MD5 of the concatenated binary part MD5s, then "-<part count>". */
+export async function multipartEtag(partEtags: string[]): Promise<string> {
+  const all = new Uint8Array(partEtags.length * 16);
+  partEtags.forEach((e, i) => all.set(hexToBytes(e), i * 16));
+  const digest = new Uint8Array(await crypto.subtle.digest("MD5", all));
+  return `${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}-${partEtags.length}`;
+}
+
+/** COMPOSITE checksum: the algorithm over the concatenated binary part checksums, then "-<count>". */
+async function compositeChecksum(algorithm: string, partValues: string[]): Promise<string> {
+  const sum = createChecksum(parseChecksumAlgorithm(algorithm));
+  for (const v of partValues) sum.update(base64ToBytes(v)!);
+  return `${await sum.digest()}-${partValues.length}`;
+}
+
+export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
+  const upload = await findUpload(ctx);
+  const conditions = await writeConditions(ctx);
+  const requested = parseCompleteMultipartUpload(new TextDecoder().decode(await readBodyBytes(ctx.body, 2 * 1024 * 1024)));
+  for (let i = 1; i < requested.length; i++) {
+    if (requested[i].partNumber <= requested[i - 1].partNumber) throw new S3Error("InvalidPartOrder");
+  }
+  const uploaded = new Map((await ctx.deps.meta.listParts(upload.id)).map((p) => [p.partNumber, p]));
+  const chosen: UploadPart[] = [];
+  requested.forEach((r, i) => {
+    const part = uploaded.get(r.partNumber);
+    if (!part || unquoteEtag(r.etag) !== part.etag) throw new S3Error("InvalidPart", undefined, { UploadId: upload.id, PartNumber: r.partNumber, ETag: r.etag });
+    for (const [algo, value] of Object.entries(r.checksums)) {
+      if (algo !== upload.checksumAlgorithm || value !== part.checksumValue) throw new S3Error("InvalidPart", undefined, { UploadId: upload.id, PartNumber: r.partNumber });
+    }
+    if (i < requested.length - 1 && part.size < MIN_PART_BYTES) {
+      throw new S3Error("EntityTooSmall", undefined, { ProposedSize: part.size, MinSizeAllowed: MIN_PART_BYTES, PartNumber: part.partNumber, ETag: quoteEtag(part.etag) });
+    }
+    chosen.push(part);
+  });
+  const size = chosen.reduce((n, p) => n + p.size, 0);
+  if (size > MAX_OBJECT_BYTES) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: size, MaxSizeAllowed: MAX_OBJECT_BYTES });
+
+  const etag = await multipartEtag(chosen.map((p) => p.etag));
+  const algorithm = upload.checksumAlgorithm;
+  const checksumValue = algorithm && chosen.every((p) => p.checksumValue) ? await compositeChecksum(algorithm, chosen.map((p) => p.checksumValue!)) : null;
+  const version: NewObjectVersion = {
+    id: newRowId(),
+    bucketId: ctx.bucket.id,
+    key: ctx.key,
+    versionId: ctx.bucket.versioning === "Enabled" ? newVersionId() : "null",
+    isDeleteMarker: false,
+    size,
+    etag,
+    lastModified: ctx.now,
+    ownerId: upload.ownerId,
+    blobKey: null,
+    partCount: chosen.length,
+    httpMeta: upload.httpMeta,
+    userMeta: upload.userMeta,
+    checksumAlgorithm: checksumValue ? algorithm : null,
+    checksumValue,
+    checksumType: checksumValue ? "COMPOSITE" : null,
+    ssecKeyMd5: upload.ssecKeyMd5,
+    acl: upload.acl,
+    tags: null,
+    tagCount: 0,
+    storageClass: upload.storageClass,
+  };
+  const extra = ctx.deps.meta.completeUploadStatements(ctx.bucket.zone, upload.id, version.id, chosen.map((p) => ({ n: p.partNumber, e: p.etag })), ctx.now);
+  const superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: 1000, extra });
+  if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  if (uploaded.size > chosen.length) ctx.deps.defer(drainBlobDeletions(ctx.deps, 1000));
+
+  const out = new Headers();
+  if (ctx.bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);
+  return xmlResponse(
+    completeMultipartUploadDocument({
+      location: `${ctx.url.origin}/${encodeURIComponent(ctx.bucketName)}/${ctx.key.split("/").map(encodeURIComponent).join("/")}`,
+      bucket: ctx.bucketName,
+      key: ctx.key,
+      etag: quoteEtag(etag),
+      checksum: checksumValue ? { algorithm: algorithm!, value: checksumValue, type: "COMPOSITE" } : null,
+    }),
+    { headers: out },
+  );
+};
+
+export const abortMultipartUpload: Handler<ObjectContext> = async (ctx) => {
+  const upload = await findUpload(ctx);
+  const { existed, freed } = await ctx.deps.meta.abortUpload(ctx.bucket.zone, upload.id, ctx.now);
+  if (!existed) throw new S3Error("NoSuchUpload", undefined, { UploadId: upload.id });
+  if (freed.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, freed.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  return empty(204);
+};
+
+function boundedInt(q: URLSearchParams, name: string, fallback: number, max: number): number {
+  const raw = q.get(name);
+  if (raw === null || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw new S3Error("InvalidArgument", `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: raw });
+  return Math.min(Number(raw), max);
+}
+
+export const listParts: Handler<ObjectContext> = async (ctx) => {
+  const upload = await findUpload(ctx);
+  const q = ctx.url.searchParams;
+  const maxParts = boundedInt(q, "max-parts", 1000, 1000);
+  const marker = boundedInt(q, "part-number-marker", 0, MAX_PARTS);
+  const parts = await ctx.deps.meta.listParts(upload.id, marker, maxParts + 1);
+  const isTruncated = parts.length > maxParts;
+  const page = parts.slice(0, maxParts);
+  const owner = await ownerOf(ctx.deps.meta, upload.ownerId);
+  return xmlResponse(
+    listPartsDocument({
+      bucket: ctx.bucketName,
+      key: ctx.key,
+      uploadId: upload.id,
+      initiator: upload.initiatorId === upload.ownerId ? owner : await ownerOf(ctx.deps.meta, upload.initiatorId),
+      owner,
+      storageClass: upload.storageClass,
+      partNumberMarker: marker,
+      nextPartNumberMarker: page.length ? page[page.length - 1].partNumber : undefined,
+      maxParts,
+      isTruncated,
+      checksumAlgorithm: upload.checksumAlgorithm,
+      checksumType: upload.checksumType,
+      parts: page.map((p) => ({
+        partNumber: p.partNumber,
+        lastModified: new Date(p.uploadedAt),
+        etag: quoteEtag(p.etag),
+        size: p.size,
+        checksum: upload.checksumAlgorithm && p.checksumValue ? { algorithm: upload.checksumAlgorithm, value: p.checksumValue } : null,
+      })),
+    }),
+  );
+};
+
+export const listMultipartUploads: Handler<BucketContext> = async (ctx) => {
+  const q = ctx.url.searchParams;
+  const prefix = q.get("prefix") ?? "";
+  const delimiter = q.get("delimiter") || undefined;
+  const maxUploads = boundedInt(q, "max-uploads", 1000, 1000);
+  const encodingType = q.get("encoding-type") === "url" ? "url" : undefined;
+  const keyMarker = q.get("key-marker") ?? "";
+  const uploadIdMarker = keyMarker ? (q.get("upload-id-marker") ?? "") : "";
+  const uploads: MultipartUpload[] = [];
+  const commonPrefixes: string[] = [];
+  let cursor = { keyMarker: keyMarker || undefined, uploadIdMarker: uploadIdMarker || undefined };
+  let isTruncated = false;
+  let next: { key: string; uploadId: string } | undefined;
+  outer: for (;;) {
+    const rows = await ctx.deps.meta.listUploads(ctx.bucket.id, { prefix, ...cursor, limit: 1000 });
+    for (const u of rows) {
+      const cp = commonPrefixOf(u.key, prefix, delimiter);
+      if (cp !== null && commonPrefixes[commonPrefixes.length - 1] === cp) continue;
+      if (uploads.length + commonPrefixes.length === maxUploads) {
+        isTruncated = true;
+        break outer;
+      }
+      if (cp !== null) {
+        commonPrefixes.push(cp);
+        next = { key: cp, uploadId: "" };
+      } else {
+        uploads.push(u);
+        next = { key: u.key, uploadId: u.id };
+      }
+    }
+    if (rows.length < 1000) break;
+    const last = rows[rows.length - 1];
+    cursor = { keyMarker: last.key, uploadIdMarker: last.id };
+  }
+  const names = new Map<string, { id: string; displayName: string }>();
+  for (const id of new Set(uploads.flatMap((u) => [u.ownerId, u.initiatorId]))) names.set(id, await ownerOf(ctx.deps.meta, id));
+  return xmlResponse(
+    listMultipartUploadsDocument({
+      bucket: ctx.bucketName,
+      keyMarker,
+      uploadIdMarker,
+      nextKeyMarker: isTruncated ? next?.key : undefined,
+      nextUploadIdMarker: isTruncated ? next?.uploadId || undefined : undefined,
+      prefix,
+      delimiter,
+      maxUploads,
+      isTruncated,
+      encodingType,
+      uploads: uploads.map((u) => ({
+        key: u.key,
+        uploadId: u.id,
+        initiator: names.get(u.initiatorId)!,
+        owner: names.get(u.ownerId)!,
+        storageClass: u.storageClass,
+        initiated: new Date(u.initiatedAt),
+        checksumAlgorithm: u.checksumAlgorithm,
+      })),
+      commonPrefixes,
+    }),
+  );
+};
+
+/** Cron: aborts uploads initiated longer ago than the configured age, freeing their parts. */
+export async function abortStaleUploads(deps: Parameters<typeof drainBlobDeletions>[0], maxAgeMs: number, now: number): Promise<number> {
+  const stale = await deps.meta.staleUploads(now - maxAgeMs, 100);
+  for (const u of stale) {
+    const { freed } = await deps.meta.abortUpload(u.zone, u.id, now);
+    await deleteUnreferencedBlobs(deps, freed.map((blobKey) => ({ zone: u.zone, blobKey })));
+  }
+  return stale.length;
+}

@@ -1,0 +1,72 @@
+/**
+ * Streams an object's bytes (or a byte range) from R2. A single-blob object is one ranged R2
+ * read; a multipart manifest is read part by part, each part opened only when the previous one
+ * is drained, so memory stays at one chunk whatever the object size.
+ */
+import type { Deps } from "../context";
+import { S3Error } from "../errors";
+import type { Bucket, ObjectVersion } from "../store/meta-d1";
+
+export type ByteRange = { start: number; end: number }; // inclusive
+
+export type ManifestPart = { partNumber: number; blobKey: string; size: number; startOffset: number };
+
+/** Parts overlapping [start, end], with the slice of each to read. */
+export function partsForRange(parts: ManifestPart[], range: ByteRange): { part: ManifestPart; offset: number; length: number }[] {
+  const out = [];
+  for (const part of parts) {
+    const partEnd = part.startOffset + part.size - 1;
+    if (partEnd < range.start || part.startOffset > range.end) continue;
+    const from = Math.max(range.start, part.startOffset);
+    const to = Math.min(range.end, partEnd);
+    out.push({ part, offset: from - part.startOffset, length: to - from + 1 });
+  }
+  return out;
+}
+
+export async function openObjectBody(
+  deps: Pick<Deps, "meta" | "blobs">,
+  bucket: Bucket,
+  obj: ObjectVersion,
+  range: ByteRange | null,
+  ssecKeyBase64?: string,
+): Promise<ReadableStream<Uint8Array>> {
+  const r = range ?? { start: 0, end: obj.size - 1 };
+  if (obj.size === 0) return new Response("").body!;
+  if (obj.blobKey) {
+    const whole = range === null;
+    const blob = await deps.blobs.get(bucket.zone, obj.blobKey, {
+      range: whole ? undefined : { offset: r.start, length: r.end - r.start + 1 },
+      ssecKeyBase64,
+    });
+    if (!blob) throw new S3Error("InternalError", "The object's bytes are missing.");
+    return blob.body;
+  }
+  const parts = await deps.meta.getObjectParts(obj.id);
+  const slices = partsForRange(parts, r);
+  let i = 0;
+  let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        if (!current) {
+          if (i >= slices.length) return controller.close();
+          const s = slices[i++];
+          const blob = await deps.blobs.get(bucket.zone, s.part.blobKey, { range: { offset: s.offset, length: s.length }, ssecKeyBase64 });
+          if (!blob) return controller.error(new Error(`part ${s.part.partNumber} bytes missing`));
+          current = blob.body.getReader();
+        }
+        const { done, value } = await current.read();
+        if (done) {
+          current = null;
+          continue;
+        }
+        controller.enqueue(value);
+        return;
+      }
+    },
+    async cancel(reason) {
+      await current?.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}

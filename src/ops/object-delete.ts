@@ -1,0 +1,74 @@
+/**
+ * DeleteObject, by the versioning rules of the bucket:
+ * - unversioned: removes the null version;
+ * - Enabled, no versionId: adds a delete marker;
+ * - Suspended, no versionId: replaces the null version with a null delete marker;
+ * - with versionId: removes exactly that version (a delete marker included).
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
+ */
+import type { Handler, ObjectContext } from "../context";
+import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
+import { newRowId, newVersionId } from "../logic/ids";
+import type { Bucket } from "../store/meta-d1";
+import type { Deps } from "../context";
+import type { Principal } from "../identity";
+import { requestedVersionId } from "./object-lookup";
+
+export type DeleteOutcome = { versionId?: string; deleteMarker: boolean };
+
+/** Deletes one key (or one version of it); shared by DeleteObject and DeleteObjects. */
+export async function deleteKey(
+  deps: Deps,
+  bucket: Bucket,
+  key: string,
+  versionId: string | null,
+  principal: Principal,
+  now: number,
+): Promise<DeleteOutcome> {
+  const free = (keys: string[]) => {
+    if (keys.length) deps.defer(deleteUnreferencedBlobs(deps, keys.map((blobKey) => ({ zone: bucket.zone, blobKey }))));
+  };
+  if (versionId !== null) {
+    const { deleted, freed } = await deps.meta.deleteVersion(bucket, key, versionId, now);
+    free(freed);
+    return { versionId, deleteMarker: deleted?.isDeleteMarker ?? false };
+  }
+  if (bucket.versioning === null) {
+    const { freed } = await deps.meta.deleteVersion(bucket, key, "null", now);
+    free(freed);
+    return { deleteMarker: false };
+  }
+  const marker = {
+    id: newRowId(),
+    bucketId: bucket.id,
+    key,
+    versionId: bucket.versioning === "Enabled" ? newVersionId() : "null",
+    isDeleteMarker: true,
+    size: 0,
+    etag: "",
+    lastModified: now,
+    ownerId: principal.kind === "user" ? principal.user.id : bucket.ownerId,
+    blobKey: null,
+    partCount: null,
+    httpMeta: {},
+    userMeta: {},
+    checksumAlgorithm: null,
+    checksumValue: null,
+    checksumType: null,
+    ssecKeyMd5: null,
+    acl: null,
+    tags: null,
+    tagCount: 0,
+    storageClass: "STANDARD",
+  };
+  free(await deps.meta.commitVersion(bucket, marker, { now }));
+  return { versionId: marker.versionId, deleteMarker: true };
+}
+
+export const deleteObject: Handler<ObjectContext> = async (ctx) => {
+  const outcome = await deleteKey(ctx.deps, ctx.bucket, ctx.key, requestedVersionId(ctx.url.searchParams), ctx.principal, ctx.now);
+  const headers = new Headers();
+  if (outcome.versionId !== undefined) headers.set("x-amz-version-id", outcome.versionId);
+  if (outcome.deleteMarker) headers.set("x-amz-delete-marker", "true");
+  return new Response(null, { status: 204, headers });
+};

@@ -1,0 +1,37 @@
+/**
+ * Finds the object version a request names, answering as S3 does when it is missing or is a
+ * delete marker: 404 NoSuchKey (x-amz-delete-marker: true) without versionId, 405 with it.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html
+ */
+import type { ObjectContext } from "../context";
+import { S3Error } from "../errors";
+import type { ObjectVersion } from "../store/meta-d1";
+
+/** The `versionId` query parameter, validated: "null" or one of our ids. */
+export function requestedVersionId(q: URLSearchParams): string | null {
+  const v = q.get("versionId");
+  if (v === null) return null;
+  if (v === "null" || /^[A-Za-z0-9._-]{1,64}$/.test(v)) return v;
+  throw new S3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "versionId", ArgumentValue: v });
+}
+
+/** The named version; delete markers are returned, not thrown. */
+export async function findVersion(ctx: ObjectContext, versionId: string | null): Promise<ObjectVersion> {
+  const obj = await ctx.deps.meta.getObject(ctx.bucket.id, ctx.key, versionId);
+  if (!obj) {
+    if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });
+    throw new S3Error("NoSuchKey", undefined, { Key: ctx.key });
+  }
+  return obj;
+}
+
+/** The named version, which must be an object (not a delete marker) to be read. */
+export async function findReadableVersion(ctx: ObjectContext, versionId: string | null): Promise<ObjectVersion> {
+  const obj = await findVersion(ctx, versionId);
+  if (obj.isDeleteMarker) {
+    const headers = { "x-amz-delete-marker": "true", "x-amz-version-id": obj.versionId };
+    if (versionId !== null) throw new S3Error("MethodNotAllowed", undefined, { Method: ctx.request.method, ResourceType: "DeleteMarker" }, { ...headers, allow: "DELETE" });
+    throw new S3Error("NoSuchKey", undefined, { Key: ctx.key }, headers);
+  }
+  return obj;
+}

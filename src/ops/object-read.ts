@@ -1,0 +1,91 @@
+/**
+ * GetObject and HeadObject: conditionals (304/412), Range (206/416), partNumber,
+ * response-* overrides, checksum mode.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+ */
+import type { Handler, ObjectContext } from "../context";
+import { S3Error } from "../errors";
+import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
+import { hasResponseOverrides, responseHeadersFor } from "../logic/metadata";
+import { contentRangeHeader, parseRange } from "../logic/range";
+import type { Bucket, ObjectVersion } from "../store/meta-d1";
+import { openObjectBody, type ByteRange } from "./object-body";
+import { findReadableVersion, requestedVersionId } from "./object-lookup";
+import { httpDate, quoteEtag } from "./respond";
+
+/** Headers describing a stored object version, shared by GET, HEAD and the copy/put answers. */
+export function objectHeaders(bucket: Bucket, obj: ObjectVersion, q?: URLSearchParams): Headers {
+  const h = new Headers(responseHeadersFor({ userMeta: obj.userMeta, http: obj.httpMeta }, q ?? new URLSearchParams()));
+  h.set("etag", quoteEtag(obj.etag));
+  h.set("last-modified", httpDate(obj.lastModified));
+  h.set("accept-ranges", "bytes");
+  if (bucket.versioning !== null) h.set("x-amz-version-id", obj.versionId);
+  if (obj.tagCount > 0) h.set("x-amz-tagging-count", String(obj.tagCount));
+  if (obj.storageClass !== "STANDARD") h.set("x-amz-storage-class", obj.storageClass);
+  return h;
+}
+
+/** The byte range a GET/HEAD asks for: partNumber or Range header, or null for the whole object. */
+async function requestedRange(ctx: ObjectContext, obj: ObjectVersion, h: Headers): Promise<ByteRange | null> {
+  const partParam = ctx.url.searchParams.get("partNumber");
+  if (partParam !== null) {
+    const n = Number(partParam);
+    if (!/^\d+$/.test(partParam) || n < 1 || n > 10000) throw new S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", { ArgumentName: "partNumber", ArgumentValue: partParam });
+    if (obj.partCount === null) {
+      if (n !== 1) throw new S3Error("InvalidPartNumber");
+      return null;
+    }
+    h.set("x-amz-mp-parts-count", String(obj.partCount));
+    const part = (await ctx.deps.meta.getObjectParts(obj.id)).find((p) => p.partNumber === n);
+    if (!part) throw new S3Error("InvalidPartNumber");
+    return part.size === 0 ? null : { start: part.startOffset, end: part.startOffset + part.size - 1 };
+  }
+  const header = ctx.request.headers.get("range");
+  return header === null ? null : parseRange(header, obj.size);
+}
+
+function checkResponseOverrides(ctx: ObjectContext): void {
+  if (hasResponseOverrides(ctx.url.searchParams) && ctx.principal.kind === "anonymous") {
+    throw new S3Error("InvalidRequest", "Request specific response headers cannot be used for anonymous GET requests.");
+  }
+}
+
+async function readObject(ctx: ObjectContext, withBody: boolean): Promise<Response> {
+  checkResponseOverrides(ctx);
+  const obj = await findReadableVersion(ctx, requestedVersionId(ctx.url.searchParams));
+  const headers = objectHeaders(ctx.bucket, obj, ctx.url.searchParams);
+
+  const verdict = evaluatePreconditions(parsePreconditions(ctx.request.headers), { etag: obj.etag, lastModified: new Date(obj.lastModified) });
+  if (verdict.outcome === "not-modified") {
+    return new Response(null, { status: 304, headers: pick(headers, ["etag", "last-modified", "x-amz-version-id", "cache-control", "expires"]) });
+  }
+  if (verdict.outcome === "precondition-failed") throw new S3Error("PreconditionFailed", undefined, { Condition: verdict.header });
+
+  const range = await requestedRange(ctx, obj, headers);
+  // The stored checksum covers the whole object: never attach it to a partial response.
+  if (range === null && ctx.request.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED" && obj.checksumAlgorithm && obj.checksumValue) {
+    headers.set(`x-amz-checksum-${obj.checksumAlgorithm.toLowerCase()}`, obj.checksumValue);
+    if (obj.checksumType) headers.set("x-amz-checksum-type", obj.checksumType);
+  }
+
+  const length = range ? range.end - range.start + 1 : obj.size;
+  headers.set("content-length", String(length));
+  const status = range ? 206 : 200;
+  if (range) headers.set("content-range", contentRangeHeader(range.start, range.end, obj.size));
+  if (!withBody) return new Response(null, { status, headers });
+  const body = await openObjectBody(ctx.deps, ctx.bucket, obj, range);
+  return new Response(body, { status, headers, encodeBody: "manual" });
+}
+
+function pick(h: Headers, names: string[]): Headers {
+  const out = new Headers();
+  for (const n of names) {
+    const v = h.get(n);
+    if (v !== null) out.set(n, v);
+  }
+  return out;
+}
+
+export const getObject: Handler<ObjectContext> = (ctx) => readObject(ctx, true);
+export const headObject: Handler<ObjectContext> = (ctx) => readObject(ctx, false);

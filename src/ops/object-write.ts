@@ -1,0 +1,90 @@
+/**
+ * PutObject: streams the body into a fresh blob, then commits the version in one D1 batch.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+ */
+import type { Handler, ObjectContext } from "../context";
+import { S3Error } from "../errors";
+import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
+import { newRowId, newVersionId } from "../logic/ids";
+import { checkWritePreconditions } from "../logic/conditionals";
+import { extractObjectMetadata } from "../logic/metadata";
+import { validateObjectKey } from "../logic/names";
+import type { NewObjectVersion } from "../store/meta-d1";
+import { quoteEtag, unquoteEtag } from "./respond";
+import { storeRequestBody } from "./upload-body";
+
+/**
+ * Conditional writes (If-None-Match: *, If-Match: <etag>): refused early against the current
+ * version when they already fail, and returned as flags the commit re-checks atomically.
+ */
+export async function writeConditions(ctx: ObjectContext): Promise<{ ifNoneMatchStar?: boolean; ifMatchEtag?: string }> {
+  const headers = ctx.request.headers;
+  const ifNoneMatch = headers.get("if-none-match");
+  const ifMatch = headers.get("if-match");
+  if (ifNoneMatch === null && ifMatch === null) return {};
+  const current = await ctx.deps.meta.getObject(ctx.bucket.id, ctx.key);
+  checkWritePreconditions(headers, current && !current.isDeleteMarker ? current : null);
+  return { ifNoneMatchStar: ifNoneMatch !== null || undefined, ifMatchEtag: ifMatch !== null ? unquoteEtag(ifMatch) : undefined };
+}
+
+export function checkStorageClass(headers: Headers): string {
+  const sc = headers.get("x-amz-storage-class") ?? "STANDARD";
+  if (sc !== "STANDARD") throw new S3Error("InvalidStorageClass", undefined, { StorageClassRequested: sc });
+  return sc;
+}
+
+/** Features announced by headers that this deployment does not offer yet. */
+export function refuseUnsupportedHeaders(headers: Headers): void {
+  if (headers.has("x-amz-server-side-encryption-customer-algorithm")) throw new S3Error("NotImplemented", "SSE-C is not implemented yet.");
+  const sse = headers.get("x-amz-server-side-encryption");
+  if (sse !== null && sse !== "AES256") throw new S3Error("InvalidArgument", "Server Side Encryption with KMS managed key is not supported.", { ArgumentName: "x-amz-server-side-encryption", ArgumentValue: sse });
+}
+
+export const putObject: Handler<ObjectContext> = async (ctx) => {
+  const { bucket, key } = ctx;
+  const headers = ctx.request.headers;
+  validateObjectKey(key);
+  refuseUnsupportedHeaders(headers);
+  const metadata = extractObjectMetadata(headers);
+  const storageClass = checkStorageClass(headers);
+  const conditions = await writeConditions(ctx);
+
+  const stored = await storeRequestBody(ctx, bucket.zone, bucket.id);
+  const version: NewObjectVersion = {
+    id: newRowId(),
+    bucketId: bucket.id,
+    key,
+    versionId: bucket.versioning === "Enabled" ? newVersionId() : "null",
+    isDeleteMarker: false,
+    size: stored.size,
+    etag: stored.md5Hex,
+    lastModified: ctx.now,
+    ownerId: ctx.principal.kind === "user" ? ctx.principal.user.id : bucket.ownerId,
+    blobKey: stored.blobKey,
+    partCount: null,
+    httpMeta: metadata.http,
+    userMeta: metadata.userMeta,
+    checksumAlgorithm: stored.checksum?.algorithm ?? null,
+    checksumValue: stored.checksum?.value ?? null,
+    checksumType: stored.checksum ? "FULL_OBJECT" : null,
+    ssecKeyMd5: null,
+    acl: null,
+    tags: null,
+    tagCount: 0,
+    storageClass,
+  };
+  let superseded: string[];
+  try {
+    superseded = await ctx.deps.meta.commitVersion(bucket, version, { now: ctx.now, ...conditions, maxVersions: 1000 });
+  } catch (e) {
+    ctx.deps.defer(ctx.deps.blobs.delete(bucket.zone, [stored.blobKey]));
+    throw e;
+  }
+  if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: bucket.zone, blobKey }))));
+
+  const out = new Headers({ etag: quoteEtag(stored.md5Hex) });
+  if (bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);
+  if (stored.checksum) out.set(`x-amz-checksum-${stored.checksum.algorithm.toLowerCase()}`, stored.checksum.value);
+  if (headers.get("x-amz-server-side-encryption") === "AES256") out.set("x-amz-server-side-encryption", "AES256");
+  return new Response(null, { status: 200, headers: out });
+};

@@ -1,0 +1,102 @@
+/**
+ * Streams a request body into a fresh blob, verifying on the way everything the client
+ * declared: Content-MD5 and x-amz-content-sha256 (by R2), x-amz-checksum-* in a header or an
+ * aws-chunked trailer, and the size limits. Shared by PutObject and UploadPart. The body is
+ * never buffered; if any check fails, nothing is stored.
+ */
+import type { RequestContext } from "../context";
+import { S3Error } from "../errors";
+import {
+  algorithmFromHeaderName,
+  checksumTransform,
+  parseChecksumAlgorithm,
+  type ChecksumAlgorithm,
+} from "../logic/checksums";
+import { newBlobKey } from "../store/blobs-r2";
+
+export type StoredBody = {
+  blobKey: string;
+  size: number;
+  md5Hex: string;
+  checksum: { algorithm: ChecksumAlgorithm; value: string } | null;
+};
+
+/** S3's hard limit for a single PUT; the deployment's request-body limit is usually lower. */
+export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+
+function contentMd5(headers: Headers): string | undefined {
+  const v = headers.get("content-md5");
+  if (v === null) return undefined;
+  let bytes = 0;
+  try {
+    bytes = atob(v.trim()).length;
+  } catch {
+    throw new S3Error("InvalidDigest");
+  }
+  if (bytes !== 16) throw new S3Error("InvalidDigest");
+  return v.trim();
+}
+
+/** The checksum the client asked for: a header value, a trailer, or just an algorithm to compute. */
+export function requestedChecksum(headers: Headers): { algorithm: ChecksumAlgorithm; value?: string; inTrailer: boolean } | null {
+  const valued: { algorithm: ChecksumAlgorithm; value: string }[] = [];
+  for (const [name, value] of headers) {
+    const algorithm = algorithmFromHeaderName(name);
+    if (algorithm) valued.push({ algorithm, value });
+    else if (name.startsWith("x-amz-checksum-") && name !== "x-amz-checksum-type" && name !== "x-amz-checksum-mode" && name !== "x-amz-checksum-algorithm") {
+      throw new S3Error("InvalidRequest", "The algorithm type you specified in x-amz-checksum- header is invalid.");
+    }
+  }
+  if (valued.length > 1) throw new S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+  const trailer = headers.get("x-amz-trailer");
+  const trailerAlgo = trailer ? algorithmFromHeaderName(trailer) : null;
+  const sdkAlgo = headers.get("x-amz-sdk-checksum-algorithm") ?? headers.get("x-amz-checksum-algorithm");
+  if (valued.length === 1) {
+    if (sdkAlgo && parseChecksumAlgorithm(sdkAlgo) !== valued[0].algorithm) {
+      throw new S3Error("InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid.");
+    }
+    return { ...valued[0], inTrailer: false };
+  }
+  if (trailerAlgo) return { algorithm: trailerAlgo, inTrailer: true };
+  if (sdkAlgo) return { algorithm: parseChecksumAlgorithm(sdkAlgo), inTrailer: false };
+  return null;
+}
+
+/**
+ * `defaultAlgorithm`: compute this checksum when the client sent none (a multipart upload
+ * created with x-amz-checksum-algorithm needs every part's checksum).
+ */
+export async function storeRequestBody(ctx: RequestContext, zone: string, bucketId: string, defaultAlgorithm?: ChecksumAlgorithm | null): Promise<StoredBody> {
+  const { body } = ctx;
+  const headers = ctx.request.headers;
+  const length = body ? body.length : 0;
+  if (length === null) throw new S3Error("MissingContentLength");
+  const limit = Math.min(ctx.deps.config.maxRequestBytes, MAX_SINGLE_PUT_BYTES);
+  if (length > limit) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: length, MaxSizeAllowed: limit });
+  const md5Base64 = contentMd5(headers);
+  const wanted = requestedChecksum(headers) ?? (defaultAlgorithm ? { algorithm: defaultAlgorithm, inTrailer: false } : null);
+
+  let stream: ReadableStream<Uint8Array> = body ? body.stream : new Response(new Uint8Array(0)).body!;
+  let computed: Promise<string> | undefined;
+  if (wanted && !wanted.inTrailer) {
+    const t = checksumTransform(wanted.algorithm, wanted.value);
+    stream = stream.pipeThrough(t.stream);
+    computed = t.result;
+  }
+  const blobKey = newBlobKey(bucketId, ctx.now);
+  const { md5Hex, size } = await ctx.deps.blobs.put(zone, blobKey, stream, { length, md5Base64, sha256Hex: body?.sha256Hex });
+  let checksum: StoredBody["checksum"] = null;
+  try {
+    if (wanted?.inTrailer) {
+      const t = await body?.trailerChecksum;
+      if (!t) throw new S3Error("InvalidRequest", "The x-amz-trailer header named a checksum the body did not carry.");
+      checksum = { algorithm: t.algorithm, value: t.value };
+    } else if (wanted && computed) {
+      checksum = { algorithm: wanted.algorithm, value: await computed };
+    }
+  } catch (e) {
+    ctx.deps.defer(ctx.deps.blobs.delete(zone, [blobKey]));
+    throw e;
+  }
+  return { blobKey, size, md5Hex, checksum };
+}

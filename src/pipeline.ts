@@ -1,0 +1,133 @@
+/**
+ * The request lifecycle, in order:
+ *   route -> authenticate -> load bucket -> authorize -> run operation -> render
+ *                                       \-> S3Error thrown anywhere -> one XML error renderer
+ * This is the only top-level catch.
+ */
+import { authenticate } from "./auth";
+import { handleAdmin } from "./admin/api";
+import { checkBucketAccess, checkKeyScope } from "./authz";
+import type { BucketContext, Deps, ObjectContext, RequestContext } from "./context";
+import { readConfig, type Env } from "./env";
+import { S3Error } from "./errors";
+import { Identity, type Principal } from "./identity";
+import { randomHex } from "./logic/secrets";
+import { BUCKET_HANDLERS, OBJECT_HANDLERS, SERVICE_HANDLERS } from "./ops";
+import { isAdminPath, route, type Endpoint } from "./router";
+import { BlobStore } from "./store/blobs-r2";
+import { MetaStore } from "./store/meta-d1";
+import { errorDocument } from "./xml/documents";
+
+/** Operations that do not need an existing bucket. */
+const CREATES_BUCKET = new Set(["CreateBucket"]);
+
+export async function handleRequest(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const requestId = randomHex(8).toUpperCase();
+  let endpoint: Endpoint | undefined;
+  let body: ReadableStream<Uint8Array> | null = request.body;
+  try {
+    const config = readConfig(env);
+    const url = new URL(request.url);
+    const meta = new MetaStore(env.DB);
+    const deps: Deps = { env, config, meta, blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
+    if (isAdminPath(url, config.baseDomain)) return withRequestId(await handleAdmin(request, url, deps), requestId);
+
+    endpoint = route(request.method, url, request.headers, config.baseDomain);
+
+    const identity = new Identity(env, meta);
+    const auth = await authenticate(request, url, {
+      lookupSecret: async (id) => {
+        const r = await identity.resolve(id);
+        return r && r.enabled ? r.secret : null;
+      },
+      allowedRegions: [...config.zones, "us-east-1", "auto"],
+      bucketForV2: endpoint.virtualHost ? (endpoint.bucket ?? undefined) : undefined,
+    });
+    body = auth.body?.stream ?? null;
+    const principal: Principal = auth.accessKeyId
+      ? await identity.resolve(auth.accessKeyId).then((r) => ({ kind: "user" as const, user: r!.user, accessKeyId: auth.accessKeyId!, scope: r!.scope }))
+      : { kind: "anonymous" };
+
+    const base: RequestContext = { request, url, endpoint, principal, body: auth.body, deps, requestId, now: Date.now() };
+    const response = await dispatch(base, endpoint);
+    return withRequestId(response, requestId);
+  } catch (e) {
+    await discardUnreadBody(body);
+    return errorResponse(e, requestId, request, endpoint);
+  }
+}
+
+/** Bodies we refuse smaller than this are read and dropped so the client's connection stays reusable. */
+const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
+
+async function discardUnreadBody(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body || body.locked) return;
+  const reader = body.getReader();
+  let seen = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+      if (seen > DRAIN_LIMIT_BYTES) return void (await reader.cancel());
+    }
+  } catch {
+    /* the body itself was the problem (bad chunk, wrong length): nothing more to drain */
+  }
+}
+
+async function dispatch(base: RequestContext, endpoint: Endpoint): Promise<Response> {
+  const { op } = endpoint;
+  if (op === "MethodNotAllowed") throw new S3Error("MethodNotAllowed");
+  checkKeyScope(base.principal, op, endpoint.bucket);
+
+  if (endpoint.level === "service") {
+    const h = SERVICE_HANDLERS[op];
+    if (!h) throw new S3Error("MethodNotAllowed");
+    return h(base);
+  }
+  const bucketName = endpoint.bucket!;
+  if (CREATES_BUCKET.has(op)) return BUCKET_HANDLERS[op]!({ ...base, bucket: null as never, bucketName });
+
+  const bucket = await base.deps.meta.getBucket(bucketName);
+  if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: bucketName });
+  checkBucketAccess(base.principal, bucket);
+  const bctx: BucketContext = { ...base, bucket, bucketName };
+  if (endpoint.level === "bucket") {
+    const h = BUCKET_HANDLERS[op];
+    if (!h) throw new S3Error("NotImplemented", `${op} is not implemented.`);
+    return h(bctx);
+  }
+  const h = OBJECT_HANDLERS[op];
+  if (!h) throw new S3Error("NotImplemented", `${op} is not implemented.`);
+  return h({ ...bctx, key: endpoint.key! } as ObjectContext);
+}
+
+function withRequestId(response: Response, requestId: string): Response {
+  // Responses built from R2 bodies or fetch() may have immutable headers: rebuild when needed.
+  let r = response;
+  try {
+    r.headers.set("x-amz-request-id", requestId);
+  } catch {
+    r = new Response(response.body, response);
+    r.headers.set("x-amz-request-id", requestId);
+  }
+  r.headers.set("x-amz-id-2", requestId);
+  return r;
+}
+
+function errorResponse(e: unknown, requestId: string, request: Request, endpoint?: Endpoint): Response {
+  const err = e instanceof S3Error ? e : internalError(e);
+  const headers = new Headers({ "content-type": "application/xml", ...err.headers });
+  const resource = endpoint ? "/" + [endpoint.bucket, endpoint.key].filter((x) => x !== null).join("/") : undefined;
+  const body =
+    request.method === "HEAD" || err.status === 304
+      ? null
+      : errorDocument({ code: err.code, message: err.message, requestId, hostId: requestId, resource, details: err.details });
+  return withRequestId(new Response(body, { status: err.status, headers }), requestId);
+}
+
+function internalError(e: unknown): S3Error {
+  console.error("internal error", e instanceof Error ? (e.stack ?? e.message) : e);
+  return new S3Error("InternalError");
+}

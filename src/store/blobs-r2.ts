@@ -1,0 +1,114 @@
+/**
+ * ALL R2 calls: one R2 binding per zone, opaque immutable blob keys, ranges, SSE-C keys,
+ * and R2's errors mapped to S3 errors.
+ *
+ * Blob keys are `<bucket id>/<time36>-<random>`: never the S3 key (R2 normalises keys and
+ * rate-limits writes per key), and the time prefix lets the orphan sweep skip young blobs.
+ */
+import { S3Error } from "../errors";
+import { r2BindingName, type Env } from "../env";
+
+export type BlobWrite = {
+  /** exact decoded length: R2 needs a known length to stream */
+  length: number;
+  /** base64 MD5 the client sent (Content-MD5): R2 verifies it */
+  md5Base64?: string;
+  /** hex SHA-256 the client signed (x-amz-content-sha256): R2 verifies it */
+  sha256Hex?: string;
+  /** SSE-C customer key (base64), passed through and never stored */
+  ssecKeyBase64?: string;
+};
+
+export type BlobRange = { offset: number; length: number };
+
+export function newBlobKey(bucketId: string, now = Date.now()): string {
+  const rand = crypto.getRandomValues(new Uint8Array(12));
+  return `${bucketId}/${now.toString(36).padStart(9, "0")}-${[...rand].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** Creation time (ms) encoded in a blob key, or null if the key is not ours. */
+export function blobKeyTime(blobKey: string): number | null {
+  const m = /\/([0-9a-z]{9,})-[0-9a-f]{24}$/.exec(blobKey);
+  return m ? parseInt(m[1], 36) : null;
+}
+
+const base64ToHex = (b64: string) => [...atob(b64)].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+
+function ssecHex(keyBase64: string | undefined): string | undefined {
+  return keyBase64 === undefined ? undefined : base64ToHex(keyBase64);
+}
+
+/** R2 reports digest mismatches as errors with these codes in the message. */
+function mapPutError(e: unknown, w: BlobWrite): never {
+  if (e instanceof S3Error) throw e;
+  const message = String((e as Error)?.message ?? e);
+  if (/MD5/i.test(message) && /did not match/i.test(message)) throw new S3Error("BadDigest");
+  if (/SHA-?256/i.test(message) && /did not match/i.test(message)) throw new S3Error("XAmzContentSHA256Mismatch");
+  if (/10037/.test(message)) throw new S3Error(w.sha256Hex ? "XAmzContentSHA256Mismatch" : "BadDigest");
+  if (/exceeds the maximum allowed object size|100100/.test(message)) throw new S3Error("EntityTooLarge");
+  if (/length|Provided readable stream/i.test(message)) throw new S3Error("IncompleteBody");
+  throw e;
+}
+
+export class BlobStore {
+  constructor(private readonly env: Env) {}
+
+  private bucket(zone: string): R2Bucket {
+    const b = this.env[r2BindingName(zone)];
+    if (!b) throw new S3Error("InternalError", `zone ${zone} has no R2 binding`);
+    return b;
+  }
+
+  /**
+   * Streams `body` into a fresh blob. Returns the MD5 hex R2 computed (the S3 ETag of a single PUT).
+   * Any error in the body stream (bad chunk signature, checksum) rejects here, and nothing is stored.
+   */
+  async put(zone: string, blobKey: string, body: ReadableStream<Uint8Array>, w: BlobWrite): Promise<{ md5Hex: string; size: number }> {
+    const sized = new FixedLengthStream(w.length);
+    let pipeError: unknown;
+    const piping = body.pipeTo(sized.writable).catch((e) => {
+      pipeError = e;
+    });
+    let obj: R2Object | null;
+    // R2 verifies one digest per put: the signed SHA-256 when there is one, else Content-MD5.
+    // R2 always computes the MD5 (the ETag), so Content-MD5 is checked against it afterwards.
+    const md5Hex = w.md5Base64 ? base64ToHex(w.md5Base64) : undefined;
+    try {
+      obj = await this.bucket(zone).put(blobKey, sized.readable, {
+        md5: w.sha256Hex ? undefined : md5Hex,
+        sha256: w.sha256Hex,
+        ssecKey: ssecHex(w.ssecKeyBase64),
+      });
+    } catch (e) {
+      await piping;
+      // A put that failed after its last byte may still have stored it: make sure it is gone.
+      await this.bucket(zone).delete(blobKey);
+      // Our own stream checks (signatures, checksums) explain a failure better than R2's echo of it.
+      mapPutError(pipeError instanceof S3Error ? pipeError : e, w);
+    }
+    await piping;
+    const etag = obj!.checksums.md5 ? [...new Uint8Array(obj!.checksums.md5)].map((b) => b.toString(16).padStart(2, "0")).join("") : "";
+    const failure = pipeError ?? (md5Hex !== undefined && etag !== md5Hex ? new S3Error("BadDigest") : undefined);
+    if (failure) {
+      // The body failed after R2 accepted the bytes it got: drop the blob.
+      await this.bucket(zone).delete(blobKey);
+      mapPutError(failure, w);
+    }
+    return { md5Hex: etag, size: obj!.size };
+  }
+
+  /** Reads a blob (or a byte range of it). Null when R2 has no such blob. */
+  async get(zone: string, blobKey: string, opts: { range?: BlobRange; ssecKeyBase64?: string } = {}): Promise<R2ObjectBody | null> {
+    return this.bucket(zone).get(blobKey, { range: opts.range, ssecKey: ssecHex(opts.ssecKeyBase64) });
+  }
+
+  async delete(zone: string, blobKeys: string[]): Promise<void> {
+    for (let i = 0; i < blobKeys.length; i += 1000) await this.bucket(zone).delete(blobKeys.slice(i, i + 1000));
+  }
+
+  /** One page of a zone's blob keys, for the orphan sweep. */
+  async list(zone: string, cursor?: string, limit = 1000): Promise<{ keys: string[]; cursor?: string }> {
+    const page = await this.bucket(zone).list({ cursor, limit });
+    return { keys: page.objects.map((o) => o.key), cursor: page.truncated ? page.cursor : undefined };
+  }
+}
