@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.dispose());
 
-const signer = (creds = ROOT, region = "us-east-1") => new AwsClient({ ...creds, service: "s3", region });
+const signer = (creds = ROOT, region = "us-east-1") => new AwsClient({ ...creds, service: "s3", region, retries: 0 });
 
 async function errorOf(res: Response): Promise<{ status: number; code: string | undefined; requestId: string | undefined }> {
   const text = await res.text();
