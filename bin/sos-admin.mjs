@@ -19,7 +19,7 @@ Commands:
   user delete ID                                   delete a user
   user quota ID N                                  set a user's bucket quota (max buckets)
   key create --user ID [--bucket B] [--ops OPS]    create an access key (the secret is shown once)
-        OPS: full | read-only | write-only | Op1,Op2,...  (e.g. GetObject,ListBucket)
+        OPS: full | read-only | write-only | Op1,Op2,...  (S3 operation names, e.g. GetObject,ListObjectsV2)
   key list [--user ID]                             list access keys
   key disable KEY | key enable KEY                 disable / re-enable an access key
   key delete KEY                                   delete an access key

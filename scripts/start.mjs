@@ -28,6 +28,8 @@ const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js
 const CREDENTIALS_FILE = "sos-dev-credentials.json";
 const ENV_FILE = "sos-dev.vars";
 const SECRET_NAMES = ["SOS_ROOT_ACCESS_KEY", "SOS_ROOT_SECRET_KEY", "SOS_ADMIN_TOKEN", "SOS_MASTER_KEY"];
+// Local-only overrides of wrangler.toml [vars]: `wrangler dev` serves plain HTTP, so SSE-C must be allowed over it.
+const LOCAL_VARS = { SOS_REQUIRE_HTTPS_FOR_SSEC: "false" };
 const LOG_LEVELS = ["debug", "info", "log", "warn", "error", "none"];
 
 function usage() {
@@ -199,7 +201,8 @@ async function main() {
   writePrivate(credFile, JSON.stringify({ ...creds, endpoint, note: "local development credentials written by scripts/start.mjs" }, null, 2) + "\n");
   const envFile = path.join(stateDir, ENV_FILE);
   writePrivate(envFile, "# written by scripts/start.mjs; local development secrets for wrangler dev --env-file\n" +
-    SECRET_NAMES.map((n) => `${n}=${dotenvQuote(creds[n])}`).join("\n") + "\n");
+    SECRET_NAMES.map((n) => `${n}=${dotenvQuote(creds[n])}`).join("\n") + "\n" +
+    Object.entries(LOCAL_VARS).map(([n, v]) => `${n}=${dotenvQuote(v)}`).join("\n") + "\n");
 
   if (!(await portIsFree(opts.port, host))) {
     console.error(`start: ${host}:${opts.port} is already in use (set PORT or --port)`);

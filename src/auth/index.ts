@@ -50,10 +50,24 @@ export interface AuthOptions {
   now?: Date;
 }
 
+/**
+ * The headers as the client signed them. Cloudflare (and workerd locally) rewrite Accept-Encoding
+ * to "br, gzip" before the Worker runs; clients such as rclone sign their own value, which
+ * request.cf.clientAcceptEncoding preserves.
+ */
+function headersAsSigned(request: Request): Headers {
+  const original = (request as { cf?: { clientAcceptEncoding?: string } }).cf?.clientAcceptEncoding;
+  if (original === undefined || original === request.headers.get("accept-encoding")) return request.headers;
+  const headers = new Headers(request.headers);
+  if (original === "") headers.delete("accept-encoding");
+  else headers.set("accept-encoding", original);
+  return headers;
+}
+
 export async function authenticate(request: Request, url: URL, opts: AuthOptions): Promise<AuthResult> {
   const now = opts.now ?? new Date();
   const { path, query } = rawTarget(request.url);
-  const req: SigningRequest = { method: request.method, rawPath: path, rawQuery: query, headers: request.headers, host: url.host };
+  const req: SigningRequest = { method: request.method, rawPath: path, rawQuery: query, headers: headersAsSigned(request), host: url.host };
   const params = new URLSearchParams(query);
   const authorization = request.headers.get("authorization");
   const v4Query = params.has("X-Amz-Algorithm") || params.has("X-Amz-Signature") || params.has("X-Amz-Credential");

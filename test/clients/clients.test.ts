@@ -391,15 +391,29 @@ clientDescribe("awscli", AWS, "/usr/bin/aws", () => {
     const ranged = await ok(aws(["s3api", "get-object", "--bucket", bucket, "--key", "api/obj one.bin", "--range", "bytes=100-199", path.join(tmp, "aws/api.range")]));
     expect(JSON.parse(ranged.stdout).ContentLength).toBe(100);
     expect(fs.readFileSync(path.join(tmp, "aws/api.range")).equals(body.subarray(100, 200))).toBe(true);
-    const list = JSON.parse((await ok(aws(["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", "api/"]))).stdout);
+    const list = JSON.parse((await ok(aws(["s3api", "list-objects-v2", "--no-paginate", "--bucket", bucket, "--prefix", "api/"]))).stdout);
     expect(list.KeyCount).toBe(1);
     expect(list.Contents.map((c: { Key: string }) => c.Key)).toEqual(["api/obj one.bin"]);
     expect(list.Contents[0].Size).toBe(body.length);
-    const delim = JSON.parse((await ok(aws(["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", "tree/", "--delimiter", "/"]))).stdout);
+    const delim = JSON.parse((await ok(aws(["s3api", "list-objects-v2", "--no-paginate", "--bucket", bucket, "--prefix", "tree/", "--delimiter", "/"]))).stdout);
     const prefixes = (delim.CommonPrefixes ?? []).map((p: { Prefix: string }) => p.Prefix).sort();
     expect(prefixes).toEqual(["tree/dir1/", "tree/special/", "tree/with space/", "tree/ünïcödé/"].sort());
     await fails(aws(["s3api", "head-object", "--bucket", bucket, "--key", "api/does-not-exist"]), /404|Not Found/);
   }, 180_000);
+
+  it("s3 presign URL can be fetched without credentials (query-string SigV4)", async () => {
+    const body = Buffer.from("presigned content " + crypto.randomBytes(8).toString("hex"));
+    writeFile(path.join(tmp, "aws/presign.txt"), body);
+    await ok(aws(["s3", "cp", path.join(tmp, "aws/presign.txt"), `s3://${bucket}/presign/p 1.txt`]));
+    const url = (await ok(aws(["s3", "presign", `s3://${bucket}/presign/p 1.txt`, "--expires-in", "300"]))).stdout.trim();
+    expect(url).toMatch(/X-Amz-Signature=/);
+    const res = await fetch(url, { headers: { "accept-encoding": "identity" } });
+    const got = Buffer.from(await res.arrayBuffer());
+    expect(res.status, got.toString()).toBe(200);
+    expect(got.equals(body)).toBe(true);
+    const tampered = await fetch(url.replace("presign/p%201.txt", "presign/other.txt"));
+    expect(tampered.status).toBe(403);
+  }, 120_000);
 
   it("s3 rm of one key and --recursive, then s3 rb", async () => {
     await ok(aws(["s3", "rm", `s3://${bucket}/small.bin`]));
@@ -520,6 +534,15 @@ clientDescribe("rclone", RCLONE, "rclone", () => {
     expectSameTree(dst, readTree(src()));
   }, 180_000);
 
+  it("multipart upload of a 12 MiB file (5 MiB chunks), check and download", async () => {
+    const big = crypto.randomBytes(12 * 1024 * 1024 + 777);
+    writeFile(path.join(tmp, "rclone/big/big.bin"), big);
+    await ok(rclone(["copy", "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M", path.join(tmp, "rclone/big"), `sos:${bucket}/big`], 300_000));
+    await ok(rclone(["check", path.join(tmp, "rclone/big"), `sos:${bucket}/big`]));
+    await ok(rclone(["copy", `sos:${bucket}/big`, path.join(tmp, "rclone/big-down")], 300_000));
+    expect(sha256(fs.readFileSync(path.join(tmp, "rclone/big-down/big.bin")))).toBe(sha256(big));
+  }, 600_000);
+
   it("purge removes the bucket", async () => {
     await ok(rclone(["purge", `sos:${bucket}`]));
     const buckets = await ok(rclone(["lsf", "sos:"]));
@@ -585,6 +608,18 @@ for (const sigV2 of [false, true]) {
       const top = await ok(s3cmd(cfg, ["ls", `s3://${bucket}`]));
       expect(top.stdout).toMatch(/DIR\s+s3:\/\/[^\s]+\/dir\//);
     }, 120_000);
+
+    it("multipart put of a 12 MiB file (5 MiB chunks) + get", async () => {
+      const big = crypto.randomBytes(12 * 1024 * 1024 + 333);
+      writeFile(path.join(dir(), "big.bin"), big);
+      await ok(s3cmd(cfg, ["put", "--multipart-chunk-size-mb=5", path.join(dir(), "big.bin"), `s3://${bucket}/big.bin`]));
+      try {
+        await ok(s3cmd(cfg, ["get", "--force", `s3://${bucket}/big.bin`, path.join(dir(), "big.down")]));
+        expect(sha256(fs.readFileSync(path.join(dir(), "big.down")))).toBe(sha256(big));
+      } finally {
+        await s3cmd(cfg, ["del", `s3://${bucket}/big.bin`]); // keep the next test independent of this one
+      }
+    }, 600_000);
 
     it("del + rb", async () => {
       await ok(s3cmd(cfg, ["del", `s3://${bucket}/file.bin`]));

@@ -38,6 +38,14 @@ describe("SigV4 header auth", () => {
     }
   });
 
+  it("verifies a signed Accept-Encoding that the runtime rewrote (rclone signs gzip)", async () => {
+    const signed = await signer().sign(`${h.url}/${B}/hello.txt`, { headers: { "accept-encoding": "gzip" } });
+    expect(signed.headers.get("authorization")).toContain("accept-encoding");
+    const res = await fetch(signed.url, { headers: signed.headers });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("hello");
+  });
+
   it("refuses a wrong secret, an unknown key and a tampered request", async () => {
     const wrong = await errorOf(await signer({ accessKeyId: ROOT.accessKeyId, secretAccessKey: "wrong" }).fetch(`${h.url}/${B}/hello.txt`));
     expect(wrong).toMatchObject({ status: 403, code: "SignatureDoesNotMatch" });
