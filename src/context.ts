@@ -1,5 +1,6 @@
 /** What every operation handler receives: a routed, authenticated, authorized request. */
 import type { VerifiedBody } from "./auth";
+import type { PostForm } from "./auth/post-form";
 import type { Config, Env } from "./env";
 import type { Principal } from "./identity";
 import type { Endpoint } from "./router";
@@ -22,6 +23,8 @@ export type RequestContext = {
   principal: Principal;
   /** the verified request body; null when the request has none */
   body: VerifiedBody | null;
+  /** POST Object: the form fields before the file (whose bytes are `body`) */
+  postForm?: PostForm;
   deps: Deps;
   requestId: string;
   now: number;

@@ -5,6 +5,7 @@
  */
 export const ERRORS = {
   AccessDenied: [403, "Access Denied"],
+  AccessForbidden: [403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."],
   AccountProblem: [403, "There is a problem with your account that prevents the operation from completing successfully."],
   AuthorizationHeaderMalformed: [400, "The authorization header is malformed."],
   AuthorizationQueryParametersError: [400, "Error parsing the X-Amz-Credential parameter."],
@@ -34,6 +35,7 @@ export const ERRORS = {
   InvalidPart: [400, "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag."],
   InvalidPartOrder: [400, "The list of parts was not in ascending order. Parts must be ordered by part number."],
   InvalidPartNumber: [416, "The requested partnumber is not satisfiable"],
+  InvalidPolicyDocument: [400, "The content of the form does not meet the conditions specified in the policy document."],
   InvalidRange: [416, "The requested range is not satisfiable"],
   InvalidRequest: [400, "Invalid Request"],
   InvalidStorageClass: [400, "The storage class you specified is not valid."],
@@ -45,6 +47,7 @@ export const ERRORS = {
   MalformedPOSTRequest: [400, "The body of your POST request is not well-formed multipart/form-data."],
   MalformedXML: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
   MaxMessageLengthExceeded: [400, "Your request was too big."],
+  MaxPostPreDataLengthExceededError: [400, "Your POST request fields preceding the upload file were too large."],
   MetadataTooLarge: [400, "Your metadata headers exceed the maximum allowed metadata size."],
   MethodNotAllowed: [405, "The specified method is not allowed against this resource."],
   MissingContentLength: [411, "You must provide the Content-Length HTTP header."],
@@ -67,6 +70,7 @@ export const ERRORS = {
   TooManyBuckets: [400, "You have attempted to create more buckets than allowed."],
   TooManyVersions: [400, "The object has reached the maximum number of versions allowed (1000)."],
   UnexpectedContent: [400, "This request does not support content."],
+  UnresolvableGrantByEmailAddress: [400, "The email address you provided does not match any account on record."],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
   InvalidChecksum: [400, "The checksum you specified is not valid."],
   // Admin API (not S3, but rendered the same way so clients see one error shape).

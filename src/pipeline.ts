@@ -1,21 +1,24 @@
 /**
  * The request lifecycle, in order:
- *   route -> authenticate -> load bucket -> authorize -> run operation -> render
- *                                       \-> S3Error thrown anywhere -> one XML error renderer
+ *   route -> authenticate -> load bucket -> authorize -> run operation -> CORS -> render
+ *                                       \-> S3Error thrown anywhere -> one XML error renderer -> CORS
+ * CORS preflights (OPTIONS) are answered right after routing: they carry no signature.
  * This is the only top-level catch.
  */
-import { authenticate } from "./auth";
+import { authenticate, type AuthOptions, type AuthResult } from "./auth";
+import { authenticatePostForm, type PostForm } from "./auth/post-form";
 import { handleAdmin } from "./admin/api";
-import { checkBucketAccess, checkKeyScope } from "./authz";
+import { assertObjectAccessChecked, authorizeBucketStep, checkKeyScope } from "./authz";
 import type { BucketContext, Deps, ObjectContext, RequestContext } from "./context";
 import { readConfig, type Env } from "./env";
 import { S3Error } from "./errors";
 import { Identity, type Principal } from "./identity";
 import { randomHex } from "./logic/secrets";
 import { BUCKET_HANDLERS, OBJECT_HANDLERS, SERVICE_HANDLERS } from "./ops";
+import { answerPreflight, withCorsHeaders } from "./ops/cors";
 import { isAdminPath, route, type Endpoint } from "./router";
 import { BlobStore } from "./store/blobs-r2";
-import { MetaStore } from "./store/meta-d1";
+import { MetaStore, type Bucket } from "./store/meta-d1";
 import { errorDocument } from "./xml/documents";
 
 /** Operations that do not need an existing bucket. */
@@ -24,37 +27,53 @@ const CREATES_BUCKET = new Set(["CreateBucket"]);
 export async function handleRequest(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const requestId = randomHex(8).toUpperCase();
   let endpoint: Endpoint | undefined;
+  let meta: MetaStore | undefined;
+  const loaded: Loaded = {};
   let body: ReadableStream<Uint8Array> | null = request.body;
   try {
     const config = readConfig(env);
     const url = new URL(request.url);
-    const meta = new MetaStore(env.DB);
+    meta = new MetaStore(env.DB);
     const deps: Deps = { env, config, meta, blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
     if (isAdminPath(url, config.baseDomain)) return withRequestId(await handleAdmin(request, url, deps), requestId);
 
     endpoint = route(request.method, url, request.headers, config.baseDomain);
+    if (endpoint.op === "Preflight") return withRequestId(await answerPreflight(request, endpoint, meta), requestId);
 
     const identity = new Identity(env, meta);
-    const auth = await authenticate(request, url, {
+    const authOptions: AuthOptions = {
       lookupSecret: async (id) => {
         const r = await identity.resolve(id);
         return r && r.enabled ? r.secret : null;
       },
       allowedRegions: [...config.zones, "us-east-1", "auto"],
       bucketForV2: endpoint.virtualHost ? (endpoint.bucket ?? undefined) : undefined,
-    });
+    };
+    // A browser form upload (POST Object) carries its signature in the form, not in headers or the query.
+    const auth: AuthResult & { form?: PostForm } =
+      endpoint.op === "PostObject" ? await authenticatePostForm(request, authOptions) : await authenticate(request, url, authOptions);
     body = auth.body?.stream ?? null;
     const principal: Principal = auth.accessKeyId
       ? await identity.resolve(auth.accessKeyId).then((r) => ({ kind: "user" as const, user: r!.user, accessKeyId: auth.accessKeyId!, scope: r!.scope }))
       : { kind: "anonymous" };
 
-    const base: RequestContext = { request, url, endpoint, principal, body: auth.body, deps, requestId, now: Date.now() };
-    const response = await dispatch(base, endpoint);
-    return withRequestId(response, requestId);
+    const base: RequestContext = { request, url, endpoint, principal, body: auth.body, postForm: auth.form, deps, requestId, now: Date.now() };
+    const response = await dispatch(base, endpoint, loaded);
+    return withRequestId(await applyCors(response, request, endpoint, meta, loaded), requestId);
   } catch (e) {
     await discardUnreadBody(body);
-    return errorResponse(e, requestId, request, endpoint);
+    return applyCors(errorResponse(e, requestId, request, endpoint), request, endpoint, meta, loaded);
   }
+}
+
+/** The bucket row once dispatch has read it, so that the CORS step does not read it again. */
+type Loaded = { bucket?: Bucket | null };
+
+/** CORS step: a browser request (with Origin) to a bucket gets the matching rule's headers, errors included. */
+async function applyCors(response: Response, request: Request, endpoint: Endpoint | undefined, meta: MetaStore | undefined, loaded: Loaded): Promise<Response> {
+  const name = endpoint?.bucket;
+  if (!name || !meta) return response;
+  return withCorsHeaders(response, request, async () => (loaded.bucket !== undefined ? loaded.bucket : meta.getBucket(name)));
 }
 
 /** Bodies we refuse smaller than this are read and dropped so the client's connection stays reusable. */
@@ -76,7 +95,7 @@ async function discardUnreadBody(body: ReadableStream<Uint8Array> | null): Promi
   }
 }
 
-async function dispatch(base: RequestContext, endpoint: Endpoint): Promise<Response> {
+async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded): Promise<Response> {
   const { op } = endpoint;
   if (op === "MethodNotAllowed") throw new S3Error("MethodNotAllowed");
   checkKeyScope(base.principal, op, endpoint.bucket);
@@ -89,9 +108,9 @@ async function dispatch(base: RequestContext, endpoint: Endpoint): Promise<Respo
   const bucketName = endpoint.bucket!;
   if (CREATES_BUCKET.has(op)) return BUCKET_HANDLERS[op]!({ ...base, bucket: null as never, bucketName });
 
-  const bucket = await base.deps.meta.getBucket(bucketName);
+  const bucket = (loaded.bucket = await base.deps.meta.getBucket(bucketName));
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: bucketName });
-  checkBucketAccess(base.principal, bucket);
+  authorizeBucketStep(base.principal, op, endpoint.query, bucket);
   const bctx: BucketContext = { ...base, bucket, bucketName };
   if (endpoint.level === "bucket") {
     const h = BUCKET_HANDLERS[op];
@@ -100,7 +119,8 @@ async function dispatch(base: RequestContext, endpoint: Endpoint): Promise<Respo
   }
   const h = OBJECT_HANDLERS[op];
   if (!h) throw new S3Error("NotImplemented", `${op} is not implemented.`);
-  return h({ ...bctx, key: endpoint.key! } as ObjectContext);
+  const octx = { ...bctx, key: endpoint.key! } as ObjectContext;
+  return assertObjectAccessChecked(octx, await h(octx));
 }
 
 function withRequestId(response: Response, requestId: string): Response {

@@ -87,6 +87,9 @@ const RULES: Rule[] = [
   R("GET", "object", "ListParts", ["uploadId"]),
 ];
 
+/** Names of every S3 operation the router knows (validates access-key operation lists). */
+export const OPERATION_NAMES: ReadonlySet<string> = new Set(RULES.map((r) => r.op));
+
 export type Endpoint = {
   /** AWS operation name, or "Preflight" for CORS OPTIONS requests */
   op: string;

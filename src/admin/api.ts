@@ -7,7 +7,8 @@ import type { Deps } from "../context";
 import { forgetAccessKey } from "../identity";
 import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
 import type { AccessKey, User } from "../store/meta-d1";
-import { ADMIN_PREFIX } from "../router";
+import { isValidBucketName } from "../logic/names";
+import { ADMIN_PREFIX, OPERATION_NAMES } from "../router";
 
 type AdminError = { status: number; code: string; message: string };
 
@@ -55,8 +56,11 @@ function parseOperations(v: unknown): string {
   if (v === undefined || v === null) return "full";
   if (v === "full" || v === "read-only" || v === "write-only") return v;
   const list = typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
-  if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === "string" && /^[A-Z][A-Za-z]+$/.test(s))) {
-    return JSON.stringify(list);
+  if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === "string")) {
+    // A misspelt name (or an IAM action such as "ListBucket") would silently grant nothing: refuse it.
+    const unknown = list.filter((s) => !OPERATION_NAMES.has(s));
+    if (unknown.length === 0) return JSON.stringify([...new Set(list)]);
+    return fail(400, "InvalidRequest", `Unknown S3 operation name(s): ${unknown.join(", ")} (use names such as GetObject, ListObjectsV2).`);
   }
   return fail(400, "InvalidRequest", 'operations must be "full", "read-only", "write-only" or a list of S3 operation names.');
 }
@@ -75,7 +79,8 @@ function buildRouter(deps: Deps) {
     const b = await body(req);
     const displayName = typeof b.displayName === "string" ? b.displayName.trim() : "";
     if (!/^[\w.@+-]{1,64}$/.test(displayName)) fail(400, "InvalidRequest", "displayName must be 1-64 characters of letters, digits and ._@+-");
-    const email = typeof b.email === "string" ? b.email : null;
+    const email = typeof b.email === "string" ? b.email.trim().toLowerCase() : null;
+    if (email !== null && !/^[^@\s]+@[^@\s]+$/.test(email)) fail(400, "InvalidRequest", "email must be an e-mail address.");
     const user: User = { id: randomHex(32), displayName, email, maxBuckets: parseMaxBuckets(b.maxBuckets) ?? 20, createdAt: Date.now() };
     if (!(await meta.createUser(user))) fail(409, "UserAlreadyExists", "A user with that display name or email already exists.");
     return json(userJson(user), 201);
@@ -106,6 +111,7 @@ function buildRouter(deps: Deps) {
     if (!(await meta.getUser(userId))) fail(404, "NoSuchUser", "The specified user does not exist.");
     if (!deps.env.SOS_MASTER_KEY) fail(500, "NotConfigured", "SOS_MASTER_KEY is not set: secrets cannot be stored.");
     const bucket = b.bucket === undefined || b.bucket === null ? null : String(b.bucket);
+    if (bucket !== null && !isValidBucketName(bucket)) fail(400, "InvalidRequest", "bucket must be a valid bucket name.");
     const { accessKeyId, secretAccessKey } = generateKeyPair();
     const key: AccessKey = {
       accessKeyId,

@@ -5,7 +5,7 @@
  */
 import type { Deps } from "../context";
 import { blobKeyTime } from "../store/blobs-r2";
-import { abortStaleUploads } from "../ops/multipart";
+import { abortStaleUploads } from "./stale-uploads";
 import { drainBlobDeletions } from "./blob-deletions";
 
 /** Orphans younger than this may still be waiting for their commit. */

@@ -8,6 +8,7 @@ import { S3Error } from "../errors";
 import { drainBlobDeletions } from "../jobs/blob-deletions";
 import { validateBucketName } from "../logic/names";
 import { randomHex } from "../logic/secrets";
+import { newResourceAcl } from "./acl-input";
 import { locationDocument, parseCreateBucketConfiguration } from "../xml/documents";
 import { empty, xmlResponse } from "./respond";
 
@@ -23,6 +24,7 @@ export const createBucket: Handler<BucketContext> = async (ctx) => {
       LocationConstraint: locationConstraint,
     });
   }
+  const acl = await newResourceAcl(ctx, { ownerId: p.user.id, bucketOwnerId: p.user.id }, "bucket");
   const existing = await ctx.deps.meta.getBucket(ctx.bucketName);
   if (existing) {
     throw new S3Error(existing.ownerId === p.user.id ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", undefined, {
@@ -36,7 +38,7 @@ export const createBucket: Handler<BucketContext> = async (ctx) => {
     zone: locationConstraint ?? defaultZone,
     createdAt: ctx.now,
     versioning: null,
-    acl: null,
+    acl,
     cors: null,
     tags: null,
   });

@@ -6,9 +6,10 @@
  * Within a zone a copy shares the source's blobs instead of rewriting bytes: blobs are immutable
  * and only deleted once no row refers to them (jobs/blob-deletions.ts), and the commit asserts
  * the source row still exists, so a concurrent delete of the source either happens first (the
- * copy fails with NoSuchKey) or sees the copy's reference. Copies across zones stream the bytes.
+ * copy fails with NoSuchKey) or sees the copy's reference. Copies across zones stream the bytes,
+ * and so do copies that change the SSE-C key: a blob encrypted under one key cannot serve another.
  */
-import { checkBucketAccess } from "../authz";
+import { checkCopySourceAccess } from "../authz";
 import type { Handler, ObjectContext } from "../context";
 import { S3Error } from "../errors";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
@@ -16,18 +17,24 @@ import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals
 import { newRowId, newVersionId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
+import { checkPartKey, checkReadKey, type SsecKey } from "../logic/ssec";
+import { storedTagsFromHeader } from "../logic/tags";
+import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { newBlobKey } from "../store/blobs-r2";
 import type { Bucket, NewObjectVersion, ObjectVersion } from "../store/meta-d1";
 import { copyResultDocument } from "../xml/multipart";
+import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { findUpload, MAX_PART_BYTES, parsePartNumber, recordPart } from "./multipart";
 import { openObjectBody, type ByteRange } from "./object-body";
 import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
 import { quoteEtag, xmlResponse } from "./respond";
+import { requestSsec, setSsecHeaders, writeSsec } from "./ssec-request";
 
 /** S3's limit for a CopyObject that must rewrite bytes. */
 const MAX_REWRITE_COPY_BYTES = 5 * 1024 ** 3;
 
-export type CopySource = { bucket: Bucket; object: ObjectVersion; versionIdGiven: boolean };
+/** `sourceKey`: the x-amz-copy-source-server-side-encryption-customer-* key, already checked against the source. */
+export type CopySource = { bucket: Bucket; object: ObjectVersion; versionIdGiven: boolean; sourceKey: SsecKey | null };
 
 /** Parses `x-amz-copy-source: [/]bucket/key[?versionId=id]` (URL-encoded). */
 export function parseCopySourceHeader(raw: string): { bucket: string; key: string; versionId: string | null } {
@@ -51,8 +58,8 @@ export async function loadCopySource(ctx: ObjectContext): Promise<CopySource> {
   const parsed = parseCopySourceHeader(ctx.request.headers.get("x-amz-copy-source")!);
   const bucket = parsed.bucket === ctx.bucketName ? ctx.bucket : await ctx.deps.meta.getBucket(parsed.bucket);
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: parsed.bucket });
-  checkBucketAccess(ctx.principal, bucket);
   const object = await ctx.deps.meta.getObject(bucket.id, parsed.key, parsed.versionId);
+  checkCopySourceAccess(ctx.principal, bucket, object);
   if (!object) {
     if (parsed.versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: parsed.key, VersionId: parsed.versionId });
     throw new S3Error("NoSuchKey", undefined, { Key: parsed.key });
@@ -61,12 +68,14 @@ export async function loadCopySource(ctx: ObjectContext): Promise<CopySource> {
     if (parsed.versionId !== null) throw new S3Error("InvalidRequest", "The source of a copy request may not specifically refer to a delete marker by version id.");
     throw new S3Error("NoSuchKey", undefined, { Key: parsed.key });
   }
+  const sourceKey = await requestSsec(ctx, "copy-source");
+  checkReadKey(object.ssecKeyMd5, sourceKey);
   const verdict = evaluatePreconditions(parsePreconditions(ctx.request.headers, "x-amz-copy-source-"), {
     etag: object.etag,
     lastModified: new Date(object.lastModified),
   });
   if (verdict.outcome !== "proceed") throw new S3Error("PreconditionFailed", undefined, { Condition: verdict.header });
-  return { bucket, object, versionIdGiven: parsed.versionId !== null };
+  return { bucket, object, versionIdGiven: parsed.versionId !== null, sourceKey };
 }
 
 function directive(headers: Headers, name: string): "COPY" | "REPLACE" {
@@ -75,12 +84,12 @@ function directive(headers: Headers, name: string): "COPY" | "REPLACE" {
   return v;
 }
 
-/** Streams `range` (or all) of a source object into a fresh blob in the destination zone. */
-async function rewriteBytes(ctx: ObjectContext, src: CopySource, range: ByteRange | null): Promise<{ blobKey: string; md5Hex: string; size: number }> {
+/** Streams `range` (or all) of a source object into a fresh blob in the destination zone, under `targetKey`. */
+async function rewriteBytes(ctx: ObjectContext, src: CopySource, range: ByteRange | null, targetKey: SsecKey | null): Promise<{ blobKey: string; md5Hex: string; size: number }> {
   const length = range ? range.end - range.start + 1 : src.object.size;
-  const body = await openObjectBody(ctx.deps, src.bucket, src.object, range);
+  const body = await openObjectBody(ctx.deps, src.bucket, src.object, range, src.sourceKey?.keyBase64);
   const blobKey = newBlobKey(ctx.bucket.id, ctx.now);
-  const { md5Hex, size } = await ctx.deps.blobs.put(ctx.bucket.zone, blobKey, body, { length });
+  const { md5Hex, size } = await ctx.deps.blobs.put(ctx.bucket.zone, blobKey, body, { length, ssecKeyBase64: targetKey?.keyBase64 });
   return { blobKey, md5Hex, size };
 }
 
@@ -88,25 +97,31 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const headers = ctx.request.headers;
   validateObjectKey(ctx.key);
   refuseUnsupportedHeaders(headers);
+  const ssec = await writeSsec(ctx);
   const src = await loadCopySource(ctx);
+  const sameKey = src.object.ssecKeyMd5 === (ssec?.keyMd5 ?? null);
   const metaDirective = directive(headers, "x-amz-metadata-directive");
   const tagDirective = directive(headers, "x-amz-tagging-directive");
   const storageClass = checkStorageClass(headers);
+  // COPY (the default) keeps the source version's tags and ignores x-amz-tagging; REPLACE takes the header (none = no tags).
+  const tagging = tagDirective === "REPLACE" ? storedTagsFromHeader(headers) : { tags: src.object.tags, tagCount: src.object.tagCount };
   const sameObject = src.bucket.id === ctx.bucket.id && src.object.key === ctx.key && (!src.versionIdGiven || src.object.isLatest);
-  if (sameObject && metaDirective === "COPY" && !headers.has("x-amz-storage-class")) {
+  if (sameObject && metaDirective === "COPY" && !headers.has("x-amz-storage-class") && sameKey) {
     throw new S3Error(
       "InvalidRequest",
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
+  // The copy gets the ACL of this request's headers (default private), never the source's.
+  const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
   const conditions = await writeConditions(ctx);
   const metadata = metaDirective === "REPLACE" ? extractObjectMetadata(headers) : { http: src.object.httpMeta, userMeta: src.object.userMeta };
   const o = src.object;
-  const share = src.bucket.zone === ctx.bucket.zone;
+  const share = src.bucket.zone === ctx.bucket.zone && sameKey;
   if (!share && o.size > MAX_REWRITE_COPY_BYTES) {
     throw new S3Error("InvalidRequest", `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_REWRITE_COPY_BYTES}`);
   }
-  const rewritten = share ? null : await rewriteBytes(ctx, src, null);
+  const rewritten = share ? null : await rewriteBytes(ctx, src, null, ssec);
   const version: NewObjectVersion = {
     id: newRowId(),
     bucketId: ctx.bucket.id,
@@ -124,22 +139,21 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     checksumAlgorithm: rewritten ? null : o.checksumAlgorithm,
     checksumValue: rewritten ? null : o.checksumValue,
     checksumType: rewritten ? null : o.checksumType,
-    ssecKeyMd5: null,
-    acl: null,
-    tags: tagDirective === "REPLACE" ? headers.get("x-amz-tagging") : o.tags,
-    tagCount: tagDirective === "REPLACE" ? 0 : o.tagCount,
+    ssecKeyMd5: ssec?.keyMd5 ?? null,
+    acl,
+    ...tagging,
     storageClass,
   };
   const before = share ? ctx.deps.meta.shareSourceStatements(o.id, version.id) : [];
   let superseded: string[];
   try {
-    superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: 1000, before });
+    superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT, before });
   } catch (e) {
     if (rewritten) ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [rewritten.blobKey]));
     throw e;
   }
   if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
-  const out = new Headers();
+  const out = setSsecHeaders(new Headers(), version.ssecKeyMd5);
   if (ctx.bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);
   if (src.bucket.versioning !== null) out.set("x-amz-copy-source-version-id", o.versionId);
   return xmlResponse(
@@ -166,13 +180,15 @@ function parseCopySourceRange(raw: string | null, size: number): ByteRange | nul
 export const uploadPartCopy: Handler<ObjectContext> = async (ctx) => {
   const partNumber = parsePartNumber(ctx.url.searchParams.get("partNumber"));
   const upload = await findUpload(ctx);
+  const ssec = await requestSsec(ctx);
+  checkPartKey(upload.ssecKeyMd5, ssec);
   const src = await loadCopySource(ctx);
   const range = parseCopySourceRange(ctx.request.headers.get("x-amz-copy-source-range"), src.object.size);
   const length = range ? range.end - range.start + 1 : src.object.size;
   if (length > MAX_PART_BYTES) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: length, MaxSizeAllowed: MAX_PART_BYTES });
-  // A whole single-blob source in the same zone is shared; anything else is streamed.
-  const shareable = range === null && src.object.blobKey !== null && src.bucket.zone === ctx.bucket.zone;
-  const stored = shareable ? { blobKey: src.object.blobKey!, md5Hex: src.object.etag, size: src.object.size } : await rewriteBytes(ctx, src, range);
+  // A whole single-blob source in the same zone under the upload's key is shared; anything else is streamed.
+  const shareable = range === null && src.object.blobKey !== null && src.bucket.zone === ctx.bucket.zone && src.object.ssecKeyMd5 === upload.ssecKeyMd5;
+  const stored = shareable ? { blobKey: src.object.blobKey!, md5Hex: src.object.etag, size: src.object.size } : await rewriteBytes(ctx, src, range, ssec);
   await recordPart(ctx, {
     uploadId: upload.id,
     partNumber,
@@ -181,8 +197,8 @@ export const uploadPartCopy: Handler<ObjectContext> = async (ctx) => {
     etag: stored.md5Hex,
     checksumValue: null,
     uploadedAt: ctx.now,
-  });
-  const out = new Headers();
+  }, shareable ? src.object.id : undefined);
+  const out = setSsecHeaders(new Headers(), upload.ssecKeyMd5);
   if (src.bucket.versioning !== null) out.set("x-amz-copy-source-version-id", src.object.versionId);
   return xmlResponse(copyResultDocument("CopyPartResult", { etag: quoteEtag(stored.md5Hex), lastModified: new Date(ctx.now) }), { headers: out });
 };

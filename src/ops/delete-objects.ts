@@ -2,42 +2,26 @@
  * DeleteObjects: up to 1000 keys per request, each answered with a Deleted or Error entry.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  */
-import { readBodyBytes } from "../auth";
+import { checkDeleteKeyAccess } from "../authz";
 import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
-import { bytesToBase64, checksumMismatch, checksumValuesEqual, createChecksum } from "../logic/checksums";
+import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { validateObjectKey } from "../logic/names";
 import { deleteResultDocument, parseDeleteObjects } from "../xml/multipart";
 import { deleteKey } from "./object-delete";
 import { requestedVersionId } from "./object-lookup";
+import { readXmlBody } from "./request-body";
 import { xmlResponse } from "./respond";
-import { requestedChecksum } from "./upload-body";
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const CONCURRENCY = 8;
 
-/** S3 requires an integrity header on this request: Content-MD5 or any x-amz-checksum-*. */
-async function verifyIntegrity(headers: Headers, body: Uint8Array, trailerVerified: boolean): Promise<void> {
-  const md5 = headers.get("content-md5");
-  const wanted = requestedChecksum(headers);
-  if (md5 === null && !wanted) throw new S3Error("InvalidRequest", "Missing required header for this request: Content-MD5");
-  if (md5 !== null) {
-    const actual = bytesToBase64(new Uint8Array(await crypto.subtle.digest("MD5", body)));
-    if (actual !== md5.trim()) throw new S3Error(/^[A-Za-z0-9+/]{22}==$/.test(md5.trim()) ? "BadDigest" : "InvalidDigest");
-  }
-  if (wanted && wanted.value !== undefined && !trailerVerified) {
-    const sum = createChecksum(wanted.algorithm);
-    sum.update(body);
-    if (!checksumValuesEqual(await sum.digest(), wanted.value)) throw checksumMismatch(wanted.algorithm);
-  }
-}
-
 export const deleteObjects: Handler<BucketContext> = async (ctx) => {
-  const bytes = await readBodyBytes(ctx.body, MAX_BODY_BYTES);
-  await verifyIntegrity(ctx.request.headers, bytes, !!ctx.body?.trailerChecksum);
-  const { quiet, objects } = parseDeleteObjects(new TextDecoder().decode(bytes));
+  const { quiet, objects } = parseDeleteObjects(await readXmlBody(ctx, MAX_BODY_BYTES, { integrityRequired: true }));
   const deleted: Parameters<typeof deleteResultDocument>[0]["deleted"] = [];
   const errors: Parameters<typeof deleteResultDocument>[0]["errors"] = [];
+  // Released blobs are freed together after the response, not one background job per key.
+  const freed: string[] = [];
   let next = 0;
   const worker = async () => {
     while (next < objects.length) {
@@ -45,12 +29,15 @@ export const deleteObjects: Handler<BucketContext> = async (ctx) => {
       try {
         validateObjectKey(key);
         const vid = versionId === undefined ? null : requestedVersionId(new URLSearchParams({ versionId }));
-        const outcome = await deleteKey(ctx.deps, ctx.bucket, key, vid, ctx.principal, ctx.now);
+        checkDeleteKeyAccess(ctx.principal, ctx.bucket, vid);
+        const outcome = await deleteKey(ctx.deps, ctx.bucket, key, vid, ctx.principal, ctx.now, (keys) => freed.push(...keys));
         if (!quiet) {
+          // A new delete marker: DeleteMarker + DeleteMarkerVersionId. A version removed by id: VersionId,
+          // plus DeleteMarker and DeleteMarkerVersionId (the same id) when it was a delete marker.
           deleted.push(
-            vid === null && outcome.deleteMarker
-              ? { key, deleteMarker: true, deleteMarkerVersionId: outcome.versionId }
-              : { key, versionId: vid ?? undefined, deleteMarker: outcome.deleteMarker || undefined },
+            vid === null
+              ? outcome.deleteMarker ? { key, deleteMarker: true, deleteMarkerVersionId: outcome.versionId } : { key }
+              : outcome.deleteMarker ? { key, versionId: vid, deleteMarker: true, deleteMarkerVersionId: vid } : { key, versionId: vid },
           );
         }
       } catch (e) {
@@ -60,6 +47,7 @@ export const deleteObjects: Handler<BucketContext> = async (ctx) => {
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, objects.length) }, worker));
+  if (freed.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, freed.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
   // Entries come back in request order, as S3 lists them.
   const order = new Map(objects.map((o, i) => [`${o.key}\u0000${o.versionId ?? ""}`, i]));
   const rank = (k: string, v?: string) => order.get(`${k}\u0000${v ?? ""}`) ?? 0;

@@ -11,14 +11,14 @@ import type { ListedObject, MetaStore } from "../store/meta-d1";
 import { listObjectsV1Document, listObjectsV2Document } from "../xml/documents";
 import { quoteEtag, xmlResponse } from "./respond";
 
-function parseMaxKeys(q: URLSearchParams): number {
+export function parseMaxKeys(q: URLSearchParams): number {
   const raw = q.get("max-keys");
   if (raw === null || raw === "") return 1000;
   if (!/^\d+$/.test(raw)) throw new S3Error("InvalidArgument", "Provided max-keys not an integer or within integer range", { ArgumentName: "max-keys", ArgumentValue: raw });
   return Math.min(Number(raw), 1000);
 }
 
-function parseEncodingType(q: URLSearchParams): "url" | undefined {
+export function parseEncodingType(q: URLSearchParams): "url" | undefined {
   const e = q.get("encoding-type");
   if (e === null) return undefined;
   if (e.toLowerCase() !== "url") throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", { ArgumentName: "encoding-type", ArgumentValue: e });

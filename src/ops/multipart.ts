@@ -5,6 +5,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html
  */
 import { readBodyBytes } from "../auth";
+import { checkUploadAccess } from "../authz";
 import type { BucketContext, Handler, ObjectContext } from "../context";
 import { S3Error } from "../errors";
 import { deleteUnreferencedBlobs, drainBlobDeletions } from "../jobs/blob-deletions";
@@ -12,7 +13,10 @@ import { base64ToBytes, bytesToBase64, createChecksum, parseChecksumAlgorithm } 
 import { newRowId, newVersionId, newUploadId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
-import { commonPrefixOf } from "../logic/pagination";
+import { checkPartKey } from "../logic/ssec";
+import { deserializeTags, storedTagsFromHeader } from "../logic/tags";
+import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
+import { listUploadsPage } from "../logic/upload-listing";
 import type { MetaStore, MultipartUpload, NewObjectVersion, UploadPart } from "../store/meta-d1";
 import {
   completeMultipartUploadDocument,
@@ -21,8 +25,10 @@ import {
   listPartsDocument,
   parseCompleteMultipartUpload,
 } from "../xml/multipart";
+import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
 import { empty, quoteEtag, unquoteEtag, xmlResponse } from "./respond";
+import { requestSsec, setSsecHeaders, writeSsec } from "./ssec-request";
 import { storeRequestBody } from "./upload-body";
 
 export const MIN_PART_BYTES = 5 * 1024 ** 2;
@@ -37,11 +43,12 @@ export function parsePartNumber(raw: string | null): number {
   return Number(raw);
 }
 
-/** The upload named by ?uploadId for this bucket and key, or NoSuchUpload. */
+/** The upload named by ?uploadId for this bucket and key, or NoSuchUpload; ListParts and Abort are the initiator's or the bucket owner's. */
 export async function findUpload(ctx: ObjectContext): Promise<MultipartUpload> {
   const uploadId = ctx.url.searchParams.get("uploadId") ?? "";
   const upload = uploadId ? await ctx.deps.meta.getUpload(ctx.bucket.id, ctx.key, uploadId) : null;
   if (!upload) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
+  checkUploadAccess(ctx, upload);
   return upload;
 }
 
@@ -53,6 +60,7 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   const headers = ctx.request.headers;
   validateObjectKey(ctx.key);
   refuseUnsupportedHeaders(headers);
+  const ssec = await writeSsec(ctx);
   const metadata = extractObjectMetadata(headers);
   const storageClass = checkStorageClass(headers);
   const algoHeader = headers.get("x-amz-checksum-algorithm");
@@ -63,6 +71,8 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   }
   if (typeHeader === "FULL_OBJECT") throw new S3Error("NotImplemented", "Full-object checksums of multipart uploads are not implemented; use COMPOSITE.");
   const principalId = ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId;
+  // Resolved now (unknown grantees fail here, not at Complete), applied by CompleteMultipartUpload.
+  const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
   const upload: MultipartUpload = {
     id: newUploadId(ctx.now),
     bucketId: ctx.bucket.id,
@@ -74,13 +84,14 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
     userMeta: metadata.userMeta,
     checksumAlgorithm,
     checksumType: checksumAlgorithm ? "COMPOSITE" : null,
-    ssecKeyMd5: null,
-    acl: null,
-    tags: headers.get("x-amz-tagging"),
+    ssecKeyMd5: ssec?.keyMd5 ?? null,
+    acl,
+    // Validated now, stored in D1 form, applied by CompleteMultipartUpload.
+    tags: storedTagsFromHeader(headers).tags,
     storageClass,
   };
   await ctx.deps.meta.createUpload(upload);
-  const out = new Headers();
+  const out = setSsecHeaders(new Headers(), upload.ssecKeyMd5);
   if (checksumAlgorithm) {
     out.set("x-amz-checksum-algorithm", checksumAlgorithm);
     out.set("x-amz-checksum-type", "COMPOSITE");
@@ -88,13 +99,17 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   return xmlResponse(initiateMultipartUploadDocument({ bucket: ctx.bucketName, key: ctx.key, uploadId: upload.id }), { headers: out });
 };
 
-/** Records a stored part, freeing the blob of any earlier upload of the same part number. */
-export async function recordPart(ctx: ObjectContext, part: UploadPart): Promise<void> {
+/**
+ * Records a stored part, freeing the blob of any earlier upload of the same part number. A part
+ * that shares a copy source's blob names that source's row: the commit then requires it to still
+ * exist, and a failed commit leaves the blob alone (it is the source's, not ours to delete).
+ */
+export async function recordPart(ctx: ObjectContext, part: UploadPart, sharedFromObjectId?: string): Promise<void> {
   let replaced: string[];
   try {
-    replaced = await ctx.deps.meta.putPart(ctx.bucket.zone, part);
+    replaced = await ctx.deps.meta.putPart(ctx.bucket.zone, part, { sharedFromObjectId });
   } catch (e) {
-    ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [part.blobKey]));
+    if (sharedFromObjectId === undefined) ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [part.blobKey]));
     throw e;
   }
   if (replaced.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, replaced.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
@@ -103,8 +118,10 @@ export async function recordPart(ctx: ObjectContext, part: UploadPart): Promise<
 export const uploadPart: Handler<ObjectContext> = async (ctx) => {
   const partNumber = parsePartNumber(ctx.url.searchParams.get("partNumber"));
   const upload = await findUpload(ctx);
+  const ssec = await requestSsec(ctx);
+  checkPartKey(upload.ssecKeyMd5, ssec);
   if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: ctx.body!.length!, MaxSizeAllowed: MAX_PART_BYTES });
-  const stored = await storeRequestBody(ctx, ctx.bucket.zone, ctx.bucket.id, upload.checksumAlgorithm as never);
+  const stored = await storeRequestBody(ctx, ctx.bucket.zone, ctx.bucket.id, upload.checksumAlgorithm as never, ssec?.keyBase64);
   if (upload.checksumAlgorithm && stored.checksum && stored.checksum.algorithm !== upload.checksumAlgorithm) {
     ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [stored.blobKey]));
     throw new S3Error("InvalidRequest", `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${stored.checksum.algorithm.toLowerCase()}`);
@@ -118,7 +135,7 @@ export const uploadPart: Handler<ObjectContext> = async (ctx) => {
     checksumValue: stored.checksum?.value ?? null,
     uploadedAt: ctx.now,
   });
-  const out = new Headers({ etag: quoteEtag(stored.md5Hex) });
+  const out = setSsecHeaders(new Headers({ etag: quoteEtag(stored.md5Hex) }), upload.ssecKeyMd5);
   if (stored.checksum) out.set(`x-amz-checksum-${stored.checksum.algorithm.toLowerCase()}`, stored.checksum.value);
   return empty(200, out);
 };
@@ -148,17 +165,21 @@ export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
     if (requested[i].partNumber <= requested[i - 1].partNumber) throw new S3Error("InvalidPartOrder");
   }
   const uploaded = new Map((await ctx.deps.meta.listParts(upload.id)).map((p) => [p.partNumber, p]));
-  const chosen: UploadPart[] = [];
-  requested.forEach((r, i) => {
+  // Every named part must exist first (InvalidPart), then the sizes are judged (EntityTooSmall).
+  const chosen: UploadPart[] = requested.map((r) => {
     const part = uploaded.get(r.partNumber);
     if (!part || unquoteEtag(r.etag) !== part.etag) throw new S3Error("InvalidPart", undefined, { UploadId: upload.id, PartNumber: r.partNumber, ETag: r.etag });
     for (const [algo, value] of Object.entries(r.checksums)) {
-      if (algo !== upload.checksumAlgorithm || value !== part.checksumValue) throw new S3Error("InvalidPart", undefined, { UploadId: upload.id, PartNumber: r.partNumber });
+      // Without an upload algorithm, clients still echo the checksum UploadPart returned: it must match.
+      const wrongAlgorithm = upload.checksumAlgorithm !== null && algo !== upload.checksumAlgorithm;
+      if (wrongAlgorithm || value !== part.checksumValue) throw new S3Error("InvalidPart", undefined, { UploadId: upload.id, PartNumber: r.partNumber });
     }
-    if (i < requested.length - 1 && part.size < MIN_PART_BYTES) {
+    return part;
+  });
+  chosen.slice(0, -1).forEach((part) => {
+    if (part.size < MIN_PART_BYTES) {
       throw new S3Error("EntityTooSmall", undefined, { ProposedSize: part.size, MinSizeAllowed: MIN_PART_BYTES, PartNumber: part.partNumber, ETag: quoteEtag(part.etag) });
     }
-    chosen.push(part);
   });
   const size = chosen.reduce((n, p) => n + p.size, 0);
   if (size > MAX_OBJECT_BYTES) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: size, MaxSizeAllowed: MAX_OBJECT_BYTES });
@@ -185,16 +206,16 @@ export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
     checksumType: checksumValue ? "COMPOSITE" : null,
     ssecKeyMd5: upload.ssecKeyMd5,
     acl: upload.acl,
-    tags: null,
-    tagCount: 0,
+    tags: upload.tags,
+    tagCount: deserializeTags(upload.tags).length,
     storageClass: upload.storageClass,
   };
   const extra = ctx.deps.meta.completeUploadStatements(ctx.bucket.zone, upload.id, version.id, chosen.map((p) => ({ n: p.partNumber, e: p.etag })), ctx.now);
-  const superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: 1000, extra });
+  const superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT, extra });
   if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
   if (uploaded.size > chosen.length) ctx.deps.defer(drainBlobDeletions(ctx.deps, 1000));
 
-  const out = new Headers();
+  const out = setSsecHeaders(new Headers(), version.ssecKeyMd5);
   if (ctx.bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);
   return xmlResponse(
     completeMultipartUploadDocument({
@@ -265,32 +286,10 @@ export const listMultipartUploads: Handler<BucketContext> = async (ctx) => {
   const encodingType = q.get("encoding-type") === "url" ? "url" : undefined;
   const keyMarker = q.get("key-marker") ?? "";
   const uploadIdMarker = keyMarker ? (q.get("upload-id-marker") ?? "") : "";
-  const uploads: MultipartUpload[] = [];
-  const commonPrefixes: string[] = [];
-  let cursor = { keyMarker: keyMarker || undefined, uploadIdMarker: uploadIdMarker || undefined };
-  let isTruncated = false;
-  let next: { key: string; uploadId: string } | undefined;
-  outer: for (;;) {
-    const rows = await ctx.deps.meta.listUploads(ctx.bucket.id, { prefix, ...cursor, limit: 1000 });
-    for (const u of rows) {
-      const cp = commonPrefixOf(u.key, prefix, delimiter);
-      if (cp !== null && commonPrefixes[commonPrefixes.length - 1] === cp) continue;
-      if (uploads.length + commonPrefixes.length === maxUploads) {
-        isTruncated = true;
-        break outer;
-      }
-      if (cp !== null) {
-        commonPrefixes.push(cp);
-        next = { key: cp, uploadId: "" };
-      } else {
-        uploads.push(u);
-        next = { key: u.key, uploadId: u.id };
-      }
-    }
-    if (rows.length < 1000) break;
-    const last = rows[rows.length - 1];
-    cursor = { keyMarker: last.key, uploadIdMarker: last.id };
-  }
+  const { uploads, commonPrefixes, isTruncated, next } = await listUploadsPage(
+    (cursor) => ctx.deps.meta.listUploads(ctx.bucket.id, { prefix, ...cursor }),
+    { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads },
+  );
   const names = new Map<string, { id: string; displayName: string }>();
   for (const id of new Set(uploads.flatMap((u) => [u.ownerId, u.initiatorId]))) names.set(id, await ownerOf(ctx.deps.meta, id));
   return xmlResponse(
@@ -318,13 +317,3 @@ export const listMultipartUploads: Handler<BucketContext> = async (ctx) => {
     }),
   );
 };
-
-/** Cron: aborts uploads initiated longer ago than the configured age, freeing their parts. */
-export async function abortStaleUploads(deps: Parameters<typeof drainBlobDeletions>[0], maxAgeMs: number, now: number): Promise<number> {
-  const stale = await deps.meta.staleUploads(now - maxAgeMs, 100);
-  for (const u of stale) {
-    const { freed } = await deps.meta.abortUpload(u.zone, u.id, now);
-    await deleteUnreferencedBlobs(deps, freed.map((blobKey) => ({ zone: u.zone, blobKey })));
-  }
-  return stale.length;
-}

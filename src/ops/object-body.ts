@@ -70,3 +70,12 @@ export async function openObjectBody(
     },
   }, { highWaterMark: 0 });
 }
+
+/**
+ * A response body of known length, so workerd sends Content-Length rather than a chunked body
+ * (R2 bodies already carry theirs). Only for responses: piped into a blob write, which has its
+ * own FixedLengthStream, the two chained streams stall in workerd.
+ */
+export function responseBody(obj: ObjectVersion, body: ReadableStream<Uint8Array>, length: number): ReadableStream<Uint8Array> {
+  return obj.blobKey !== null || obj.size === 0 ? body : body.pipeThrough(new FixedLengthStream(length));
+}

@@ -3,12 +3,15 @@
  * - unversioned: removes the null version;
  * - Enabled, no versionId: adds a delete marker;
  * - Suspended, no versionId: replaces the null version with a null delete marker;
- * - with versionId: removes exactly that version (a delete marker included).
+ * - with versionId: removes exactly that version (a delete marker included); when it was the
+ *   latest, the newest remaining version becomes current (deleting a delete marker restores).
+ * A write that would give the key more than MAX_VERSIONS_PER_OBJECT versions is TooManyVersions.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
  */
 import type { Handler, ObjectContext } from "../context";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { newRowId, newVersionId } from "../logic/ids";
+import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import type { Bucket } from "../store/meta-d1";
 import type { Deps } from "../context";
 import type { Principal } from "../identity";
@@ -24,9 +27,13 @@ export async function deleteKey(
   versionId: string | null,
   principal: Principal,
   now: number,
+  /** receives the blob keys this delete released; by default they are deleted after the response */
+  onFreed?: (blobKeys: string[]) => void,
 ): Promise<DeleteOutcome> {
   const free = (keys: string[]) => {
-    if (keys.length) deps.defer(deleteUnreferencedBlobs(deps, keys.map((blobKey) => ({ zone: bucket.zone, blobKey }))));
+    if (keys.length === 0) return;
+    if (onFreed) onFreed(keys);
+    else deps.defer(deleteUnreferencedBlobs(deps, keys.map((blobKey) => ({ zone: bucket.zone, blobKey }))));
   };
   if (versionId !== null) {
     const { deleted, freed } = await deps.meta.deleteVersion(bucket, key, versionId, now);
@@ -61,7 +68,8 @@ export async function deleteKey(
     tagCount: 0,
     storageClass: "STANDARD",
   };
-  free(await deps.meta.commitVersion(bucket, marker, { now }));
+  // A delete marker is a version: it counts toward the per-object limit like any write.
+  free(await deps.meta.commitVersion(bucket, marker, { now, maxVersions: MAX_VERSIONS_PER_OBJECT }));
   return { versionId: marker.versionId, deleteMarker: true };
 }
 

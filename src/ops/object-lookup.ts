@@ -3,21 +3,24 @@
  * delete marker: 404 NoSuchKey (x-amz-delete-marker: true) without versionId, 405 with it.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html
  */
+import { checkObjectAccess } from "../authz";
 import type { ObjectContext } from "../context";
 import { S3Error } from "../errors";
+import { isWellFormedVersionId } from "../logic/versioning";
 import type { ObjectVersion } from "../store/meta-d1";
 
 /** The `versionId` query parameter, validated: "null" or one of our ids. */
 export function requestedVersionId(q: URLSearchParams): string | null {
   const v = q.get("versionId");
   if (v === null) return null;
-  if (v === "null" || /^[A-Za-z0-9._-]{1,64}$/.test(v)) return v;
+  if (isWellFormedVersionId(v)) return v;
   throw new S3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "versionId", ArgumentValue: v });
 }
 
-/** The named version; delete markers are returned, not thrown. */
+/** The named version; delete markers are returned, not thrown. The object's ACL is checked here, where the row is read. */
 export async function findVersion(ctx: ObjectContext, versionId: string | null): Promise<ObjectVersion> {
   const obj = await ctx.deps.meta.getObject(ctx.bucket.id, ctx.key, versionId);
+  checkObjectAccess(ctx, obj);
   if (!obj) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key });
@@ -30,7 +33,10 @@ export async function findReadableVersion(ctx: ObjectContext, versionId: string 
   const obj = await findVersion(ctx, versionId);
   if (obj.isDeleteMarker) {
     const headers = { "x-amz-delete-marker": "true", "x-amz-version-id": obj.versionId };
-    if (versionId !== null) throw new S3Error("MethodNotAllowed", undefined, { Method: ctx.request.method, ResourceType: "DeleteMarker" }, { ...headers, allow: "DELETE" });
+    // By id, S3 answers 405 with the marker's Last-Modified (API_GetObject, "x-amz-delete-marker").
+    if (versionId !== null) {
+      throw new S3Error("MethodNotAllowed", undefined, { Method: ctx.request.method, ResourceType: "DeleteMarker" }, { ...headers, allow: "DELETE", "last-modified": new Date(obj.lastModified).toUTCString() });
+    }
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key }, headers);
   }
   return obj;

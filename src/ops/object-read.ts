@@ -9,9 +9,11 @@ import { S3Error } from "../errors";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
 import { hasResponseOverrides, responseHeadersFor } from "../logic/metadata";
 import { contentRangeHeader, parseRange } from "../logic/range";
+import { checkReadKey } from "../logic/ssec";
 import type { Bucket, ObjectVersion } from "../store/meta-d1";
-import { openObjectBody, type ByteRange } from "./object-body";
+import { openObjectBody, responseBody, type ByteRange } from "./object-body";
 import { findReadableVersion, requestedVersionId } from "./object-lookup";
+import { requestSsec, setSsecHeaders } from "./ssec-request";
 import { httpDate, quoteEtag } from "./respond";
 
 /** Headers describing a stored object version, shared by GET, HEAD and the copy/put answers. */
@@ -23,6 +25,7 @@ export function objectHeaders(bucket: Bucket, obj: ObjectVersion, q?: URLSearchP
   if (bucket.versioning !== null) h.set("x-amz-version-id", obj.versionId);
   if (obj.tagCount > 0) h.set("x-amz-tagging-count", String(obj.tagCount));
   if (obj.storageClass !== "STANDARD") h.set("x-amz-storage-class", obj.storageClass);
+  setSsecHeaders(h, obj.ssecKeyMd5);
   return h;
 }
 
@@ -53,7 +56,9 @@ function checkResponseOverrides(ctx: ObjectContext): void {
 
 async function readObject(ctx: ObjectContext, withBody: boolean): Promise<Response> {
   checkResponseOverrides(ctx);
+  const ssec = await requestSsec(ctx);
   const obj = await findReadableVersion(ctx, requestedVersionId(ctx.url.searchParams));
+  checkReadKey(obj.ssecKeyMd5, ssec);
   const headers = objectHeaders(ctx.bucket, obj, ctx.url.searchParams);
 
   const verdict = evaluatePreconditions(parsePreconditions(ctx.request.headers), { etag: obj.etag, lastModified: new Date(obj.lastModified) });
@@ -74,8 +79,8 @@ async function readObject(ctx: ObjectContext, withBody: boolean): Promise<Respon
   const status = range ? 206 : 200;
   if (range) headers.set("content-range", contentRangeHeader(range.start, range.end, obj.size));
   if (!withBody) return new Response(null, { status, headers });
-  const body = await openObjectBody(ctx.deps, ctx.bucket, obj, range);
-  return new Response(body, { status, headers, encodeBody: "manual" });
+  const body = await openObjectBody(ctx.deps, ctx.bucket, obj, range, ssec?.keyBase64);
+  return new Response(responseBody(obj, body, length), { status, headers, encodeBody: "manual" });
 }
 
 function pick(h: Headers, names: string[]): Headers {

@@ -9,8 +9,12 @@ import { newRowId, newVersionId } from "../logic/ids";
 import { checkWritePreconditions } from "../logic/conditionals";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
+import { storedTagsFromHeader } from "../logic/tags";
+import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import type { NewObjectVersion } from "../store/meta-d1";
 import { quoteEtag, unquoteEtag } from "./respond";
+import { newObjectOwners, newResourceAcl } from "./acl-input";
+import { setSsecHeaders, writeSsec } from "./ssec-request";
 import { storeRequestBody } from "./upload-body";
 
 /**
@@ -33,9 +37,8 @@ export function checkStorageClass(headers: Headers): string {
   return sc;
 }
 
-/** Features announced by headers that this deployment does not offer yet. */
+/** Features announced by headers that this deployment does not offer (SSE-KMS). SSE-C: ssec-request.ts. */
 export function refuseUnsupportedHeaders(headers: Headers): void {
-  if (headers.has("x-amz-server-side-encryption-customer-algorithm")) throw new S3Error("NotImplemented", "SSE-C is not implemented yet.");
   const sse = headers.get("x-amz-server-side-encryption");
   if (sse !== null && sse !== "AES256") throw new S3Error("InvalidArgument", "Server Side Encryption with KMS managed key is not supported.", { ArgumentName: "x-amz-server-side-encryption", ArgumentValue: sse });
 }
@@ -45,11 +48,14 @@ export const putObject: Handler<ObjectContext> = async (ctx) => {
   const headers = ctx.request.headers;
   validateObjectKey(key);
   refuseUnsupportedHeaders(headers);
+  const ssec = await writeSsec(ctx);
   const metadata = extractObjectMetadata(headers);
   const storageClass = checkStorageClass(headers);
+  const tagging = storedTagsFromHeader(headers);
+  const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
   const conditions = await writeConditions(ctx);
 
-  const stored = await storeRequestBody(ctx, bucket.zone, bucket.id);
+  const stored = await storeRequestBody(ctx, bucket.zone, bucket.id, undefined, ssec?.keyBase64);
   const version: NewObjectVersion = {
     id: newRowId(),
     bucketId: bucket.id,
@@ -67,15 +73,14 @@ export const putObject: Handler<ObjectContext> = async (ctx) => {
     checksumAlgorithm: stored.checksum?.algorithm ?? null,
     checksumValue: stored.checksum?.value ?? null,
     checksumType: stored.checksum ? "FULL_OBJECT" : null,
-    ssecKeyMd5: null,
-    acl: null,
-    tags: null,
-    tagCount: 0,
+    ssecKeyMd5: ssec?.keyMd5 ?? null,
+    acl,
+    ...tagging,
     storageClass,
   };
   let superseded: string[];
   try {
-    superseded = await ctx.deps.meta.commitVersion(bucket, version, { now: ctx.now, ...conditions, maxVersions: 1000 });
+    superseded = await ctx.deps.meta.commitVersion(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });
   } catch (e) {
     ctx.deps.defer(ctx.deps.blobs.delete(bucket.zone, [stored.blobKey]));
     throw e;
@@ -86,5 +91,6 @@ export const putObject: Handler<ObjectContext> = async (ctx) => {
   if (bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);
   if (stored.checksum) out.set(`x-amz-checksum-${stored.checksum.algorithm.toLowerCase()}`, stored.checksum.value);
   if (headers.get("x-amz-server-side-encryption") === "AES256") out.set("x-amz-server-side-encryption", "AES256");
+  setSsecHeaders(out, version.ssecKeyMd5);
   return new Response(null, { status: 200, headers: out });
 };

@@ -64,9 +64,12 @@ export function requestedChecksum(headers: Headers): { algorithm: ChecksumAlgori
 
 /**
  * `defaultAlgorithm`: compute this checksum when the client sent none (a multipart upload
- * created with x-amz-checksum-algorithm needs every part's checksum).
+ * created with x-amz-checksum-algorithm needs every part's checksum). `ssecKeyBase64`: the
+ * SSE-C key R2 encrypts the blob with (never stored).
  */
-export async function storeRequestBody(ctx: RequestContext, zone: string, bucketId: string, defaultAlgorithm?: ChecksumAlgorithm | null): Promise<StoredBody> {
+export async function storeRequestBody(
+  ctx: RequestContext, zone: string, bucketId: string, defaultAlgorithm?: ChecksumAlgorithm | null, ssecKeyBase64?: string,
+): Promise<StoredBody> {
   const { body } = ctx;
   const headers = ctx.request.headers;
   const length = body ? body.length : 0;
@@ -84,7 +87,7 @@ export async function storeRequestBody(ctx: RequestContext, zone: string, bucket
     computed = t.result;
   }
   const blobKey = newBlobKey(bucketId, ctx.now);
-  const { md5Hex, size } = await ctx.deps.blobs.put(zone, blobKey, stream, { length, md5Base64, sha256Hex: body?.sha256Hex });
+  const { md5Hex, size } = await ctx.deps.blobs.put(zone, blobKey, stream, { length, md5Base64, sha256Hex: body?.sha256Hex, ssecKeyBase64 });
   let checksum: StoredBody["checksum"] = null;
   try {
     if (wanted?.inTrailer) {

@@ -251,8 +251,9 @@ export class MetaStore {
     return r ? toUser(r) : null;
   }
 
+  /** E-mail addresses match case-insensitively (ACL grants by emailAddress=). */
   async getUserByEmail(email: string): Promise<User | null> {
-    const r = await this.db.prepare("SELECT * FROM users WHERE email = ?").bind(email).first<Row>();
+    const r = await this.db.prepare("SELECT * FROM users WHERE email = ? COLLATE NOCASE").bind(email).first<Row>();
     return r ? toUser(r) : null;
   }
 
@@ -561,6 +562,18 @@ export class MetaStore {
     ];
   }
 
+  // ---- ACLs (JSON grant lists, see logic/acl.ts; NULL = private)
+
+  async setBucketAcl(bucketId: string, acl: string | null): Promise<void> {
+    await this.db.prepare("UPDATE buckets SET acl = ? WHERE id = ?").bind(acl, bucketId).run();
+  }
+
+  /** Replaces the ACL of one object version (never a delete marker); false when that row is gone. */
+  async setObjectAcl(objectId: string, acl: string | null): Promise<boolean> {
+    const r = await this.db.prepare("UPDATE objects SET acl = ? WHERE id = ? AND is_delete_marker = 0").bind(acl, objectId).run();
+    return r.meta.changes === 1;
+  }
+
   // ---- versioning and tags
 
   async setBucketVersioning(bucketId: string, status: "Enabled" | "Suspended"): Promise<void> {
@@ -570,6 +583,11 @@ export class MetaStore {
   /** Replaces the bucket's tag set (JSON, see logic/tags.ts); null removes it. */
   async setBucketTags(bucketId: string, tags: string | null): Promise<void> {
     await this.db.prepare("UPDATE buckets SET tags = ? WHERE id = ?").bind(tags, bucketId).run();
+  }
+
+  /** Replaces the bucket's CORS rules (JSON, see logic/cors.ts); null removes them. */
+  async setBucketCors(bucketId: string, cors: string | null): Promise<void> {
+    await this.db.prepare("UPDATE buckets SET cors = ? WHERE id = ?").bind(cors, bucketId).run();
   }
 
   /** Replaces the tag set of one object version (never a delete marker); false when that row is gone. */
@@ -645,8 +663,12 @@ export class MetaStore {
   }
 
   /** Records a part (replacing an earlier upload of the same number); returns the replaced blob keys. */
-  async putPart(zone: string, p: UploadPart): Promise<string[]> {
+  async putPart(zone: string, p: UploadPart, opts: { sharedFromObjectId?: string } = {}): Promise<string[]> {
+    // A part sharing a copy source's blob (UploadPartCopy) requires the source row at commit time, else a
+    // concurrent delete of the source could free the blob this part now refers to.
+    const shared = opts.sharedFromObjectId === undefined ? [] : [assertion(this.db, "NoSuchKey", "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2)", opts.sharedFromObjectId)];
     const results = await commit(this.db, [
+      ...shared,
       assertion(this.db, "NoSuchUpload", "NOT EXISTS (SELECT 1 FROM multipart_uploads WHERE id = ?2)", p.uploadId),
       this.db
         .prepare(
@@ -661,7 +683,7 @@ export class MetaStore {
         )
         .bind(p.uploadId, p.partNumber, p.blobKey, p.size, p.etag, p.checksumValue, p.uploadedAt),
     ]);
-    return ((results[1].results ?? []) as Row[]).map((r) => r.blob_key as string);
+    return ((results[shared.length + 1].results ?? []) as Row[]).map((r) => r.blob_key as string);
   }
 
   async listParts(uploadId: string, afterPart = 0, limit = 10000): Promise<UploadPart[]> {
@@ -673,8 +695,12 @@ export class MetaStore {
   }
 
   /** Uploads in (key, upload id) order after the markers; ids are time-ordered so this is initiation order per key. */
-  async listUploads(bucketId: string, o: { prefix: string; keyMarker?: string; uploadIdMarker?: string; limit: number }): Promise<MultipartUpload[]> {
-    const where = ["bucket_id = ?1", "substr(key, 1, length(?2)) = ?2"];
+  async listUploads(
+    bucketId: string,
+    o: { prefix: string; keyMarker?: string; uploadIdMarker?: string; /** inclusive lower bound on the key */ from?: string; limit: number },
+  ): Promise<MultipartUpload[]> {
+    // `key >= prefix` lets the index seek to the prefix; substr() then bounds it.
+    const where = ["bucket_id = ?1", "key >= ?2", "substr(key, 1, length(?2)) = ?2"];
     const params: unknown[] = [bucketId, o.prefix];
     if (o.keyMarker !== undefined) {
       params.push(o.keyMarker);
@@ -682,6 +708,10 @@ export class MetaStore {
         params.push(o.uploadIdMarker);
         where.push(`(key > ?3 OR (key = ?3 AND id > ?4))`);
       } else where.push("key > ?3");
+    }
+    if (o.from !== undefined) {
+      params.push(o.from);
+      where.push(`key >= ?${params.length}`);
     }
     params.push(o.limit);
     const { results } = await this.db

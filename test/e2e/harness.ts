@@ -3,12 +3,10 @@
  * and hands out S3 clients for the root user. One Worker per test file; storage is throwaway.
  */
 import { S3Client } from "@aws-sdk/client-s3";
-import { build } from "esbuild";
-import { Log, LogLevel, Miniflare } from "miniflare";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import type { Miniflare } from "miniflare";
+import { startSosWorker } from "../support/worker";
+
+export { applyMigrations } from "../support/worker";
 
 export const ROOT = { accessKeyId: "SOSROOTTESTKEY0000000001", secretAccessKey: "root-test-secret-0123456789abcdefghijklmn" };
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -22,57 +20,16 @@ export type Harness = {
   dispose: () => Promise<void>;
 };
 
-let bundleDir: string | undefined;
-
-async function bundle(): Promise<string> {
-  if (bundleDir) return bundleDir;
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-worker-"));
-  await build({
-    entryPoints: ["src/index.ts"],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    outfile: path.join(outdir, "index.js"),
-    external: ["cloudflare:*", "node:*"],
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    logLevel: "error",
-  });
-  bundleDir = outdir;
-  return outdir;
-}
-
-export async function applyMigrations(mf: Miniflare): Promise<void> {
-  const db = await mf.getD1Database("DB");
-  for (const f of fs.readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
-    for (const q of unstable_splitSqlQuery(fs.readFileSync(path.join("migrations", f), "utf8"))) await db.prepare(q).run();
-  }
-}
-
 export async function startWorker(vars: Record<string, string> = {}): Promise<Harness> {
-  const outdir = await bundle();
-  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  const mf = new Miniflare({
-    ...(workerOptions as object),
-    modules: true,
-    scriptPath: path.join(outdir, "index.js"),
-    modulesRoot: outdir,
-    host: "127.0.0.1",
-    port: 0,
-    cf: false,
-    log: new Log(LogLevel.WARN),
+  const { mf, url } = await startSosWorker({
     bindings: {
-      ...((workerOptions as { bindings?: Record<string, unknown> }).bindings ?? {}),
       SOS_ROOT_ACCESS_KEY: ROOT.accessKeyId,
       SOS_ROOT_SECRET_KEY: ROOT.secretAccessKey,
       SOS_ADMIN_TOKEN: ADMIN_TOKEN,
       SOS_MASTER_KEY: MASTER_KEY,
       ...vars,
     },
-  } as ConstructorParameters<typeof Miniflare>[0]);
-  const url = (await mf.ready).toString().replace(/\/$/, "");
-  await applyMigrations(mf);
+  });
   const clients: S3Client[] = [];
   return {
     url,

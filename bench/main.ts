@@ -1,0 +1,108 @@
+/**
+ * `npm run bench -- [--quick] [--fresh]`: sos-worker against a Worker that only calls the R2 binding, both
+ * in workerd through the Miniflare class, in the same run. Each suite starts a fresh pair of
+ * Workers on fresh storage (workerd's memory grows over long runs, TOOLCHAIN.md section 7) and
+ * disposes of them. Prints markdown tables; exits non-zero if any request misbehaves.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { FULL, QUICK, type BenchConfig } from "./config";
+import { createSosBucket } from "./datasets";
+import { renderTable, type Table } from "./report";
+import { listingSuite } from "./suite-listing";
+import { multipartRows, multipartTable, sizeLabel } from "./suite-multipart";
+import { objectSuite } from "./suite-objects";
+import { baselineTarget, sosTarget } from "./targets";
+import { startBaseline, startSos, type BenchWorker } from "./workers";
+
+/** Lasting state: the baseline's listing data set (slow to write into local R2, never modified by a run). */
+const CACHE_DIR = path.join("node_modules", ".cache", "sos-bench");
+
+const USAGE = `Usage: npm run bench -- [--quick] [--fresh]
+
+  --quick   smoke run (about 30 s): short tests, small objects, 2,000-key listings
+  --fresh   rebuild the raw R2 listing data set kept in ${CACHE_DIR} between runs
+  -h, --help
+
+Runs sos-worker and a raw-R2 baseline Worker (bench/baseline-worker.js) in workerd via Miniflare
+and prints the figures as ratios against the baseline measured in the same run.`;
+
+const BENCH_BUCKET = "bench";
+
+const version = (pkg: string): string => JSON.parse(fs.readFileSync(`node_modules/${pkg}/package.json`, "utf8")).version;
+
+/**
+ * Starts both Workers on fresh temp storage, runs `run`, disposes of them. `baselineState` instead
+ * keeps the baseline's storage in a lasting directory (the listing data set, see datasets.ts).
+ */
+async function withWorkers<T>(label: string, run: (sos: BenchWorker, base: BenchWorker) => Promise<T>, baselineState?: string): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-bench-"));
+  const started: BenchWorker[] = [];
+  try {
+    started.push(await startSos(dir));
+    started.push(await startBaseline(baselineState ?? dir));
+    process.stderr.write(`${label}\n`);
+    const t0 = performance.now();
+    const result = await run(started[0], started[1]);
+    process.stderr.write(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+    return result;
+  } finally {
+    for (const w of started) await w.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function machine(load: number[]): string {
+  const cpus = os.cpus();
+  return [
+    `date: ${new Date().toISOString()}`,
+    `machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(os.totalmem() / 1024 ** 3)} GiB RAM, ${os.type()} ${os.release()}`,
+    `load average at start: ${load.map((l) => l.toFixed(2)).join(", ")} (1, 5, 15 min; other processes share these cores)`,
+    `runtime: Node ${process.version}, workerd ${version("workerd")} via Miniflare ${version("miniflare")} (Miniflare class on both sides, log level WARN, storage persisted on disk: temp dirs, and ${CACHE_DIR} for the raw R2 listing data set); the client runs on the same cores`,
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.includes("-h") || argv.includes("--help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = argv.filter((a) => a !== "--quick" && a !== "--fresh");
+  if (unknown.length) {
+    console.error(`bench: unknown argument ${unknown[0]}\n\n${USAGE}`);
+    return 2;
+  }
+  const cfg: BenchConfig = argv.includes("--quick") ? QUICK : FULL;
+  const log = (s: string) => process.stderr.write(s + "\n");
+  const started = performance.now();
+  const load = os.loadavg();
+  const tables: Table[] = [];
+
+  tables.push(
+    await withWorkers("objects (issue #2)", async (sos, base) => {
+      await createSosBucket(sos, BENCH_BUCKET);
+      return objectSuite(cfg, { sos: sosTarget(sos, BENCH_BUCKET), base: baselineTarget(base) }, log);
+    }),
+  );
+  const listingState = path.join(CACHE_DIR, `r2-listing-${cfg.listKeys}-miniflare-${version("miniflare")}`);
+  if (argv.includes("--fresh")) fs.rmSync(listingState, { recursive: true, force: true });
+  tables.push(...(await withWorkers("listing (issues #2 and #4)", (sos, base) => listingSuite(cfg, sos, base, log), listingState)));
+  const multipart: string[][] = [];
+  let method = "";
+  for (const [i, size] of cfg.multipartSizes.entries()) {
+    const result = await withWorkers(`multipart ${sizeLabel(size)} (issue #3)`, async (sos, base) => {
+      await createSosBucket(sos, BENCH_BUCKET);
+      return multipartRows(cfg, size, sosTarget(sos, BENCH_BUCKET), baselineTarget(base), i % 2 === 0, log);
+    });
+    multipart.push(...result.rows);
+    method = result.method;
+  }
+  tables.push(multipartTable(multipart, method));
+
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`## sos-worker benchmark${cfg.quick ? " (--quick smoke run: not representative)" : ""}\n`);
+  console.log("```\n" + machine(load) + `\nwall time: ${seconds.toFixed(0)} s\n` + "```\n");
+  for (const t of tables) console.log(renderTable(t) + "\n");
+  return 0;
+}

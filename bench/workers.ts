@@ -1,0 +1,76 @@
+/**
+ * Starts the two Workers under comparison in the same runtime mode: the Miniflare class directly
+ * (no wrangler dev proxy or inspector, TOOLCHAIN.md section 5), log level WARN, wrangler.toml's
+ * compatibility date and flags, D1/R2 state persisted under a temp directory. Each gets its own
+ * workerd process, whose pid is kept so that its memory can be read from /proc.
+ */
+import { Log, LogLevel, Miniflare } from "miniflare";
+import fs from "node:fs";
+import path from "node:path";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { startSosWorker } from "../test/support/worker";
+
+export const CREDS = { accessKeyId: "SOSBENCHROOTKEY000000001", secretAccessKey: "bench-root-secret-0123456789abcdefghijklm" };
+
+export type BenchWorker = { name: string; url: string; mf: Miniflare; pid: number; dispose: () => Promise<void> };
+
+/** Pids of the workerd processes this Node process has spawned. */
+function workerdChildren(): Set<number> {
+  const pids = new Set<number>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      // "pid (comm) state ppid ...": comm may contain spaces, so split after the last ')'
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid && comm === "workerd") pids.add(Number(entry));
+    } catch {
+      /* the process ended while we looked */
+    }
+  }
+  return pids;
+}
+
+async function withPid(name: string, start: () => Promise<{ mf: Miniflare; url: string }>): Promise<BenchWorker> {
+  const before = workerdChildren();
+  const { mf, url } = await start();
+  const fresh = [...workerdChildren()].filter((p) => !before.has(p));
+  if (fresh.length !== 1) throw new Error(`${name}: expected one new workerd process, found ${fresh.length}`);
+  return { name, url, mf, pid: fresh[0], dispose: () => mf.dispose() };
+}
+
+export function startSos(persistRoot: string): Promise<BenchWorker> {
+  return withPid("sos-worker", () =>
+    startSosWorker({
+      persistRoot: path.join(persistRoot, "sos"),
+      bindings: {
+        SOS_ROOT_ACCESS_KEY: CREDS.accessKeyId,
+        SOS_ROOT_SECRET_KEY: CREDS.secretAccessKey,
+        SOS_ADMIN_TOKEN: "bench-admin-token-0123456789",
+        SOS_MASTER_KEY: "bench-master-key-0123456789",
+      },
+    }),
+  );
+}
+
+export function startBaseline(persistRoot: string): Promise<BenchWorker> {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
+  const { compatibilityDate, compatibilityFlags } = workerOptions as { compatibilityDate?: string; compatibilityFlags?: string[] };
+  return withPid("raw R2", async () => {
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: path.resolve("bench/baseline-worker.js"),
+      compatibilityDate,
+      compatibilityFlags,
+      r2Buckets: { R2: "bench-baseline" },
+      host: "127.0.0.1",
+      port: 0,
+      cf: false,
+      log: new Log(LogLevel.WARN),
+      defaultPersistRoot: path.join(persistRoot, "r2"),
+    });
+    const url = (await mf.ready).toString().replace(/\/$/, "");
+    return { mf, url };
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Builds the Worker exactly as it is deployed (esbuild bundle of src/index.ts) and starts it in
+ * workerd through the Miniflare class, with wrangler.toml's bindings and compatibility settings
+ * and the D1 migrations applied. Shared by the end-to-end harness and the benchmark so that both
+ * measure the same build in the same runtime mode. Paths are relative to the repository root
+ * (the working directory of vitest and `npm run bench`).
+ */
+import { build } from "esbuild";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+
+let bundleDir: string | undefined;
+
+/** Bundles src/index.ts once per process; returns the directory holding index.js. */
+export async function bundleWorker(): Promise<string> {
+  if (bundleDir) return bundleDir;
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-worker-"));
+  await build({
+    entryPoints: ["src/index.ts"],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    outfile: path.join(outdir, "index.js"),
+    external: ["cloudflare:*", "node:*"],
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    logLevel: "error",
+  });
+  bundleDir = outdir;
+  return outdir;
+}
+
+export async function applyMigrations(mf: Miniflare): Promise<void> {
+  const db = await mf.getD1Database("DB");
+  const statements = fs
+    .readdirSync("migrations")
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .flatMap((f) => unstable_splitSqlQuery(fs.readFileSync(path.join("migrations", f), "utf8")));
+  // One round trip: many small proxied calls are slow and flaky on a loaded machine.
+  await db.batch(statements.map((q) => db.prepare(q)));
+}
+
+export type StartOptions = {
+  /** vars and secrets, layered over wrangler.toml's [vars] */
+  bindings?: Record<string, string>;
+  /** keep D1/R2 state on disk under this directory; omitted = throwaway in-memory storage */
+  persistRoot?: string;
+};
+
+/** Starts the bundled Worker with migrations applied; `url` has no trailing slash. */
+export async function startSosWorker(opts: StartOptions = {}): Promise<{ mf: Miniflare; url: string }> {
+  const outdir = await bundleWorker();
+  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
+  const mf = new Miniflare({
+    ...(workerOptions as object),
+    modules: true,
+    scriptPath: path.join(outdir, "index.js"),
+    // required when the script lives outside the working directory
+    modulesRoot: outdir,
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    log: new Log(LogLevel.WARN),
+    ...(opts.persistRoot ? { defaultPersistRoot: opts.persistRoot } : {}),
+    bindings: {
+      ...((workerOptions as { bindings?: Record<string, unknown> }).bindings ?? {}),
+      ...opts.bindings,
+    },
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  await applyMigrations(mf);
+  return { mf, url };
+}
