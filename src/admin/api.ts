@@ -3,6 +3,7 @@
  * users, access keys, bucket quotas and usage. `bin/sos-admin.mjs` is its CLI.
  */
 import { IttyRouter, type IRequest } from "itty-router";
+import { sha256Hex, timingSafeEqual } from "../auth/crypto";
 import type { Deps } from "../context";
 import { forgetAccessKey } from "../identity";
 import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
@@ -19,14 +20,10 @@ const fail = (status: number, code: string, message: string): never => {
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
-/** Constant-time comparison of the presented token with the configured one. */
+/** Constant-time comparison of the presented token with the configured one (hashed first, so lengths do not leak). */
 async function tokenMatches(presented: string, expected: string): Promise<boolean> {
-  const enc = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", enc.encode(presented)),
-    crypto.subtle.digest("SHA-256", enc.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
+  const [a, b] = await Promise.all([sha256Hex(presented), sha256Hex(expected)]);
+  return timingSafeEqual(a, b);
 }
 
 const userJson = (u: User) => ({ userId: u.id, displayName: u.displayName, email: u.email, maxBuckets: u.maxBuckets, createdAt: new Date(u.createdAt).toISOString() });

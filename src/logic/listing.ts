@@ -1,8 +1,9 @@
 /**
  * The listing walk shared by ListObjects and ListObjectsV2: reads current objects in key order
- * from D1 in bounded pages and rolls keys up into CommonPrefixes. When a page ends inside a
- * common prefix, the next read seeks past the whole prefix instead of scanning it, so the cost
- * of a page grows with the page and the prefixes skipped, never with the bucket.
+ * from D1 in bounded reads, the store rolling keys up into CommonPrefixes (one row per prefix).
+ * When a read ends inside a common prefix, the next read seeks past the whole prefix instead of
+ * scanning it, so the cost of a page grows with the page and the prefixes skipped, never with
+ * the bucket. Reads that yield few entries (many keys per prefix) grow, up to MAX_SCAN rows.
  */
 import { commonPrefixOf, prefixSuccessor } from "./pagination";
 
@@ -14,11 +15,20 @@ export type ListPage<T extends { key: string } = { key: string } & Record<string
   lastEntry?: string;
 };
 
-export type KeyRangeReader<T extends { key: string }> = {
-  listCurrent(bucketId: string, range: { after?: string; from?: string; before?: string | null; limit: number }): Promise<T[]>;
+/** A row of a read: an object, or a common prefix standing for `rows` keys ending at `lastKey`. */
+export type RolledRow = { key: string; commonPrefix: string | null; lastKey: string; rows: number };
+
+export type KeyRangeReader<T extends RolledRow> = {
+  listCurrent(
+    bucketId: string,
+    range: { after?: string; from?: string; before?: string | null; limit: number; rollup?: { prefix: string; delimiter: string } },
+  ): Promise<T[]>;
 };
 
-export async function listCurrentPage<T extends { key: string }>(
+/** Largest number of index rows one read may scan. */
+const MAX_SCAN = 10_000;
+
+export async function listCurrentPage<T extends RolledRow>(
   store: KeyRangeReader<T>,
   bucketId: string,
   opts: { prefix: string; delimiter?: string; after?: string; maxKeys: number },
@@ -45,29 +55,37 @@ export async function listCurrentPage<T extends { key: string }>(
   }
 
   let lastWasPrefix = false;
+  const rollup = delimiter ? { prefix, delimiter } : undefined;
+  let scan = Math.min(maxKeys + 1, 1000);
   for (;;) {
-    const want = Math.min(maxKeys - (contents.length + commonPrefixes.length) + 1, 1000);
-    const rows = await store.listCurrent(bucketId, { after, from, before, limit: want });
+    const rows = await store.listCurrent(bucketId, { after, from, before, limit: scan, rollup });
+    let scanned = 0;
+    let fresh = 0;
     for (const row of rows) {
-      const cp = delimiter ? commonPrefixOf(row.key, prefix, delimiter) : null;
-      if (cp !== null && lastWasPrefix && cp === lastEntry) continue; // inside the prefix just returned
+      scanned += row.rows;
+      const cp = row.commonPrefix;
+      if (cp !== null && lastWasPrefix && cp === lastEntry) continue; // the prefix the last read ended in
       if (contents.length + commonPrefixes.length === maxKeys) return { contents, commonPrefixes, isTruncated: true, lastEntry };
       if (cp !== null) commonPrefixes.push(cp);
       else contents.push(row);
       lastEntry = cp ?? row.key;
       lastWasPrefix = cp !== null;
+      fresh++;
     }
-    if (rows.length < want) return { contents, commonPrefixes, isTruncated: false, lastEntry };
-    const lastRow = rows[rows.length - 1].key;
-    if (lastWasPrefix && lastRow.startsWith(lastEntry!)) {
+    if (scanned < scan) return { contents, commonPrefixes, isTruncated: false, lastEntry };
+    const last = rows[rows.length - 1];
+    if (last.commonPrefix !== null) {
       // Seek past everything under the prefix instead of reading it.
-      const next = prefixSuccessor(lastEntry!);
+      const next = prefixSuccessor(last.commonPrefix);
       if (next === null || (before !== null && next >= before)) return { contents, commonPrefixes, isTruncated: false, lastEntry };
       after = undefined;
       from = next;
     } else {
-      after = lastRow;
+      after = last.lastKey;
       from = undefined;
     }
+    const needed = maxKeys - (contents.length + commonPrefixes.length) + 1;
+    // Few entries per row scanned (many keys per prefix): scan further next time.
+    scan = fresh < needed && rollup ? Math.min(scan * 4, MAX_SCAN) : Math.min(needed, 1000);
   }
 }

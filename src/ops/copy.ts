@@ -10,18 +10,18 @@
  * and so do copies that change the SSE-C key: a blob encrypted under one key cannot serve another.
  */
 import { checkCopySourceAccess } from "../authz";
+import { newVersionRow } from "./version-row";
 import type { Handler, ObjectContext } from "../context";
 import { S3Error } from "../errors";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
-import { newRowId, newVersionId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
 import { checkPartKey, checkReadKey, type SsecKey } from "../logic/ssec";
 import { storedTagsFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { newBlobKey } from "../store/blobs-r2";
-import type { Bucket, NewObjectVersion, ObjectVersion } from "../store/meta-d1";
+import type { Bucket, ObjectVersion } from "../store/meta-d1";
 import { copyResultDocument } from "../xml/multipart";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { findUpload, MAX_PART_BYTES, parsePartNumber, recordPart } from "./multipart";
@@ -122,15 +122,9 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     throw new S3Error("InvalidRequest", `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_REWRITE_COPY_BYTES}`);
   }
   const rewritten = share ? null : await rewriteBytes(ctx, src, null, ssec);
-  const version: NewObjectVersion = {
-    id: newRowId(),
-    bucketId: ctx.bucket.id,
-    key: ctx.key,
-    versionId: ctx.bucket.versioning === "Enabled" ? newVersionId() : "null",
-    isDeleteMarker: false,
+  const version = newVersionRow(ctx.bucket, ctx.key, ctx.now, {
     size: o.size,
     etag: rewritten ? rewritten.md5Hex : o.etag,
-    lastModified: ctx.now,
     ownerId: ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId,
     blobKey: rewritten ? rewritten.blobKey : o.blobKey,
     partCount: rewritten ? null : o.partCount,
@@ -143,7 +137,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     acl,
     ...tagging,
     storageClass,
-  };
+  });
   const before = share ? ctx.deps.meta.shareSourceStatements(o.id, version.id) : [];
   let superseded: string[];
   try {

@@ -5,19 +5,20 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html
  */
 import { readBodyBytes } from "../auth";
+import { newVersionRow } from "./version-row";
 import { checkUploadAccess } from "../authz";
 import type { BucketContext, Handler, ObjectContext } from "../context";
 import { S3Error } from "../errors";
 import { deleteUnreferencedBlobs, drainBlobDeletions } from "../jobs/blob-deletions";
-import { base64ToBytes, bytesToBase64, createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
-import { newRowId, newVersionId, newUploadId } from "../logic/ids";
+import { base64ToBytes, createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
+import { newUploadId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
 import { checkPartKey } from "../logic/ssec";
 import { deserializeTags, storedTagsFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { listUploadsPage } from "../logic/upload-listing";
-import type { MetaStore, MultipartUpload, NewObjectVersion, UploadPart } from "../store/meta-d1";
+import type { MetaStore, MultipartUpload, UploadPart } from "../store/meta-d1";
 import {
   completeMultipartUploadDocument,
   initiateMultipartUploadDocument,
@@ -187,17 +188,10 @@ export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   const etag = await multipartEtag(chosen.map((p) => p.etag));
   const algorithm = upload.checksumAlgorithm;
   const checksumValue = algorithm && chosen.every((p) => p.checksumValue) ? await compositeChecksum(algorithm, chosen.map((p) => p.checksumValue!)) : null;
-  const version: NewObjectVersion = {
-    id: newRowId(),
-    bucketId: ctx.bucket.id,
-    key: ctx.key,
-    versionId: ctx.bucket.versioning === "Enabled" ? newVersionId() : "null",
-    isDeleteMarker: false,
+  const version = newVersionRow(ctx.bucket, ctx.key, ctx.now, {
     size,
     etag,
-    lastModified: ctx.now,
     ownerId: upload.ownerId,
-    blobKey: null,
     partCount: chosen.length,
     httpMeta: upload.httpMeta,
     userMeta: upload.userMeta,
@@ -209,7 +203,7 @@ export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
     tags: upload.tags,
     tagCount: deserializeTags(upload.tags).length,
     storageClass: upload.storageClass,
-  };
+  });
   const extra = ctx.deps.meta.completeUploadStatements(ctx.bucket.zone, upload.id, version.id, chosen.map((p) => ({ n: p.partNumber, e: p.etag })), ctx.now);
   const superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT, extra });
   if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));

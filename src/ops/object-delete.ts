@@ -9,8 +9,8 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
  */
 import type { Handler, ObjectContext } from "../context";
+import { newVersionRow } from "./version-row";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
-import { newRowId, newVersionId } from "../logic/ids";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import type { Bucket } from "../store/meta-d1";
 import type { Deps } from "../context";
@@ -45,29 +45,10 @@ export async function deleteKey(
     free(freed);
     return { deleteMarker: false };
   }
-  const marker = {
-    id: newRowId(),
-    bucketId: bucket.id,
-    key,
-    versionId: bucket.versioning === "Enabled" ? newVersionId() : "null",
+  const marker = newVersionRow(bucket, key, now, {
     isDeleteMarker: true,
-    size: 0,
-    etag: "",
-    lastModified: now,
     ownerId: principal.kind === "user" ? principal.user.id : bucket.ownerId,
-    blobKey: null,
-    partCount: null,
-    httpMeta: {},
-    userMeta: {},
-    checksumAlgorithm: null,
-    checksumValue: null,
-    checksumType: null,
-    ssecKeyMd5: null,
-    acl: null,
-    tags: null,
-    tagCount: 0,
-    storageClass: "STANDARD",
-  };
+  });
   // A delete marker is a version: it counts toward the per-object limit like any write.
   free(await deps.meta.commitVersion(bucket, marker, { now, maxVersions: MAX_VERSIONS_PER_OBJECT }));
   return { versionId: marker.versionId, deleteMarker: true };

@@ -3,15 +3,14 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
  */
 import type { Handler, ObjectContext } from "../context";
+import { newVersionRow } from "./version-row";
 import { S3Error } from "../errors";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
-import { newRowId, newVersionId } from "../logic/ids";
 import { checkWritePreconditions } from "../logic/conditionals";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
 import { storedTagsFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
-import type { NewObjectVersion } from "../store/meta-d1";
 import { quoteEtag, unquoteEtag } from "./respond";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { setSsecHeaders, writeSsec } from "./ssec-request";
@@ -56,15 +55,9 @@ export const putObject: Handler<ObjectContext> = async (ctx) => {
   const conditions = await writeConditions(ctx);
 
   const stored = await storeRequestBody(ctx, bucket.zone, bucket.id, undefined, ssec?.keyBase64);
-  const version: NewObjectVersion = {
-    id: newRowId(),
-    bucketId: bucket.id,
-    key,
-    versionId: bucket.versioning === "Enabled" ? newVersionId() : "null",
-    isDeleteMarker: false,
+  const version = newVersionRow(bucket, key, ctx.now, {
     size: stored.size,
     etag: stored.md5Hex,
-    lastModified: ctx.now,
     ownerId: ctx.principal.kind === "user" ? ctx.principal.user.id : bucket.ownerId,
     blobKey: stored.blobKey,
     partCount: null,
@@ -77,7 +70,7 @@ export const putObject: Handler<ObjectContext> = async (ctx) => {
     acl,
     ...tagging,
     storageClass,
-  };
+  });
   let superseded: string[];
   try {
     superseded = await ctx.deps.meta.commitVersion(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });

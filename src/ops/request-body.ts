@@ -16,7 +16,7 @@ export async function verifyBodyIntegrity(headers: Headers, body: Uint8Array, op
   const wanted = requestedChecksum(headers);
   if (opts.required && md5 === null && !wanted) throw new S3Error("InvalidRequest", "Missing required header for this request: Content-MD5");
   if (md5 !== null) {
-    const actual = bytesToBase64(new Uint8Array(await crypto.subtle.digest("MD5", body)));
+    const actual = bytesToBase64(new Uint8Array(await crypto.subtle.digest("MD5", body as BufferSource)));
     if (actual !== md5.trim()) throw new S3Error(/^[A-Za-z0-9+/]{22}==$/.test(md5.trim()) ? "BadDigest" : "InvalidDigest");
   }
   if (wanted && wanted.value !== undefined && !opts.trailerVerified) {

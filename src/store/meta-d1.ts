@@ -161,6 +161,9 @@ const toVersion = (r: Row): ObjectVersion => ({
 
 const LISTED_COLUMNS = "key, size, etag, last_modified, owner_id, storage_class, checksum_algorithm";
 
+/** A listing row: an object, or (commonPrefix set) a group of `rows` keys rolled into one prefix. */
+export type ListedRow = ListedObject & { commonPrefix: string | null; lastKey: string; rows: number };
+
 const toListed = (r: Row): ListedObject => ({
   key: r.key as string,
   size: r.size as number,
@@ -218,6 +221,17 @@ async function commit(db: D1Database, statements: D1PreparedStatement[]): Promis
     if (m) throw new S3Error(m[1] as ErrorCode);
     throw e;
   }
+}
+
+/** Appends `key > after`, `key >= from` and `key < before` (each when given) as numbered parameters. */
+function keyRangeConditions(range: { after?: string; from?: string; before?: string | null }, where: string[], params: unknown[]): void {
+  const add = (sql: string, value: string) => {
+    params.push(value);
+    where.push(`${sql} ?${params.length}`);
+  };
+  if (range.after !== undefined) add("key >", range.after);
+  if (range.from !== undefined && range.from !== "") add("key >=", range.from);
+  if (range.before) add("key <", range.before);
 }
 
 function assertion(db: D1Database, failure: ErrorCode, failWhenSql: string, ...params: unknown[]): D1PreparedStatement {
@@ -509,30 +523,42 @@ export class MetaStore {
   }
 
   /**
-   * Current, live objects with key > `after` (and >= `from`) and < `before`, in UTF-8 binary key order.
-   * Served by the partial index objects_current, so a page costs O(limit).
+   * Current, live objects with key > `after` (and >= `from`) and < `before`, in UTF-8 binary key order,
+   * scanning at most `limit` rows of the partial index objects_current, so a read costs O(limit).
+   * With `rollup`, keys that contain the delimiter after the prefix come back as one row per common
+   * prefix (grouped inside SQLite, so a page of prefixes ships one row per prefix, not per key).
    */
-  async listCurrent(bucketId: string, range: { after?: string; from?: string; before?: string | null; limit: number }): Promise<ListedObject[]> {
+  async listCurrent(
+    bucketId: string,
+    range: { after?: string; from?: string; before?: string | null; limit: number; rollup?: { prefix: string; delimiter: string } },
+  ): Promise<ListedRow[]> {
     const where = ["bucket_id = ?1", "is_latest = 1", "is_delete_marker = 0"];
     const params: unknown[] = [bucketId];
-    if (range.after !== undefined) {
-      params.push(range.after);
-      where.push(`key > ?${params.length}`);
-    }
-    if (range.from !== undefined && range.from !== "") {
-      params.push(range.from);
-      where.push(`key >= ?${params.length}`);
-    }
-    if (range.before) {
-      params.push(range.before);
-      where.push(`key < ?${params.length}`);
-    }
+    keyRangeConditions(range, where, params);
     params.push(range.limit);
+    const scan = `SELECT ${LISTED_COLUMNS} FROM objects INDEXED BY objects_current WHERE ${where.join(" AND ")} ORDER BY key LIMIT ?${params.length}`;
+    if (!range.rollup) {
+      const { results } = await this.db.prepare(scan).bind(...params).all<Row>();
+      return results.map((r) => ({ ...toListed(r), commonPrefix: null, lastKey: r.key as string, rows: 1 }));
+    }
+    // SQLite's substr/instr count characters (code points), as [...s].length does.
+    const p = params.length;
+    params.push([...range.rollup.prefix].length, range.rollup.delimiter, [...range.rollup.delimiter].length);
+    const cp = `CASE WHEN dpos > 0 THEN substr(key, 1, ?${p + 1} + dpos + ?${p + 3} - 1) END`;
     const { results } = await this.db
-      .prepare(`SELECT ${LISTED_COLUMNS} FROM objects INDEXED BY objects_current WHERE ${where.join(" AND ")} ORDER BY key LIMIT ?${params.length}`)
+      .prepare(
+        `SELECT ${cp} AS common_prefix, MAX(key) AS last_key, COUNT(*) AS n, ${LISTED_COLUMNS}
+         FROM (SELECT *, instr(substr(key, ?${p + 1} + 1), ?${p + 2}) AS dpos FROM (${scan}))
+         GROUP BY COALESCE(${cp}, key) ORDER BY MIN(key)`,
+      )
       .bind(...params)
       .all<Row>();
-    return results.map(toListed);
+    return results.map((r) => ({
+      ...toListed(r),
+      commonPrefix: (r.common_prefix as string | null) ?? null,
+      lastKey: r.last_key as string,
+      rows: r.n as number,
+    }));
   }
 
   async bucketUsage(bucketId: string): Promise<{ objectCount: number; storedBytes: number; billedBytes: number }> {
@@ -618,18 +644,7 @@ export class MetaStore {
     }
     const where = ["bucket_id = ?1"];
     const params: unknown[] = [bucketId];
-    if (range.after !== undefined) {
-      params.push(range.after);
-      where.push(`key > ?${params.length}`);
-    }
-    if (range.from !== undefined && range.from !== "") {
-      params.push(range.from);
-      where.push(`key >= ?${params.length}`);
-    }
-    if (range.before) {
-      params.push(range.before);
-      where.push(`key < ?${params.length}`);
-    }
+    keyRangeConditions(range, where, params);
     params.push(range.limit);
     const { results } = await this.db
       .prepare(`${from} WHERE ${where.join(" AND ")} ORDER BY key, seq DESC LIMIT ?${params.length}`)

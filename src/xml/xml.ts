@@ -116,12 +116,6 @@ const parser = new XMLParser({
 const ENTITY_RE = /&([^;&]*);|&/g;
 const NAMED_IN: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
-function isXmlChar(cp: number): boolean {
-  return (
-    cp === 0x9 || cp === 0xa || cp === 0xd ||
-    (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff)
-  );
-}
 
 function decodeEntities(s: string): string {
   if (!s.includes("&")) return s;

@@ -116,3 +116,51 @@ describe("ListObjects (v1)", () => {
     expect(next.Contents?.[0].Key).toBe("b/c/3.txt");
   });
 });
+
+describe("delimiter listings over many keys per prefix (reads seek past prefixes and grow)", () => {
+  const BIG = "listing-big";
+  const keys: string[] = [];
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BIG }));
+    // Rows go straight into D1: the walk only reads metadata, and 2,400 PUTs would be slow.
+    for (let p = 0; p < 40; p++) for (let k = 0; k < 55; k++) keys.push(`d${String(p).padStart(2, "0")}/é${k}/x`);
+    for (let k = 0; k < 20; k++) keys.push(`top-${k}`, `d07é${k}`);
+    const db = await h.mf.getD1Database("DB");
+    const bucket = await db.prepare("SELECT id, owner_id FROM buckets WHERE name = ?").bind(BIG).first<{ id: string; owner_id: string }>();
+    const stmt = db.prepare(
+      "INSERT INTO objects (id, bucket_id, key, version_id, seq, is_latest, size, etag, last_modified, owner_id) VALUES (?, ?, ?, 'null', 1, 1, 0, 'd41d8cd98f00b204e9800998ecf8427e', 0, ?)",
+    );
+    await db.batch(keys.map((k, i) => stmt.bind(`row-${i}`, bucket!.id, k, bucket!.owner_id)));
+  });
+
+  function expected(prefix: string, delimiter: string) {
+    const entries = new Set<string>();
+    for (const k of keys.filter((k) => k.startsWith(prefix))) {
+      const i = k.indexOf(delimiter, prefix.length);
+      entries.add(i >= 0 ? k.slice(0, i + delimiter.length) : k);
+    }
+    return [...entries].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  }
+
+  it.each([
+    ["", "/", 1],
+    ["", "/", 7],
+    ["", "/", 1000],
+    ["d07", "é", 3],
+    ["d1", "/", 4],
+    ["", "é", 1000],
+  ])("prefix %j delimiter %j max-keys %i pages through every entry once", async (Prefix, Delimiter, MaxKeys) => {
+    const seen: string[] = [];
+    let token: string | undefined;
+    for (let i = 0; i < 500; i++) {
+      const r = await s3.send(new ListObjectsV2Command({ Bucket: BIG, Prefix, Delimiter, MaxKeys, ContinuationToken: token }));
+      const page = [...(r.Contents ?? []).map((c) => c.Key!), ...(r.CommonPrefixes ?? []).map((c) => c.Prefix!)];
+      page.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      seen.push(...page);
+      expect(page.length).toBeLessThanOrEqual(MaxKeys);
+      if (!r.IsTruncated) break;
+      token = r.NextContinuationToken;
+    }
+    expect(seen).toEqual(expected(Prefix, Delimiter));
+  });
+});

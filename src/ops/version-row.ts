@@ -1,0 +1,38 @@
+/** Building the row of a new object version (PutObject, CompleteMultipartUpload, CopyObject, delete markers). */
+import { newRowId, newVersionId } from "../logic/ids";
+import type { Bucket, NewObjectVersion } from "../store/meta-d1";
+
+/**
+ * A new version of `key`: a fresh row id, the version id the bucket's versioning state calls for
+ * (a new id when Enabled, "null" when unversioned or Suspended), and empty defaults for the rest.
+ */
+export function newVersionRow(
+  bucket: Bucket,
+  key: string,
+  now: number,
+  fields: Partial<NewObjectVersion> & Pick<NewObjectVersion, "ownerId">,
+): NewObjectVersion {
+  return {
+    id: newRowId(),
+    bucketId: bucket.id,
+    key,
+    versionId: bucket.versioning === "Enabled" ? newVersionId() : "null",
+    isDeleteMarker: false,
+    size: 0,
+    etag: "",
+    lastModified: now,
+    blobKey: null,
+    partCount: null,
+    httpMeta: {},
+    userMeta: {},
+    checksumAlgorithm: null,
+    checksumValue: null,
+    checksumType: null,
+    ssecKeyMd5: null,
+    acl: null,
+    tags: null,
+    tagCount: 0,
+    storageClass: "STANDARD",
+    ...fields,
+  };
+}
