@@ -14,14 +14,23 @@
  */
 import { commonPrefixOf, compareUtf8, prefixSuccessor } from "./pagination";
 
-export type VersionRow = { key: string; versionId: string; seq: number };
+/**
+ * A version row. A store that rolls keys up (`rollup`) returns one row per common prefix with
+ * `commonPrefix` set and `rows` = the versions it stands for; other stores leave both undefined.
+ */
+export type VersionRow = { key: string; versionId: string; seq: number; commonPrefix?: string | null; rows?: number };
 
 export type VersionReader<T extends VersionRow> = {
   listVersions(
     bucketId: string,
-    range: { key: string; seqBelow: number; limit: number } | { after?: string; from?: string; before?: string | null; limit: number },
+    range:
+      | { key: string; seqBelow: number; limit: number }
+      | { after?: string; from?: string; before?: string | null; limit: number; rollup?: { prefix: string; delimiter: string } },
   ): Promise<T[]>;
 };
+
+/** Largest number of index rows one read may scan when rolling prefixes up. */
+const MAX_SCAN = 10_000;
 
 export type VersionPage<T extends VersionRow> = {
   entries: T[];
@@ -53,12 +62,19 @@ export async function listVersionsPage<T extends VersionRow>(
   let cursor: Cursor = start;
   let lastPrefix: string | null = null; // the common prefix returned last, while rows inside it are skipped
 
+  const rollup = delimiter ? { prefix, delimiter } : undefined;
+  let scan = Math.min(maxKeys + 1, MAX_READ);
   for (;;) {
-    const want = Math.min(maxKeys - (entries.length + commonPrefixes.length) + 1, MAX_READ);
-    const rows = await store.listVersions(bucketId, "key" in cursor ? { ...cursor, limit: want } : { ...cursor, before, limit: want });
+    const needed = Math.min(maxKeys - (entries.length + commonPrefixes.length) + 1, MAX_READ);
+    const want = "key" in cursor ? needed : Math.max(needed, scan);
+    const rows = await store.listVersions(bucketId, "key" in cursor ? { ...cursor, limit: want } : { ...cursor, before, limit: want, rollup });
+    let scanned = 0;
+    let fresh = 0;
     for (const row of rows) {
-      const cp = delimiter ? commonPrefixOf(row.key, prefix, delimiter) : null;
+      scanned += row.rows ?? 1;
+      const cp = row.commonPrefix !== undefined ? row.commonPrefix : delimiter ? commonPrefixOf(row.key, prefix, delimiter) : null;
       if (cp !== null && cp === lastPrefix) continue;
+      fresh++;
       if (entries.length + commonPrefixes.length === maxKeys) return done(true);
       if (cp !== null) {
         commonPrefixes.push(cp);
@@ -70,7 +86,9 @@ export async function listVersionsPage<T extends VersionRow>(
       lastPrefix = cp;
     }
     const last = rows[rows.length - 1];
-    if (rows.length < want) {
+    // Few entries per row scanned (many versions under each rolled-up prefix): scan further next time.
+    if (!("key" in cursor) && fresh < needed && rows.some((r) => r.rows !== undefined)) scan = Math.min(want * 4, MAX_SCAN);
+    if (scanned < want) {
       // One key's older versions are exhausted: go on with the keys after it.
       if ("key" in cursor) cursor = { after: cursor.key };
       else return done(false);

@@ -632,8 +632,10 @@ export class MetaStore {
    */
   async listVersions(
     bucketId: string,
-    range: { key: string; seqBelow: number; limit: number } | { after?: string; from?: string; before?: string | null; limit: number },
-  ): Promise<ListedVersion[]> {
+    range:
+      | { key: string; seqBelow: number; limit: number }
+      | { after?: string; from?: string; before?: string | null; limit: number; rollup?: { prefix: string; delimiter: string } },
+  ): Promise<(ListedVersion & { commonPrefix?: string | null; rows?: number })[]> {
     const from = `SELECT ${VERSION_COLUMNS} FROM objects INDEXED BY objects_by_key_seq`;
     if ("key" in range) {
       const { results } = await this.db
@@ -646,11 +648,24 @@ export class MetaStore {
     const params: unknown[] = [bucketId];
     keyRangeConditions(range, where, params);
     params.push(range.limit);
+    const scan = `${from} WHERE ${where.join(" AND ")} ORDER BY key, seq DESC LIMIT ?${params.length}`;
+    if (!range.rollup) {
+      const { results } = await this.db.prepare(scan).bind(...params).all<Row>();
+      return results.map(toListedVersion);
+    }
+    // As in listCurrent: versions of keys under a common prefix come back as one row per prefix.
+    const p = params.length;
+    params.push([...range.rollup.prefix].length, range.rollup.delimiter, [...range.rollup.delimiter].length);
+    const cp = `CASE WHEN dpos > 0 THEN substr(key, 1, ?${p + 1} + dpos + ?${p + 3} - 1) END`;
     const { results } = await this.db
-      .prepare(`${from} WHERE ${where.join(" AND ")} ORDER BY key, seq DESC LIMIT ?${params.length}`)
+      .prepare(
+        `SELECT ${cp} AS common_prefix, COUNT(*) AS n, MAX(key) AS key, ${VERSION_COLUMNS.replace(/^key, /, "")}
+         FROM (SELECT *, instr(substr(key, ?${p + 1} + 1), ?${p + 2}) AS dpos FROM (${scan.replace("SELECT ", "SELECT rowid AS rid, ")}))
+         GROUP BY COALESCE(${cp}, rid) ORDER BY MIN(key), MAX(seq) DESC`,
+      )
       .bind(...params)
       .all<Row>();
-    return results.map(toListedVersion);
+    return results.map((r) => ({ ...toListedVersion(r), commonPrefix: (r.common_prefix as string | null) ?? null, rows: r.n as number }));
   }
 
   // ---- multipart uploads

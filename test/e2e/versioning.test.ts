@@ -683,3 +683,42 @@ describe("storage of versions", () => {
     await expect(s3.send(new DeleteBucketCommand({ Bucket: B }))).rejects.toMatchObject({ name: "BucketNotEmpty", $metadata: { httpStatusCode: 409 } });
   });
 });
+
+describe("ListObjectVersions with a delimiter over many versions per prefix (reads seek past prefixes and grow)", () => {
+  const BIG = "versions-big";
+  const rows: { key: string; seq: number }[] = [];
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BIG }));
+    // Rows go straight into D1: the walk only reads metadata.
+    for (let p = 0; p < 30; p++) for (let k = 0; k < 12; k++) for (let v = 1; v <= 5; v++) rows.push({ key: `p${String(p).padStart(2, "0")}/k${k}`, seq: v });
+    for (let k = 0; k < 15; k++) for (let v = 1; v <= 3; v++) rows.push({ key: `top${k}`, seq: v });
+    const db = await h.mf.getD1Database("DB");
+    const bucket = await db.prepare("SELECT id, owner_id FROM buckets WHERE name = ?").bind(BIG).first<{ id: string; owner_id: string }>();
+    const stmt = db.prepare(
+      "INSERT INTO objects (id, bucket_id, key, version_id, seq, is_latest, size, etag, last_modified, owner_id) VALUES (?, ?, ?, ?, ?, ?, 0, 'd41d8cd98f00b204e9800998ecf8427e', 0, ?)",
+    );
+    await db.batch(rows.map((r, i) => stmt.bind(`vrow-${i}`, bucket!.id, r.key, `v${r.seq}x${i}`, r.seq, r.seq === (r.key.startsWith("top") ? 3 : 5) ? 1 : 0, bucket!.owner_id)));
+  });
+
+  it.each([1, 4, 1000])("max-keys %i: every prefix and top-level version exactly once, in order", async (MaxKeys) => {
+    const prefixes: string[] = [];
+    const versions: string[] = [];
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    for (let i = 0; i < 500; i++) {
+      const r = await s3.send(new ListObjectVersionsCommand({ Bucket: BIG, Delimiter: "/", MaxKeys, KeyMarker, VersionIdMarker }));
+      prefixes.push(...(r.CommonPrefixes ?? []).map((c) => c.Prefix!));
+      versions.push(...(r.Versions ?? []).map((v) => `${v.Key}#${v.VersionId}`));
+      if (!r.IsTruncated) break;
+      KeyMarker = r.NextKeyMarker;
+      VersionIdMarker = r.NextVersionIdMarker;
+    }
+    expect(prefixes).toEqual(Array.from({ length: 30 }, (_, p) => `p${String(p).padStart(2, "0")}/`));
+    const top = rows
+      .map((r, i) => ({ ...r, id: `v${r.seq}x${i}` }))
+      .filter((r) => r.key.startsWith("top"))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : b.seq - a.seq))
+      .map((r) => `${r.key}#${r.id}`);
+    expect(versions).toEqual(top);
+  });
+});
