@@ -1,23 +1,31 @@
 // End-to-end test with the REAL Debian S3 clients (awscli v2, rclone, s3cmd) against `node scripts/start.mjs`
-// (wrangler dev + local D1/R2), plus bin/sos-admin.mjs.
+// (wrangler dev + local D1/R2), plus bin/sos-admin.mjs. The server, the client runner and the skip logic
+// live in local-server.ts (shared with large-files.test.ts).
 //
 // - Missing client binaries: the client's tests are skipped with a message, unless SOS_REQUIRE_CLIENTS=1
 //   (CI), in which case they fail.  SOS_SKIP_CLIENTS=1 skips this whole file.
 // - SOS_KEEP_TMP=1 keeps the temp dir (state, configs, data, server.log) for inspection.
 // - Every failing client command reports its command line, exit code, stdout, stderr and the tail of the
 //   server's output.
-import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  REQUIRE_CLIENTS,
+  ROOT,
+  SKIP_CLIENTS,
+  clientDescribe,
+  describeRun,
+  expectFail,
+  expectOk,
+  runClient,
+  startLocalServer,
+  type LocalServer,
+  type RunResult,
+} from "./local-server";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const REQUIRE = process.env.SOS_REQUIRE_CLIENTS === "1";
-const SKIP_ALL = process.env.SOS_SKIP_CLIENTS === "1";
 const KEEP = process.env.SOS_KEEP_TMP === "1";
 
 function findBin(name: string, preferred: string[] = []): string | undefined {
@@ -38,19 +46,8 @@ const RCLONE = findBin("rclone", ["/usr/bin"]);
 const S3CMD = findBin("s3cmd", ["/usr/bin"]);
 
 /** describe() for one client: runs, or skips with a visible reason, or fails when SOS_REQUIRE_CLIENTS=1. */
-function clientDescribe(label: string, bin: string | undefined, wanted: string, fn: () => void) {
-  if (SKIP_ALL) return describe.skip(`${label} (SOS_SKIP_CLIENTS=1)`, fn);
-  if (bin) return describe(`${label} (${bin})`, fn);
-  const why = `${wanted} not found; install it (apt-get install -y awscli rclone s3cmd)`;
-  if (REQUIRE) {
-    return describe(label, () => {
-      it(`${wanted} is installed (SOS_REQUIRE_CLIENTS=1)`, () => {
-        throw new Error(why);
-      });
-    });
-  }
-  console.warn(`[clients.test] skipping ${label}: ${why}. Set SOS_REQUIRE_CLIENTS=1 to fail instead.`);
-  return describe.skip(`${label} (skipped: ${why})`, fn);
+function describeClient(label: string, bin: string | undefined, wanted: string, fn: () => void) {
+  clientDescribe(label, bin, fn, { wanted, installHint: "apt-get install -y awscli rclone s3cmd", tag: "clients.test" });
 }
 
 // ---------------------------------------------------------------- fixed test credentials
@@ -63,90 +60,16 @@ const REGION = "us-east-1";
 let tmp = "";
 let port = 0;
 let endpoint = "";
-let server: ChildProcess | undefined;
-let serverLog = "";
-let serverExit: string | undefined;
+let server: LocalServer | undefined;
 
-function serverTail(n = 3000) {
-  const t = serverLog.length > n ? "…" + serverLog.slice(-n) : serverLog;
-  return t.trim() ? t : "(no server output)";
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  cmdline: string;
-}
-
-/** Clean env: no AWS_* / proxy variables from the outer environment leak into the clients. */
-function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(AWS_|RCLONE_|S3CMD)/i.test(k)) continue;
-    if (/^(http|https|all)_proxy$/i.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost", ...extra };
-}
-
-function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
-  const cmdline = [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: opts.env ?? baseEnv(), cwd: opts.cwd ?? tmp, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n[test] killed after ${(opts.timeoutMs ?? 120_000) / 1000}s`;
-      child.kill("SIGKILL");
-    }, opts.timeoutMs ?? 120_000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      resolve({ code: -1, signal: null, stdout, stderr: stderr + String(e), cmdline });
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, cmdline });
-    });
-    child.stdin.end(opts.input ?? "");
-  });
-}
-
-function describeRun(r: RunResult) {
-  return [
-    `command: ${r.cmdline}`,
-    `exit: ${r.code ?? r.signal}`,
-    `stdout:\n${r.stdout.trim().slice(-4000) || "(empty)"}`,
-    `stderr:\n${r.stderr.trim().slice(-4000) || "(empty)"}`,
-    `server output (tail):\n${serverTail()}`,
-  ].join("\n");
-}
+const serverLog = () => server?.log() ?? "";
 
 async function ok(p: Promise<RunResult>): Promise<RunResult> {
-  const r = await p;
-  if (r.code !== 0) throw new Error(`client command failed\n${describeRun(r)}`);
-  return r;
+  return expectOk(await p, serverLog());
 }
 
 async function fails(p: Promise<RunResult>, pattern?: RegExp): Promise<RunResult> {
-  const r = await p;
-  if (r.code === 0) throw new Error(`client command unexpectedly succeeded\n${describeRun(r)}`);
-  if (pattern && !pattern.test(r.stdout + r.stderr)) throw new Error(`client command failed, but not with ${pattern}\n${describeRun(r)}`);
-  return r;
+  return expectFail(await p, serverLog(), pattern);
 }
 
 // ---------------------------------------------------------------- local data helpers
@@ -208,89 +131,27 @@ function uniq(prefix: string) {
 }
 
 // ---------------------------------------------------------------- server lifecycle
-async function waitForPort(url: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (serverExit) throw new Error(`server exited before answering (${serverExit})\n${serverTail()}`);
-    // wrangler dev keeps running (waiting for a file change) after a failed build: fail fast instead.
-    if (/Build failed/.test(serverLog)) {
-      await new Promise((r) => setTimeout(r, 500));
-      throw new Error(`the Worker failed to build\n${serverTail(8000)}`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await res.body?.cancel();
-      return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`server did not answer on ${url} within ${timeoutMs / 1000}s\n${serverTail()}`);
-}
-
-async function stopServer() {
-  const s = server;
-  if (!s || s.pid === undefined) return;
-  server = undefined;
-  if (s.exitCode !== null || s.signalCode !== null) return;
-  const gone = new Promise<void>((r) => s.once("exit", () => r()));
-  const killGroup = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-s.pid!, sig); // start.mjs, wrangler and both workerd processes share this group
-    } catch {}
-  };
-  killGroup("SIGTERM");
-  const timedOut = await Promise.race([gone.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 10_000))]);
-  // Whatever is still alive in the group (e.g. a workerd that ignored SIGTERM) gets SIGKILL.
-  await new Promise((r) => setTimeout(r, timedOut ? 0 : 500));
-  killGroup("SIGKILL");
-}
-
 beforeAll(async () => {
-  if (SKIP_ALL || (!AWS && !RCLONE && !S3CMD && !REQUIRE)) return;
+  if (SKIP_CLIENTS || (!AWS && !RCLONE && !S3CMD && !REQUIRE_CLIENTS)) return;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sos-clients-"));
-  port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  const logFile = path.join(tmp, "server.log");
-  server = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs")], {
-    cwd: ROOT,
-    detached: true, // own process group, so afterAll can kill wrangler + workerd with one signal
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      SOS_STATE_DIR: path.join(tmp, "state"),
-      SOS_ROOT_ACCESS_KEY: ROOT_AK,
-      SOS_ROOT_SECRET_KEY: ROOT_SK,
-      SOS_ADMIN_TOKEN: ADMIN_TOKEN,
-      SOS_MASTER_KEY: MASTER_KEY,
-      SOS_LOG_LEVEL: process.env.SOS_LOG_LEVEL ?? "warn",
-    },
+  server = await startLocalServer({
+    accessKeyId: ROOT_AK,
+    secretAccessKey: ROOT_SK,
+    adminToken: ADMIN_TOKEN,
+    masterKey: MASTER_KEY,
+    stateDir: path.join(tmp, "state"),
+    logFile: path.join(tmp, "server.log"),
+    logLevel: process.env.SOS_LOG_LEVEL ?? "warn",
+    readyTimeoutMs: 180_000,
   });
-  const onData = (d: Buffer) => {
-    serverLog += d.toString("utf8");
-    if (serverLog.length > 200_000) serverLog = serverLog.slice(-100_000);
-    fs.appendFileSync(logFile, d);
-  };
-  server.stdout!.on("data", onData);
-  server.stderr!.on("data", onData);
-  server.on("exit", (code, signal) => (serverExit = `exit ${code ?? signal}`));
-  await waitForPort(`${endpoint}/`, 180_000);
+  ({ port, endpoint } = server);
 }, 240_000);
 
 afterAll(async () => {
-  await stopServer();
+  await server?.stop();
   if (tmp && !KEEP) fs.rmSync(tmp, { recursive: true, force: true });
   else if (tmp) console.warn(`[clients.test] kept ${tmp}`);
 }, 30_000);
-
-process.once("exit", () => {
-  // Last resort if the worker is torn down without afterAll.
-  if (server?.pid) {
-    try {
-      process.kill(-server.pid, "SIGKILL");
-    } catch {}
-  }
-});
 
 // ---------------------------------------------------------------- awscli
 function awsFiles() {
@@ -305,20 +166,20 @@ function awsFiles() {
 
 function aws(args: string[], opts: { profile?: string; timeoutMs?: number } = {}) {
   const { cfg, creds } = awsFiles();
-  const env = baseEnv({
+  const env = {
     AWS_CONFIG_FILE: cfg,
     AWS_SHARED_CREDENTIALS_FILE: creds,
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_PAGER: "",
     AWS_DEFAULT_REGION: REGION,
     ...(opts.profile ? { AWS_PROFILE: opts.profile } : {}),
-  });
-  return exec(AWS!, ["--endpoint-url", endpoint, "--region", REGION, ...args], { env, timeoutMs: opts.timeoutMs });
+  };
+  return runClient(AWS!, ["--endpoint-url", endpoint, "--region", REGION, ...args], { env, cwd: tmp, timeoutMs: opts.timeoutMs });
 }
 
 const ROOT_BUCKET_AWS = uniq("aws-root");
 
-clientDescribe("awscli", AWS, "/usr/bin/aws", () => {
+describeClient("awscli", AWS, "/usr/bin/aws", () => {
   const bucket = ROOT_BUCKET_AWS;
   let small: Buffer;
 
@@ -421,7 +282,7 @@ clientDescribe("awscli", AWS, "/usr/bin/aws", () => {
     await ok(aws(["s3", "rm", "--recursive", `s3://${bucket}/tree/`]));
     // awscli exits 1 when a listing is empty
     const ls = await aws(["s3", "ls", "--recursive", `s3://${bucket}/tree/`]);
-    expect([0, 1], describeRun(ls)).toContain(ls.code);
+    expect([0, 1], describeRun(ls, serverLog())).toContain(ls.code);
     expect(ls.stdout.trim()).toBe("");
     const scratch = uniq("aws-rb");
     await ok(aws(["s3", "mb", `s3://${scratch}`]));
@@ -431,14 +292,13 @@ clientDescribe("awscli", AWS, "/usr/bin/aws", () => {
 });
 
 // ---------------------------------------------------------------- sos-admin + a second user
-clientDescribe("sos-admin + second user via awscli", AWS, "/usr/bin/aws", () => {
+describeClient("sos-admin + second user via awscli", AWS, "/usr/bin/aws", () => {
   let userId = "";
   const rootBucket = uniq("root-private");
   const aliceBucket = uniq("alice-own");
 
   function admin(args: string[]) {
-    return exec(process.execPath, [path.join(ROOT, "bin/sos-admin.mjs"), "--endpoint", endpoint, "--token", ADMIN_TOKEN, ...args], {
-      env: baseEnv(),
+    return runClient(process.execPath, [path.join(ROOT, "bin/sos-admin.mjs"), "--endpoint", endpoint, "--token", ADMIN_TOKEN, ...args], {
       cwd: ROOT,
     });
   }
@@ -492,12 +352,11 @@ function rclone(args: string[], timeoutMs = 180_000) {
       `[sos]\ntype = s3\nprovider = Other\naccess_key_id = ${ROOT_AK}\nsecret_access_key = ${ROOT_SK}\nendpoint = ${endpoint}\nregion = ${REGION}\nforce_path_style = true\n`,
     );
   }
-  // AWS_CA_BUNDLE makes rclone 1.60 fail (LoadCustomCABundleError); baseEnv() drops all AWS_* variables.
-  const env = baseEnv({ RCLONE_CONFIG: conf });
-  return exec(RCLONE!, ["--retries", "1", "--low-level-retries", "2", "--contimeout", "10s", ...args], { env, timeoutMs });
+  // AWS_CA_BUNDLE makes rclone 1.60 fail (LoadCustomCABundleError); runClient() drops all AWS_* variables.
+  return runClient(RCLONE!, ["--retries", "1", "--low-level-retries", "2", "--contimeout", "10s", ...args], { env: { RCLONE_CONFIG: conf }, cwd: tmp, timeoutMs });
 }
 
-clientDescribe("rclone", RCLONE, "rclone", () => {
+describeClient("rclone", RCLONE, "rclone", () => {
   const bucket = uniq("rclone");
   let expected: Map<string, Buffer>;
   const src = () => path.join(tmp, "rclone/src");
@@ -573,12 +432,12 @@ function s3cmdConfig(sigV2: boolean) {
 }
 
 function s3cmd(cfg: string, args: string[]) {
-  return exec(S3CMD!, ["-c", cfg, "--no-progress", ...args], { env: baseEnv({ HOME: tmp }) });
+  return runClient(S3CMD!, ["-c", cfg, "--no-progress", ...args], { env: { HOME: tmp }, cwd: tmp });
 }
 
 for (const sigV2 of [false, true]) {
   const label = `s3cmd (${sigV2 ? "signature_v2 = True" : "signature_v2 = False, SigV4"})`;
-  clientDescribe(label, S3CMD, "s3cmd", () => {
+  describeClient(label, S3CMD, "s3cmd", () => {
     const bucket = uniq(sigV2 ? "s3cmd-v2" : "s3cmd-v4");
     let cfg = "";
     const data = crypto.randomBytes(200_000);

@@ -3,20 +3,15 @@
 // GETs that cross part boundaries), and rclone with an unequal last chunk, compared byte for byte.
 //
 // Missing binaries skip the client's tests with a message, unless SOS_REQUIRE_CLIENTS=1 (CI), which
-// fails instead; SOS_SKIP_CLIENTS=1 skips the file. clients.test.ts exports no helpers, so this
-// file starts its own server the same way.
-import { spawn, type ChildProcess } from "node:child_process";
+// fails instead; SOS_SKIP_CLIENTS=1 skips the file. The server, the client runner and the skip logic
+// live in local-server.ts (shared with clients.test.ts).
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { SKIP_CLIENTS, clientDescribe, expectOk, runClient, startLocalServer, type LocalServer, type RunResult } from "./local-server";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const REQUIRE = process.env.SOS_REQUIRE_CLIENTS === "1";
-const SKIP_ALL = process.env.SOS_SKIP_CLIENTS === "1";
 // The PATH `aws` may be a pyenv shim for awscli v1: use Debian's awscli v2.
 const AWS = fs.existsSync("/usr/bin/aws") ? "/usr/bin/aws" : undefined;
 const RCLONE = fs.existsSync("/usr/bin/rclone") ? "/usr/bin/rclone" : undefined;
@@ -26,131 +21,34 @@ const SK = "large-files-test-secret-0000000000000000";
 const REGION = "us-east-1";
 const MiB = 1024 * 1024;
 
-function clientDescribe(label: string, bin: string | undefined, fn: () => void) {
-  if (SKIP_ALL) return describe.skip(`${label} (SOS_SKIP_CLIENTS=1)`, fn);
-  if (bin) return describe(`${label} (${bin})`, fn);
-  const why = `${label} not found; install it (apt-get install -y awscli rclone)`;
-  if (REQUIRE) return describe(label, () => it(`${label} is installed (SOS_REQUIRE_CLIENTS=1)`, () => { throw new Error(why); }));
-  console.warn(`[large-files.test] skipping ${label}: ${why}. Set SOS_REQUIRE_CLIENTS=1 to fail instead.`);
-  return describe.skip(`${label} (skipped: ${why})`, fn);
+function describeClient(label: string, bin: string | undefined, fn: () => void) {
+  clientDescribe(label, bin, fn, { installHint: "apt-get install -y awscli rclone", tag: "large-files.test" });
 }
 
 let tmp = "";
 let endpoint = "";
-let server: ChildProcess | undefined;
-let serverLog = "";
+let server: LocalServer | undefined;
 
-type Run = { code: number | null; stdout: string; stderr: string; cmdline: string };
-
-/** Runs a client with a clean environment (no AWS_*, RCLONE_* or proxy variables from outside). */
-function exec(cmd: string, args: string[], extraEnv: Record<string, string>, timeoutMs = 120_000): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|RCLONE_)|^(http|https|all)_proxy$/i.test(k)) env[k] = v;
-  Object.assign(env, { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" }, extraEnv);
-  const cmdline = [cmd, ...args].join(" ");
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, cwd: tmp, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n[test] killed after ${timeoutMs / 1000}s`;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.on("error", (e) => resolve({ code: -1, stdout, stderr: stderr + String(e), cmdline }));
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, cmdline });
-    });
-  });
-}
-
-async function ok(p: Promise<Run>): Promise<Run> {
-  const r = await p;
-  if (r.code !== 0) {
-    throw new Error(`client command failed: ${r.cmdline}\nexit ${r.code}\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}\nserver:\n${serverLog.slice(-3000)}`);
-  }
-  return r;
+async function ok(p: Promise<RunResult>): Promise<RunResult> {
+  return expectOk(await p, server?.log() ?? "");
 }
 
 const sha256 = (b: Buffer) => crypto.createHash("sha256").update(b).digest("hex");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitForServer(timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server?.exitCode !== null && server?.exitCode !== undefined) throw new Error(`server exited (${server.exitCode})\n${serverLog.slice(-3000)}`);
-    try {
-      const res = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(2000) });
-      await res.body?.cancel();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-  throw new Error(`server did not answer within ${timeoutMs / 1000}s\n${serverLog.slice(-3000)}`);
-}
-
-/** start.mjs, wrangler and workerd share one process group: signal the group, by its id. */
-function killServer(signal: NodeJS.Signals) {
-  if (server?.pid === undefined) return;
-  try {
-    process.kill(-server.pid, signal);
-  } catch {
-    /* already gone */
-  }
-}
-
 beforeAll(async () => {
-  if (SKIP_ALL || (!AWS && !RCLONE)) return;
+  if (SKIP_CLIENTS || (!AWS && !RCLONE)) return;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sos-large-"));
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs")], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      SOS_STATE_DIR: path.join(tmp, "state"),
-      SOS_ROOT_ACCESS_KEY: AK,
-      SOS_ROOT_SECRET_KEY: SK,
-      SOS_ADMIN_TOKEN: crypto.randomBytes(32).toString("hex"),
-      SOS_MASTER_KEY: crypto.randomBytes(32).toString("base64"),
-      SOS_LOG_LEVEL: "warn",
-    },
-  });
-  const onData = (d: Buffer) => {
-    serverLog = (serverLog + d.toString("utf8")).slice(-50_000);
-  };
-  server.stdout!.on("data", onData);
-  server.stderr!.on("data", onData);
-  await waitForServer(120_000);
+  // Random admin token and master key; SOS_LOG_LEVEL "warn".
+  server = await startLocalServer({ accessKeyId: AK, secretAccessKey: SK, stateDir: path.join(tmp, "state"), readyTimeoutMs: 120_000 });
+  endpoint = server.endpoint;
 }, 180_000);
 
 afterAll(async () => {
-  if (server?.pid !== undefined && server.exitCode === null) {
-    const gone = new Promise((r) => server!.once("exit", r));
-    killServer("SIGTERM");
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
-    killServer("SIGKILL");
-  }
+  await server?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 }, 30_000);
 
-clientDescribe("awscli", AWS, () => {
+describeClient("awscli", AWS, () => {
   const bucket = `large-aws-${crypto.randomBytes(3).toString("hex")}`;
   const aws = (args: string[], timeoutMs = 300_000) => {
     const cfg = path.join(tmp, "aws-config");
@@ -159,12 +57,11 @@ clientDescribe("awscli", AWS, () => {
       fs.writeFileSync(cfg, `[default]\nregion = ${REGION}\ns3 =\n    addressing_style = path\n`);
       fs.writeFileSync(creds, `[default]\naws_access_key_id = ${AK}\naws_secret_access_key = ${SK}\n`);
     }
-    return exec(
-      AWS!,
-      ["--endpoint-url", endpoint, "--region", REGION, ...args],
-      { AWS_CONFIG_FILE: cfg, AWS_SHARED_CREDENTIALS_FILE: creds, AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "" },
+    return runClient(AWS!, ["--endpoint-url", endpoint, "--region", REGION, ...args], {
+      env: { AWS_CONFIG_FILE: cfg, AWS_SHARED_CREDENTIALS_FILE: creds, AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "" },
+      cwd: tmp,
       timeoutMs,
-    );
+    });
   };
 
   it("s3 cp of a 101 MiB file up (multipart) and down (ranged GETs), byte for byte", async () => {
@@ -192,7 +89,7 @@ clientDescribe("awscli", AWS, () => {
   }, 300_000);
 });
 
-clientDescribe("rclone", RCLONE, () => {
+describeClient("rclone", RCLONE, () => {
   const bucket = `large-rclone-${crypto.randomBytes(3).toString("hex")}`;
   const rclone = (args: string[], timeoutMs = 300_000) => {
     const conf = path.join(tmp, "rclone.conf");
@@ -202,8 +99,8 @@ clientDescribe("rclone", RCLONE, () => {
         `[sos]\ntype = s3\nprovider = Other\naccess_key_id = ${AK}\nsecret_access_key = ${SK}\nendpoint = ${endpoint}\nregion = ${REGION}\nforce_path_style = true\n`,
       );
     }
-    // AWS_CA_BUNDLE breaks rclone 1.60 (LoadCustomCABundleError); exec() drops every AWS_* variable.
-    return exec(RCLONE!, ["--retries", "1", "--low-level-retries", "2", ...args], { RCLONE_CONFIG: conf }, timeoutMs);
+    // AWS_CA_BUNDLE breaks rclone 1.60 (LoadCustomCABundleError); runClient() drops every AWS_* variable.
+    return runClient(RCLONE!, ["--retries", "1", "--low-level-retries", "2", ...args], { env: { RCLONE_CONFIG: conf }, cwd: tmp, timeoutMs });
   };
 
   it("copies a 40 MiB file up in 7 MiB chunks (the last one smaller), checks it, and copies it back byte for byte", async () => {
