@@ -262,6 +262,35 @@ describeClient("awscli", AWS, "/usr/bin/aws", () => {
     await fails(aws(["s3api", "head-object", "--bucket", bucket, "--key", "api/does-not-exist"]), /404|Not Found/);
   }, 180_000);
 
+  it("s3api versioning: versions, delete markers, version reads and tagging", async () => {
+    const vb = uniq("aws-versions");
+    await ok(aws(["s3api", "create-bucket", "--bucket", vb]));
+    await ok(aws(["s3api", "put-bucket-versioning", "--bucket", vb, "--versioning-configuration", "Status=Enabled"]));
+    expect(JSON.parse((await ok(aws(["s3api", "get-bucket-versioning", "--bucket", vb]))).stdout).Status).toBe("Enabled");
+    const bodies = [crypto.randomBytes(2000), crypto.randomBytes(3000)];
+    const ids: string[] = [];
+    for (const [i, b] of bodies.entries()) {
+      writeFile(path.join(tmp, `aws/v${i}.bin`), b);
+      ids.push(JSON.parse((await ok(aws(["s3api", "put-object", "--bucket", vb, "--key", "doc.bin", "--body", path.join(tmp, `aws/v${i}.bin`)]))).stdout).VersionId);
+    }
+    const del = JSON.parse((await ok(aws(["s3api", "delete-object", "--bucket", vb, "--key", "doc.bin"]))).stdout);
+    expect(del.DeleteMarker).toBe(true);
+    const listed = JSON.parse((await ok(aws(["s3api", "list-object-versions", "--bucket", vb]))).stdout);
+    expect(listed.Versions.map((v: { VersionId: string }) => v.VersionId)).toEqual([ids[1], ids[0]]);
+    expect(listed.DeleteMarkers).toHaveLength(1);
+    expect(listed.DeleteMarkers[0].IsLatest).toBe(true);
+    await fails(aws(["s3api", "head-object", "--bucket", vb, "--key", "doc.bin"]), /404|Not Found/);
+    await ok(aws(["s3api", "get-object", "--bucket", vb, "--key", "doc.bin", "--version-id", ids[0], path.join(tmp, "aws/v0.down")]));
+    expect(sha256(fs.readFileSync(path.join(tmp, "aws/v0.down")))).toBe(sha256(bodies[0]));
+    await ok(aws(["s3api", "put-object-tagging", "--bucket", vb, "--key", "doc.bin", "--version-id", ids[1], "--tagging", "TagSet=[{Key=team,Value=blue}]"]));
+    const tags = JSON.parse((await ok(aws(["s3api", "get-object-tagging", "--bucket", vb, "--key", "doc.bin", "--version-id", ids[1]]))).stdout);
+    expect(tags.TagSet).toEqual([{ Key: "team", Value: "blue" }]);
+    // Removing the delete marker makes the newest version current again.
+    await ok(aws(["s3api", "delete-object", "--bucket", vb, "--key", "doc.bin", "--version-id", listed.DeleteMarkers[0].VersionId]));
+    await ok(aws(["s3", "cp", `s3://${vb}/doc.bin`, path.join(tmp, "aws/v1.down")]));
+    expect(sha256(fs.readFileSync(path.join(tmp, "aws/v1.down")))).toBe(sha256(bodies[1]));
+  }, 180_000);
+
   it("s3 presign URL can be fetched without credentials (query-string SigV4)", async () => {
     const body = Buffer.from("presigned content " + crypto.randomBytes(8).toString("hex"));
     writeFile(path.join(tmp, "aws/presign.txt"), body);
@@ -401,6 +430,26 @@ describeClient("rclone", RCLONE, "rclone", () => {
     await ok(rclone(["copy", `sos:${bucket}/big`, path.join(tmp, "rclone/big-down")], 300_000));
     expect(sha256(fs.readFileSync(path.join(tmp, "rclone/big-down/big.bin")))).toBe(sha256(big));
   }, 600_000);
+
+  it("--s3-versions lists the old versions of an overwritten file", async () => {
+    const vb = uniq("rclone-versions");
+    await ok(rclone(["mkdir", `sos:${vb}`]));
+    await ok(rclone(["backend", "versioning", `sos:${vb}`, "Enabled"]));
+    const dir = path.join(tmp, "rclone/versions");
+    writeFile(path.join(dir, "note.txt"), "first version\n");
+    await ok(rclone(["copy", dir, `sos:${vb}`]));
+    writeFile(path.join(dir, "note.txt"), "second, longer version\n");
+    await ok(rclone(["copy", dir, `sos:${vb}`]));
+    const plain = (await ok(rclone(["lsf", `sos:${vb}`]))).stdout.trim().split("\n");
+    expect(plain).toEqual(["note.txt"]);
+    const all = (await ok(rclone(["lsf", "--s3-versions", `sos:${vb}`]))).stdout.trim().split("\n").sort();
+    expect(all).toHaveLength(2);
+    expect(all).toContain("note.txt");
+    expect(all.find((n) => n !== "note.txt")).toMatch(/^note-v\d{4}-\d{2}-\d{2}-\d{6}-\d{3}\.txt$/);
+    const old = all.find((n) => n !== "note.txt")!;
+    const got = await ok(rclone(["cat", "--s3-versions", `sos:${vb}/${old}`]));
+    expect(got.stdout).toBe("first version\n");
+  }, 180_000);
 
   it("purge removes the bucket", async () => {
     await ok(rclone(["purge", `sos:${bucket}`]));
