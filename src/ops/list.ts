@@ -11,21 +11,32 @@ import type { ListedObject, MetaStore } from "../store/meta-d1";
 import { listObjectsV1Document, listObjectsV2Document } from "../xml/documents";
 import { quoteEtag, xmlResponse } from "./respond";
 
-export function parseMaxKeys(q: URLSearchParams): number {
+function parseMaxKeys(q: URLSearchParams): number {
   const raw = q.get("max-keys");
   if (raw === null || raw === "") return 1000;
   if (!/^\d+$/.test(raw)) throw new S3Error("InvalidArgument", "Provided max-keys not an integer or within integer range", { ArgumentName: "max-keys", ArgumentValue: raw });
   return Math.min(Number(raw), 1000);
 }
 
-export function parseEncodingType(q: URLSearchParams): "url" | undefined {
+function parseEncodingType(q: URLSearchParams): "url" | undefined {
   const e = q.get("encoding-type");
   if (e === null) return undefined;
   if (e.toLowerCase() !== "url") throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", { ArgumentName: "encoding-type", ArgumentValue: e });
   return "url";
 }
 
-async function ownerNames(meta: MetaStore, objects: ListedObject[]): Promise<Map<string, string>> {
+/** The query parameters every listing shares: prefix, delimiter, max-keys, encoding-type. */
+export function parseListParams(q: URLSearchParams) {
+  return {
+    prefix: q.get("prefix") ?? "",
+    delimiter: q.get("delimiter") || undefined,
+    maxKeys: parseMaxKeys(q),
+    encodingType: parseEncodingType(q),
+  };
+}
+
+/** Display names of the owners of listed rows, one user lookup per distinct owner. */
+export async function ownerNames(meta: MetaStore, objects: { ownerId: string }[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (const id of new Set(objects.map((o) => o.ownerId))) names.set(id, (await meta.getUser(id))?.displayName ?? "");
   return names;
@@ -46,10 +57,7 @@ async function contentsOf(ctx: BucketContext, page: ListPage<ListedObject>, with
 
 export const listObjectsV2: Handler<BucketContext> = async (ctx) => {
   const q = ctx.url.searchParams;
-  const prefix = q.get("prefix") ?? "";
-  const delimiter = q.get("delimiter") || undefined;
-  const maxKeys = parseMaxKeys(q);
-  const encodingType = parseEncodingType(q);
+  const { prefix, delimiter, maxKeys, encodingType } = parseListParams(q);
   const continuationToken = q.get("continuation-token") ?? undefined;
   const startAfter = q.get("start-after") ?? undefined;
   const after = continuationToken !== undefined ? decodeContinuationToken(continuationToken) : startAfter;
@@ -74,10 +82,7 @@ export const listObjectsV2: Handler<BucketContext> = async (ctx) => {
 
 export const listObjects: Handler<BucketContext> = async (ctx) => {
   const q = ctx.url.searchParams;
-  const prefix = q.get("prefix") ?? "";
-  const delimiter = q.get("delimiter") || undefined;
-  const maxKeys = parseMaxKeys(q);
-  const encodingType = parseEncodingType(q);
+  const { prefix, delimiter, maxKeys, encodingType } = parseListParams(q);
   const marker = q.get("marker") ?? "";
   const page = await listCurrentPage(ctx.deps.meta, ctx.bucket.id, { prefix, delimiter, after: marker || undefined, maxKeys });
   return xmlResponse(

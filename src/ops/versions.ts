@@ -9,9 +9,9 @@ import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
 import { listVersionsPage } from "../logic/version-listing";
 import { isWellFormedVersionId } from "../logic/versioning";
-import type { ListedVersion, MetaStore } from "../store/meta-d1";
+import type { ListedVersion } from "../store/meta-d1";
 import { listVersionsDocument, type VersionEntry } from "../xml/versioning";
-import { parseEncodingType, parseMaxKeys } from "./list";
+import { ownerNames, parseListParams } from "./list";
 import { quoteEtag, xmlResponse } from "./respond";
 
 /** key-marker / version-id-marker, checked in S3's order; the version marker resolves to its seq. */
@@ -29,12 +29,6 @@ async function markers(ctx: BucketContext, q: URLSearchParams): Promise<{ keyMar
   return { keyMarker, versionIdMarker, seq: marker.seq };
 }
 
-async function ownerNames(meta: MetaStore, rows: ListedVersion[]): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  for (const id of new Set(rows.map((r) => r.ownerId))) names.set(id, (await meta.getUser(id))?.displayName ?? "");
-  return names;
-}
-
 function entryOf(r: ListedVersion, names: Map<string, string>): VersionEntry {
   const common = { key: r.key, versionId: r.versionId, isLatest: r.isLatest, lastModified: new Date(r.lastModified), owner: { id: r.ownerId, displayName: names.get(r.ownerId) ?? "" } };
   if (r.isDeleteMarker) return { ...common, deleteMarker: true };
@@ -44,11 +38,8 @@ function entryOf(r: ListedVersion, names: Map<string, string>): VersionEntry {
 /** ListObjectVersions https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html */
 export const listObjectVersions: Handler<BucketContext> = async (ctx) => {
   const q = ctx.url.searchParams;
-  const maxKeys = parseMaxKeys(q);
+  const { prefix, delimiter, maxKeys, encodingType } = parseListParams(q);
   const { keyMarker, versionIdMarker, seq } = await markers(ctx, q);
-  const encodingType = parseEncodingType(q);
-  const prefix = q.get("prefix") ?? "";
-  const delimiter = q.get("delimiter") || undefined;
   const page = await listVersionsPage(ctx.deps.meta, ctx.bucket.id, { prefix, delimiter, keyMarker, versionMarkerSeq: seq, maxKeys });
   const names = await ownerNames(ctx.deps.meta, page.entries);
   return xmlResponse(
