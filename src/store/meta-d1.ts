@@ -212,6 +212,16 @@ const toPart = (r: Row): UploadPart => ({
   uploadedAt: r.uploaded_at as number,
 });
 
+/**
+ * Bucket rows are read by nearly every request and change rarely: an isolate keeps them for a
+ * couple of seconds (DESIGN.md: bucket config caches with short TTLs). Every bucket write in this
+ * isolate clears the cache; other isolates see a change within the TTL, as S3's own bucket
+ * configuration changes propagate eventually. Writes that race a bucket's deletion still fail at
+ * commit (the NoSuchBucket assertion), so a stale row can never leave objects behind.
+ */
+const BUCKET_CACHE_TTL_MS = 2_000;
+const bucketCache = new Map<string, { at: number; bucket: Bucket }>();
+
 /** Runs a batch, turning a batch_assertions abort into its S3 error. */
 async function commit(db: D1Database, statements: D1PreparedStatement[]): Promise<D1Result[]> {
   try {
@@ -328,9 +338,15 @@ export class MetaStore {
 
   // ---- buckets
 
+  /** The bucket row, from the isolate's short-lived cache when fresh (only existing buckets are cached). */
   async getBucket(name: string): Promise<Bucket | null> {
+    const hit = bucketCache.get(name);
+    if (hit && Date.now() - hit.at < BUCKET_CACHE_TTL_MS) return hit.bucket;
     const r = await this.db.prepare("SELECT * FROM buckets WHERE name = ?").bind(name).first<Row>();
-    return r ? toBucket(r) : null;
+    if (!r) return null;
+    const bucket = toBucket(r);
+    bucketCache.set(name, { at: Date.now(), bucket });
+    return bucket;
   }
 
   async listBuckets(ownerId: string): Promise<Bucket[]> {
@@ -377,6 +393,7 @@ export class MetaStore {
       this.db.prepare("DELETE FROM multipart_uploads WHERE bucket_id = ?").bind(b.id),
       this.db.prepare("DELETE FROM buckets WHERE id = ?").bind(b.id),
     ]);
+    bucketCache.clear();
   }
 
   // ---- objects
@@ -449,7 +466,10 @@ export class MetaStore {
     },
   ): Promise<string[]> {
     const db = this.db;
-    const stmts: D1PreparedStatement[] = [...(opts.before ?? [])];
+    const stmts: D1PreparedStatement[] = [
+      assertion(db, "NoSuchBucket", "NOT EXISTS (SELECT 1 FROM buckets WHERE id = ?2)", v.bucketId),
+      ...(opts.before ?? []),
+    ];
     const live = "SELECT 1 FROM objects WHERE bucket_id = ?2 AND key = ?3 AND is_latest = 1 AND is_delete_marker = 0";
     if (opts.ifNoneMatchStar) stmts.push(assertion(db, "PreconditionFailed", `EXISTS (${live})`, v.bucketId, v.key));
     if (opts.ifMatchEtag !== undefined) {
@@ -592,6 +612,7 @@ export class MetaStore {
 
   async setBucketAcl(bucketId: string, acl: string | null): Promise<void> {
     await this.db.prepare("UPDATE buckets SET acl = ? WHERE id = ?").bind(acl, bucketId).run();
+    bucketCache.clear();
   }
 
   /** Replaces the ACL of one object version (never a delete marker); false when that row is gone. */
@@ -604,16 +625,19 @@ export class MetaStore {
 
   async setBucketVersioning(bucketId: string, status: "Enabled" | "Suspended"): Promise<void> {
     await this.db.prepare("UPDATE buckets SET versioning = ? WHERE id = ?").bind(status, bucketId).run();
+    bucketCache.clear();
   }
 
   /** Replaces the bucket's tag set (JSON, see logic/tags.ts); null removes it. */
   async setBucketTags(bucketId: string, tags: string | null): Promise<void> {
     await this.db.prepare("UPDATE buckets SET tags = ? WHERE id = ?").bind(tags, bucketId).run();
+    bucketCache.clear();
   }
 
   /** Replaces the bucket's CORS rules (JSON, see logic/cors.ts); null removes them. */
   async setBucketCors(bucketId: string, cors: string | null): Promise<void> {
     await this.db.prepare("UPDATE buckets SET cors = ? WHERE id = ?").bind(cors, bucketId).run();
+    bucketCache.clear();
   }
 
   /** Replaces the tag set of one object version (never a delete marker); false when that row is gone. */
@@ -670,18 +694,20 @@ export class MetaStore {
 
   // ---- multipart uploads
 
+  /** Records a new upload; NoSuchBucket if the bucket was deleted meanwhile. */
   async createUpload(u: MultipartUpload): Promise<void> {
-    await this.db
+    const r = await this.db
       .prepare(
         `INSERT INTO multipart_uploads (id, bucket_id, key, initiated_at, owner_id, initiator_id, http_meta, user_meta,
            checksum_algorithm, checksum_type, ssec_key_md5, acl, tags, storage_class)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 WHERE EXISTS (SELECT 1 FROM buckets WHERE id = ?2)`,
       )
       .bind(
         u.id, u.bucketId, u.key, u.initiatedAt, u.ownerId, u.initiatorId, JSON.stringify(u.httpMeta), JSON.stringify(u.userMeta),
         u.checksumAlgorithm, u.checksumType, u.ssecKeyMd5, u.acl, u.tags, u.storageClass,
       )
       .run();
+    if (r.meta.changes !== 1) throw new S3Error("NoSuchBucket");
   }
 
   async getUpload(bucketId: string, key: string, uploadId: string): Promise<MultipartUpload | null> {

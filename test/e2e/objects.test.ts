@@ -2,6 +2,7 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -219,5 +220,26 @@ describe("bad input leaves no trace", () => {
     const bucketRow = await (await h.mf.getD1Database("DB")).prepare("SELECT id FROM buckets WHERE name = ?").bind(BT).first<{ id: string }>();
     const live = await (await h.mf.getD1Database("DB")).prepare("SELECT COUNT(*) AS n FROM objects WHERE bucket_id = ?").bind(bucketRow!.id).first<{ n: number }>();
     expect(zoneKeys.filter((k) => k.startsWith(bucketRow!.id + "/")).length).toBe(live!.n);
+  });
+});
+
+describe("a write racing the deletion of its bucket", () => {
+  it("fails with NoSuchBucket at commit and leaves no rows or bytes behind", async () => {
+    const s3 = h.client();
+    await s3.send(new CreateBucketCommand({ Bucket: "racing" }));
+    // Warm this isolate's bucket cache, then delete the bucket behind its back, as a DeleteBucket
+    // served by another isolate would: the next PUT still sees the stale bucket row.
+    await s3.send(new HeadBucketCommand({ Bucket: "racing" }));
+    const db = await h.mf.getD1Database("DB");
+    const row = await db.prepare("SELECT id FROM buckets WHERE name = 'racing'").first<{ id: string }>();
+    await db.prepare("DELETE FROM buckets WHERE id = ?").bind(row!.id).run();
+    await expect(s3.send(new PutObjectCommand({ Bucket: "racing", Key: "orphan?", Body: "x".repeat(1000) }))).rejects.toMatchObject({
+      name: "NoSuchBucket",
+      $metadata: { httpStatusCode: 404 },
+    });
+    await runCron(h);
+    const rows = await db.prepare("SELECT COUNT(*) AS n FROM objects WHERE bucket_id = ?").bind(row!.id).first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+    expect((await r2Keys(h.mf)).filter((k) => k.startsWith(`${row!.id}/`))).toEqual([]);
   });
 });
