@@ -75,7 +75,8 @@ function buildRouter(deps: Deps) {
   router.post("/users", async (req) => {
     const b = await body(req);
     const displayName = typeof b.displayName === "string" ? b.displayName.trim() : "";
-    if (!/^[\w.@+-]{1,64}$/.test(displayName)) fail(400, "InvalidRequest", "displayName must be 1-64 characters of letters, digits and ._@+-");
+    // Spaces are allowed inside a name ("Bob Smith"), not at its ends (the value is trimmed above).
+    if (!/^[\w.@+ -]{1,64}$/.test(displayName)) fail(400, "InvalidRequest", "displayName must be 1-64 characters of letters, digits, spaces and ._@+-");
     const email = typeof b.email === "string" ? b.email.trim().toLowerCase() : null;
     if (email !== null && !/^[^@\s]+@[^@\s]+$/.test(email)) fail(400, "InvalidRequest", "email must be an e-mail address.");
     const user: User = { id: randomHex(32), displayName, email, maxBuckets: parseMaxBuckets(b.maxBuckets) ?? 20, createdAt: Date.now() };

@@ -179,6 +179,12 @@ describe("admin API", () => {
     expect((await h.admin("POST", "/_admin/users", { displayName: "frank", email: "not-an-email" })).status).toBe(400);
   });
 
+  it("accepts display names with inner spaces and refuses other characters", async () => {
+    expect(await h.admin("POST", "/_admin/users", { displayName: "  Bob Smith " })).toMatchObject({ status: 201, json: { displayName: "Bob Smith" } });
+    expect((await h.admin("POST", "/_admin/users", { displayName: "bob<script>" })).status).toBe(400);
+    expect((await h.admin("POST", "/_admin/users", { displayName: "" })).status).toBe(400);
+  });
+
   /** A request with an explicit Host header (fetch cannot set one). */
   function hostRequest(host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; body: string }> {
     const u = new URL(h.url);
