@@ -33,7 +33,7 @@ export function forgetAccessKey(accessKeyId: string): void {
 let rootEnsured = false;
 
 export function rootUser(): User {
-  return { id: ROOT_USER_ID, displayName: "root", email: null, maxBuckets: 1000, createdAt: 0 };
+  return { id: ROOT_USER_ID, displayName: "root", email: null, maxBuckets: 1000, createdAt: Date.now() };
 }
 
 export class Identity {
