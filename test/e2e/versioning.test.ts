@@ -45,7 +45,6 @@ async function raw(method: string, path: string, init: { body?: string; headers?
   return { status: res.status, headers: res.headers, text, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] };
 }
 
-const enc = (key: string) => key.split("/").map(encodeURIComponent).join("/");
 
 async function bucket(name: string, status?: "Enabled" | "Suspended") {
   await s3.send(new CreateBucketCommand({ Bucket: name }));

@@ -12,14 +12,15 @@ import os from "node:os";
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 
-let bundleDir: string | undefined;
+const bundleDirs = new Map<string, string>();
 
-/** Bundles src/index.ts once per process; returns the directory holding index.js. */
-export async function bundleWorker(): Promise<string> {
-  if (bundleDir) return bundleDir;
+/** Bundles `entry` (the Worker, src/index.ts, by default) once per process; returns the directory holding index.js. */
+export async function bundleWorker(entry = "src/index.ts"): Promise<string> {
+  const cached = bundleDirs.get(entry);
+  if (cached) return cached;
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-worker-"));
   await build({
-    entryPoints: ["src/index.ts"],
+    entryPoints: [entry],
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -30,7 +31,7 @@ export async function bundleWorker(): Promise<string> {
     mainFields: ["module", "main"],
     logLevel: "error",
   });
-  bundleDir = outdir;
+  bundleDirs.set(entry, outdir);
   return outdir;
 }
 
@@ -50,11 +51,13 @@ export type StartOptions = {
   bindings?: Record<string, string>;
   /** keep D1/R2 state on disk under this directory; omitted = throwaway in-memory storage */
   persistRoot?: string;
+  /** Worker entry to bundle instead of src/index.ts (e.g. a wrapper that records R2 calls) */
+  entry?: string;
 };
 
 /** Starts the bundled Worker with migrations applied; `url` has no trailing slash. */
 export async function startSosWorker(opts: StartOptions = {}): Promise<{ mf: Miniflare; url: string }> {
-  const outdir = await bundleWorker();
+  const outdir = await bundleWorker(opts.entry);
   const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
   const mf = new Miniflare({
     ...(workerOptions as object),

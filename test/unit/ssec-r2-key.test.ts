@@ -15,16 +15,11 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { build } from "esbuild";
-import { Log, LogLevel, Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ROOT } from "../e2e/harness";
-import { applyMigrations } from "../support/worker";
+import { startSosWorker } from "../support/worker";
 
 type Call = { op: string; key: string; ssecKey: string | null };
 
@@ -37,27 +32,13 @@ const B = "keys";
 
 let mf: Miniflare;
 let url: string;
-let outdir: string;
 let s3: S3Client;
 
 beforeAll(async () => {
-  outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-r2-recorder-"));
-  await build({
-    entryPoints: ["test/unit/recording-r2-worker.ts"], bundle: true, format: "esm", platform: "neutral", target: "es2022",
-    outfile: path.join(outdir, "index.js"), external: ["cloudflare:*", "node:*"], conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"], logLevel: "error",
-  });
-  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  mf = new Miniflare({
-    ...(workerOptions as object),
-    modules: true, scriptPath: path.join(outdir, "index.js"), modulesRoot: outdir, host: "127.0.0.1", port: 0, cf: false, log: new Log(LogLevel.WARN),
-    bindings: {
-      ...((workerOptions as { bindings?: Record<string, unknown> }).bindings ?? {}),
-      SOS_ROOT_ACCESS_KEY: ROOT.accessKeyId, SOS_ROOT_SECRET_KEY: ROOT.secretAccessKey, SOS_REQUIRE_HTTPS_FOR_SSEC: "false",
-    },
-  } as ConstructorParameters<typeof Miniflare>[0]);
-  url = (await mf.ready).toString().replace(/\/$/, "");
-  await applyMigrations(mf);
+  ({ mf, url } = await startSosWorker({
+    entry: "test/unit/recording-r2-worker.ts",
+    bindings: { SOS_ROOT_ACCESS_KEY: ROOT.accessKeyId, SOS_ROOT_SECRET_KEY: ROOT.secretAccessKey, SOS_REQUIRE_HTTPS_FOR_SSEC: "false" },
+  }));
   s3 = new S3Client({ endpoint: url, region: "us-east-1", forcePathStyle: true, credentials: ROOT, maxAttempts: 1 });
   await s3.send(new CreateBucketCommand({ Bucket: B }));
   await r2Calls();
@@ -65,7 +46,6 @@ beforeAll(async () => {
 afterAll(async () => {
   s3?.destroy();
   await mf?.dispose();
-  fs.rmSync(outdir, { recursive: true, force: true });
 });
 
 async function r2Calls(): Promise<Call[]> {
