@@ -12,6 +12,8 @@ export interface Env {
   SOS_ROOT_SECRET_KEY?: string;
   SOS_ADMIN_TOKEN?: string;
   SOS_MASTER_KEY?: string;
+  /** the master key before a rotation: stored secrets that SOS_MASTER_KEY cannot decrypt are tried with it */
+  SOS_MASTER_KEY_PREVIOUS?: string;
 }
 
 export interface Config {

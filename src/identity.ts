@@ -4,6 +4,8 @@
  * encrypted secrets. Lookups are cached in isolate memory for a few seconds.
  */
 import type { Env } from "./env";
+import { S3Error } from "./errors";
+import { BoundedCache, estimateBytes } from "./logic/bounded-cache";
 import { decryptSecret } from "./logic/secrets";
 import type { MetaStore, User } from "./store/meta-d1";
 
@@ -23,12 +25,32 @@ export type Principal =
 
 type Resolved = { secret: string; user: User; scope: KeyScope; enabled: boolean };
 
-const CACHE_TTL_MS = 5_000;
-const cache = new Map<string, { at: number; value: Resolved | null }>();
+/**
+ * Isolate caches. A change made through the admin API in this isolate is seen at once
+ * (forgetAccessKey); other isolates see it within CACHE_TTL_MS. Both caches are bounded: a
+ * flood of distinct credentials can neither grow memory nor fill the positive cache with
+ * misses. Unknown ids go to a small negative cache only; malformed ids are refused before any
+ * lookup and never cached.
+ */
+export const CACHE_TTL_MS = 5_000;
+const known = new BoundedCache<Resolved>({ ttlMs: CACHE_TTL_MS, maxEntries: 1_000, maxBytes: 1 << 20, sizeOf: (k, v) => estimateBytes([k, v]) });
+const unknown = new BoundedCache<true>({ ttlMs: CACHE_TTL_MS, maxEntries: 256, maxBytes: 64 << 10, sizeOf: (k) => 2 * k.length + 64 });
 
 export function forgetAccessKey(accessKeyId: string): void {
-  cache.delete(accessKeyId);
+  known.delete(accessKeyId);
+  unknown.delete(accessKeyId);
 }
+
+/** Entry counts and estimated bytes of the identity caches (for the bounds test). */
+export function identityCacheSize(): { known: { entries: number; bytes: number }; unknown: { entries: number; bytes: number } } {
+  return { known: known.size(), unknown: unknown.size() };
+}
+
+/**
+ * Access key ids this service can hold: the ones it generates ("EXO" + 24 alphanumerics), any
+ * AWS-style id (16-128 alphanumerics), and the configured root key whatever its form.
+ */
+const WELL_FORMED_KEY_ID = /^[A-Za-z0-9]{16,128}$/;
 
 let rootEnsured = false;
 
@@ -42,11 +64,27 @@ export class Identity {
     private readonly meta: MetaStore,
   ) {}
 
+  /**
+   * The secret to verify a signature with; InvalidAccessKeyId (403) when the id is malformed,
+   * unknown or disabled, saying which. AWS echoes the id; an oversized one is not echoed back.
+   */
+  async secretFor(accessKeyId: string): Promise<string> {
+    const r = await this.resolve(accessKeyId);
+    const echo = accessKeyId.length <= 128 ? { AWSAccessKeyId: accessKeyId } : {};
+    if (r === null) throw new S3Error("InvalidAccessKeyId", undefined, echo);
+    if (!r.enabled) throw new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided is disabled.", echo);
+    return r.secret;
+  }
+
   async resolve(accessKeyId: string): Promise<Resolved | null> {
-    const hit = cache.get(accessKeyId);
-    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.value;
+    const isRoot = !!this.env.SOS_ROOT_ACCESS_KEY && accessKeyId === this.env.SOS_ROOT_ACCESS_KEY;
+    if (!isRoot && !WELL_FORMED_KEY_ID.test(accessKeyId)) return null;
+    const hit = known.get(accessKeyId);
+    if (hit) return hit;
+    if (unknown.get(accessKeyId)) return null;
     const value = await this.load(accessKeyId);
-    cache.set(accessKeyId, { at: Date.now(), value });
+    if (value) known.set(accessKeyId, value);
+    else unknown.set(accessKeyId, true);
     return value;
   }
 
@@ -63,7 +101,22 @@ export class Identity {
     if (!key || !this.env.SOS_MASTER_KEY) return null;
     const user = await this.meta.getUser(key.userId);
     if (!user) return null;
-    const secret = await decryptSecret(this.env.SOS_MASTER_KEY, key.secretEnc);
+    const secret = await decryptWithMasterKeys(this.env, key.secretEnc);
     return { secret, user, scope: { bucket: key.bucket, operations: key.operations }, enabled: key.enabled };
+  }
+}
+
+/**
+ * Decrypts a stored secret under SOS_MASTER_KEY, else under SOS_MASTER_KEY_PREVIOUS: during a
+ * master-key rotation, secrets stored under the old key keep working while new ones are
+ * encrypted under the new key. AES-GCM authenticates, so a wrong key fails rather than
+ * yielding garbage.
+ */
+async function decryptWithMasterKeys(env: Env, stored: string): Promise<string> {
+  try {
+    return await decryptSecret(env.SOS_MASTER_KEY!, stored);
+  } catch (e) {
+    if (!env.SOS_MASTER_KEY_PREVIOUS) throw e;
+    return decryptSecret(env.SOS_MASTER_KEY_PREVIOUS, stored);
   }
 }

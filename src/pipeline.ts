@@ -42,10 +42,7 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
 
     const identity = new Identity(env, meta);
     const authOptions: AuthOptions = {
-      lookupSecret: async (id) => {
-        const r = await identity.resolve(id);
-        return r && r.enabled ? r.secret : null;
-      },
+      lookupSecret: (id) => identity.secretFor(id),
       allowedRegions: [...config.zones, "us-east-1", "auto"],
       bucketForV2: endpoint.virtualHost ? (endpoint.bucket ?? undefined) : undefined,
     };

@@ -30,12 +30,32 @@ export async function hmac(key: CryptoKey, data: string | Uint8Array): Promise<A
   return crypto.subtle.sign("HMAC", key, bytes(data));
 }
 
-/** Compares two strings without an early exit on the first differing character. */
+type BytesEqual = (a: Uint8Array, b: Uint8Array) => boolean;
+
+/**
+ * The runtime's constant-time comparison: workerd has crypto.subtle.timingSafeEqual (a Workers
+ * extension); Node (where the unit tests run) has node:crypto's timingSafeEqual instead. Both
+ * demand equal lengths. Looked up without a static node:crypto import, so the Worker bundle
+ * needs no Node module.
+ */
+function runtimeBytesEqual(): BytesEqual {
+  const subtle = crypto.subtle as SubtleCrypto & { timingSafeEqual?: BytesEqual };
+  if (typeof subtle.timingSafeEqual === "function") return (a, b) => subtle.timingSafeEqual!(a, b);
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const node = proc?.getBuiltinModule?.("node:crypto") as { timingSafeEqual?: BytesEqual } | undefined;
+  if (typeof node?.timingSafeEqual === "function") return node.timingSafeEqual;
+  throw new Error("this runtime offers no constant-time comparison");
+}
+let bytesEqual: BytesEqual | undefined;
+
+/**
+ * Compares two strings in constant time for a given length. Lengths are not secret here
+ * (signatures are fixed-length hex or base64; the admin token is hashed first).
+ */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const n = Math.max(a.length, b.length);
-  let d = a.length ^ b.length;
-  for (let i = 0; i < n; i++) d |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
-  return d === 0;
+  const x = enc.encode(a), y = enc.encode(b);
+  if (x.length !== y.length) return false;
+  return (bytesEqual ??= runtimeBytesEqual())(x, y);
 }
 
 // SigV4 signing keys only change daily, so cache them per (secret, date, region, service).

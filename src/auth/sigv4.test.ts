@@ -161,6 +161,40 @@ describe("header-auth checks before the signature", () => {
   });
 });
 
+describe("the signed-headers rule (header auth)", () => {
+  // The AWS GET-with-Range example, replayed with headers the signer never saw.
+  const signed = {
+    host: "examplebucket.s3.amazonaws.com", "x-amz-date": DATE, "x-amz-content-sha256": EMPTY_SHA256, range: "bytes=0-9",
+    authorization: authz("host;range;x-amz-content-sha256;x-amz-date", "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"),
+  };
+  const run = (headers: Record<string, string>) => {
+    const r = req("https://examplebucket.s3.amazonaws.com/test.txt", headers);
+    return verifySigV4Header(r, r.headers.get("authorization")!, opts());
+  };
+
+  it("refuses every added x-amz-* header, naming them all", async () => {
+    const e = await s3error(run({ ...signed, "x-amz-copy-source": "/other/secret.txt", "x-amz-acl": "public-read" }));
+    expect([e.code, e.status, e.message]).toEqual(["AccessDenied", 403, "There were headers present in the request which were not signed"]);
+    expect(e.details.HeadersNotSigned).toBe("x-amz-acl, x-amz-copy-source");
+    for (const h of ["x-amz-server-side-encryption-customer-key", "x-amz-meta-a", "x-amz-tagging", "x-amz-storage-class"]) {
+      expect((await s3error(run({ ...signed, [h]: "x" }))).details.HeadersNotSigned, h).toBe(h);
+    }
+  });
+  it("lets unsigned body-framing headers through (their tampering fails the body checks)", async () => {
+    await expect(run({ ...signed, "x-amz-decoded-content-length": "0" })).resolves.toBeTruthy();
+  });
+  it("requires host among the signed headers", async () => {
+    const e = await s3error(run({ ...signed, authorization: authz("range;x-amz-content-sha256;x-amz-date", "0".repeat(64)) }));
+    expect([e.code, e.details.HeadersNotSigned]).toEqual(["AccessDenied", "host"]);
+  });
+  it("checks before the key is looked up (no secret needed to refuse)", async () => {
+    let looked = false;
+    const r = req("https://examplebucket.s3.amazonaws.com/test.txt", { ...signed, "x-amz-acl": "private" });
+    const e = await s3error(verifySigV4Header(r, signed.authorization, opts({ lookupSecret: async () => ((looked = true), SECRET) })));
+    expect([e.code, looked]).toEqual(["AccessDenied", false]);
+  });
+});
+
 describe("presigned URL (AWS example: GET /test.txt, X-Amz-Expires=86400)", () => {
   const url = "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
     + "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z"
@@ -203,6 +237,10 @@ describe("presigned URL (AWS example: GET /test.txt, X-Amz-Expires=86400)", () =
     const e = await s3error(run(url, opts(), { host: "examplebucket.s3.amazonaws.com", "x-amz-acl": "public-read" }));
     expect(e.code).toBe("AccessDenied");
     expect(e.details.HeadersNotSigned).toBe("x-amz-acl");
+  });
+  it("requires host among the signed headers", async () => {
+    const e = await s3error(run(url.replace("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders=range"), opts(), { host: "examplebucket.s3.amazonaws.com", range: "bytes=0-1" }));
+    expect([e.code, e.details.HeadersNotSigned]).toEqual(["AccessDenied", "host"]);
   });
 });
 

@@ -67,6 +67,7 @@ export async function verifySigV4Header(req: SigningRequest, authorization: stri
   const contentSha = req.headers.get("x-amz-content-sha256");
   if (contentSha === null) throw new S3Error("InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
   const payload = parsePayloadHash(contentSha);
+  assertHeadersSigned(req.headers, parsed.signedHeaderList);
   const secret = await secretFor(parsed.credential.accessKeyId, opts);
   const { key, scope } = await verifySignature(req, parsed, amzDate, secret, contentSha);
   return {
@@ -76,8 +77,30 @@ export async function verifySigV4Header(req: SigningRequest, authorization: stri
   };
 }
 
-/** x-amz-* headers a presigned request may carry unsigned: body framing, checked elsewhere anyway. */
+/**
+ * x-amz-* headers a request may carry unsigned: body framing whose tampering the body checks catch
+ * anyway (the payload hash, the decoded length against the chunks, the trailer against its signature).
+ */
 const UNSIGNED_OK = new Set(["x-amz-content-sha256", "x-amz-decoded-content-length", "x-amz-trailer"]);
+
+/**
+ * S3's rule for header and presigned SigV4 alike: `host` and every x-amz-* header present must be
+ * in SignedHeaders. Otherwise whoever saw one signed request could replay it with an added
+ * x-amz-copy-source, x-amz-acl or SSE-C key, and the signature would still match. Content-Type is
+ * not required: aws4fetch (and browsers using it) never sign it.
+ */
+export function assertHeadersSigned(headers: Headers, signedHeaderList: readonly string[]): void {
+  const signed = new Set(signedHeaderList);
+  const notSigned: string[] = signed.has("host") ? [] : ["host"];
+  headers.forEach((_, name) => {
+    if (name.startsWith("x-amz-") && !UNSIGNED_OK.has(name) && !signed.has(name)) notSigned.push(name);
+  });
+  if (notSigned.length) {
+    throw new S3Error("AccessDenied", "There were headers present in the request which were not signed", {
+      HeadersNotSigned: notSigned.join(", "),
+    });
+  }
+}
 
 export async function verifySigV4Presigned(req: SigningRequest, params: URLSearchParams, opts: SigV4Options): Promise<SigV4Result> {
   const parsed = parsePresignedQuery(params);
@@ -90,16 +113,7 @@ export async function verifySigV4Presigned(req: SigningRequest, params: URLSearc
       "X-Amz-Expires": parsed.expires, Expires: isoSeconds(new Date(expiresAt)), ServerTime: isoSeconds(opts.now),
     });
   }
-  // Like S3: every x-amz-* header must be signed, or whoever holds the URL could add e.g. x-amz-acl.
-  const notSigned: string[] = [];
-  req.headers.forEach((_, name) => {
-    if (name.startsWith("x-amz-") && !UNSIGNED_OK.has(name) && !parsed.signedHeaderList.includes(name)) notSigned.push(name);
-  });
-  if (notSigned.length) {
-    throw new S3Error("AccessDenied", "There were headers present in the request which were not signed", {
-      HeadersNotSigned: notSigned.join(", "),
-    });
-  }
+  assertHeadersSigned(req.headers, parsed.signedHeaderList);
   const payloadLiteral = req.headers.get("x-amz-content-sha256") ?? "UNSIGNED-PAYLOAD";
   const payload = parsePayloadHash(payloadLiteral);
   const secret = await secretFor(parsed.credential.accessKeyId, opts);

@@ -7,6 +7,7 @@
  * aborts the batch with "sos:<S3 error code>".
  */
 import { S3Error, type ErrorCode } from "../errors";
+import { BoundedCache, estimateBytes } from "../logic/bounded-cache";
 
 // ---------------------------------------------------------------- domain types
 
@@ -214,13 +215,19 @@ const toPart = (r: Row): UploadPart => ({
 
 /**
  * Bucket rows are read by nearly every request and change rarely: an isolate keeps them for a
- * couple of seconds (DESIGN.md: bucket config caches with short TTLs). Every bucket write in this
- * isolate clears the cache; other isolates see a change within the TTL, as S3's own bucket
- * configuration changes propagate eventually. Writes that race a bucket's deletion still fail at
- * commit (the NoSuchBucket assertion), so a stale row can never leave objects behind.
+ * couple of seconds. Every bucket write in this isolate clears the cache; other isolates see a
+ * change within the TTL, as S3's own bucket configuration changes propagate eventually. Writes
+ * that race a bucket's deletion still fail at commit (the NoSuchBucket assertion), so a stale row
+ * can never leave objects behind. Only existing buckets are cached, and the cache is bounded in
+ * entries and bytes (ACL and CORS documents can be tens of KB).
  */
-const BUCKET_CACHE_TTL_MS = 2_000;
-const bucketCache = new Map<string, { at: number; bucket: Bucket }>();
+export const BUCKET_CACHE_TTL_MS = 2_000;
+const bucketCache = new BoundedCache<Bucket>({ ttlMs: BUCKET_CACHE_TTL_MS, maxEntries: 1_000, maxBytes: 4 << 20, sizeOf: (k, b) => estimateBytes([k, b]) });
+
+/** Entry count and estimated bytes of the bucket-row cache (for the bounds test). */
+export function bucketCacheSize(): { entries: number; bytes: number } {
+  return bucketCache.size();
+}
 
 /** Runs a batch, turning a batch_assertions abort into its S3 error. */
 async function commit(db: D1Database, statements: D1PreparedStatement[]): Promise<D1Result[]> {
@@ -341,11 +348,11 @@ export class MetaStore {
   /** The bucket row, from the isolate's short-lived cache when fresh (only existing buckets are cached). */
   async getBucket(name: string): Promise<Bucket | null> {
     const hit = bucketCache.get(name);
-    if (hit && Date.now() - hit.at < BUCKET_CACHE_TTL_MS) return hit.bucket;
+    if (hit) return hit;
     const r = await this.db.prepare("SELECT * FROM buckets WHERE name = ?").bind(name).first<Row>();
     if (!r) return null;
     const bucket = toBucket(r);
-    bucketCache.set(name, { at: Date.now(), bucket });
+    bucketCache.set(name, bucket);
     return bucket;
   }
 
