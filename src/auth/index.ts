@@ -75,7 +75,7 @@ export async function authenticate(request: Request, url: URL, opts: AuthOptions
   if ([authorization !== null, v4Query, v2Query].filter(Boolean).length > 1) {
     throw new S3Error("InvalidArgument",
       "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
-      { ArgumentName: "Authorization", ArgumentValue: authorization ?? "" });
+      { ArgumentName: "Authorization" }); // the header's value is not echoed: it may carry a credential
   }
 
   const v4 = { lookupSecret: opts.lookupSecret, allowedRegions: opts.allowedRegions, now };
@@ -95,7 +95,8 @@ export async function authenticate(request: Request, url: URL, opts: AuthOptions
       ({ accessKeyId } = await verifySigV2Header(req, a, v2));
       signatureVersion = 2;
     } else {
-      throw new S3Error("InvalidArgument", "Unsupported Authorization Type", { ArgumentName: "Authorization", ArgumentValue: authorization });
+      // The value is not echoed back: it may be a bearer token or another credential.
+      throw new S3Error("InvalidArgument", "Unsupported Authorization Type", { ArgumentName: "Authorization" });
     }
   } else if (v4Query) {
     const r = await verifySigV4Presigned(req, params, v4);

@@ -2,7 +2,6 @@
  * Bucket lifecycle: CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
  */
-import { readBodyBytes } from "../auth";
 import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
 import { drainBlobDeletions } from "../jobs/blob-deletions";
@@ -10,14 +9,14 @@ import { validateBucketName } from "../logic/names";
 import { randomHex } from "../logic/secrets";
 import { newResourceAcl } from "./acl-input";
 import { locationDocument, parseCreateBucketConfiguration } from "../xml/documents";
+import { readXmlBody } from "./request-body";
 import { empty, xmlResponse } from "./respond";
 
 export const createBucket: Handler<BucketContext> = async (ctx) => {
   const p = ctx.principal;
   if (p.kind !== "user") throw new S3Error("AccessDenied");
   validateBucketName(ctx.bucketName);
-  const body = await readBodyBytes(ctx.body, 64 * 1024);
-  const { locationConstraint } = parseCreateBucketConfiguration(new TextDecoder().decode(body));
+  const { locationConstraint } = parseCreateBucketConfiguration(await readXmlBody(ctx, 64 * 1024));
   const { zones, defaultZone } = ctx.deps.config;
   if (locationConstraint !== undefined && !zones.includes(locationConstraint)) {
     throw new S3Error("InvalidLocationConstraint", `The specified location-constraint is not valid. Valid values: ${zones.join(", ")}.`, {

@@ -4,7 +4,7 @@
  * object's manifest in D1 in one batch; no bytes are copied.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html
  */
-import { readBodyBytes } from "../auth";
+import { readXmlBody } from "./request-body";
 import { newVersionRow } from "./version-row";
 import { checkUploadAccess } from "../authz";
 import type { BucketContext, Handler, ObjectContext } from "../context";
@@ -161,7 +161,7 @@ async function compositeChecksum(algorithm: string, partValues: string[]): Promi
 export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   const upload = await findUpload(ctx);
   const conditions = await writeConditions(ctx);
-  const requested = parseCompleteMultipartUpload(new TextDecoder().decode(await readBodyBytes(ctx.body, 2 * 1024 * 1024)));
+  const requested = parseCompleteMultipartUpload(await readXmlBody(ctx, 2 * 1024 * 1024, { checksumHeadersDescribeObject: true }));
   for (let i = 1; i < requested.length; i++) {
     if (requested[i].partNumber <= requested[i - 1].partNumber) throw new S3Error("InvalidPartOrder");
   }

@@ -37,11 +37,22 @@ const FIELD_HEADERS: Record<string, string> = {
 /** Header values are byte strings: UTF-8 field values travel as their bytes, like real headers. */
 const byteString = (s: string) => String.fromCharCode(...new TextEncoder().encode(s));
 
+/**
+ * The PutObject headers the form's fields stand for. A header value cannot hold CR, LF or NUL
+ * (it would end the header): such a field is refused like any malformed field, and its value,
+ * which may be an SSE-C key, is not echoed.
+ */
 function headersOf(fields: Map<string, string>): Headers {
   const h = new Headers();
   for (const [name, value] of fields) {
     const header = FIELD_HEADERS[name] ?? (name.startsWith(USER_METADATA_PREFIX) ? name : null);
-    if (header !== null) h.set(header, byteString(value));
+    if (header === null) continue;
+    if (/[\r\n\0]/.test(value)) {
+      throw new S3Error("InvalidArgument", `The value of the form field '${name}' (sent as the ${header} header) must not contain CR, LF or NUL characters.`, {
+        ArgumentName: name,
+      });
+    }
+    h.set(header, byteString(value));
   }
   return h;
 }

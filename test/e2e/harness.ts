@@ -4,6 +4,7 @@
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Miniflare } from "miniflare";
+import { r2Keys as r2KeysOf } from "../support/snapshot";
 import { startSosWorker } from "../support/worker";
 
 export { applyMigrations } from "../support/worker";
@@ -20,8 +21,10 @@ export type Harness = {
   dispose: () => Promise<void>;
 };
 
-export async function startWorker(vars: Record<string, string> = {}): Promise<Harness> {
+/** `entry`: a test-only Worker entry wrapping src/index.ts (see test/support/worker.ts). */
+export async function startWorker(vars: Record<string, string> = {}, opts: { entry?: string } = {}): Promise<Harness> {
   const { mf, url } = await startSosWorker({
+    entry: opts.entry,
     bindings: {
       SOS_ROOT_ACCESS_KEY: ROOT.accessKeyId,
       SOS_ROOT_SECRET_KEY: ROOT.secretAccessKey,
@@ -62,16 +65,8 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ha
 }
 
 /** Every blob key currently stored in a zone's R2 bucket (to prove nothing leaked). */
-export async function r2Keys(mf: Miniflare, binding = "R2_CH_GVA_2"): Promise<string[]> {
-  const r2 = await mf.getR2Bucket(binding);
-  const keys: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await r2.list({ cursor });
-    keys.push(...page.objects.map((o) => o.key));
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return keys;
+export function r2Keys(mf: Miniflare, binding = "R2_CH_GVA_2"): Promise<string[]> {
+  return r2KeysOf(mf, binding);
 }
 
 /** Runs the Worker's scheduled sweep now (the cleanup job that finishes deletions). */

@@ -6,6 +6,7 @@
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formBody, signedPostFields } from "../support/post-form";
 import { r2Keys, ROOT, startWorker, streamToBuffer, type Harness } from "./harness";
 
 const B = "forms";
@@ -20,33 +21,10 @@ beforeAll(async () => {
 afterAll(() => h?.dispose());
 
 const md5hex = (b: Buffer) => createHash("md5").update(b).digest("hex");
-const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
 
-/** The form fields of a SigV4-signed policy, as a presigned-POST helper would produce them. */
+/** The form fields of a SigV4-signed policy for the root key (or another secret). */
 function signedFields(conditions: unknown[], opts: { expiration?: string; secret?: string; date?: Date; rawPolicy?: string } = {}): Record<string, string> {
-  const date = opts.date ?? new Date();
-  const amzDate = date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-  const day = amzDate.slice(0, 8);
-  const credential = `${ROOT.accessKeyId}/${day}/us-east-1/s3/aws4_request`;
-  const policy = Buffer.from(opts.rawPolicy ?? JSON.stringify({
-    expiration: opts.expiration ?? new Date(Date.now() + 3600_000).toISOString(),
-    conditions: [...conditions, { "x-amz-algorithm": "AWS4-HMAC-SHA256" }, { "x-amz-credential": credential }, { "x-amz-date": amzDate }],
-  })).toString("base64");
-  let k = hmac("AWS4" + (opts.secret ?? ROOT.secretAccessKey), day);
-  for (const part of ["us-east-1", "s3", "aws4_request"]) k = hmac(k, part);
-  return { "x-amz-algorithm": "AWS4-HMAC-SHA256", "x-amz-credential": credential, "x-amz-date": amzDate, policy, "x-amz-signature": createHmac("sha256", k).update(policy).digest("hex") };
-}
-
-/** A multipart/form-data body built by hand: fields in order, then (optionally) the file. */
-function formBody(fields: [string, string][], file?: { name?: string; filename: string; data: Buffer }, after: [string, string][] = []) {
-  const boundary = "----sosFormBoundary" + randomBytes(8).toString("hex");
-  const part = (name: string, value: string) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
-  const chunks: Buffer[] = fields.map(([k, v]) => part(k, v));
-  if (file) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name ?? "file"}"; filename="${file.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), file.data, Buffer.from("\r\n"));
-  }
-  chunks.push(...after.map(([k, v]) => part(k, v)), Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+  return signedPostFields({ accessKeyId: ROOT.accessKeyId, secretAccessKey: opts.secret ?? ROOT.secretAccessKey }, conditions, opts);
 }
 
 async function post(fields: Record<string, string> | [string, string][], file?: { filename: string; data: Buffer; name?: string }, after: [string, string][] = []) {

@@ -5,7 +5,8 @@
  */
 import { AwsClient } from "aws4fetch";
 import { createHash } from "node:crypto";
-import { r2Keys, type Harness } from "./harness";
+import { changes, snapshot as snapshotStorage, type Snapshot } from "../support/snapshot";
+import type { Harness } from "./harness";
 
 export type Creds = { accessKeyId: string; secretAccessKey: string };
 export type User = { userId: string; displayName: string; email: string | null };
@@ -46,32 +47,10 @@ export async function outcome(res: Response): Promise<{ status: number; code: st
   return { status: res.status, code: res.status >= 300 ? /<Code>([^<]+)<\/Code>/.exec(body)?.[1] : undefined, body };
 }
 
-const TABLES = ["users", "access_keys", "buckets", "objects", "object_parts", "multipart_uploads", "upload_parts"];
-
-export type Snapshot = { rows: string; blobs: string[] };
-
-/**
- * Every row of the metadata tables and every R2 key. Deferred blob deletions of earlier, allowed
- * writes may still remove R2 keys meanwhile, so "unchanged" means: same rows, no new blob.
- */
+/** Every D1 row and R2 key (all tables, all zones): see test/support/snapshot.ts. */
 export async function snapshot(h: Harness): Promise<Snapshot> {
-  const db = await h.mf.getD1Database("DB");
-  const hash = createHash("sha256");
-  for (const t of TABLES) {
-    const { results } = await db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all();
-    hash.update(t + JSON.stringify(results));
-  }
-  return { rows: hash.digest("hex"), blobs: (await r2Keys(h.mf)).sort() };
+  return snapshotStorage(h.mf);
 }
-
-/** What changed between two snapshots (empty = nothing). */
-export function changes(before: Snapshot, after: Snapshot): string[] {
-  const out: string[] = [];
-  if (before.rows !== after.rows) out.push("D1 rows changed");
-  const known = new Set(before.blobs);
-  const added = after.blobs.filter((k) => !known.has(k));
-  if (added.length) out.push(`new R2 blobs: ${added.join(", ")}`);
-  return out;
-}
+export { changes, type Snapshot };
 
 export const md5Base64 = (s: string | Uint8Array) => createHash("md5").update(s).digest("base64");
