@@ -32,7 +32,7 @@ type Resolved = { secret: string; user: User; scope: KeyScope; enabled: boolean 
  * misses. Unknown ids go to a small negative cache only; malformed ids are refused before any
  * lookup and never cached.
  */
-export const CACHE_TTL_MS = 5_000;
+const CACHE_TTL_MS = 5_000;
 const known = new BoundedCache<Resolved>({ ttlMs: CACHE_TTL_MS, maxEntries: 1_000, maxBytes: 1 << 20, sizeOf: (k, v) => estimateBytes([k, v]) });
 const unknown = new BoundedCache<true>({ ttlMs: CACHE_TTL_MS, maxEntries: 256, maxBytes: 64 << 10, sizeOf: (k) => 2 * k.length + 64 });
 
