@@ -122,7 +122,12 @@ describe("no input can exhaust the isolate caches", () => {
   const sizes = async () => (await (await fetch(`${h.url}/__cache-sizes`)).json()) as {
     identity: { known: { entries: number; bytes: number }; unknown: { entries: number; bytes: number } };
     buckets: { entries: number; bytes: number };
+    subtleTimingSafeEqual: boolean;
   };
+
+  it("workerd offers crypto.subtle.timingSafeEqual, which signature checks use", async () => {
+    expect((await sizes()).subtleTimingSafeEqual).toBe(true);
+  });
 
   it("over a thousand distinct bogus credentials leave every cache under its bound", async () => {
     const ids = [
