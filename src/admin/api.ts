@@ -8,7 +8,7 @@ import type { Deps } from "../context";
 import { forgetAccessKey } from "../identity";
 import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
 import type { AccessKey, User } from "../store/meta-d1";
-import { isValidBucketName } from "../logic/names";
+import { bucketNameProblem } from "../logic/names";
 import { ADMIN_PREFIX, OPERATION_NAMES } from "../router";
 
 type AdminError = { status: number; code: string; message: string };
@@ -109,7 +109,8 @@ function buildRouter(deps: Deps) {
     if (!(await meta.getUser(userId))) fail(404, "NoSuchUser", "The specified user does not exist.");
     if (!deps.env.SOS_MASTER_KEY) fail(500, "NotConfigured", "SOS_MASTER_KEY is not set: secrets cannot be stored.");
     const bucket = b.bucket === undefined || b.bucket === null ? null : String(b.bucket);
-    if (bucket !== null && !isValidBucketName(bucket)) fail(400, "InvalidRequest", "bucket must be a valid bucket name.");
+    const problem = bucket === null ? null : bucketNameProblem(bucket);
+    if (problem) fail(400, "InvalidRequest", `bucket must be a valid bucket name: ${problem}`);
     const { accessKeyId, secretAccessKey } = generateKeyPair();
     const key: AccessKey = {
       accessKeyId,
