@@ -52,43 +52,42 @@ function printPlan(deploy) {
   log(`  endpoints     ${[...(deploy.workersDev ? [`https://${deploy.workerName}.<your subdomain>.workers.dev`] : []), ...routes].join(", ")}`);
 }
 
+/** Finds or creates the D1 database and records its id in wrangler.toml; returns whether it was created. */
 async function ensureDatabase(deploy, databases) {
   const { database: db } = deploy;
-  let found = databases.find((d) => d.name === db.name);
+  const found = databases.find((d) => d.name === db.name);
   if (db.id && found && found.uuid !== db.id) {
     throw new DeployError(`wrangler.toml has database_id ${db.id} for ${db.name}, but the account's ${db.name} is ${found.uuid}.`);
   }
-  let created = false;
-  if (!found) {
-    if (db.id) throw new DeployError(`wrangler.toml has database_id ${db.id}, but the account has no D1 database named ${db.name}: remove the database_id line to create it.`);
-    step(`creating D1 database ${db.name}`);
-    await createDatabase(deploy);
-    found = (await listDatabases(deploy)).find((d) => d.name === db.name);
-    if (!found) throw new DeployError(`wrangler d1 create ${db.name} succeeded, but the database is not listed.`);
-    created = true;
-  } else step(`D1 database ${db.name} exists (${found.uuid})`);
-  if (!db.id) {
-    recordDatabaseId(deploy.configPath, db.binding, found.uuid);
-    step(`recorded database_id ${found.uuid} in ${deploy.configPath} (commit it)`);
+  if (db.id && !found) {
+    throw new DeployError(`wrangler.toml has database_id ${db.id}, but the account has no D1 database named ${db.name}: remove the database_id line to create it.`);
   }
-  return created;
+  let uuid = found?.uuid;
+  if (found) step(`D1 database ${db.name} exists (${uuid})`);
+  else {
+    step(`creating D1 database ${db.name}${db.jurisdiction ? ` (jurisdiction ${db.jurisdiction})` : db.locationHint ? ` in ${db.locationHint}` : ""}`);
+    uuid = await createDatabase(deploy);
+    if (!uuid) throw new DeployError(`wrangler d1 create ${db.name} succeeded, but the database is not listed.`);
+  }
+  if (!db.id) {
+    recordDatabaseId(deploy.configPath, db.binding, uuid);
+    db.id = uuid;
+    step(`recorded database_id ${uuid} in ${deploy.configPath} (commit it)`);
+  }
+  return !found;
 }
 
 async function ensureBuckets(deploy, existing) {
-  for (const b of deploy.buckets) {
-    if (existing.get(b.jurisdiction ?? "")?.has(b.name)) step(`R2 bucket ${b.name} exists`);
-    else {
-      step(`creating R2 bucket ${b.name}${b.locationHint ? ` in ${b.locationHint}` : ""}${b.jurisdiction ? ` (jurisdiction ${b.jurisdiction})` : ""}`);
-      await createBucket(deploy, b);
-    }
-  }
+  const missing = deploy.buckets.filter((b) => !existing.get(b.jurisdiction ?? "")?.has(b.name));
+  for (const b of deploy.buckets) if (!missing.includes(b)) step(`R2 bucket ${b.name} exists`);
+  for (const b of missing) step(`creating R2 bucket ${b.name}${b.locationHint ? ` in ${b.locationHint}` : ""}${b.jurisdiction ? ` (jurisdiction ${b.jurisdiction})` : ""}`);
+  await Promise.all(missing.map((b) => createBucket(deploy, b)));
 }
 
 async function ensureQueues(deploy, existing) {
-  for (const q of deploy.queues) {
-    if (existing.has(q)) step(`queue ${q} exists`);
-    else step(`creating queue ${q}`), await createQueue(deploy, q);
-  }
+  const missing = deploy.queues.filter((q) => !existing.has(q));
+  for (const q of deploy.queues) step(missing.includes(q) ? `creating queue ${q}` : `queue ${q} exists`);
+  await Promise.all(missing.map((q) => createQueue(deploy, q)));
 }
 
 function printCredentials(created) {
@@ -129,9 +128,7 @@ async function main() {
   log(`Deploying Worker ${deploy.workerName} from ${deploy.configPath}`);
   // What exists, in parallel: each wrangler start costs seconds.
   const [databases, buckets, queues, secretNames] = await Promise.all([listDatabases(deploy), listBuckets(deploy), listQueues(deploy), listSecretNames(deploy)]);
-  const databaseCreated = await ensureDatabase(deploy, databases);
-  await ensureBuckets(deploy, buckets);
-  await ensureQueues(deploy, queues);
+  const [databaseCreated] = await Promise.all([ensureDatabase(deploy, databases), ensureBuckets(deploy, buckets), ensureQueues(deploy, queues)]);
 
   // Migrations before the new code goes live, so that it never runs on an older schema.
   const applied = await applyMigrations(deploy);

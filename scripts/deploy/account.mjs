@@ -10,12 +10,16 @@ export async function listDatabases(deploy) {
   return JSON.parse(out.slice(out.indexOf("[")));
 }
 
+/** Creates the D1 database; returns its uuid. */
 export async function createDatabase(deploy) {
   const { name, locationHint, jurisdiction } = deploy.database;
   const args = ["d1", "create", name, "--config", deploy.configPath];
   if (jurisdiction) args.push("--jurisdiction", jurisdiction);
   else if (locationHint) args.push("--location", locationHint);
-  await wrangler(args, { cwd: deploy.projectDir });
+  const { out } = await wrangler(args, { cwd: deploy.projectDir });
+  // wrangler prints the config snippet to add, database_id included; listing again costs another start.
+  const id = /database_id = "([0-9a-f-]{36})"/.exec(out)?.[1];
+  return id ?? (await listDatabases(deploy)).find((d) => d.name === name)?.uuid;
 }
 
 /** Names of the account's R2 buckets in each jurisdiction the deployment uses: Map(jurisdiction|"" -> Set). */
