@@ -143,8 +143,9 @@ async function main() {
   const names = Object.keys(created);
   step(names.length ? `setting new secrets ${names.join(", ")}` : `secrets ${SECRET_NAMES.join(", ")} are set: unchanged`);
 
-  const { targets } = await withSecretsFile(created, (file) => deployWorker(deploy, file, baseDomainArgs(deploy)));
-  step(`deployed ${deploy.workerName}`);
+  const { targets, startupMs } = await withSecretsFile(created, (file) => deployWorker(deploy, file, baseDomainArgs(deploy)));
+  // Cloudflare measures the startup (global scope) time on upload; the limit is 1 s.
+  step(`deployed ${deploy.workerName}${startupMs !== undefined ? ` (startup time ${startupMs} ms, as Cloudflare measured it; the limit is 1000 ms)` : ""}`);
   printCredentials(created);
   printEndpoint(deploy, targets, created);
 }

@@ -75,7 +75,8 @@ export async function deployWorker(deploy, secretsFile, extraArgs) {
   const { out } = await wrangler(["deploy", "--secrets-file", secretsFile, "--config", deploy.configPath, ...extraArgs], { cwd: deploy.projectDir });
   const triggers = out.slice(out.search(/Deployed .* triggers/));
   const targets = [...triggers.matchAll(/^\s{2}(\S.*)$/gm)].map((m) => m[1].trim()).filter((t) => !t.startsWith("schedule:"));
-  return { targets, versionId: /Current Version ID: (\S+)/.exec(out)?.[1] };
+  const startupMs = /Worker Startup Time: (\d+) ms/.exec(out)?.[1];
+  return { targets, versionId: /Current Version ID: (\S+)/.exec(out)?.[1], startupMs: startupMs && Number(startupMs) };
 }
 
 /** How many access keys D1 stores (their secrets are encrypted under SOS_MASTER_KEY). */
