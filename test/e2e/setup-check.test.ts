@@ -68,6 +68,13 @@ describe("a deployment with a required secret missing", () => {
     await expect(w.client.send(new ListBucketsCommand({}))).rejects.toMatchObject(notSetUp(/the root key is half set \(SOS_ROOT_SECRET_KEY is missing\): run `npx wrangler secret put SOS_ROOT_SECRET_KEY`/));
   });
 
+  it("a zone in SOS_ZONES without an R2 binding is named, with what to add", async () => {
+    const w = await start({ ...SECRETS, SOS_ZONES: "ch-gva-2,at-vie-1" });
+    await expect(w.client.send(new ListBucketsCommand({}))).rejects.toMatchObject(
+      notSetUp(/zone at-vie-1 \(SOS_ZONES\) has no R2 binding R2_AT_VIE_1: add an \[\[r2_buckets\]\] entry for it to wrangler.toml and run `npm run deploy`/),
+    );
+  });
+
   it("without SOS_ADMIN_TOKEN, the admin API says it is not configured and S3 works", async () => {
     const w = await start({ ...SECRETS, SOS_ADMIN_TOKEN: "" });
     for (const token of ["", "anything"]) {
