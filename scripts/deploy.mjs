@@ -9,7 +9,7 @@
 // bundle, checks its size against the Workers limits and prints the plan. docs/deployment.md has more.
 import { applyMigrations, countStoredAccessKeys, createBucket, createDatabase, createQueue, deployWorker, listBuckets, listDatabases, listQueues, listSecretNames } from "./deploy/account.mjs";
 import { buildBundle, checkSize } from "./deploy/bundle.mjs";
-import { readDeployConfig, recordDatabaseId } from "./deploy/config.mjs";
+import { baseDomainArgs, readDeployConfig, recordDatabaseId } from "./deploy/config.mjs";
 import { SECRET_NAMES, secretsToCreate, withSecretsFile } from "./deploy/secrets.mjs";
 import { DeployError, indent } from "./deploy/wrangler.mjs";
 
@@ -30,12 +30,6 @@ function parseArgs(argv) {
 
 const log = (line = "") => console.log(line);
 const step = (line) => log(`• ${line}`);
-
-/** Routes wrangler should add for SOS_BASE_DOMAIN when wrangler.toml has none: the domain and its virtual hosts. */
-function baseDomainArgs(deploy) {
-  if (!deploy.baseDomain || deploy.routes.length > 0) return [];
-  return ["--domain", deploy.baseDomain, "--route", `*.${deploy.baseDomain}/*`];
-}
 
 function printPlan(deploy) {
   const { database: db } = deploy;

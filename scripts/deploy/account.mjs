@@ -2,7 +2,7 @@
  * The Cloudflare account side of a deployment, through wrangler commands only: what exists (D1
  * databases, R2 buckets, queues, the Worker's secret names) and creating what is missing.
  */
-import { wrangler } from "./wrangler.mjs";
+import { wrangler, wranglerFailed } from "./wrangler.mjs";
 
 /** Every D1 database of the account: [{ uuid, name }]. */
 export async function listDatabases(deploy) {
@@ -55,10 +55,11 @@ export async function createQueue(deploy, name) {
 
 /** Names of the Worker's secrets, or null when the Worker does not exist yet. */
 export async function listSecretNames(deploy) {
-  const r = await wrangler(["secret", "list", "--format", "json", "--config", deploy.configPath], { cwd: deploy.projectDir, allowFailure: true });
+  const args = ["secret", "list", "--format", "json", "--config", deploy.configPath];
+  const r = await wrangler(args, { cwd: deploy.projectDir, allowFailure: true });
   if (r.code !== 0) {
     if (/Worker "[^"]+".* not found/.test(r.out)) return null;
-    await wrangler(["secret", "list", "--format", "json", "--config", deploy.configPath], { cwd: deploy.projectDir }); // rethrows with the output
+    throw wranglerFailed(args, r.code, r.out);
   }
   return new Set(JSON.parse(r.out.slice(r.out.indexOf("["))).map((s) => s.name));
 }

@@ -67,6 +67,12 @@ export async function readDeployConfig(configPath) {
   };
 }
 
+/** wrangler deploy arguments for SOS_BASE_DOMAIN when wrangler.toml has no routes: the domain itself and one host per bucket. */
+export function baseDomainArgs(deploy) {
+  if (!deploy.baseDomain || deploy.routes.length > 0) return [];
+  return ["--domain", deploy.baseDomain, "--route", `*.${deploy.baseDomain}/*`];
+}
+
 /**
  * Writes database_id into the [[d1_databases]] block whose binding is `binding`, keeping every other
  * line (and comment) of the file as it is. wrangler's own config patcher refuses TOML with comments.

@@ -30,9 +30,14 @@ export function wrangler(args, { cwd, allowFailure = false } = {}) {
     child.on("close", (code) => {
       out = out.replace(/\x1b\[[0-9;]*m/g, "");
       if (code === 0 || allowFailure) return resolve({ code, out });
-      reject(new DeployError(`\`wrangler ${args.join(" ")}\` failed (exit ${code}):\n${indent(errorPart(out))}`));
+      reject(wranglerFailed(args, code, out));
     });
   });
+}
+
+/** The DeployError for a failed wrangler command, with the useful part of its output. */
+export function wranglerFailed(args, code, out) {
+  return new DeployError(`\`wrangler ${args.join(" ")}\` failed (exit ${code}):\n${indent(errorPart(out))}`);
 }
 
 /** The part of wrangler's output worth showing after a failure: from its first ERROR line, or the tail. */
