@@ -4,10 +4,15 @@
  */
 import { wrangler, wranglerFailed } from "./wrangler.mjs";
 
+/** The JSON array a `--json` / `--format json` command printed (wrangler may print a line or two before it). */
+function parseJson(stdout) {
+  return JSON.parse(stdout.slice(stdout.search(/^\[/m)));
+}
+
 /** Every D1 database of the account: [{ uuid, name }]. */
 export async function listDatabases(deploy) {
-  const { out } = await wrangler(["d1", "list", "--json", "--config", deploy.configPath], { cwd: deploy.projectDir });
-  return JSON.parse(out.slice(out.indexOf("[")));
+  const { stdout } = await wrangler(["d1", "list", "--json", "--config", deploy.configPath], { cwd: deploy.projectDir });
+  return parseJson(stdout);
 }
 
 /** Creates the D1 database; returns its uuid. */
@@ -61,7 +66,7 @@ export async function listSecretNames(deploy) {
     if (/Worker "[^"]+".* not found/.test(r.out)) return null;
     throw wranglerFailed(args, r.code, r.out);
   }
-  return new Set(JSON.parse(r.out.slice(r.out.indexOf("["))).map((s) => s.name));
+  return new Set(parseJson(r.stdout).map((s) => s.name));
 }
 
 /** `d1 migrations apply --remote`; returns the names of the migrations it applied. */
@@ -83,6 +88,6 @@ export async function deployWorker(deploy, secretsFile, extraArgs) {
 /** How many access keys D1 stores (their secrets are encrypted under SOS_MASTER_KEY). */
 export async function countStoredAccessKeys(deploy) {
   const sql = "SELECT COUNT(*) AS n FROM access_keys";
-  const { out } = await wrangler(["d1", "execute", deploy.database.binding, "--remote", "--json", "--command", sql, "--config", deploy.configPath], { cwd: deploy.projectDir });
-  return JSON.parse(out.slice(out.indexOf("[")))[0].results[0].n;
+  const { stdout } = await wrangler(["d1", "execute", deploy.database.binding, "--remote", "--json", "--command", sql, "--config", deploy.configPath], { cwd: deploy.projectDir });
+  return parseJson(stdout)[0].results[0].n;
 }

@@ -12,8 +12,8 @@ const WRANGLER_BIN = path.join(path.dirname(require.resolve("wrangler/package.js
 export class DeployError extends Error {}
 
 /**
- * `wrangler <args>` in `cwd`. Resolves with { code, out } (stdout and stderr interleaved, ANSI colours
- * stripped); rejects with a DeployError carrying wrangler's output when it fails, unless `allowFailure`.
+ * `wrangler <args>` in `cwd`. Resolves with { code, out, stdout } (`out`: stdout and stderr interleaved,
+ * ANSI colours stripped; `stdout` alone, for JSON); rejects with a DeployError carrying wrangler's output when it fails, unless `allowFailure`.
  */
 export function wrangler(args, { cwd, allowFailure = false } = {}) {
   return new Promise((resolve, reject) => {
@@ -24,12 +24,13 @@ export function wrangler(args, { cwd, allowFailure = false } = {}) {
       env: { ...process.env, FORCE_COLOR: "0", WRANGLER_HIDE_BANNER: process.env.WRANGLER_HIDE_BANNER ?? "true" },
     });
     let out = "";
-    child.stdout.on("data", (d) => (out += d));
+    let stdout = "";
+    child.stdout.on("data", (d) => ((out += d), (stdout += d)));
     child.stderr.on("data", (d) => (out += d));
     child.on("error", reject);
     child.on("close", (code) => {
       out = out.replace(/\x1b\[[0-9;]*m/g, "");
-      if (code === 0 || allowFailure) return resolve({ code, out });
+      if (code === 0 || allowFailure) return resolve({ code, out, stdout });
       reject(wranglerFailed(args, code, out));
     });
   });
