@@ -102,3 +102,20 @@ export class S3Error extends Error {
 export function isS3Error(e: unknown): e is S3Error {
   return e instanceof S3Error;
 }
+
+/** EntityTooLarge that says which limit was exceeded and its size in bytes (and keeps S3's detail elements). */
+export function entityTooLarge(proposedSize: number, maxSizeAllowed: number, limit: string): S3Error {
+  return new S3Error(
+    "EntityTooLarge",
+    `Your proposed upload exceeds the maximum allowed size: ${proposedSize} bytes is more than ${limit} of ${maxSizeAllowed} bytes.`,
+    { ProposedSize: proposedSize, MaxSizeAllowed: maxSizeAllowed },
+  );
+}
+
+/** TooManyBuckets that gives the owner's bucket quota. */
+export function tooManyBuckets(maxBuckets: number): S3Error {
+  return new S3Error(
+    "TooManyBuckets",
+    `You have attempted to create more buckets than allowed: your quota is ${maxBuckets} bucket${maxBuckets === 1 ? "" : "s"} (an administrator can raise it).`,
+  );
+}

@@ -3,6 +3,7 @@ import type { Deps } from "./context";
 import { readConfig, type Env } from "./env";
 import { runScheduledSweep } from "./jobs/cron";
 import { handleRequest } from "./pipeline";
+import { setupProblem } from "./setup-check";
 import { BlobStore } from "./store/blobs-r2";
 import { MetaStore } from "./store/meta-d1";
 
@@ -12,6 +13,13 @@ export default {
   },
   async scheduled(_event: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     const deps: Deps = { env, config: readConfig(env), meta: new MetaStore(env.DB), blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
-    await runScheduledSweep(deps);
+    try {
+      await runScheduledSweep(deps);
+    } catch (e) {
+      // Not set up yet (no tables): nothing to sweep; say why instead of failing with a stack.
+      const setup = setupProblem(e);
+      if (!setup) throw e;
+      console.warn(`scheduled sweep skipped: this sos-worker deployment is not set up: ${setup}`);
+    }
   },
 } satisfies ExportedHandler<Env>;

@@ -2,6 +2,8 @@
  * The request lifecycle, in order:
  *   route -> authenticate -> load bucket -> authorize -> run operation -> CORS -> render
  *                                       \-> S3Error thrown anywhere -> one XML error renderer -> CORS
+ * A deployment that is not set up (a required secret missing, D1 not migrated) answers every request
+ * with a 503 saying what to run (src/setup-check.ts).
  * CORS preflights (OPTIONS) are answered right after routing: they carry no signature.
  * This is the only top-level catch.
  */
@@ -14,6 +16,7 @@ import { readConfig, type Env } from "./env";
 import { S3Error } from "./errors";
 import { Identity, type Principal } from "./identity";
 import { randomHex } from "./logic/secrets";
+import { missingSecret, notSetUp, setupProblem } from "./setup-check";
 import { BUCKET_HANDLERS, OBJECT_HANDLERS, SERVICE_HANDLERS } from "./ops";
 import { answerPreflight, withCorsHeaders } from "./ops/cors";
 import { isAdminPath, route, type Endpoint } from "./router";
@@ -36,6 +39,8 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
     meta = new MetaStore(env.DB);
     const deps: Deps = { env, config, meta, blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
     if (isAdminPath(url, config.baseDomain)) return withRequestId(await handleAdmin(request, url, deps), requestId);
+    const missing = missingSecret(env);
+    if (missing) throw notSetUp(missing);
 
     endpoint = route(request.method, url, request.headers, config.baseDomain);
     if (endpoint.op === "Preflight") return withRequestId(await answerPreflight(request, endpoint, meta), requestId);
@@ -59,6 +64,9 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
     return withRequestId(await applyCors(response, request, endpoint, meta, loaded), requestId);
   } catch (e) {
     await discardUnreadBody(body);
+    // An incomplete deployment (no tables, a missing binding) is answered as such, without touching D1 again for CORS.
+    const setup = e instanceof S3Error ? null : setupProblem(e);
+    if (setup) return errorResponse(notSetUp(setup), requestId, request, endpoint);
     return applyCors(errorResponse(e, requestId, request, endpoint), request, endpoint, meta, loaded);
   }
 }

@@ -8,8 +8,9 @@ import type { Deps } from "../context";
 import { forgetAccessKey } from "../identity";
 import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
 import type { AccessKey, User } from "../store/meta-d1";
-import { isValidBucketName } from "../logic/names";
+import { bucketNameProblem } from "../logic/names";
 import { ADMIN_PREFIX, OPERATION_NAMES } from "../router";
+import { missingSecret, secretNotSet, setupProblem } from "../setup-check";
 
 type AdminError = { status: number; code: string; message: string };
 
@@ -107,9 +108,9 @@ function buildRouter(deps: Deps) {
     const b = await body(req);
     const userId = typeof b.userId === "string" ? b.userId : "";
     if (!(await meta.getUser(userId))) fail(404, "NoSuchUser", "The specified user does not exist.");
-    if (!deps.env.SOS_MASTER_KEY) fail(500, "NotConfigured", "SOS_MASTER_KEY is not set: secrets cannot be stored.");
     const bucket = b.bucket === undefined || b.bucket === null ? null : String(b.bucket);
-    if (bucket !== null && !isValidBucketName(bucket)) fail(400, "InvalidRequest", "bucket must be a valid bucket name.");
+    const problem = bucket === null ? null : bucketNameProblem(bucket);
+    if (problem) fail(400, "InvalidRequest", `bucket must be a valid bucket name: ${problem}`);
     const { accessKeyId, secretAccessKey } = generateKeyPair();
     const key: AccessKey = {
       accessKeyId,
@@ -154,6 +155,9 @@ function buildRouter(deps: Deps) {
 export async function handleAdmin(request: Request, _url: URL, deps: Deps): Promise<Response> {
   try {
     const expected = deps.env.SOS_ADMIN_TOKEN;
+    if (!expected) fail(503, "NotConfigured", `The admin API is not configured: ${secretNotSet("SOS_ADMIN_TOKEN")}`);
+    const missing = missingSecret(deps.env);
+    if (missing) fail(503, "NotConfigured", `This sos-worker deployment is not set up: ${missing}`);
     const presented = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
     if (!expected || !presented || !(await tokenMatches(presented, expected))) {
       fail(401, "AdminUnauthorized", "A valid admin bearer token is required.");
@@ -162,6 +166,8 @@ export async function handleAdmin(request: Request, _url: URL, deps: Deps): Prom
   } catch (e) {
     const err = e as Partial<AdminError>;
     if (typeof err?.status === "number" && typeof err.code === "string") return json({ code: err.code, message: err.message }, err.status);
+    const setup = setupProblem(e);
+    if (setup) return json({ code: "NotConfigured", message: `This sos-worker deployment is not set up: ${setup}` }, 503);
     console.error("admin error", e);
     return json({ code: "InternalError", message: "Internal error." }, 500);
   }

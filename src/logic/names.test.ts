@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { S3Error } from "../errors";
-import { isValidBucketName, isWellFormedUnicode, utf8ByteLength, validateBucketName, validateObjectKey } from "./names";
+import { bucketNameProblem, isValidBucketName, isWellFormedUnicode, utf8ByteLength, validateBucketName, validateObjectKey } from "./names";
 
 function thrown(fn: () => void): S3Error {
   try {
@@ -33,35 +33,41 @@ describe("bucket names", () => {
   });
 
   test.each([
-    ["too short", "ab"],
-    ["too long", "a".repeat(64)],
-    ["empty", ""],
-    ["uppercase", "MyBucket"],
-    ["underscore", "my_bucket"],
-    ["space", "my bucket"],
-    ["non-ascii", "bücket"],
-    ["starts with hyphen", "-bucket"],
-    ["ends with hyphen", "bucket-"],
-    ["starts with dot", ".bucket"],
-    ["ends with dot", "bucket."],
-    ["adjacent dots", "my..bucket"],
-    ["IP address", "192.168.5.4"],
-    ["IP-like", "999.999.999.999"],
-    ["xn-- prefix", "xn--bucket"],
-    ["sthree- prefix", "sthree-bucket"],
-    ["sthree-configurator prefix", "sthree-configurator-x"],
-    ["amzn-s3-demo- prefix", "amzn-s3-demo-bucket"],
-    ["-s3alias suffix", "bucket-s3alias"],
-    ["--ol-s3 suffix", "bucket--ol-s3"],
-    [".mrap suffix", "bucket.mrap"],
-    ["--x-s3 suffix", "bucket--usw2-az1--x-s3"],
-    ["--table-s3 suffix", "bucket--table-s3"],
-  ])("invalid (%s): %s", (_why, name) => {
+    ["too short", "ab", "between 3 and 63 characters long (this one has 2)"],
+    ["too long", "a".repeat(64), "between 3 and 63 characters long (this one has 64)"],
+    ["empty", "", "between 3 and 63 characters long (this one has 0)"],
+    ["uppercase", "MyBucket", "only of lowercase letters, numbers, dots (.) and hyphens (-)"],
+    ["underscore", "my_bucket", "only of lowercase letters"],
+    ["space", "my bucket", "only of lowercase letters"],
+    ["non-ascii", "bücket", "only of lowercase letters"],
+    ["starts with hyphen", "-bucket", "begin and end with a letter or number"],
+    ["ends with hyphen", "bucket-", "begin and end with a letter or number"],
+    ["starts with dot", ".bucket", "begin and end with a letter or number"],
+    ["ends with dot", "bucket.", "begin and end with a letter or number"],
+    ["adjacent dots", "my..bucket", "two adjacent periods"],
+    ["IP address", "192.168.5.4", "formatted as an IP address"],
+    ["IP-like", "999.999.999.999", "formatted as an IP address"],
+    ["xn-- prefix", "xn--bucket", 'reserved prefix "xn--"'],
+    ["sthree- prefix", "sthree-bucket", 'reserved prefix "sthree-"'],
+    ["sthree-configurator prefix", "sthree-configurator-x", 'reserved prefix "sthree-"'],
+    ["amzn-s3-demo- prefix", "amzn-s3-demo-bucket", 'reserved prefix "amzn-s3-demo-"'],
+    ["-s3alias suffix", "bucket-s3alias", 'reserved suffix "-s3alias"'],
+    ["--ol-s3 suffix", "bucket--ol-s3", 'reserved suffix "--ol-s3"'],
+    [".mrap suffix", "bucket.mrap", 'reserved suffix ".mrap"'],
+    ["--x-s3 suffix", "bucket--usw2-az1--x-s3", 'reserved suffix "--x-s3"'],
+    ["--table-s3 suffix", "bucket--table-s3", 'reserved suffix "--table-s3"'],
+  ])("invalid (%s): %s", (_why, name, rule) => {
     expect(isValidBucketName(name)).toBe(false);
+    expect(bucketNameProblem(name)).toContain(rule);
     const e = thrown(() => validateBucketName(name));
     expect(e.code).toBe("InvalidBucketName");
     expect(e.status).toBe(400);
+    expect(e.message).toBe(`The specified bucket is not valid. ${bucketNameProblem(name)}`);
     expect(e.details).toEqual({ BucketName: name });
+  });
+
+  test("valid names have no problem", () => {
+    expect(bucketNameProblem("my-bucket")).toBeNull();
   });
 });
 

@@ -10,25 +10,33 @@ import { S3Error } from "../errors";
 
 export const MAX_KEY_BYTES = 1024;
 
-const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IPV4_LIKE_RE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 const RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"]; // "sthree-configurator" is covered by "sthree-"
 const RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
 
-/** True when `name` satisfies every general-purpose bucket naming rule. */
-export function isValidBucketName(name: string): boolean {
-  return (
-    BUCKET_RE.test(name) &&
-    !name.includes("..") &&
-    !IPV4_LIKE_RE.test(name) &&
-    !RESERVED_PREFIXES.some((p) => name.startsWith(p)) &&
-    !RESERVED_SUFFIXES.some((s) => name.endsWith(s))
-  );
+/** The first general-purpose bucket naming rule `name` breaks, as a sentence; null when it breaks none. */
+export function bucketNameProblem(name: string): string | null {
+  if (name.length < 3 || name.length > 63) return `Bucket names must be between 3 and 63 characters long (this one has ${name.length}).`;
+  if (!/^[a-z0-9.-]+$/.test(name)) return "Bucket names can consist only of lowercase letters, numbers, dots (.) and hyphens (-).";
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return "Bucket names must begin and end with a letter or number.";
+  if (name.includes("..")) return "Bucket names must not contain two adjacent periods.";
+  if (IPV4_LIKE_RE.test(name)) return "Bucket names must not be formatted as an IP address (for example, 192.168.5.4).";
+  const prefix = RESERVED_PREFIXES.find((p) => name.startsWith(p));
+  if (prefix) return `Bucket names must not start with the reserved prefix "${prefix}".`;
+  const suffix = RESERVED_SUFFIXES.find((x) => name.endsWith(x));
+  if (suffix) return `Bucket names must not end with the reserved suffix "${suffix}".`;
+  return null;
 }
 
-/** Throws InvalidBucketName (with <BucketName>) unless the name is valid. */
+/** True when `name` satisfies every general-purpose bucket naming rule. */
+export function isValidBucketName(name: string): boolean {
+  return bucketNameProblem(name) === null;
+}
+
+/** Throws InvalidBucketName (with <BucketName>, the message saying which rule failed) unless the name is valid. */
 export function validateBucketName(name: string): void {
-  if (!isValidBucketName(name)) throw new S3Error("InvalidBucketName", undefined, { BucketName: name });
+  const problem = bucketNameProblem(name);
+  if (problem) throw new S3Error("InvalidBucketName", `The specified bucket is not valid. ${problem}`, { BucketName: name });
 }
 
 /** Number of bytes in the UTF-8 encoding of `s` (lone surrogates count as U+FFFD, 3 bytes). */

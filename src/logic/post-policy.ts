@@ -13,7 +13,7 @@
  * A failed check is 403 AccessDenied "Invalid according to Policy: ..."; a document that cannot be
  * read is 400 InvalidPolicyDocument.
  */
-import { S3Error } from "../errors";
+import { entityTooLarge, S3Error } from "../errors";
 
 export type PolicyCondition =
   | { op: "eq" | "starts-with"; field: string; value: string }
@@ -107,7 +107,7 @@ export function checkPostPolicy(policy: PostPolicy, req: PostRequestFacts): void
   for (const c of policy.conditions) {
     if (c.op === "content-length-range") {
       if (req.fileLength < c.min) throw new S3Error("EntityTooSmall", undefined, { ProposedSize: req.fileLength, MinSizeAllowed: c.min });
-      if (req.fileLength > c.max) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: req.fileLength, MaxSizeAllowed: c.max });
+      if (req.fileLength > c.max) throw entityTooLarge(req.fileLength, c.max, "the policy's content-length-range maximum");
       continue;
     }
     covered.add(c.field);

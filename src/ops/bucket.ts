@@ -3,7 +3,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
  */
 import type { BucketContext, Handler } from "../context";
-import { S3Error } from "../errors";
+import { S3Error, tooManyBuckets } from "../errors";
 import { drainBlobDeletions } from "../jobs/blob-deletions";
 import { validateBucketName } from "../logic/names";
 import { randomHex } from "../logic/secrets";
@@ -30,17 +30,22 @@ export const createBucket: Handler<BucketContext> = async (ctx) => {
       BucketName: ctx.bucketName,
     });
   }
-  const created = await ctx.deps.meta.createBucket({
-    id: randomHex(8),
-    name: ctx.bucketName,
-    ownerId: p.user.id,
-    zone: locationConstraint ?? defaultZone,
-    createdAt: ctx.now,
-    versioning: null,
-    acl,
-    cors: null,
-    tags: null,
-  });
+  const created = await ctx.deps.meta
+    .createBucket({
+      id: randomHex(8),
+      name: ctx.bucketName,
+      ownerId: p.user.id,
+      zone: locationConstraint ?? defaultZone,
+      createdAt: ctx.now,
+      versioning: null,
+      acl,
+      cors: null,
+      tags: null,
+    })
+    .catch((e) => {
+      // The store knows only that the quota was hit; the message gives the quota itself.
+      throw e instanceof S3Error && e.code === "TooManyBuckets" ? tooManyBuckets(p.user.maxBuckets) : e;
+    });
   if (!created) throw new S3Error("BucketAlreadyExists", undefined, { BucketName: ctx.bucketName });
   return empty(200, { location: `/${ctx.bucketName}` });
 };

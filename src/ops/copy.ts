@@ -12,7 +12,7 @@
 import { checkCopySourceAccess } from "../authz";
 import { newVersionRow } from "./version-row";
 import type { Handler, ObjectContext } from "../context";
-import { S3Error } from "../errors";
+import { entityTooLarge, S3Error } from "../errors";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
 import { extractObjectMetadata } from "../logic/metadata";
@@ -179,7 +179,7 @@ export const uploadPartCopy: Handler<ObjectContext> = async (ctx) => {
   const src = await loadCopySource(ctx);
   const range = parseCopySourceRange(ctx.request.headers.get("x-amz-copy-source-range"), src.object.size);
   const length = range ? range.end - range.start + 1 : src.object.size;
-  if (length > MAX_PART_BYTES) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: length, MaxSizeAllowed: MAX_PART_BYTES });
+  if (length > MAX_PART_BYTES) throw entityTooLarge(length, MAX_PART_BYTES, "the largest part");
   // A whole single-blob source in the same zone under the upload's key is shared; anything else is streamed.
   const shareable = range === null && src.object.blobKey !== null && src.bucket.zone === ctx.bucket.zone && src.object.ssecKeyMd5 === upload.ssecKeyMd5;
   const stored = shareable ? { blobKey: src.object.blobKey!, md5Hex: src.object.etag, size: src.object.size } : await rewriteBytes(ctx, src, range, ssec);

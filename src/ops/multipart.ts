@@ -8,7 +8,7 @@ import { readXmlBody } from "./request-body";
 import { newVersionRow } from "./version-row";
 import { checkUploadAccess } from "../authz";
 import type { BucketContext, Handler, ObjectContext } from "../context";
-import { S3Error } from "../errors";
+import { entityTooLarge, S3Error } from "../errors";
 import { deleteUnreferencedBlobs, drainBlobDeletions } from "../jobs/blob-deletions";
 import { base64ToBytes, createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
 import { newUploadId } from "../logic/ids";
@@ -121,7 +121,7 @@ export const uploadPart: Handler<ObjectContext> = async (ctx) => {
   const upload = await findUpload(ctx);
   const ssec = await requestSsec(ctx);
   checkPartKey(upload.ssecKeyMd5, ssec);
-  if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: ctx.body!.length!, MaxSizeAllowed: MAX_PART_BYTES });
+  if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw entityTooLarge(ctx.body!.length!, MAX_PART_BYTES, "the largest part");
   const stored = await storeRequestBody(ctx, ctx.bucket.zone, ctx.bucket.id, upload.checksumAlgorithm as never, ssec?.keyBase64);
   if (upload.checksumAlgorithm && stored.checksum && stored.checksum.algorithm !== upload.checksumAlgorithm) {
     ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [stored.blobKey]));
@@ -183,7 +183,7 @@ export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
     }
   });
   const size = chosen.reduce((n, p) => n + p.size, 0);
-  if (size > MAX_OBJECT_BYTES) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: size, MaxSizeAllowed: MAX_OBJECT_BYTES });
+  if (size > MAX_OBJECT_BYTES) throw entityTooLarge(size, MAX_OBJECT_BYTES, "the largest object");
 
   const etag = await multipartEtag(chosen.map((p) => p.etag));
   const algorithm = upload.checksumAlgorithm;

@@ -8,7 +8,7 @@
  */
 import { requireBucketPermission } from "../authz";
 import type { BucketContext, Handler, ObjectContext } from "../context";
-import { S3Error } from "../errors";
+import { entityTooLarge, S3Error } from "../errors";
 import { USER_METADATA_PREFIX } from "../logic/metadata";
 import { checkPostPolicy, decodePostPolicy } from "../logic/post-policy";
 import { postResponseDocument } from "../xml/post";
@@ -86,7 +86,7 @@ export const postObject: Handler<BucketContext> = async (ctx) => {
   }
   const key = rawKey.split("${filename}").join(form.file.filename);
   const size = ctx.body.length ?? 0;
-  if (size > MAX_POST_OBJECT_BYTES) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: size, MaxSizeAllowed: MAX_POST_OBJECT_BYTES });
+  if (size > MAX_POST_OBJECT_BYTES) throw entityTooLarge(size, MAX_POST_OBJECT_BYTES, "the largest browser form (POST) upload");
   const policy = form.fields.get("policy");
   if (policy !== undefined) {
     checkPostPolicy(decodePostPolicy(policy), { now: ctx.now, bucket: ctx.bucketName, key, fields: form.fields, fileLength: size });

@@ -5,7 +5,7 @@
  * never buffered; if any check fails, nothing is stored.
  */
 import type { RequestContext } from "../context";
-import { S3Error } from "../errors";
+import { entityTooLarge, S3Error } from "../errors";
 import {
   algorithmFromHeaderName,
   checksumTransform,
@@ -75,7 +75,9 @@ export async function storeRequestBody(
   const length = body ? body.length : 0;
   if (length === null) throw new S3Error("MissingContentLength");
   const limit = Math.min(ctx.deps.config.maxRequestBytes, MAX_SINGLE_PUT_BYTES);
-  if (length > limit) throw new S3Error("EntityTooLarge", undefined, { ProposedSize: length, MaxSizeAllowed: limit });
+  if (length > limit) {
+    throw entityTooLarge(length, limit, limit === MAX_SINGLE_PUT_BYTES ? "the largest single PUT (upload bigger objects in parts)" : "this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts)");
+  }
   const md5Base64 = contentMd5(headers);
   const wanted = requestedChecksum(headers) ?? (defaultAlgorithm ? { algorithm: defaultAlgorithm, inTrailer: false } : null);
 

@@ -5,8 +5,11 @@
  * Blob keys are `<bucket id>/<time36>-<random>`: never the S3 key (R2 normalises keys and
  * rate-limits writes per key), and the time prefix lets the orphan sweep skip young blobs.
  */
-import { S3Error } from "../errors";
+import { entityTooLarge, S3Error } from "../errors";
 import { r2BindingName, type Env } from "../env";
+
+/** R2 refuses a single put above 5 GiB less 5 MiB (code 100100). */
+const R2_MAX_SINGLE_WRITE_BYTES = 5 * 1024 ** 3 - 5 * 1024 ** 2;
 
 export type BlobWrite = {
   /** exact decoded length: R2 needs a known length to stream */
@@ -45,7 +48,7 @@ function mapPutError(e: unknown, w: BlobWrite): never {
   if (/MD5/i.test(message) && /did not match/i.test(message)) throw new S3Error("BadDigest");
   if (/SHA-?256/i.test(message) && /did not match/i.test(message)) throw new S3Error("XAmzContentSHA256Mismatch");
   if (/10037/.test(message)) throw new S3Error(w.sha256Hex ? "XAmzContentSHA256Mismatch" : "BadDigest");
-  if (/exceeds the maximum allowed object size|100100/.test(message)) throw new S3Error("EntityTooLarge");
+  if (/exceeds the maximum allowed object size|100100/.test(message)) throw entityTooLarge(w.length, R2_MAX_SINGLE_WRITE_BYTES, "the largest object R2 stores in one write");
   if (/length|Provided readable stream/i.test(message)) throw new S3Error("IncompleteBody");
   throw e;
 }

@@ -43,11 +43,21 @@ describe("buckets", () => {
 
   it("answers S3 errors for bad names, duplicates and non-empty deletes", async () => {
     const s3 = h.client();
-    for (const bad of ["ab", "UpperCase", "has_underscore", "-dash", "192.168.1.1", "a..b", "x".repeat(64)]) {
-      await expect(s3.send(new CreateBucketCommand({ Bucket: bad }))).rejects.toMatchObject({
-        name: "InvalidBucketName",
-        $metadata: { httpStatusCode: 400 },
-      });
+    const rules: [string, RegExp][] = [
+      ["ab", /between 3 and 63 characters long \(this one has 2\)/],
+      ["UpperCase", /only of lowercase letters, numbers, dots/],
+      ["has_underscore", /only of lowercase letters, numbers, dots/],
+      ["-dash", /begin and end with a letter or number/],
+      ["192.168.1.1", /formatted as an IP address/],
+      ["a..b", /two adjacent periods/],
+      ["x".repeat(64), /this one has 64/],
+      ["xn--punycode", /reserved prefix "xn--"/],
+    ];
+    for (const [bad, rule] of rules) {
+      const e = await s3.send(new CreateBucketCommand({ Bucket: bad })).catch((err) => err);
+      expect(e).toMatchObject({ name: "InvalidBucketName", $metadata: { httpStatusCode: 400 }, BucketName: bad });
+      expect(e.message).toMatch(/^The specified bucket is not valid\. Bucket names /);
+      expect(e.message).toMatch(rule);
     }
     await s3.send(new CreateBucketCommand({ Bucket: "dup" }));
     await expect(s3.send(new CreateBucketCommand({ Bucket: "dup" }))).rejects.toMatchObject({ name: "BucketAlreadyOwnedByYou", $metadata: { httpStatusCode: 409 } });
@@ -62,7 +72,11 @@ describe("buckets", () => {
     const s3 = h.client({ accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey });
     await s3.send(new CreateBucketCommand({ Bucket: "quota-1" }));
     await s3.send(new CreateBucketCommand({ Bucket: "quota-2" }));
-    await expect(s3.send(new CreateBucketCommand({ Bucket: "quota-3" }))).rejects.toMatchObject({ name: "TooManyBuckets", $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new CreateBucketCommand({ Bucket: "quota-3" }))).rejects.toMatchObject({
+      name: "TooManyBuckets",
+      $metadata: { httpStatusCode: 400 },
+      message: expect.stringContaining("your quota is 2 buckets"),
+    });
     expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual(["quota-1", "quota-2"]);
     expect((await h.admin("PATCH", `/_admin/users/${user.userId}`, { maxBuckets: 3 })).status).toBe(200);
     await s3.send(new CreateBucketCommand({ Bucket: "quota-3" }));

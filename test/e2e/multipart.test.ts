@@ -600,7 +600,11 @@ describe("sweeps and limits (SOS_MULTIPART_MAX_AGE_SECONDS=1, SOS_MAX_REQUEST_BY
     const id = await create(c, LB, "big-part");
     const before = await r2Keys(lim.mf);
     const tooBig = randomBytes(MiB + 1);
-    const entityTooLarge = { name: "EntityTooLarge", $metadata: { httpStatusCode: 400 } };
+    const entityTooLarge = {
+      name: "EntityTooLarge",
+      $metadata: { httpStatusCode: 400 },
+      message: `Your proposed upload exceeds the maximum allowed size: ${MiB + 1} bytes is more than this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts) of ${MiB} bytes.`,
+    };
     await expect(c.send(new PutObjectCommand({ Bucket: LB, Key: "big-put", Body: tooBig }))).rejects.toMatchObject(entityTooLarge);
     await expect(c.send(new UploadPartCommand({ Bucket: LB, Key: "big-part", UploadId: id, PartNumber: 1, Body: tooBig }))).rejects.toMatchObject(entityTooLarge);
     // aws-chunked streams announce their size in x-amz-decoded-content-length: refused the same way.

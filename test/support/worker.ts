@@ -53,9 +53,11 @@ export type StartOptions = {
   persistRoot?: string;
   /** Worker entry to bundle instead of src/index.ts (e.g. a wrapper that records R2 calls) */
   entry?: string;
+  /** false = leave D1 empty, as a deployment whose migrations were never applied (default true) */
+  migrate?: boolean;
 };
 
-/** Starts the bundled Worker with migrations applied; `url` has no trailing slash. */
+/** Starts the bundled Worker with migrations applied (unless `migrate: false`); `url` has no trailing slash. */
 export async function startSosWorker(opts: StartOptions = {}): Promise<{ mf: Miniflare; url: string }> {
   const outdir = await bundleWorker(opts.entry);
   const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
@@ -76,6 +78,6 @@ export async function startSosWorker(opts: StartOptions = {}): Promise<{ mf: Min
     },
   } as ConstructorParameters<typeof Miniflare>[0]);
   const url = (await mf.ready).toString().replace(/\/$/, "");
-  await applyMigrations(mf);
+  if (opts.migrate !== false) await applyMigrations(mf);
   return { mf, url };
 }

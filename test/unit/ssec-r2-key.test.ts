@@ -37,7 +37,7 @@ let s3: S3Client;
 beforeAll(async () => {
   ({ mf, url } = await startSosWorker({
     entry: "test/unit/recording-r2-worker.ts",
-    bindings: { SOS_ROOT_ACCESS_KEY: ROOT.accessKeyId, SOS_ROOT_SECRET_KEY: ROOT.secretAccessKey, SOS_REQUIRE_HTTPS_FOR_SSEC: "false" },
+    bindings: { SOS_ROOT_ACCESS_KEY: ROOT.accessKeyId, SOS_ROOT_SECRET_KEY: ROOT.secretAccessKey, SOS_MASTER_KEY: "ssec-test-master-key", SOS_REQUIRE_HTTPS_FOR_SSEC: "false" },
   }));
   s3 = new S3Client({ endpoint: url, region: "us-east-1", forcePathStyle: true, credentials: ROOT, maxAttempts: 1 });
   await s3.send(new CreateBucketCommand({ Bucket: B }));

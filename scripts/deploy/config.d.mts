@@ -1,0 +1,21 @@
+// Types for the exports of scripts/deploy/config.mjs (used by test/deploy/config.test.ts).
+export type Route = string | { pattern: string; custom_domain?: boolean; zone_name?: string };
+export interface Bucket { zone: string; binding: string; name: string; jurisdiction?: string; locationHint?: string }
+export interface DeployConfig {
+  configPath: string;
+  projectDir: string;
+  workerName: string;
+  database: { binding: string; name: string; id?: string; locationHint?: string; jurisdiction?: string };
+  buckets: Bucket[];
+  queues: string[];
+  assetsDirectory?: string;
+  routes: Route[];
+  baseDomain: string;
+  workersDev: boolean;
+}
+export declare const LOCATION_HINTS: string[];
+export declare function r2BindingName(zone: string): string;
+export declare function parseLocationHints(text?: string): Map<string, string>;
+export declare function readDeployConfig(configPath: string): Promise<DeployConfig>;
+export declare function baseDomainArgs(deploy: Pick<DeployConfig, "baseDomain" | "routes">): string[];
+export declare function recordDatabaseId(configPath: string, binding: string, id: string): void;
