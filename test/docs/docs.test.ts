@@ -8,7 +8,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { REQUIRE_CLIENTS, ROOT, SKIP_CLIENTS, runClient, serverTail, startLocalServer, type LocalServer } from "../clients/local-server";
 import { DocsTestSyntaxError, extractFences, fillPlaceholders, type Fence, type PlaceholderValues } from "./extract";
 
@@ -139,30 +139,101 @@ async function release(ctx: FileContext) {
   else console.warn(`[docs.test] kept ${ctx.tmp}`);
 }
 
-// Starting the local server takes seconds: the next file's server starts while this file's fences run.
-const parsed = markdownFiles().map((file) => {
-  try {
-    return { file, fences: extractFences(fs.readFileSync(path.join(ROOT, file), "utf8"), file) };
-  } catch (e) {
-    return { file, fences: [] as Fence[], syntaxError: e as Error };
+// ---------------------------------------------------------------- running the pages
+// Pages run in a small pool (SOS_DOCS_CONCURRENCY, default 2), each on its own server with its fences
+// in order; each fence is still its own test, which waits for its outcome. Much of a fence's time is
+// spent waiting (client start-up, the server), so two pages at a time overlap those waits.
+// SOS_DOCS_PAGES=clients.md,README.md runs only those pages.
+const CONCURRENCY = Math.max(1, Number(process.env.SOS_DOCS_CONCURRENCY ?? 2));
+const ONLY = (process.env.SOS_DOCS_PAGES ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+
+const parsed = markdownFiles()
+  .filter((file) => ONLY.length === 0 || ONLY.some((o) => file === o || file === `docs/${o}`))
+  .map((file) => {
+    try {
+      return { file, fences: extractFences(fs.readFileSync(path.join(ROOT, file), "utf8"), file) };
+    } catch (e) {
+      return { file, fences: [] as Fence[], syntaxError: e as Error };
+    }
+  });
+const isActive = (f: Fence) => f.action.kind === "run" || f.action.kind === "file";
+
+type Outcome = { ok: true } | { ok: false; message: string };
+const outcomes = new Map<Fence, { promise: Promise<Outcome>; settle: (o: Outcome) => void }>();
+for (const p of parsed) {
+  for (const f of p.fences.filter(isActive)) {
+    let settle!: (o: Outcome) => void;
+    const promise = new Promise<Outcome>((r) => (settle = r));
+    outcomes.set(f, { promise, settle });
   }
-});
-const needsServer = parsed.filter((p) => p.fences.some((f) => f.action.kind === "run" || f.action.kind === "file")).map((p) => p.file);
-const starting = new Map<string, Promise<FileContext>>();
-function contextFor(file: string): Promise<FileContext> {
-  if (!starting.has(file)) starting.set(file, prepare());
-  const next = needsServer[needsServer.indexOf(file) + 1];
-  const mine = starting.get(file)!;
-  if (next) mine.then(() => contextFor.prefetch(next), () => {});
-  return mine;
 }
-contextFor.prefetch = (file: string) => {
-  if (!starting.has(file)) starting.set(file, prepare());
-};
+
+// Servers start one at a time: two `wrangler dev` starting at the same instant race for the same
+// inspector port, and a start is CPU-heavy anyway. Fences of different pages do run side by side.
+let lastStart: Promise<unknown> = Promise.resolve();
+function prepareInTurn(): Promise<FileContext> {
+  const next = lastStart.then(prepare, prepare);
+  lastStart = next.catch(() => {});
+  return next;
+}
+
+/** One page: a fresh server, then its fences in order. Never rejects; every fence gets an outcome. */
+async function runPage(file: string, fences: Fence[]) {
+  const active = fences.filter(isActive);
+  let ctx: FileContext;
+  try {
+    ctx = await prepareInTurn();
+  } catch (e) {
+    for (const f of active) outcomes.get(f)!.settle({ ok: false, message: `${file}: the local server did not start: ${(e as Error).message}` });
+    return;
+  }
+  try {
+    for (const f of active) outcomes.get(f)!.settle(await runFence(ctx, file, f));
+  } finally {
+    await release(ctx);
+  }
+}
+
+let pool: Promise<void> | undefined;
+/** Starts the pool on the first request; pages are taken in order. */
+function startPool(): Promise<void> {
+  pool ??= (async () => {
+    const queue = parsed.filter((p) => p.fences.some(isActive));
+    const worker = async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) await runPage(p.file, p.fences);
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  })();
+  return pool;
+}
 afterAll(async () => {
-  // A prefetched server whose file never ran (a filtered run) is stopped here.
-  for (const p of starting.values()) await p.then(release, () => {}).catch(() => {});
-}, 60_000);
+  await pool; // servers are stopped by the pages themselves
+}, 600_000);
+
+async function runFence(c: FileContext, file: string, fence: Fence): Promise<Outcome> {
+  const a = fence.action;
+  const text = fillPlaceholders(fence.body, c.values);
+  if (a.kind === "file") {
+    const target = a.path.startsWith("~/") ? path.join(c.home, a.path.slice(2)) : path.resolve(c.work, a.path);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, text);
+    return { ok: true };
+  }
+  if (a.kind !== "run") return { ok: true };
+  const { cmd, script } = runnerFor(a.runner, c.scripts, fence.line, text);
+  const r = await runClient(cmd, [script], { env: c.env, cwd: c.work, timeoutMs: FENCE_TIMEOUT_MS });
+  if (r.code === 0) return { ok: true };
+  return {
+    ok: false,
+    message: [
+      `${file}:${fence.line}: the ${fence.lang} fence failed (exit ${r.code ?? r.signal})`,
+      `--- fence (placeholders filled) ---\n${text.trimEnd()}`,
+      `--- stdout ---\n${r.stdout.trim().slice(-3000) || "(empty)"}`,
+      `--- stderr ---\n${r.stderr.trim().slice(-3000) || "(empty)"}`,
+      `--- server output (tail) ---\n${serverTail(c.server.log())}`,
+    ].join("\n"),
+  };
+}
 
 for (const { file, fences, syntaxError } of parsed) {
   if (!syntaxError && fences.every((f) => f.action.kind === "prose")) continue; // nothing to run or skip
@@ -173,16 +244,6 @@ for (const { file, fences, syntaxError } of parsed) {
       });
       return;
     }
-    let ctx: FileContext | undefined;
-    beforeAll(async () => {
-      if (needsServer.includes(file)) ctx = await contextFor(file);
-    }, 240_000);
-    afterAll(async () => {
-      if (!ctx) return;
-      starting.delete(file);
-      await release(ctx);
-    }, 30_000);
-
     for (const fence of fences) {
       const name = `${file}:${fence.line} ${fence.lang || "(no language)"}`;
       const a = fence.action;
@@ -191,29 +252,12 @@ for (const { file, fences, syntaxError } of parsed) {
         it.skip(`${name} (skipped: ${a.reason})`, () => {});
         continue;
       }
+      // Waits for the pool to reach this fence: the timeout covers the pages queued before it.
       it(a.kind === "file" ? `${name} -> ${a.path}` : name, async () => {
-        const c = ctx!;
-        const text = fillPlaceholders(fence.body, c.values);
-        if (a.kind === "file") {
-          const target = a.path.startsWith("~/") ? path.join(c.home, a.path.slice(2)) : path.resolve(c.work, a.path);
-          fs.mkdirSync(path.dirname(target), { recursive: true });
-          fs.writeFileSync(target, text);
-          return;
-        }
-        const { cmd, script } = runnerFor(a.runner, c.scripts, fence.line, text);
-        const r = await runClient(cmd, [script], { env: c.env, cwd: c.work, timeoutMs: FENCE_TIMEOUT_MS });
-        if (r.code !== 0) {
-          throw new Error(
-            [
-              `${file}:${fence.line}: the ${fence.lang} fence failed (exit ${r.code ?? r.signal})`,
-              `--- fence (placeholders filled) ---\n${text.trimEnd()}`,
-              `--- stdout ---\n${r.stdout.trim().slice(-3000) || "(empty)"}`,
-              `--- stderr ---\n${r.stderr.trim().slice(-3000) || "(empty)"}`,
-              `--- server output (tail) ---\n${serverTail(c.server.log())}`,
-            ].join("\n"),
-          );
-        }
-      }, FENCE_TIMEOUT_MS + 30_000);
+        void startPool();
+        const o = await outcomes.get(fence)!.promise;
+        if (!o.ok) throw new Error(o.message);
+      }, 600_000);
     }
   });
 }
