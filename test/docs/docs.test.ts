@@ -63,6 +63,18 @@ describe("docs fence extractor", () => {
 });
 
 // ---------------------------------------------------------------- the pages
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
+function headingSlugs(markdown: string): Set<string> {
+  const slugs = new Set<string>();
+  let inFence = false;
+  for (const line of markdown.split("\n")) {
+    if (/^\s*(`{3,}|~{3,})/.test(line)) inFence = !inFence;
+    const h = !inFence && /^#{1,6}\s+(.*?)\s*#*$/.exec(line);
+    if (h) slugs.add(h[1].toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-"));
+  }
+  return slugs;
+}
+
 /** Relative links between the pages must resolve; these pages are written on other branches. */
 const PENDING_PAGES = new Set(["docs/local-server.md", "docs/deployment.md", "docs/security.md"]);
 
@@ -72,10 +84,13 @@ describe("docs links", () => {
     for (const file of markdownFiles()) {
       const text = fs.readFileSync(path.join(ROOT, file), "utf8");
       for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-        const target = m[1].split("#")[0];
-        if (!target || /^[a-z]+:/i.test(target)) continue;
-        const rel = path.normalize(path.join(path.dirname(file), target));
-        if (fs.existsSync(path.join(ROOT, rel))) continue;
+        const [target, anchor] = m[1].split("#");
+        if (/^[a-z]+:/i.test(target)) continue;
+        const rel = target ? path.normalize(path.join(path.dirname(file), target)) : file;
+        if (fs.existsSync(path.join(ROOT, rel))) {
+          if (anchor && rel.endsWith(".md") && !headingSlugs(fs.readFileSync(path.join(ROOT, rel), "utf8")).has(anchor)) broken.push(`${file}: ${m[1]} (no such heading)`);
+          continue;
+        }
         if (PENDING_PAGES.has(rel)) console.warn(`[docs.test] ${file} links ${rel}, which is not in this checkout yet`);
         else broken.push(`${file}: ${m[1]}`);
       }
