@@ -1,5 +1,5 @@
 /**
- * Authorization = access-key scope AND ACL grants (DESIGN.md). The key scope is checked first,
+ * Authorization = access-key scope AND ACL grants (S3's order, with policies still to come). The key scope is checked first,
  * from the operation alone; then the pipeline checks what the bucket row decides
  * (logic/permissions.ts), and the object-level checks run where the object or upload row is read,
  * so that authorization never costs an extra D1 query. The owner of a bucket or object always

@@ -1,7 +1,7 @@
 /**
  * ALL SQL of the service: row types, row -> domain mappers, and the atomic write batches.
  *
- * Writes follow DESIGN.md: bytes are already in R2 under a fresh key; one D1 `batch()` (a
+ * Writes follow one order: bytes are already in R2 under a fresh key; one D1 `batch()` (a
  * transaction) commits the metadata and records superseded blob keys in `blob_deletions`.
  * Preconditions that must hold at commit time are `batch_assertions` inserts whose trigger
  * aborts the batch with "sos:<S3 error code>".
