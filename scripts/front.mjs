@@ -112,7 +112,9 @@ export async function startFront({ upstream, host = "127.0.0.1", port = 0, log }
     req.on("error", () => upReq?.destroy());
 
     const send = (mode) => {
-      upReq = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: forwardedHeaders(req), setHost: false, agent: mode === "headers-only" ? false : agent });
+      // Bodies go on a fresh connection: a kept-alive one that workerd closes just then could not be retried once body bytes are spent.
+      const pooled = !hasBody(req) && mode !== "headers-only";
+      upReq = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: forwardedHeaders(req), setHost: false, agent: pooled ? agent : false });
       const thisReq = upReq;
       let answered = false;
       const replayTimer = mode === "headers-only" ? setTimeout(() => thisReq.destroy(Object.assign(new Error("no answer without the body"), { code: "ETIMEDOUT" })), REPLAY_TIMEOUT_MS) : undefined;
