@@ -141,7 +141,7 @@ export async function startFront({ upstream, host = "127.0.0.1", port = 0, log }
 
       thisReq.on("error", (err) => {
         clearTimeout(replayTimer);
-        if (answered) return res.destroy();
+        if (answered || res.destroyed) return res.destroy(); // mid-response, or the client left and we aborted
         const dropped = err.code === "ECONNRESET" || err.code === "EPIPE";
         req.unpipe(thisReq);
         // A kept-alive connection workerd closed at the same moment, and nothing was sent yet: send again.
