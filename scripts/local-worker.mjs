@@ -10,7 +10,7 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
 
 /** start.mjs log levels (wrangler's names) to Miniflare's. */
 const MINIFLARE_LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, log: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR, none: LogLevel.NONE };
@@ -32,9 +32,36 @@ async function bundle(root, outdir) {
 }
 
 /**
+ * Applies the D1 migrations not applied yet, keeping wrangler's own bookkeeping (the table and rows
+ * `wrangler d1 migrations apply` writes and reads), so that wrangler's commands agree on what is
+ * applied. Each migration and its bookkeeping row go in one batch, which D1 runs atomically.
+ * Returns the names applied.
+ */
+export async function applyD1Migrations(mf, root) {
+  const applied = [];
+  for (const d1 of unstable_readConfig({ config: path.join(root, "wrangler.toml") }).d1_databases) {
+    const table = d1.migrations_table || "d1_migrations";
+    const dir = path.resolve(root, d1.migrations_dir || "migrations");
+    if (!fs.existsSync(dir)) continue;
+    const db = await mf.getD1Database(d1.binding);
+    // The same schema as wrangler's initMigrationsTable.
+    await db.prepare(`CREATE TABLE IF NOT EXISTS ${table}(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`).run();
+    const done = new Set((await db.prepare(`SELECT name FROM ${table}`).all()).results.map((r) => r.name));
+    for (const name of fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+      if (done.has(name)) continue;
+      const statements = unstable_splitSqlQuery(fs.readFileSync(path.join(dir, name), "utf8")).map((q) => db.prepare(q));
+      await db.batch([...statements, db.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name)]);
+      applied.push(`${d1.binding}: ${name}`);
+    }
+  }
+  return applied;
+}
+
+/**
  * Starts the Worker on host:port (port 0 = any free port; the front takes the public one).
  * `bindings` (secrets and local var overrides) are layered over wrangler.toml's [vars].
- * Returns workerd's URL (no trailing slash) and a dispose().
+ * Applies the D1 migrations before it returns. Returns workerd's URL (no trailing slash), the
+ * migrations applied, and a dispose().
  */
 export async function startLocalWorker({ root, stateDir, bindings, logLevel = "warn", host = "127.0.0.1", port = 0 }) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-worker-start-"));
@@ -60,8 +87,10 @@ export async function startLocalWorker({ root, stateDir, bindings, logLevel = "w
     bindings: { ...(workerOptions.bindings ?? {}), ...bindings },
   });
   let url;
+  let migrations;
   try {
     url = (await mf.ready).toString().replace(/\/$/, "");
+    migrations = await applyD1Migrations(mf, root);
   } catch (e) {
     await mf.dispose().catch(() => {});
     removeBundle();
@@ -69,6 +98,7 @@ export async function startLocalWorker({ root, stateDir, bindings, logLevel = "w
   }
   return {
     url,
+    migrations,
     async dispose() {
       await mf.dispose();
       removeBundle();

@@ -283,20 +283,23 @@ async function main() {
     process.exit(1);
   }
 
-  // 1. Migrations, by wrangler itself so that its bookkeeping (d1_migrations) stays its own
-  //    (idempotent; "No migrations to apply" on later runs).
-  const mig = await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir]);
-  if (mig.code !== 0) {
-    process.stderr.write(mig.out);
-    console.error(`start: "wrangler d1 migrations apply DB --local" failed (exit ${mig.code ?? mig.signal})`);
-    process.exit(1);
+  const verbose = opts.logLevel === "debug" || opts.logLevel === "info" || opts.logLevel === "log";
+  // 1. Under --wrangler, the migrations by wrangler itself (idempotent; "No migrations to apply" on
+  //    later runs). Under Miniflare, startLocalWorker applies them, keeping wrangler's bookkeeping.
+  if (opts.wrangler) {
+    const mig = await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir]);
+    if (mig.code !== 0) {
+      process.stderr.write(mig.out);
+      console.error(`start: "wrangler d1 migrations apply DB --local" failed (exit ${mig.code ?? mig.signal})`);
+      process.exit(1);
+    }
+    if (verbose) process.stderr.write(mig.out);
   }
-  if (opts.logLevel === "debug" || opts.logLevel === "info" || opts.logLevel === "log") process.stderr.write(mig.out);
 
   // 2. The Worker on an internal port, 3. the front on the public one.
   let stopping = false;
   const worker = await (opts.wrangler ? startWranglerDev : startMiniflare)(opts, stateDir, creds);
-  const verbose = opts.logLevel === "debug" || opts.logLevel === "info" || opts.logLevel === "log";
+  if (verbose && worker.migrations) console.error(worker.migrations.length ? `start: applied ${worker.migrations.join(", ")}` : "start: no migrations to apply");
   let front;
   try {
     front = await startFront({ upstream: worker.url, host: HOST, port: opts.port, log: verbose ? (line) => console.log(`[front] ${line}`) : undefined });

@@ -6,7 +6,8 @@
 //   client that leaves mid-body, a PUT over SOS_MAX_REQUEST_BYTES) get their S3 error and the server
 //   keeps serving;
 // - rclone uploads a file over SOS_MAX_REQUEST_BYTES with the upload_cutoff/chunk_size docs/local-server.md gives;
-// - the state directory survives a restart and stays readable by `wrangler d1 execute --local --persist-to`.
+// - the state directory survives restarts and is shared with `npm run dev:wrangler` (wrangler dev
+//   behind the same front, after `wrangler d1 migrations apply --local --persist-to`).
 // Needs /usr/bin/python3 with python3-boto3, /usr/bin/aws and rclone (see clientDescribe in local-server.ts).
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AwsV4Signer } from "aws4fetch";
@@ -17,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, SKIP_CLIENTS, clientDescribe, expectOk, recordWire, runClient, startLocalServer, type LocalServer, type WireRecord } from "./local-server";
+import { SKIP_CLIENTS, clientDescribe, expectOk, recordWire, runClient, startLocalServer, type LocalServer, type WireRecord } from "./local-server";
 
 const AK = "EXOFRONTTESTKEY00000000001";
 const SK = "front-test-secret-key-000000000000000000";
@@ -258,18 +259,46 @@ clientDescribe("rclone", RCLONE, () => {
   });
 }, { ...INSTALL, wanted: "rclone" });
 
-// ---------------------------------------------------------------- the state directory
+// ---------------------------------------------------------------- the state directory, and the wrangler dev path
 describe.skipIf(SKIP_CLIENTS)("state directory", () => {
-  it("keeps its data across a restart and is the one `wrangler d1 --local --persist-to` sees", async () => {
-    await stillServing("before-restart");
+  it("is shared with `npm run dev:wrangler` (wrangler dev, wrangler d1 migrations) and keeps its data across restarts", async () => {
     const { port } = server!;
-    await server!.stop();
     const stateDir = path.join(tmp, "state");
-    // The bucket the Worker created under Miniflare is in the database wrangler's own commands open.
-    const d1 = await runClient(process.execPath, [path.join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", "SELECT name FROM buckets ORDER BY name"], { cwd: ROOT, env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } });
-    expect((JSON.parse(expectOk(d1, log()).stdout)[0].results as { name: string }[]).map((r) => r.name)).toContain(BUCKET);
-    server = await startLocalServer({ accessKeyId: AK, secretAccessKey: SK, stateDir, port, readyTimeoutMs: 120_000 });
-    const got = await sdk(server.endpoint).send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk/3mb" }));
-    expect((await got.Body!.transformToByteArray()).length).toBe(3 * 1024 * 1024);
-  });
+    const restart = async (args: string[]) => {
+      await server!.stop();
+      server = await startLocalServer({ accessKeyId: AK, secretAccessKey: SK, stateDir, port, args, readyTimeoutMs: 120_000 });
+    };
+    const getBytes = async (key: string) => {
+      const client = sdk(server!.endpoint);
+      try {
+        return Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
+      } finally {
+        client.destroy();
+      }
+    };
+    const before = crypto.randomBytes(100_000);
+    const first = sdk(server!.endpoint);
+    await first.send(new PutObjectCommand({ Bucket: BUCKET, Key: "state/before", Body: before }));
+    first.destroy();
+
+    // wrangler dev behind the front (its start runs `wrangler d1 migrations apply --local --persist-to`,
+    // which must find everything applied): the same data, and the Expect is answered there too.
+    await restart(["--wrangler"]);
+    expect(sha256(await getBytes("state/before"))).toBe(sha256(before));
+    const body = crypto.randomBytes(3 * 1024 * 1024);
+    const { wire } = await withWire(async (w) => {
+      const client = sdk(w.endpoint);
+      try {
+        await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "wrangler/3mb", Body: body }));
+      } finally {
+        client.destroy();
+      }
+    });
+    expectAnswered(wire, 1);
+
+    // And back to Miniflare: what either runtime wrote is there.
+    await restart([]);
+    expect(sha256(await getBytes("wrangler/3mb"))).toBe(sha256(body));
+    expect(sha256(await getBytes("state/before"))).toBe(sha256(before));
+  }, 240_000);
 });
