@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- [--quick] [--fresh]`: sos-worker against a Worker that only calls the R2 binding, both
- * in workerd through the Miniflare class, in the same run. Each suite starts a fresh pair of
+ * in workerd through the Miniflare class, in the same run, and sos-worker through `npm start`'s front
+ * against sos-worker direct. Each suite starts a fresh pair of
  * Workers on fresh storage (workerd's memory grows over long runs, TOOLCHAIN.md section 7) and
  * disposes of them. Prints markdown tables; exits non-zero if any request misbehaves.
  */
@@ -10,6 +11,7 @@ import path from "node:path";
 import { FULL, QUICK, type BenchConfig } from "./config";
 import { createSosBucket } from "./datasets";
 import { renderTable, type Table } from "./report";
+import { frontSuite } from "./suite-front";
 import { listingSuite } from "./suite-listing";
 import { multipartRows, multipartTable, sizeLabel } from "./suite-multipart";
 import { objectSuite } from "./suite-objects";
@@ -83,6 +85,12 @@ export async function main(argv: string[]): Promise<number> {
     await withWorkers("objects (issue #2)", async (sos, base) => {
       await createSosBucket(sos, BENCH_BUCKET);
       return objectSuite(cfg, { sos: sosTarget(sos, BENCH_BUCKET), base: baselineTarget(base) }, log);
+    }),
+  );
+  tables.push(
+    await withWorkers("local front of npm start (issue #10)", async (sos) => {
+      await createSosBucket(sos, BENCH_BUCKET);
+      return frontSuite(cfg, sos, BENCH_BUCKET, log);
     }),
   );
   const listingState = path.join(CACHE_DIR, `r2-listing-${cfg.listKeys}-miniflare-${version("miniflare")}`);

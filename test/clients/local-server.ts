@@ -1,8 +1,9 @@
-// Shared infrastructure of the real-client tests (clients.test.ts, large-files.test.ts): start
-// `node scripts/start.mjs` (wrangler dev + local D1/R2) on a free port in its own process group, run a
-// CLI client with a clean environment and a timeout, report a failed command with its command line,
-// exit code, stdout, stderr and the tail of the server's output, and describe() a client's tests so
-// that a missing binary skips them (or fails them when SOS_REQUIRE_CLIENTS=1; SOS_SKIP_CLIENTS=1 skips all).
+// Shared infrastructure of the real-client tests (clients.test.ts, large-files.test.ts, local-front.test.ts):
+// start `node scripts/start.mjs` (the local front before workerd with local D1/R2) on a free port in its own
+// process group, run a CLI client with a clean environment and a timeout, report a failed command with its
+// command line, exit code, stdout, stderr and the tail of the server's output, describe() a client's tests
+// so that a missing binary skips them (or fails them when SOS_REQUIRE_CLIENTS=1; SOS_SKIP_CLIENTS=1 skips
+// all), and record what a client and the server say on the wire about `Expect: 100-continue`.
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -156,6 +157,10 @@ export interface LocalServerOptions {
   logLevel?: string;
   /** How long to wait for the first HTTP answer; default 180 s. */
   readyTimeoutMs?: number;
+  /** Extra arguments of scripts/start.mjs, e.g. ["--wrangler"]. */
+  args?: string[];
+  /** Listen on this port instead of a free one (e.g. to restart on the same endpoint). */
+  port?: number;
 }
 
 export interface LocalServer {
@@ -167,7 +172,7 @@ export interface LocalServer {
   stop(): Promise<void>;
 }
 
-/** start.mjs, wrangler and both workerd processes share one process group: signal the group, by its id. */
+/** start.mjs and workerd (under --wrangler: wrangler and its two workerd) share one process group: signal the group, by its id. */
 function killGroup(child: ChildProcess, sig: NodeJS.Signals) {
   if (child.pid === undefined) return;
   try {
@@ -190,14 +195,14 @@ async function stopGroup(child: ChildProcess) {
 
 /** Starts `node scripts/start.mjs` on a free port and resolves once it answers HTTP; stops it again if it never does. */
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   let log = "";
   let exited: string | undefined;
   let stopped = false;
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs")], {
+  const child = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs"), ...(opts.args ?? [])], {
     cwd: ROOT,
-    detached: true, // own process group, so stop() can kill wrangler + workerd with one signal
+    detached: true, // own process group, so stop() can kill start.mjs and workerd (and wrangler) with one signal
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
@@ -260,4 +265,81 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     throw e;
   }
   return server;
+}
+
+// ---------------------------------------------------------------- the wire, as the client sees it
+export interface WireRecord {
+  /** Where clients connect (relayed byte for byte to the target). */
+  endpoint: string;
+  /** Requests whose header block carried `Expect: 100-continue`. */
+  expects(): number;
+  /** `HTTP/1.1 100 Continue` interim responses the server sent. */
+  continues(): number;
+  /** Times a client sent body bytes of an expecting request before the server's 100 Continue (e.g. after a client-side timeout). */
+  bodiesBeforeContinue(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP relay in front of `targetPort` that watches each connection: it finds request header blocks
+ * with `Expect: 100-continue`, counts the server's `100 Continue` answers, and notes any body bytes a
+ * client sent while still waiting for one. For clients that do not pipeline (all S3 clients here).
+ */
+export async function recordWire(targetPort: number): Promise<WireRecord> {
+  let expects = 0;
+  let continues = 0;
+  let early = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, "127.0.0.1");
+    sockets.add(client).add(upstream);
+    // "headers": reading a request header block; "waiting": it asked for 100 Continue; "body": anything else until the next final response
+    let state: "headers" | "waiting" | "body" = "headers";
+    let head = "";
+    client.on("data", (d: Buffer) => {
+      upstream.write(d);
+      if (state === "waiting") {
+        early++;
+        state = "body";
+      } else if (state === "headers") {
+        head += d.toString("latin1");
+        const end = head.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const asks = /\r\nexpect:[ \t]*100-continue[ \t]*\r\n/i.test(head.slice(0, end + 2));
+        if (asks) expects++;
+        if (asks && head.length > end + 4) early++; // body bytes in the same packet as the headers
+        state = asks && head.length === end + 4 ? "waiting" : "body";
+        head = "";
+      }
+    });
+    upstream.on("data", (d: Buffer) => {
+      client.write(d);
+      const text = d.toString("latin1");
+      const interim = text.match(/HTTP\/1\.1 100 Continue\r\n\r\n/g)?.length ?? 0;
+      continues += interim;
+      if (interim && state === "waiting") state = "body";
+      // A final response (any status but 100) ends the exchange: the client's next bytes are headers.
+      if (/HTTP\/1\.1 (?!100 )\d{3} /.test(text)) state = "headers";
+    });
+    const closeBoth = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on("error", closeBoth).on("close", closeBoth);
+    upstream.on("error", closeBoth).on("close", closeBoth);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    expects: () => expects,
+    continues: () => continues,
+    bodiesBeforeContinue: () => early,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
 }
