@@ -1,5 +1,5 @@
 // End-to-end test with the REAL Debian S3 clients (awscli v2, rclone, s3cmd) against `node scripts/start.mjs`
-// (wrangler dev + local D1/R2), plus bin/sos-admin.mjs. The server, the client runner and the skip logic
+// (the local front + workerd with local D1/R2), plus bin/sos-admin.mjs. The server, the client runner and the skip logic
 // live in local-server.ts (shared with large-files.test.ts).
 //
 // - Missing client binaries: the client's tests are skipped with a message, unless SOS_REQUIRE_CLIENTS=1

@@ -1,4 +1,4 @@
-// Large files through the REAL Debian clients against `node scripts/start.mjs` (wrangler dev + local
+// Large files through the REAL Debian clients against `node scripts/start.mjs` (the local front + workerd with local
 // D1/R2): `aws s3 cp` of a file over 100 MiB up (multipart, 8 MiB parts) and down (parallel ranged
 // GETs that cross part boundaries), and rclone with an unequal last chunk, compared byte for byte.
 //

@@ -7,11 +7,13 @@
 // - A fence preceded directly by `<!-- docs-test: file=PATH -->` is written to PATH (`~/` = the test's
 //   HOME, otherwise relative to the working directory) instead of being run; later fences use it.
 //   Config fences (```ini, ```toml, ```cfg, ```conf) must carry `file=` or `skip`.
+// - A runnable fence preceded directly by `<!-- docs-test: in-repo -->` runs in the repository root
+//   instead (commands a user runs from the checkout, such as `npm run deploy -- --dry-run`).
 // - Any other fence (output, JSON, HTML, diagrams) is prose and is not run.
 // - Placeholders are filled in before a fence is run or written (see fillPlaceholders).
 
 export type FenceAction =
-  | { kind: "run"; runner: "bash" | "python" | "node" }
+  | { kind: "run"; runner: "bash" | "python" | "node"; inRepo?: boolean }
   | { kind: "file"; path: string }
   | { kind: "skip"; reason: string }
   | { kind: "prose" };
@@ -32,12 +34,16 @@ const DIRECTIVE = /^<!--\s*docs-test:\s*(.*?)\s*-->$/;
 /** A docs-test directive that cannot be understood; the message names the file and line. */
 export class DocsTestSyntaxError extends Error {}
 
-function parseDirective(text: string, where: string): FenceAction {
+function parseDirective(text: string, where: string, lang: string): FenceAction {
+  if (text === "in-repo") {
+    if (!RUNNERS[lang]) throw new DocsTestSyntaxError(`${where}: "in-repo" applies to a runnable fence, not to \`\`\`${lang}`);
+    return { kind: "run", runner: RUNNERS[lang], inRepo: true };
+  }
   const skip = /^skip\s*\((.+)\)$/.exec(text);
   if (skip) return { kind: "skip", reason: skip[1].trim() };
   const file = /^file=(\S+)$/.exec(text);
   if (file) return { kind: "file", path: file[1] };
-  throw new DocsTestSyntaxError(`${where}: unknown docs-test directive "${text}" (expected "skip (reason)" or "file=PATH")`);
+  throw new DocsTestSyntaxError(`${where}: unknown docs-test directive "${text}" (expected "skip (reason)", "file=PATH" or "in-repo")`);
 }
 
 /** Every fenced block of `markdown`, with what to do with it. Throws DocsTestSyntaxError on a bad directive. */
@@ -58,7 +64,7 @@ export function extractFences(markdown: string, fileName: string): Fence[] {
     const where = `${fileName}:${start + 1}`;
     const prev = start > 0 ? DIRECTIVE.exec(lines[start - 1].trim()) : null;
     let action: FenceAction;
-    if (prev) action = parseDirective(prev[1], where);
+    if (prev) action = parseDirective(prev[1], where, lang);
     else if (RUNNERS[lang]) action = { kind: "run", runner: RUNNERS[lang] };
     else if (CONFIG_LANGS.has(lang)) throw new DocsTestSyntaxError(`${where}: a \`\`\`${lang} fence needs <!-- docs-test: file=PATH --> or <!-- docs-test: skip (reason) --> on the line above it`);
     else action = { kind: "prose" };
