@@ -15,10 +15,13 @@ import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_split
 /** start.mjs log levels (wrangler's names) to Miniflare's. */
 const MINIFLARE_LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, log: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR, none: LogLevel.NONE };
 
-/** Bundles the Worker into outdir/index.js. */
-async function bundle(root, outdir) {
+/**
+ * Bundles a Worker entry (src/index.ts unless told otherwise) into outdir/index.js, as wrangler would
+ * for workerd. The end-to-end tests and the benchmark build through this too (test/support/worker.ts).
+ */
+export async function bundleWorkerEntry(entryPath, outdir) {
   await build({
-    entryPoints: [path.join(root, "src/index.ts")],
+    entryPoints: [entryPath],
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -67,7 +70,7 @@ export async function startLocalWorker({ root, stateDir, bindings, logLevel = "w
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-worker-start-"));
   const removeBundle = () => fs.rmSync(outdir, { recursive: true, force: true });
   try {
-    await bundle(root, outdir);
+    await bundleWorkerEntry(path.join(root, "src/index.ts"), outdir);
   } catch (e) {
     removeBundle();
     throw e;

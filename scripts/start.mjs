@@ -20,19 +20,18 @@
 // dotenv file inside the state dir (<state dir>/sos-dev.vars, mode 0600) passed to `wrangler dev
 // --env-file`; nothing lands in the repository and nothing shows up in `ps`.
 import { spawn } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { SECRET_GENERATORS, SECRET_NAMES } from "./deploy/secrets.mjs";
 import { startFront } from "./front.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const CREDENTIALS_FILE = "sos-dev-credentials.json";
 const ENV_FILE = "sos-dev.vars";
-const SECRET_NAMES = ["SOS_ROOT_ACCESS_KEY", "SOS_ROOT_SECRET_KEY", "SOS_ADMIN_TOKEN", "SOS_MASTER_KEY"];
 // Local-only overrides of wrangler.toml [vars]: the local server is plain HTTP, so SSE-C must be allowed over it.
 const LOCAL_VARS = { SOS_REQUIRE_HTTPS_FOR_SSEC: "false" };
 const LOG_LEVELS = ["debug", "info", "log", "warn", "error", "none"];
@@ -82,25 +81,6 @@ export function parseStartArgs(argv, env = process.env) {
   return opts;
 }
 
-// 36-symbol alphabet, rejection sampling so every symbol is equally likely.
-function randomAlnumUpper(n) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  let out = "";
-  while (out.length < n) {
-    for (const b of crypto.randomBytes(n * 2)) {
-      if (b < 252 && out.length < n) out += alphabet[b % 36];
-    }
-  }
-  return out;
-}
-
-export const generators = {
-  SOS_ROOT_ACCESS_KEY: () => "EXO" + randomAlnumUpper(24),
-  SOS_ROOT_SECRET_KEY: () => crypto.randomBytes(30).toString("base64url"), // 40 chars
-  SOS_ADMIN_TOKEN: () => crypto.randomBytes(32).toString("hex"),
-  SOS_MASTER_KEY: () => crypto.randomBytes(32).toString("base64"),
-};
-
 /** Environment > stored file > freshly generated. Writes the effective values back to the file. */
 export function loadCredentials(stateDir, env = process.env) {
   const file = path.join(stateDir, CREDENTIALS_FILE);
@@ -115,7 +95,7 @@ export function loadCredentials(stateDir, env = process.env) {
   for (const name of SECRET_NAMES) {
     if (env[name]) [creds[name], source[name]] = [env[name], "environment"];
     else if (typeof stored[name] === "string" && stored[name]) [creds[name], source[name]] = [stored[name], "stored"];
-    else [creds[name], source[name]] = [generators[name](), "generated"];
+    else [creds[name], source[name]] = [SECRET_GENERATORS[name](), "generated"];
   }
   return { file, creds, source, stored };
 }

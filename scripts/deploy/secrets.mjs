@@ -11,9 +11,23 @@ import { DeployError } from "./wrangler.mjs";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-/** Same shapes as the keys the admin API issues ("EXO" + 24 alphanumerics, 40-character secret). */
+/** n symbols of ALNUM, by rejection sampling so that every symbol is equally likely. */
+function randomAlnumUpper(n) {
+  let out = "";
+  while (out.length < n) {
+    for (const b of crypto.randomBytes(n * 2)) {
+      if (b < 252 && out.length < n) out += ALNUM[b % 36];
+    }
+  }
+  return out;
+}
+
+/**
+ * Same shapes as the keys the admin API issues ("EXO" + 24 alphanumerics, 40-character secret).
+ * `npm start` makes its local secrets with these too.
+ */
 export const SECRET_GENERATORS = {
-  SOS_ROOT_ACCESS_KEY: () => "EXO" + [...crypto.randomBytes(24)].map((b) => ALNUM[b % ALNUM.length]).join(""),
+  SOS_ROOT_ACCESS_KEY: () => "EXO" + randomAlnumUpper(24),
   SOS_ROOT_SECRET_KEY: () => crypto.randomBytes(30).toString("base64url"),
   SOS_ADMIN_TOKEN: () => crypto.randomBytes(32).toString("hex"),
   SOS_MASTER_KEY: () => crypto.randomBytes(32).toString("base64"),

@@ -5,12 +5,12 @@
  * measure the same build in the same runtime mode. Paths are relative to the repository root
  * (the working directory of vitest and `npm run bench`).
  */
-import { build } from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { bundleWorkerEntry } from "../../scripts/local-worker.mjs";
 
 const bundleDirs = new Map<string, string>();
 
@@ -19,18 +19,7 @@ export async function bundleWorker(entry = "src/index.ts"): Promise<string> {
   const cached = bundleDirs.get(entry);
   if (cached) return cached;
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-worker-"));
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    outfile: path.join(outdir, "index.js"),
-    external: ["cloudflare:*", "node:*"],
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    logLevel: "error",
-  });
+  await bundleWorkerEntry(entry, outdir);
   bundleDirs.set(entry, outdir);
   return outdir;
 }
