@@ -29,6 +29,9 @@ const BIG_FILE_BYTES = 200 * MiB;
 let tmp = "";
 let server: LocalServer | undefined;
 let repo = "";
+/** How long each restic command took, printed once at the end (for the CI budget, not asserted). */
+const timings: string[] = [];
+const since = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)}s`;
 
 /** A deterministic pseudo-random byte stream: the AES-256-CTR keystream of a seed. */
 function seededStream(seed: string) {
@@ -85,8 +88,9 @@ function expectSameTree(restored: string, expected: Map<string, string>) {
   expect(differing, "files whose size or SHA-256 differ after the restore").toEqual([]);
 }
 
-function restic(args: string[], timeoutMs = 240_000): Promise<RunResult> {
-  return runClient(RESTIC!, ["-r", repo, ...args], {
+async function restic(args: string[], timeoutMs = 240_000): Promise<RunResult> {
+  const started = Date.now();
+  const r = await runClient(RESTIC!, ["-r", repo, ...args], {
     env: {
       AWS_ACCESS_KEY_ID: AK,
       AWS_SECRET_ACCESS_KEY: SK,
@@ -96,6 +100,8 @@ function restic(args: string[], timeoutMs = 240_000): Promise<RunResult> {
     cwd: tmp,
     timeoutMs,
   });
+  timings.push(`${args.slice(0, 2).join(" ")} ${since(started)}`);
+  return r;
 }
 
 async function ok(p: Promise<RunResult>): Promise<RunResult> {
@@ -116,11 +122,14 @@ function backupCounts(r: RunResult) {
 beforeAll(async () => {
   if (SKIP_CLIENTS || !RESTIC) return;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "restic-test-"));
+  const started = Date.now();
   server = await startLocalServer({ accessKeyId: AK, secretAccessKey: SK, stateDir: path.join(tmp, "state"), readyTimeoutMs: 120_000 });
+  timings.push(`server start ${since(started)}`);
   repo = `s3:${server.endpoint}/restic-${crypto.randomBytes(3).toString("hex")}`;
 }, 180_000);
 
 afterAll(async () => {
+  if (timings.length) console.log(`[restic.test] ${timings.join(", ")}`);
   await server?.stop();
   if (tmp && !KEEP) fs.rmSync(tmp, { recursive: true, force: true });
 }, 30_000);
@@ -143,8 +152,10 @@ clientDescribe(
     }, 120_000);
 
     it(`backs up ${SMALL_FILES} small files and a 200 MiB file, check --read-data, restores byte for byte`, async () => {
+      const started = Date.now();
       files = makeSourceTree(path.join(tmp, "data"), "restic-test");
       firstTree = hashTree(path.join(tmp, "data"));
+      timings.push(`generate+hash ${since(started)}`);
       const r = await ok(restic(["backup", "data"]));
       expect(backupCounts(r)).toEqual({ new: files.length, changed: 0, unmodified: 0 });
       const snaps = await snapshots();
