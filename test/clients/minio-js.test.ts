@@ -1,6 +1,6 @@
 // The MinIO JS SDK (`minio` on npm) at its defaults against `npm start` (startLocalServer): endPoint,
 // port, useSSL: false and the keys, nothing else (path-style is its default; the region it finds with
-// GetBucketLocation). Bucket and object calls, copyObject, presigned GET/PUT URLs used with plain
+// GetBucketLocation). Bucket and object calls, copyObject, presigned GET/PUT URLs and POST policy used with plain
 // fetch, listObjectsV2 with its own pagination (1000 keys a page, so more than 1000 keys), multipart
 // through putObject of a stream above its 64 MiB part size, ranges, tagging and metadata.
 // Every download is compared byte for byte with what was sent.
@@ -120,6 +120,31 @@ clientDescribe(`minio-js ${VERSION ?? ""}`.trim(), VERSION && "node_modules/mini
     const bad = await fetch(getUrl.replace(/X-Amz-Signature=[0-9a-f]/, (m) => m.slice(0, -1) + (m.endsWith("0") ? "1" : "0")));
     expect(bad.status).toBe(403);
     await bad.body?.cancel();
+  });
+
+  it("presignedPostPolicy gives a form that fetch can POST; the policy's limits hold", async () => {
+    const policy = mc.newPostPolicy();
+    policy.setBucket(BUCKET);
+    policy.setKey("posted/form.bin");
+    policy.setExpires(new Date(Date.now() + 600_000));
+    policy.setContentLengthRange(1, 20_000);
+    policy.setContentType("application/x-posted");
+    const { postURL, formData } = await mc.presignedPostPolicy(policy);
+    const post = (body: Buffer) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(formData)) form.append(k, v);
+      form.append("file", new Blob([body]), "form.bin");
+      return fetch(postURL, { method: "POST", body: form });
+    };
+    const body = crypto.randomBytes(10_000);
+    const ok = await post(body);
+    expect(ok.status, await ok.clone().text()).toBe(204);
+    expect(sha256(await readAll(await mc.getObject(BUCKET, "posted/form.bin")))).toBe(sha256(body));
+    expect((await mc.statObject(BUCKET, "posted/form.bin")).metaData["content-type"]).toBe("application/x-posted");
+    const tooBig = await post(crypto.randomBytes(30_000));
+    expect(tooBig.status).toBe(400);
+    expect(await tooBig.text()).toContain("<Code>EntityTooLarge</Code>");
+    expect((await mc.statObject(BUCKET, "posted/form.bin")).size).toBe(body.length);
   });
 
   it("listObjectsV2 pages through more than 1000 keys, with and without a delimiter", async () => {
