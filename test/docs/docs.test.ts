@@ -13,7 +13,7 @@ import { REQUIRE_CLIENTS, ROOT, SKIP_CLIENTS, runClient, serverTail, startLocalS
 import { DocsTestSyntaxError, extractFences, fillPlaceholders, type Fence, type PlaceholderValues } from "./extract";
 
 const KEEP = process.env.SOS_KEEP_TMP === "1";
-const CLIENTS = ["/usr/bin/aws", "/usr/bin/python3", "rclone", "s3cmd", "jq", "curl", "openssl", "restic"];
+const CLIENTS = ["/usr/bin/aws", "/usr/bin/python3", "rclone", "s3cmd", "jq", "curl", "openssl", "restic", "duplicity", "gpgconf"];
 const FENCE_TIMEOUT_MS = 120_000;
 
 function onPath(bin: string): boolean {
