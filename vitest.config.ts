@@ -8,5 +8,8 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Most test files spend their time waiting on workerd and real client processes, so two files at
+    // a time keep two cores busy (vitest's default on a 2-core machine is one file at a time).
+    maxWorkers: 2,
   },
 });
