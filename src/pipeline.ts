@@ -63,7 +63,7 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
     const response = await dispatch(base, endpoint, loaded);
     return withRequestId(await applyCors(response, request, endpoint, meta, loaded), requestId);
   } catch (e) {
-    await discardUnreadBody(body, request.headers.get("content-length"));
+    await discardUnreadBody(body);
     // An incomplete deployment (no tables, a missing binding) is answered as such, without touching D1 again for CORS.
     const setup = e instanceof S3Error ? null : setupProblem(e);
     if (setup) return errorResponse(notSetUp(setup), requestId, request, endpoint);
@@ -84,10 +84,8 @@ async function applyCors(response: Response, request: Request, endpoint: Endpoin
 /** Bodies we refuse smaller than this are read and dropped so the client's connection stays reusable. */
 const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
 
-async function discardUnreadBody(body: ReadableStream<Uint8Array> | null, contentLength: string | null): Promise<void> {
+async function discardUnreadBody(body: ReadableStream<Uint8Array> | null): Promise<void> {
   if (!body || body.locked) return;
-  // A declared length over the limit would be read in vain: the connection is dropped after the answer anyway.
-  if (Number(contentLength) > DRAIN_LIMIT_BYTES) return void (await body.cancel().catch(() => {}));
   const reader = body.getReader();
   let seen = 0;
   try {

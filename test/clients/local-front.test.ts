@@ -121,18 +121,23 @@ clientDescribe("awscli", AWS, () => {
   });
 }, { ...INSTALL, wanted: "/usr/bin/aws" });
 
+/** One JS SDK PutObject at its defaults through a wire recorder; returns what the recorder saw. */
+async function sdkPutThroughWire(key: string, body: Buffer) {
+  const { wire } = await withWire(async (w) => {
+    const client = sdk(w.endpoint);
+    try {
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    } finally {
+      client.destroy();
+    }
+  });
+  return wire;
+}
+
 describe.skipIf(SKIP_CLIENTS)("JS SDK v3", () => {
   it("one 3 MB PutObject: the Expect is answered, the bytes come back", async () => {
     const body = crypto.randomBytes(3 * 1024 * 1024);
-    const { wire } = await withWire(async (w) => {
-      const client = sdk(w.endpoint);
-      try {
-        await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "sdk/3mb", Body: body }));
-      } finally {
-        client.destroy();
-      }
-    });
-    expectAnswered(wire, 1);
+    expectAnswered(await sdkPutThroughWire("sdk/3mb", body), 1);
     const got = await sdk(server!.endpoint).send(new GetObjectCommand({ Bucket: BUCKET, Key: "sdk/3mb" }));
     expect(sha256(Buffer.from(await got.Body!.transformToByteArray()))).toBe(sha256(body));
   });
@@ -286,15 +291,7 @@ describe.skipIf(SKIP_CLIENTS)("state directory", () => {
     await restart(["--wrangler"]);
     expect(sha256(await getBytes("state/before"))).toBe(sha256(before));
     const body = crypto.randomBytes(3 * 1024 * 1024);
-    const { wire } = await withWire(async (w) => {
-      const client = sdk(w.endpoint);
-      try {
-        await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "wrangler/3mb", Body: body }));
-      } finally {
-        client.destroy();
-      }
-    });
-    expectAnswered(wire, 1);
+    expectAnswered(await sdkPutThroughWire("wrangler/3mb", body), 1);
 
     // And back to Miniflare: what either runtime wrote is there.
     await restart([]);
