@@ -1,41 +1,29 @@
 /**
  * Authorization = access-key scope AND ACL grants (S3's order, with policies still to come). The key scope is checked first,
- * from the operation alone; then the pipeline checks what the bucket row decides
- * (logic/permissions.ts), and the object-level checks run where the object or upload row is read,
+ * from the operation alone; then the pipeline checks what the bucket row decides (the `access`
+ * column of src/operations.ts), and the object-level checks run where the version or upload row is read,
  * so that authorization never costs an extra D1 query. The owner of a bucket or object always
  * has FULL_CONTROL; anonymous callers get only what AllUsers is granted.
  */
-import type { BucketContext } from "./context";
 import { S3Error } from "./errors";
 import type { KeyScope, Principal } from "./identity";
 import { allows, type CallerId, type Permission } from "./logic/acl";
-import { requirementFor } from "./logic/permissions";
+import type { Op, OperationSpec, Requirement } from "./operations";
 import type { Bucket, MultipartUpload, ObjectVersion } from "./store/meta-d1";
 
-/** Operations that only read: what a read-only key may call. */
-export function isReadOperation(op: string): boolean {
-  return /^(Get|Head|List)/.test(op) || op === "SelectObjectContent";
-}
-
-/** ACL changes could expose data a write-only key cannot read, so they are not "writes" for key scopes. */
-const ACL_WRITES = new Set(["PutBucketAcl", "PutObjectAcl"]);
-
-/** Copies read their source: the key must also be allowed to read it (GetObject). */
-const COPIES = new Set(["CopyObject", "UploadPartCopy"]);
-
-/** Whether a key's operation set allows `op`. */
-export function scopeAllowsOperation(scope: KeyScope, op: string): boolean {
+/** Whether a key's operation set allows the operation `name`, whose key class is `spec.keys` (src/operations.ts). */
+export function scopeAllowsOperation(scope: KeyScope, name: Op, spec: Pick<OperationSpec, "keys">): boolean {
   switch (scope.operations) {
     case "full":
       return true;
     case "read-only":
-      return isReadOperation(op);
+      return spec.keys === "read";
     case "write-only":
-      return !isReadOperation(op) && !ACL_WRITES.has(op);
+      return spec.keys === "write";
     default: {
       try {
         const ops = JSON.parse(scope.operations) as string[];
-        return Array.isArray(ops) && ops.includes(op);
+        return Array.isArray(ops) && ops.includes(name);
       } catch {
         return false;
       }
@@ -43,12 +31,12 @@ export function scopeAllowsOperation(scope: KeyScope, op: string): boolean {
   }
 }
 
-/** Key scope: refuses operations and buckets outside what the key was issued for. */
-export function checkKeyScope(principal: Principal, op: string, bucketName: string | null): void {
+/** Key scope: refuses operations and buckets outside what the key was issued for. Copies read their source: the key must also be allowed GetObject. */
+export function checkKeyScope(principal: Principal, name: Op, spec: OperationSpec, bucketName: string | null): void {
   if (principal.kind !== "user") return;
   const { scope } = principal;
-  if (!scopeAllowsOperation(scope, op)) throw new S3Error("AccessDenied");
-  if (COPIES.has(op) && !scopeAllowsOperation(scope, "GetObject")) throw new S3Error("AccessDenied");
+  if (!scopeAllowsOperation(scope, name, spec)) throw new S3Error("AccessDenied");
+  if (spec.readsSource && !scopeAllowsOperation(scope, "GetObject", { keys: "read" })) throw new S3Error("AccessDenied");
   if (scope.bucket !== null && bucketName !== null && bucketName !== scope.bucket) throw new S3Error("AccessDenied");
 }
 
@@ -70,43 +58,27 @@ export function requireBucketPermission(principal: Principal, bucket: Bucket, pe
 }
 
 /** The pipeline's step once the bucket is loaded: everything the bucket row can decide. */
-export function authorizeBucketStep(principal: Principal, op: string, query: URLSearchParams, bucket: Bucket): void {
-  const req = requirementFor(op, query);
+export function authorizeBucketStep(principal: Principal, req: Requirement, bucket: Bucket): void {
   if (req.on === "bucket") requireBucketPermission(principal, bucket, req.permission);
   else if (req.on === "bucket-owner" && !isBucketOwner(principal, bucket)) throw new S3Error("AccessDenied");
 }
 
-/** Requests whose object-level check ran (see assertObjectAccessChecked). */
-const objectChecked = new WeakSet<Request>();
-
 /**
- * Object-level check, run where the row is read (ops/object-lookup.ts). A missing object or a
- * delete marker is only reported to callers who may list the bucket; others get AccessDenied,
- * so that keys cannot be probed (S3 answers 403 instead of 404 without s3:ListBucket).
+ * Object-level check, run by the pipeline when it loads the version an operation names. A missing
+ * object or a delete marker is only reported to callers who may list the bucket; others get
+ * AccessDenied, so that keys cannot be probed (S3 answers 403 instead of 404 without s3:ListBucket).
  */
-export function checkObjectAccess(ctx: BucketContext, obj: ObjectVersion | null): void {
-  const req = requirementFor(ctx.endpoint.op, ctx.url.searchParams);
+export function checkObjectAccess(principal: Principal, bucket: Bucket, req: Requirement, obj: ObjectVersion | null): void {
   if (req.on !== "object") return;
-  objectChecked.add(ctx.request);
-  const caller = callerId(ctx.principal);
-  const ok = obj === null || obj.isDeleteMarker ? hasBucketPermission(ctx.principal, ctx.bucket, "READ") : allows(caller, obj.ownerId, obj.acl, req.permission);
+  const ok = obj === null || obj.isDeleteMarker ? hasBucketPermission(principal, bucket, "READ") : allows(callerId(principal), obj.ownerId, obj.acl, req.permission);
   if (!ok) throw new S3Error("AccessDenied");
 }
 
-/** Guards against an object operation whose handler never reached checkObjectAccess: its response is dropped. */
-export function assertObjectAccessChecked(ctx: BucketContext, response: Response): Response {
-  if (requirementFor(ctx.endpoint.op, ctx.url.searchParams).on === "object" && !objectChecked.has(ctx.request)) {
-    void response.body?.cancel();
-    throw new Error(`${ctx.endpoint.op} returned without checking the object's ACL`);
-  }
-  return response;
-}
-
 /** ListParts and AbortMultipartUpload: the bucket owner or whoever initiated the upload. */
-export function checkUploadAccess(ctx: BucketContext, upload: MultipartUpload): void {
-  if (requirementFor(ctx.endpoint.op, ctx.url.searchParams).on !== "upload") return;
-  if (isBucketOwner(ctx.principal, ctx.bucket)) return;
-  if (ctx.principal.kind === "user" && ctx.principal.user.id === upload.initiatorId) return;
+export function checkUploadAccess(principal: Principal, bucket: Bucket, req: Requirement, upload: MultipartUpload): void {
+  if (req.on !== "upload") return;
+  if (isBucketOwner(principal, bucket)) return;
+  if (principal.kind === "user" && principal.user.id === upload.initiatorId) return;
   throw new S3Error("AccessDenied");
 }
 

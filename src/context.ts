@@ -5,7 +5,7 @@ import type { Config, Env } from "./env";
 import type { Principal } from "./identity";
 import type { Endpoint } from "./router";
 import type { BlobStore } from "./store/blobs-r2";
-import type { Bucket, MetaStore } from "./store/meta-d1";
+import type { Bucket, MetaStore, MultipartUpload, ObjectVersion } from "./store/meta-d1";
 
 export type Deps = {
   env: Env;
@@ -30,8 +30,14 @@ export type RequestContext = {
   now: number;
 };
 
-/** Handlers of bucket and object operations get the bucket already loaded. */
-export type BucketContext = RequestContext & { bucket: Bucket; bucketName: string };
+/** CreateBucket: the bucket does not exist yet. */
+export type NewBucketContext = RequestContext & { bucketName: string };
+/** Handlers of bucket and object operations get the bucket already loaded and authorized. */
+export type BucketContext = NewBucketContext & { bucket: Bucket };
 export type ObjectContext = BucketContext & { key: string };
+/** Operations whose row `loads: "version"`: the named version (`versionId`, null = current), readable and authorized. */
+export type VersionContext = ObjectContext & { versionId: string | null; version: ObjectVersion };
+/** Operations whose row `loads: "upload"`: the upload named by ?uploadId, authorized. */
+export type UploadContext = ObjectContext & { upload: MultipartUpload };
 
 export type Handler<C extends RequestContext = RequestContext> = (ctx: C) => Promise<Response>;

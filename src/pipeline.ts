@@ -1,6 +1,7 @@
 /**
  * The request lifecycle, in order:
- *   route -> authenticate -> load bucket -> authorize -> run operation -> CORS -> render
+ *   route -> authenticate -> key scope -> load bucket -> authorize -> parse parameters
+ *         -> load the version or upload and authorize it -> run operation -> CORS -> render
  *                                       \-> S3Error thrown anywhere -> one XML error renderer -> CORS
  * A deployment that is not set up (a required secret missing, D1 not migrated) answers every request
  * with a 503 saying what to run (src/setup-check.ts).
@@ -10,22 +11,21 @@
 import { authenticate, type AuthOptions, type AuthResult } from "./auth";
 import { authenticatePostForm, type PostForm } from "./auth/post-form";
 import { handleAdmin } from "./admin/api";
-import { assertObjectAccessChecked, authorizeBucketStep, checkKeyScope } from "./authz";
-import type { BucketContext, Deps, ObjectContext, RequestContext } from "./context";
+import { authorizeBucketStep, checkKeyScope } from "./authz";
+import type { Deps, ObjectContext, RequestContext } from "./context";
 import { readConfig, type Env } from "./env";
 import { S3Error } from "./errors";
 import { Identity, type Principal } from "./identity";
 import { randomHex } from "./logic/secrets";
 import { missingSecret, notSetUp, setupProblem } from "./setup-check";
-import { BUCKET_HANDLERS, OBJECT_HANDLERS, SERVICE_HANDLERS } from "./ops";
+import { OPERATIONS, requirementFor, type OperationSpec } from "./operations";
+import { findUpload } from "./ops/multipart";
+import { findReadableVersion, requestedVersionId } from "./ops/object-lookup";
 import { answerPreflight, withCorsHeaders } from "./ops/cors";
 import { isAdminPath, route, type Endpoint } from "./router";
 import { BlobStore } from "./store/blobs-r2";
 import { MetaStore, type Bucket } from "./store/meta-d1";
 import { errorDocument } from "./xml/documents";
-
-/** Operations that do not need an existing bucket. */
-const CREATES_BUCKET = new Set(["CreateBucket"]);
 
 export async function handleRequest(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const requestId = randomHex(8).toUpperCase();
@@ -100,32 +100,31 @@ async function discardUnreadBody(body: ReadableStream<Uint8Array> | null): Promi
   }
 }
 
+/** Runs the routed operation's row (src/operations.ts): key scope, bucket, ACLs, parameters, what it loads, then its handler. */
 async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded): Promise<Response> {
-  const { op } = endpoint;
-  if (op === "MethodNotAllowed") throw new S3Error("MethodNotAllowed");
-  checkKeyScope(base.principal, op, endpoint.bucket);
+  const { op: name } = endpoint;
+  if (name === "MethodNotAllowed" || name === "Preflight") throw new S3Error("MethodNotAllowed");
+  const spec: OperationSpec = OPERATIONS[name];
+  checkKeyScope(base.principal, name, spec, endpoint.bucket);
+  const requirement = requirementFor(name, endpoint.query);
+  if (endpoint.level === "service") return spec.handler!({ ...base, params: await spec.params?.(base) });
 
-  if (endpoint.level === "service") {
-    const h = SERVICE_HANDLERS[op];
-    if (!h) throw new S3Error("MethodNotAllowed");
-    return h(base);
-  }
   const bucketName = endpoint.bucket!;
-  if (CREATES_BUCKET.has(op)) return BUCKET_HANDLERS[op]!({ ...base, bucket: null as never, bucketName });
-
+  if (spec.loads === "none") return spec.handler!({ ...base, bucketName, params: await spec.params?.(base) });
   const bucket = (loaded.bucket = await base.deps.meta.getBucket(bucketName));
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: bucketName });
-  authorizeBucketStep(base.principal, op, endpoint.query, bucket);
-  const bctx: BucketContext = { ...base, bucket, bucketName };
-  if (endpoint.level === "bucket") {
-    const h = BUCKET_HANDLERS[op];
-    if (!h) throw new S3Error("NotImplemented", `${op} is not implemented.`);
-    return h(bctx);
+  authorizeBucketStep(base.principal, requirement, bucket);
+  if (!spec.handler) throw new S3Error("NotImplemented", `${name} is not implemented.`);
+  const params = await spec.params?.(base);
+  if (endpoint.level === "bucket") return spec.handler({ ...base, bucket, bucketName, params });
+
+  const octx: ObjectContext = { ...base, bucket, bucketName, key: endpoint.key! };
+  if (spec.loads === "version") {
+    const versionId = requestedVersionId(endpoint.query);
+    return spec.handler({ ...octx, params, versionId, version: await findReadableVersion(octx, versionId, requirement) });
   }
-  const h = OBJECT_HANDLERS[op];
-  if (!h) throw new S3Error("NotImplemented", `${op} is not implemented.`);
-  const octx = { ...bctx, key: endpoint.key! } as ObjectContext;
-  return assertObjectAccessChecked(octx, await h(octx));
+  if (spec.loads === "upload") return spec.handler({ ...octx, params, upload: await findUpload(octx, requirement) });
+  return spec.handler({ ...octx, params });
 }
 
 function withRequestId(response: Response, requestId: string): Response {

@@ -9,7 +9,8 @@ import { forgetAccessKey } from "../identity";
 import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
 import type { AccessKey, User } from "../store/meta-d1";
 import { bucketNameProblem } from "../logic/names";
-import { ADMIN_PREFIX, OPERATION_NAMES } from "../router";
+import { isOperation } from "../operations";
+import { ADMIN_PREFIX } from "../router";
 import { missingSecret, secretNotSet, setupProblem } from "../setup-check";
 
 type AdminError = { status: number; code: string; message: string };
@@ -56,7 +57,7 @@ function parseOperations(v: unknown): string {
   const list = typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
   if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === "string")) {
     // A misspelt name (or an IAM action such as "ListBucket") would silently grant nothing: refuse it.
-    const unknown = list.filter((s) => !OPERATION_NAMES.has(s));
+    const unknown = list.filter((s) => !isOperation(s));
     if (unknown.length === 0) return JSON.stringify([...new Set(list)]);
     return fail(400, "InvalidRequest", `Unknown S3 operation name(s): ${unknown.join(", ")} (use names such as GetObject, ListObjectsV2).`);
   }

@@ -4,13 +4,12 @@
  * findReadableVersion reads the row). An object ACL belongs to one version: the current one
  * unless ?versionId names another.
  */
-import type { BucketContext, Handler, ObjectContext } from "../context";
+import type { BucketContext, Handler, VersionContext } from "../context";
 import { S3Error } from "../errors";
 import { deserializeGrants, serializeGrants } from "../logic/acl";
 import type { MetaStore } from "../store/meta-d1";
 import { accessControlPolicyDocument, type AclDocumentInput } from "../xml/acl";
 import { requestedAcl } from "./acl-input";
-import { findReadableVersion, requestedVersionId } from "./object-lookup";
 import { empty, xmlResponse } from "./respond";
 
 /** The AccessControlPolicy of a resource, with the display names of the owner and user grantees. */
@@ -42,15 +41,14 @@ export const putBucketAcl: Handler<BucketContext> = async (ctx) => {
 };
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html */
-export const getObjectAcl: Handler<ObjectContext> = async (ctx) => {
-  const obj = await findReadableVersion(ctx, requestedVersionId(ctx.url.searchParams));
+export const getObjectAcl: Handler<VersionContext> = async (ctx) => {
+  const obj = ctx.version;
   return xmlResponse(await aclDocument(ctx.deps.meta, obj.ownerId, obj.acl));
 };
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html */
-export const putObjectAcl: Handler<ObjectContext> = async (ctx) => {
-  const versionId = requestedVersionId(ctx.url.searchParams);
-  const obj = await findReadableVersion(ctx, versionId);
+export const putObjectAcl: Handler<VersionContext> = async (ctx) => {
+  const { versionId, version: obj } = ctx;
   const grants = await requestedAcl(ctx, { ownerId: obj.ownerId, bucketOwnerId: ctx.bucket.ownerId }, "object");
   // The row may vanish meanwhile (a concurrent delete): answer as if it had never been there.
   if (!(await ctx.deps.meta.setObjectAcl(obj.id, serializeGrants(grants, obj.ownerId)))) {

@@ -2,7 +2,7 @@
  * Bucket lifecycle: CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
  */
-import type { BucketContext, Handler } from "../context";
+import type { BucketContext, Handler, NewBucketContext } from "../context";
 import { S3Error, tooManyBuckets } from "../errors";
 import { drainBlobDeletions } from "../jobs/blob-deletions";
 import { validateBucketName } from "../logic/names";
@@ -12,7 +12,7 @@ import { locationDocument, parseCreateBucketConfiguration } from "../xml/documen
 import { readXmlBody } from "./request-body";
 import { empty, xmlResponse } from "./respond";
 
-export const createBucket: Handler<BucketContext> = async (ctx) => {
+export const createBucket: Handler<NewBucketContext> = async (ctx) => {
   const p = ctx.principal;
   if (p.kind !== "user") throw new S3Error("AccessDenied");
   validateBucketName(ctx.bucketName);

@@ -7,13 +7,14 @@
 import { readXmlBody } from "./request-body";
 import { newVersionRow } from "./version-row";
 import { checkUploadAccess } from "../authz";
-import type { BucketContext, Handler, ObjectContext } from "../context";
+import type { BucketContext, Handler, ObjectContext, UploadContext } from "../context";
 import { entityTooLarge, S3Error } from "../errors";
 import { deleteUnreferencedBlobs, drainBlobDeletions } from "../jobs/blob-deletions";
 import { base64ToBytes, createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
 import { newUploadId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
+import type { Requirement } from "../operations";
 import { checkPartKey } from "../logic/ssec";
 import { deserializeTags, storedTagsFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
@@ -44,12 +45,12 @@ export function parsePartNumber(raw: string | null): number {
   return Number(raw);
 }
 
-/** The upload named by ?uploadId for this bucket and key, or NoSuchUpload; ListParts and Abort are the initiator's or the bucket owner's. */
-export async function findUpload(ctx: ObjectContext): Promise<MultipartUpload> {
+/** The upload named by ?uploadId for this bucket and key, or NoSuchUpload (the pipeline's `loads: "upload"`); ListParts and Abort are the initiator's or the bucket owner's. */
+export async function findUpload(ctx: ObjectContext, req: Requirement): Promise<MultipartUpload> {
   const uploadId = ctx.url.searchParams.get("uploadId") ?? "";
   const upload = uploadId ? await ctx.deps.meta.getUpload(ctx.bucket.id, ctx.key, uploadId) : null;
   if (!upload) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
-  checkUploadAccess(ctx, upload);
+  checkUploadAccess(ctx.principal, ctx.bucket, req, upload);
   return upload;
 }
 
@@ -116,9 +117,9 @@ export async function recordPart(ctx: ObjectContext, part: UploadPart, sharedFro
   if (replaced.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, replaced.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
 }
 
-export const uploadPart: Handler<ObjectContext> = async (ctx) => {
+export const uploadPart: Handler<UploadContext> = async (ctx) => {
   const partNumber = parsePartNumber(ctx.url.searchParams.get("partNumber"));
-  const upload = await findUpload(ctx);
+  const { upload } = ctx;
   const ssec = await requestSsec(ctx);
   checkPartKey(upload.ssecKeyMd5, ssec);
   if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw entityTooLarge(ctx.body!.length!, MAX_PART_BYTES, "the largest part");
@@ -158,8 +159,8 @@ async function compositeChecksum(algorithm: string, partValues: string[]): Promi
   return `${await sum.digest()}-${partValues.length}`;
 }
 
-export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
-  const upload = await findUpload(ctx);
+export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
+  const { upload } = ctx;
   const conditions = await writeConditions(ctx);
   const requested = parseCompleteMultipartUpload(await readXmlBody(ctx, 2 * 1024 * 1024, { checksumHeadersDescribeObject: true }));
   for (let i = 1; i < requested.length; i++) {
@@ -223,8 +224,8 @@ export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   );
 };
 
-export const abortMultipartUpload: Handler<ObjectContext> = async (ctx) => {
-  const upload = await findUpload(ctx);
+export const abortMultipartUpload: Handler<UploadContext> = async (ctx) => {
+  const { upload } = ctx;
   const { existed, freed } = await ctx.deps.meta.abortUpload(ctx.bucket.zone, upload.id, ctx.now);
   if (!existed) throw new S3Error("NoSuchUpload", undefined, { UploadId: upload.id });
   if (freed.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, freed.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
@@ -238,8 +239,8 @@ function boundedInt(q: URLSearchParams, name: string, fallback: number, max: num
   return Math.min(Number(raw), max);
 }
 
-export const listParts: Handler<ObjectContext> = async (ctx) => {
-  const upload = await findUpload(ctx);
+export const listParts: Handler<UploadContext> = async (ctx) => {
+  const { upload } = ctx;
   const q = ctx.url.searchParams;
   const maxParts = boundedInt(q, "max-parts", 1000, 1000);
   const marker = boundedInt(q, "part-number-marker", 0, MAX_PARTS);

@@ -7,6 +7,7 @@ import { checkObjectAccess } from "../authz";
 import type { ObjectContext } from "../context";
 import { S3Error } from "../errors";
 import { isWellFormedVersionId } from "../logic/versioning";
+import type { Requirement } from "../operations";
 import type { ObjectVersion } from "../store/meta-d1";
 
 /** The `versionId` query parameter, validated: "null" or one of our ids. */
@@ -18,9 +19,9 @@ export function requestedVersionId(q: URLSearchParams): string | null {
 }
 
 /** The named version; delete markers are returned, not thrown. The object's ACL is checked here, where the row is read. */
-export async function findVersion(ctx: ObjectContext, versionId: string | null): Promise<ObjectVersion> {
+export async function findVersion(ctx: ObjectContext, versionId: string | null, req: Requirement): Promise<ObjectVersion> {
   const obj = await ctx.deps.meta.getObject(ctx.bucket.id, ctx.key, versionId);
-  checkObjectAccess(ctx, obj);
+  checkObjectAccess(ctx.principal, ctx.bucket, req, obj);
   if (!obj) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key });
@@ -28,9 +29,9 @@ export async function findVersion(ctx: ObjectContext, versionId: string | null):
   return obj;
 }
 
-/** The named version, which must be an object (not a delete marker) to be read. */
-export async function findReadableVersion(ctx: ObjectContext, versionId: string | null): Promise<ObjectVersion> {
-  const obj = await findVersion(ctx, versionId);
+/** The named version, which must be an object (not a delete marker) to be read (the pipeline's `loads: "version"`). */
+export async function findReadableVersion(ctx: ObjectContext, versionId: string | null, req: Requirement): Promise<ObjectVersion> {
+  const obj = await findVersion(ctx, versionId, req);
   if (obj.isDeleteMarker) {
     const headers = { "x-amz-delete-marker": "true", "x-amz-version-id": obj.versionId };
     // By id, S3 answers 405 with the marker's Last-Modified (API_GetObject, "x-amz-delete-marker").

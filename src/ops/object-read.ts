@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
  */
-import type { Handler, ObjectContext } from "../context";
+import type { Handler, ObjectContext, VersionContext } from "../context";
 import { S3Error } from "../errors";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
 import { hasResponseOverrides, responseHeadersFor } from "../logic/metadata";
@@ -12,7 +12,6 @@ import { contentRangeHeader, parseRange } from "../logic/range";
 import { checkReadKey } from "../logic/ssec";
 import type { Bucket, ObjectVersion } from "../store/meta-d1";
 import { openObjectBody, responseBody, type ByteRange } from "./object-body";
-import { findReadableVersion, requestedVersionId } from "./object-lookup";
 import { requestSsec, setSsecHeaders } from "./ssec-request";
 import { httpDate, quoteEtag } from "./respond";
 
@@ -54,10 +53,10 @@ function checkResponseOverrides(ctx: ObjectContext): void {
   }
 }
 
-async function readObject(ctx: ObjectContext, withBody: boolean): Promise<Response> {
+async function readObject(ctx: VersionContext, withBody: boolean): Promise<Response> {
   checkResponseOverrides(ctx);
   const ssec = await requestSsec(ctx);
-  const obj = await findReadableVersion(ctx, requestedVersionId(ctx.url.searchParams));
+  const obj = ctx.version;
   checkReadKey(obj.ssecKeyMd5, ssec);
   const headers = objectHeaders(ctx.bucket, obj, ctx.url.searchParams);
 
@@ -92,5 +91,5 @@ function pick(h: Headers, names: string[]): Headers {
   return out;
 }
 
-export const getObject: Handler<ObjectContext> = (ctx) => readObject(ctx, true);
-export const headObject: Handler<ObjectContext> = (ctx) => readObject(ctx, false);
+export const getObject: Handler<VersionContext> = (ctx) => readObject(ctx, true);
+export const headObject: Handler<VersionContext> = (ctx) => readObject(ctx, false);

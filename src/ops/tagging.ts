@@ -4,12 +4,11 @@
  * for GET). Tags set at write time come from `x-amz-tagging` (object-write.ts, multipart.ts,
  * copy.ts); the rules are in logic/tags.ts.
  */
-import type { BucketContext, Handler, ObjectContext } from "../context";
+import type { BucketContext, Handler, VersionContext } from "../context";
 import { S3Error } from "../errors";
 import { deserializeTags, serializeTags, validateTagSet, type TagSet } from "../logic/tags";
 import type { Bucket, ObjectVersion } from "../store/meta-d1";
 import { parseTagging, taggingDocument } from "../xml/tagging";
-import { findReadableVersion, requestedVersionId } from "./object-lookup";
 import { readXmlBody } from "./request-body";
 import { empty, xmlResponse } from "./respond";
 
@@ -22,9 +21,8 @@ function versionHeaders(bucket: Bucket, obj: ObjectVersion): Headers {
 }
 
 /** Replaces the tag set of the named version; the row may vanish meanwhile (a concurrent delete). */
-async function setTags(ctx: ObjectContext, tags: TagSet): Promise<ObjectVersion> {
-  const versionId = requestedVersionId(ctx.url.searchParams);
-  const obj = await findReadableVersion(ctx, versionId);
+async function setTags(ctx: VersionContext, tags: TagSet): Promise<ObjectVersion> {
+  const { versionId, version: obj } = ctx;
   if (!(await ctx.deps.meta.setObjectTags(obj.id, serializeTags(tags), tags.length))) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key });
@@ -33,19 +31,19 @@ async function setTags(ctx: ObjectContext, tags: TagSet): Promise<ObjectVersion>
 }
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectTagging.html */
-export const getObjectTagging: Handler<ObjectContext> = async (ctx) => {
-  const obj = await findReadableVersion(ctx, requestedVersionId(ctx.url.searchParams));
+export const getObjectTagging: Handler<VersionContext> = async (ctx) => {
+  const obj = ctx.version;
   return xmlResponse(taggingDocument(deserializeTags(obj.tags)), { headers: versionHeaders(ctx.bucket, obj) });
 };
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html (an empty TagSet removes the tags) */
-export const putObjectTagging: Handler<ObjectContext> = async (ctx) => {
+export const putObjectTagging: Handler<VersionContext> = async (ctx) => {
   const tags = validateTagSet(parseTagging(await readXmlBody(ctx, MAX_BODY_BYTES)), "object");
   return empty(200, versionHeaders(ctx.bucket, await setTags(ctx, tags)));
 };
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjectTagging.html */
-export const deleteObjectTagging: Handler<ObjectContext> = async (ctx) => empty(204, versionHeaders(ctx.bucket, await setTags(ctx, [])));
+export const deleteObjectTagging: Handler<VersionContext> = async (ctx) => empty(204, versionHeaders(ctx.bucket, await setTags(ctx, [])));
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketTagging.html (NoSuchTagSet when there are none) */
 export const getBucketTagging: Handler<BucketContext> = async (ctx) => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isReadOperation, scopeAllowsOperation } from "../authz";
-import { OPERATION_NAMES } from "../router";
-import { requirementFor } from "./permissions";
+import { scopeAllowsOperation as allowsWithSpec } from "./authz";
+import type { KeyScope } from "./identity";
+import { isOperation, isReadOperation, OPERATION_NAMES, OPERATIONS, requirementFor, type Op } from "./operations";
+
+const scopeAllowsOperation = (scope: KeyScope, op: Op) => allowsWithSpec(scope, op, OPERATIONS[op]);
 
 const q = (s = "") => new URLSearchParams(s);
 
@@ -38,7 +40,7 @@ describe("requirementFor", () => {
     ["PutBucketCors", { on: "bucket-owner" }],
     ["GetObjectTagging", { on: "bucket-owner" }],
     ["PutObjectTagging", { on: "bucket-owner" }],
-  ])("%s", (op, req) => {
+  ] as [Op, object][])("%s", (op, req) => {
     expect(requirementFor(op, q())).toEqual(req);
   });
 
@@ -46,32 +48,33 @@ describe("requirementFor", () => {
     expect(requirementFor("DeleteObject", q("versionId=abc"))).toEqual({ on: "bucket-owner" });
   });
 
-  it("defaults every operation it does not list to the bucket owner", () => {
+  it("gives every operation one of the known requirements, and knows no made-up name", () => {
     for (const op of OPERATION_NAMES) {
       const r = requirementFor(op, q());
       expect(["handler", "bucket", "bucket-owner", "object", "upload", "each-key"]).toContain(r.on);
     }
-    expect(requirementFor("SomethingNew", q())).toEqual({ on: "bucket-owner" });
+    expect(isOperation("SomethingNew")).toBe(false);
+    expect(isOperation("GetObject")).toBe(true);
   });
 });
 
 describe("key scopes", () => {
-  const scope = (operations: string) => ({ bucket: null, operations });
+  const scope = (operations: string): KeyScope => ({ bucket: null, operations });
 
   it("read-only allows exactly the reads, ListBuckets and HeadBucket included", () => {
-    for (const op of ["ListBuckets", "HeadBucket", "HeadObject", "GetObject", "GetObjectAcl", "GetBucketAcl", "ListObjectsV2", "ListParts", "GetBucketLocation"]) {
+    for (const op of <Op[]>["ListBuckets", "HeadBucket", "HeadObject", "GetObject", "GetObjectAcl", "GetBucketAcl", "ListObjectsV2", "ListParts", "GetBucketLocation"]) {
       expect(scopeAllowsOperation(scope("read-only"), op), op).toBe(true);
     }
-    for (const op of ["PutObject", "DeleteObject", "DeleteObjects", "CopyObject", "CreateBucket", "PutObjectAcl", "AbortMultipartUpload", "PostObject"]) {
+    for (const op of <Op[]>["PutObject", "DeleteObject", "DeleteObjects", "CopyObject", "CreateBucket", "PutObjectAcl", "AbortMultipartUpload", "PostObject"]) {
       expect(scopeAllowsOperation(scope("read-only"), op), op).toBe(false);
     }
   });
 
   it("write-only allows writes but no reads and no ACL changes", () => {
-    for (const op of ["PutObject", "DeleteObject", "DeleteObjects", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "AbortMultipartUpload", "CreateBucket", "PostObject"]) {
+    for (const op of <Op[]>["PutObject", "DeleteObject", "DeleteObjects", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "AbortMultipartUpload", "CreateBucket", "PostObject"]) {
       expect(scopeAllowsOperation(scope("write-only"), op), op).toBe(true);
     }
-    for (const op of ["GetObject", "HeadObject", "ListBuckets", "HeadBucket", "ListObjects", "ListParts", "PutObjectAcl", "PutBucketAcl", "GetBucketAcl"]) {
+    for (const op of <Op[]>["GetObject", "HeadObject", "ListBuckets", "HeadBucket", "ListObjects", "ListParts", "PutObjectAcl", "PutBucketAcl", "GetBucketAcl"]) {
       expect(scopeAllowsOperation(scope("write-only"), op), op).toBe(false);
     }
   });
