@@ -119,11 +119,11 @@ async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded
   const bctx: BucketContext = { ...base, bucket, bucketName };
   if (endpoint.level === "bucket") {
     const h = BUCKET_HANDLERS[op];
-    if (!h) throw new S3Error("NotImplemented", `${op} is not implemented.`);
+    if (!h) throw new S3Error("operationNotImplemented", { op });
     return h(bctx);
   }
   const h = OBJECT_HANDLERS[op];
-  if (!h) throw new S3Error("NotImplemented", `${op} is not implemented.`);
+  if (!h) throw new S3Error("operationNotImplemented", { op });
   const octx = { ...bctx, key: endpoint.key! } as ObjectContext;
   return assertObjectAccessChecked(octx, await h(octx));
 }

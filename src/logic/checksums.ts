@@ -31,7 +31,7 @@ export interface Checksum {
 export function parseChecksumAlgorithm(s: string): ChecksumAlgorithm {
   const up = s.trim().toUpperCase();
   if ((CHECKSUM_ALGORITHMS as readonly string[]).includes(up)) return up as ChecksumAlgorithm;
-  throw new S3Error("InvalidRequest", `Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]`);
+  throw new S3Error("checksumAlgorithmUnsupported");
 }
 
 /** "CRC32" -> "x-amz-checksum-crc32" */
@@ -51,7 +51,7 @@ export function algorithmFromHeaderName(name: string): ChecksumAlgorithm | null 
 export function decodeChecksumValue(algo: ChecksumAlgorithm, value: string): Uint8Array {
   const bytes = base64ToBytes(value.trim());
   if (!bytes || bytes.length !== DIGEST_BYTES[algo]) {
-    throw new S3Error("InvalidRequest", `Value for ${checksumHeaderName(algo)} header is invalid.`);
+    throw new S3Error("checksumValueInvalid", { header: checksumHeaderName(algo) });
   }
   return bytes;
 }
@@ -101,7 +101,7 @@ export function checksumTransform(
 }
 
 export function checksumMismatch(algo: ChecksumAlgorithm): S3Error {
-  return new S3Error("BadDigest", `The ${algo} you specified did not match the calculated checksum.`);
+  return new S3Error("checksumMismatch", { algorithm: algo });
 }
 
 /** Compares two base64 checksum values by their decoded bytes (padding/whitespace tolerant). */

@@ -76,7 +76,7 @@ export function encodeContinuationToken(key: string): string {
 }
 
 function badToken(token: string): S3Error {
-  return new S3Error("InvalidArgument", "The continuation token provided is incorrect", {
+  return new S3Error("continuationTokenInvalid", undefined, {
     ArgumentName: "continuation-token",
     ArgumentValue: token,
   });

@@ -5,7 +5,7 @@
  * Blob keys are `<bucket id>/<time36>-<random>`: never the S3 key (R2 normalises keys and
  * rate-limits writes per key), and the time prefix lets the orphan sweep skip young blobs.
  */
-import { entityTooLarge, S3Error } from "../errors";
+import { S3Error } from "../errors";
 import { r2BindingName, type Env } from "../env";
 
 /** R2 refuses a single put above 5 GiB less 5 MiB (code 100100). */
@@ -48,7 +48,7 @@ function mapPutError(e: unknown, w: BlobWrite): never {
   if (/MD5/i.test(message) && /did not match/i.test(message)) throw new S3Error("BadDigest");
   if (/SHA-?256/i.test(message) && /did not match/i.test(message)) throw new S3Error("XAmzContentSHA256Mismatch");
   if (/10037/.test(message)) throw new S3Error(w.sha256Hex ? "XAmzContentSHA256Mismatch" : "BadDigest");
-  if (/exceeds the maximum allowed object size|100100/.test(message)) throw entityTooLarge(w.length, R2_MAX_SINGLE_WRITE_BYTES, "the largest object R2 stores in one write");
+  if (/exceeds the maximum allowed object size|100100/.test(message)) throw new S3Error("entityTooLarge", { size: w.length, max: R2_MAX_SINGLE_WRITE_BYTES, limit: "the largest object R2 stores in one write" });
   if (/length|Provided readable stream/i.test(message)) throw new S3Error("IncompleteBody");
   throw e;
 }
@@ -58,7 +58,7 @@ export class BlobStore {
 
   private bucket(zone: string): R2Bucket {
     const b = this.env[r2BindingName(zone)];
-    if (!b) throw new S3Error("InternalError", `zone ${zone} has no R2 binding`);
+    if (!b) throw new S3Error("zoneWithoutBinding", { zone });
     return b;
   }
 
