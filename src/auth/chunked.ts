@@ -14,10 +14,11 @@
  */
 import { S3Error } from "../errors";
 import {
-  checksumHeaderName, checksumMismatch, createChecksum, decodeChecksumValue, bytesToBase64,
+  checksumHeaderName, checksumMismatch, createChecksum, decodeChecksumValue,
   type Checksum, type ChecksumAlgorithm,
 } from "../logic/checksums";
-import { EMPTY_SHA256, hmac, sha256Hex, timingSafeEqual, toHex } from "./crypto";
+import { toBase64, toHex } from "../logic/encoding";
+import { EMPTY_SHA256, hmac, sha256Hex, timingSafeEqual } from "./crypto";
 import type { StreamingMode } from "./payload";
 import type { ChunkSigning } from "./sigv4";
 
@@ -162,7 +163,7 @@ class Decoder {
     if (sent === undefined) throw new S3Error("chunkedTrailerMissing", { name });
     const expected = decodeChecksumValue(algo, sent);
     const got = await this.checksum!.digest();
-    if (got !== bytesToBase64(expected)) throw checksumMismatch(algo);
+    if (got !== toBase64(expected)) throw checksumMismatch(algo);
     return { algorithm: algo, value: got };
   }
 

@@ -12,7 +12,8 @@
 import { S3Error } from "../errors";
 import { formBoundary, readForm } from "../logic/form-data";
 import type { AuthOptions, AuthResult } from "./index";
-import { hmac, hmacKey, signingKey, timingSafeEqual, toHex } from "./crypto";
+import { toBase64, toHex } from "../logic/encoding";
+import { hmac, hmacKey, signingKey, timingSafeEqual } from "./crypto";
 import { ALGORITHM, checkScope, parseAmzDate, parseCredential } from "./sigv4-parse";
 
 /** S3 refuses forms whose fields before the file exceed this. */
@@ -92,7 +93,7 @@ async function verifyV2(fields: Map<string, string>, opts: AuthOptions): Promise
   const policy = fields.get("policy")!;
   const provided = fields.get("signature")!;
   const key = await hmacKey(await secretFor(accessKeyId, opts), "SHA-1");
-  const expected = btoa(String.fromCharCode(...new Uint8Array(await hmac(key, policy))));
+  const expected = toBase64(await hmac(key, policy));
   if (!timingSafeEqual(expected, provided)) throw signatureMismatch(accessKeyId, policy, provided);
   return accessKeyId;
 }

@@ -10,6 +10,7 @@
  */
 import { S3Error } from "../errors";
 import { canonicalUri } from "./canonical";
+import { toBase64 } from "../logic/encoding";
 import { hmac, hmacKey, timingSafeEqual } from "./crypto";
 import { MAX_SKEW_MS, type SigningRequest } from "./sigv4";
 
@@ -127,7 +128,7 @@ async function verify(req: SigningRequest, accessKeyId: string, provided: string
         const sts = stringToSignV2(req, dateLine, canonicalResourceV2(path, req.rawQuery, opts.bucket), splitCommas, omitAmzDate);
         if (tried.has(sts)) continue;
         tried.add(sts);
-        if (timingSafeEqual(base64(await hmac(key, sts)), provided)) return;
+        if (timingSafeEqual(toBase64(await hmac(key, sts)), provided)) return;
       }
     }
   }
@@ -137,9 +138,6 @@ async function verify(req: SigningRequest, accessKeyId: string, provided: string
   });
 }
 
-function base64(buf: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(buf)));
-}
 
 function safeDecode(s: string): string {
   try {

@@ -11,7 +11,8 @@
  */
 import { S3Error } from "../errors";
 import { canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, rawTarget } from "./canonical";
-import { hmac, sha256Hex, signingKey, timingSafeEqual, toHex } from "./crypto";
+import { toHex } from "../logic/encoding";
+import { hmac, sha256Hex, signingKey, timingSafeEqual } from "./crypto";
 import { parsePayloadHash, type PayloadHash } from "./payload";
 import {
   ALGORITHM, checkScope, formatAmzDate, parseAmzDate, parseAuthorizationV4, parsePresignedQuery, type ParsedV4,

@@ -14,6 +14,7 @@
  * read is 400 InvalidPolicyDocument.
  */
 import { S3Error } from "../errors";
+import { fromBase64 } from "./encoding";
 
 export type PolicyCondition =
   | { op: "eq" | "starts-with"; field: string; value: string }
@@ -24,9 +25,10 @@ export type PostPolicy = { expiration: number; conditions: PolicyCondition[] };
 
 function decodeBase64Utf8(b64: string): string | null {
   if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(b64)) return null;
+  const bytes = fromBase64(b64.replace(/\s+/g, ""));
+  if (!bytes) return null;
   try {
-    const bin = atob(b64.replace(/\s+/g, ""));
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return null;
   }

@@ -7,7 +7,7 @@
  * Error codes and messages are those S3 answers for each misuse.
  */
 import { S3Error } from "../errors";
-import { base64ToBytes, bytesToBase64 } from "./checksums";
+import { fromBase64, toBase64 } from "./encoding";
 
 export type SsecKey = {
   /** base64 of the 256-bit key, exactly as sent: handed to R2, never stored */
@@ -57,10 +57,10 @@ export async function parseSsec(headers: Headers, which: SsecHeaders, opts: Ssec
     throw new S3Error("InvalidEncryptionAlgorithmError", undefined, { ArgumentName: p + "algorithm", ArgumentValue: algorithm });
   }
   if (key === null || key.trim() === "") throw arg("key", "ssecKeyMissing");
-  const keyBytes = base64ToBytes(key.trim());
+  const keyBytes = fromBase64(key.trim());
   if (!keyBytes || keyBytes.length !== 32) throw arg("key", "ssecKeyInvalid");
   if (md5 === null || md5.trim() === "") throw arg("key-MD5", "ssecKeyMd5Missing");
-  const actual = bytesToBase64(await (opts.md5 ?? subtleMd5)(keyBytes));
+  const actual = toBase64(await (opts.md5 ?? subtleMd5)(keyBytes));
   if (actual !== md5.trim()) throw arg("key-MD5", "ssecKeyMd5Mismatch");
   return { keyBase64: key.trim(), keyMd5: actual };
 }

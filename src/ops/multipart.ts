@@ -10,7 +10,8 @@ import { checkUploadAccess } from "../authz";
 import type { BucketContext, Handler, ObjectContext } from "../context";
 import { S3Error } from "../errors";
 import { deleteUnreferencedBlobs, drainBlobDeletions } from "../jobs/blob-deletions";
-import { base64ToBytes, createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
+import { createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
+import { fromBase64, toHex } from "../logic/encoding";
 import { newUploadId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
@@ -148,13 +149,13 @@ export async function multipartEtag(partEtags: string[]): Promise<string> {
   const all = new Uint8Array(partEtags.length * 16);
   partEtags.forEach((e, i) => all.set(hexToBytes(e), i * 16));
   const digest = new Uint8Array(await crypto.subtle.digest("MD5", all));
-  return `${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}-${partEtags.length}`;
+  return `${toHex(digest)}-${partEtags.length}`;
 }
 
 /** COMPOSITE checksum: the algorithm over the concatenated binary part checksums, then "-<count>". */
 async function compositeChecksum(algorithm: string, partValues: string[]): Promise<string> {
   const sum = createChecksum(parseChecksumAlgorithm(algorithm));
-  for (const v of partValues) sum.update(base64ToBytes(v)!);
+  for (const v of partValues) sum.update(fromBase64(v)!);
   return `${await sum.digest()}-${partValues.length}`;
 }
 

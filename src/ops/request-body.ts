@@ -10,7 +10,8 @@
 import { readBodyBytes } from "../auth";
 import type { RequestContext } from "../context";
 import { S3Error } from "../errors";
-import { bytesToBase64, checksumMismatch, checksumValuesEqual, createChecksum } from "../logic/checksums";
+import { checksumMismatch, checksumValuesEqual, createChecksum } from "../logic/checksums";
+import { toBase64 } from "../logic/encoding";
 import { requestedChecksum } from "./upload-body";
 
 export type IntegrityOptions = {
@@ -30,7 +31,7 @@ export async function verifyBodyIntegrity(ctx: RequestContext, body: Uint8Array,
   const wanted = opts.checksumHeadersDescribeObject ? null : requestedChecksum(headers);
   if (opts.integrityRequired && md5 === null && !wanted) throw new S3Error("contentMd5Required");
   if (md5 !== null) {
-    const actual = bytesToBase64(new Uint8Array(await crypto.subtle.digest("MD5", body as BufferSource)));
+    const actual = toBase64(await crypto.subtle.digest("MD5", body as BufferSource));
     if (actual !== md5.trim()) throw new S3Error(/^[A-Za-z0-9+/]{22}==$/.test(md5.trim()) ? "BadDigest" : "InvalidDigest");
   }
   if (!wanted) return;

@@ -6,6 +6,7 @@
  */
 import type { RequestContext } from "../context";
 import { S3Error } from "../errors";
+import { fromBase64 } from "../logic/encoding";
 import {
   algorithmFromHeaderName,
   checksumTransform,
@@ -27,13 +28,7 @@ export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 function contentMd5(headers: Headers): string | undefined {
   const v = headers.get("content-md5");
   if (v === null) return undefined;
-  let bytes = 0;
-  try {
-    bytes = atob(v.trim()).length;
-  } catch {
-    throw new S3Error("InvalidDigest");
-  }
-  if (bytes !== 16) throw new S3Error("InvalidDigest");
+  if (fromBase64(v.trim())?.length !== 16) throw new S3Error("InvalidDigest");
   return v.trim();
 }
 

@@ -6,6 +6,7 @@
  * rate-limits writes per key), and the time prefix lets the orphan sweep skip young blobs.
  */
 import { S3Error } from "../errors";
+import { fromBase64, toHex } from "../logic/encoding";
 import { r2BindingName, type Env } from "../env";
 
 /** R2 refuses a single put above 5 GiB less 5 MiB (code 100100). */
@@ -26,7 +27,7 @@ export type BlobRange = { offset: number; length: number };
 
 export function newBlobKey(bucketId: string, now = Date.now()): string {
   const rand = crypto.getRandomValues(new Uint8Array(12));
-  return `${bucketId}/${now.toString(36).padStart(9, "0")}-${[...rand].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `${bucketId}/${now.toString(36).padStart(9, "0")}-${toHex(rand)}`;
 }
 
 /** Creation time (ms) encoded in a blob key, or null if the key is not ours. */
@@ -35,7 +36,7 @@ export function blobKeyTime(blobKey: string): number | null {
   return m ? parseInt(m[1], 36) : null;
 }
 
-const base64ToHex = (b64: string) => [...atob(b64)].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+const base64ToHex = (b64: string) => toHex(fromBase64(b64)!);
 
 function ssecHex(keyBase64: string | undefined): string | undefined {
   return keyBase64 === undefined ? undefined : base64ToHex(keyBase64);
@@ -90,7 +91,7 @@ export class BlobStore {
       mapPutError(pipeError instanceof S3Error ? pipeError : e, w);
     }
     await piping;
-    const etag = obj!.checksums.md5 ? [...new Uint8Array(obj!.checksums.md5)].map((b) => b.toString(16).padStart(2, "0")).join("") : "";
+    const etag = obj!.checksums.md5 ? toHex(obj!.checksums.md5) : "";
     const failure = pipeError ?? (md5Hex !== undefined && etag !== md5Hex ? new S3Error("BadDigest") : undefined);
     if (failure) {
       // The body failed after R2 accepted the bytes it got: drop the blob.
