@@ -286,11 +286,11 @@ type Specific = typeof REASONS;
 /** What a throw site names: an error code (its default message) or a specific reason. */
 export type Reason = ErrorCode | keyof Specific;
 type ParamsOf<R extends Reason> = R extends keyof Specific ? (Specific[R]["message"] extends (p: infer P) => string ? P : undefined) : undefined;
-type Headers = Record<string, string>;
+type ResponseHeaders = Record<string, string>;
 /** The arguments after the reason: its parameters (none for a plain message), <Error> details, response headers. */
 export type ErrorArgs<R extends Reason> = [ParamsOf<R>] extends [undefined]
-  ? [params?: undefined, details?: ErrorDetails, headers?: Headers]
-  : [params: ParamsOf<R>, details?: ErrorDetails, headers?: Headers];
+  ? [params?: undefined, details?: ErrorDetails, headers?: ResponseHeaders]
+  : [params: ParamsOf<R>, details?: ErrorDetails, headers?: ResponseHeaders];
 
 function rowOf(reason: Reason): Row {
   return Object.hasOwn(REASONS, reason) ? REASONS[reason as keyof Specific] : { code: reason as ErrorCode, message: CODES[reason as ErrorCode][1] };
@@ -302,7 +302,7 @@ export class S3Error<R extends Reason = Reason> extends Error {
   /** Extra elements rendered inside <Error>. */
   readonly details: ErrorDetails;
   /** Response headers to add (e.g. x-amz-delete-marker on a 405, Allow). */
-  readonly headers: Headers;
+  readonly headers: ResponseHeaders;
   constructor(
     readonly reason: R,
     ...[params, details, headers]: ErrorArgs<R>
