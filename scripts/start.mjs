@@ -236,48 +236,21 @@ function banner(opts, endpoint, stateDir, creds) {
 }
 
 async function main() {
-  let opts;
-  try {
-    opts = parseStartArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error(`start: ${e.message}\n\n${usage()}`);
-    process.exit(2);
-  }
-  if (opts.help) {
-    console.log(usage());
-    return;
-  }
-  if (!fs.existsSync(WRANGLER)) {
-    console.error(`start: ${WRANGLER} not found; run "npm ci" first`);
-    process.exit(1);
-  }
+  const opts = optionsOrExit(process.argv.slice(2));
+  if (opts.help) return console.log(usage());
+  if (!fs.existsSync(WRANGLER)) exit(`${WRANGLER} not found; run "npm ci" first`);
   const endpoint = `http://${HOST}:${opts.port}`;
   const stateDir = path.resolve(ROOT, opts.stateDir);
   fs.mkdirSync(stateDir, { recursive: true });
-
   const { file: credFile, creds } = loadCredentials(stateDir);
   writePrivate(credFile, JSON.stringify({ ...creds, endpoint, note: "local development credentials written by scripts/start.mjs" }, null, 2) + "\n");
-
-  if (!(await portIsFree(opts.port, HOST))) {
-    console.error(`start: ${HOST}:${opts.port} is already in use (set PORT or --port)`);
-    process.exit(1);
-  }
+  if (!(await portIsFree(opts.port, HOST))) exit(`${HOST}:${opts.port} is already in use (set PORT or --port)`);
 
   const verbose = opts.logLevel === "debug" || opts.logLevel === "info" || opts.logLevel === "log";
   // 1. Under --wrangler, the migrations by wrangler itself (idempotent; "No migrations to apply" on
   //    later runs). Under Miniflare, startLocalWorker applies them, keeping wrangler's bookkeeping.
-  if (opts.wrangler) {
-    const mig = await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir]);
-    if (mig.code !== 0) {
-      process.stderr.write(mig.out);
-      console.error(`start: "wrangler d1 migrations apply DB --local" failed (exit ${mig.code ?? mig.signal})`);
-      process.exit(1);
-    }
-    if (verbose) process.stderr.write(mig.out);
-  }
-
+  if (opts.wrangler) await applyWranglerMigrations(stateDir, verbose);
   // 2. The Worker on an internal port, 3. the front on the public one.
-  let stopping = false;
   const worker = await (opts.wrangler ? startWranglerDev : startMiniflare)(opts, stateDir, creds);
   if (verbose && worker.migrations) console.error(worker.migrations.length ? `start: applied ${worker.migrations.join(", ")}` : "start: no migrations to apply");
   let front;
@@ -287,7 +260,35 @@ async function main() {
     await worker.dispose();
     throw e;
   }
+  stopOnSignals(front, worker, opts);
+  process.stdout.write(banner(opts, endpoint, stateDir, creds) + "\n");
+}
 
+function exit(message, code = 1) {
+  console.error(`start: ${message}`);
+  process.exit(code);
+}
+
+function optionsOrExit(argv) {
+  try {
+    return parseStartArgs(argv);
+  } catch (e) {
+    return exit(`${e.message}\n\n${usage()}`, 2);
+  }
+}
+
+async function applyWranglerMigrations(stateDir, verbose) {
+  const mig = await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir]);
+  if (mig.code !== 0) {
+    process.stderr.write(mig.out);
+    exit(`"wrangler d1 migrations apply DB --local" failed (exit ${mig.code ?? mig.signal})`);
+  }
+  if (verbose) process.stderr.write(mig.out);
+}
+
+/** Ctrl-C, SIGTERM, SIGHUP or the end of wrangler dev close the front and the Worker, then exit. */
+function stopOnSignals(front, worker, opts) {
+  let stopping = false;
   const stop = async (code) => {
     if (stopping) return;
     stopping = true;
@@ -300,15 +301,11 @@ async function main() {
     }
     process.exit(code);
   };
-  process.on("SIGINT", () => stop(0));
-  process.on("SIGTERM", () => stop(0));
-  process.on("SIGHUP", () => stop(0));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stop(0));
   worker.exited?.then((how) => {
     if (!stopping) console.error(`start: wrangler dev exited (${how})`);
     stop(1);
   });
-
-  process.stdout.write(banner(opts, endpoint, stateDir, creds) + "\n");
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);

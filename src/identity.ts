@@ -72,7 +72,7 @@ export class Identity {
     const r = await this.resolve(accessKeyId);
     const echo = accessKeyId.length <= 128 ? { AWSAccessKeyId: accessKeyId } : {};
     if (r === null) throw new S3Error("InvalidAccessKeyId", undefined, echo);
-    if (!r.enabled) throw new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided is disabled.", echo);
+    if (!r.enabled) throw new S3Error("accessKeyDisabled", undefined, echo);
     return r.secret;
   }
 

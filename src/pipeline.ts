@@ -114,7 +114,7 @@ async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded
   const bucket = (loaded.bucket = await base.deps.meta.getBucket(bucketName));
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: bucketName });
   authorizeBucketStep(base.principal, requirement, bucket);
-  if (!spec.handler) throw new S3Error("NotImplemented", `${name} is not implemented.`);
+  if (!spec.handler) throw new S3Error("operationNotImplemented", { op: name });
   const params = await spec.params?.(base);
   if (endpoint.level === "bucket") return spec.handler({ ...base, bucket, bucketName, params });
 

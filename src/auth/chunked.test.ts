@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { S3Error } from "../errors";
 import { createChecksum, type ChecksumAlgorithm } from "../logic/checksums";
 import { awsChunkedDecoder, chunkStringToSign, type AwsChunkedOptions } from "./chunked";
-import { hmac, sha256Hex, signingKey, toHex } from "./crypto";
+import { toHex } from "../logic/encoding";
+import { hmac, sha256Hex, signingKey } from "./crypto";
 import type { ChunkSigning } from "./sigv4";
 
 const enc = new TextEncoder();

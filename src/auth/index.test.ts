@@ -40,7 +40,7 @@ beforeAll(async () => {
       res.writeHead(200, { ETag: '"0"', "Content-Type": "application/xml" });
       res.end(req.url!.includes("list-type") ? '<?xml version="1.0"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>' : "");
     } catch (e) {
-      const err = e instanceof S3Error ? e : new S3Error("InternalError", String(e));
+      const err = e instanceof S3Error ? e : new S3Error("InternalError");
       res.writeHead(err.status, { "Content-Type": "application/xml" });
       res.end(`<?xml version="1.0"?><Error><Code>${err.code}</Code><Message>${err.message}</Message></Error>`);
     }

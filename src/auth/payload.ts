@@ -26,11 +26,7 @@ export function parsePayloadHash(value: string): PayloadHash {
   if (value === "UNSIGNED-PAYLOAD") return { kind: "unsigned" };
   if (STREAMING.has(value)) return { kind: "streaming", mode: value as StreamingMode };
   if (value.startsWith("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD")) {
-    throw new S3Error("NotImplemented", "Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported.", { Header: "x-amz-content-sha256" });
+    throw new S3Error("sigV4aUnsupported", undefined, { Header: "x-amz-content-sha256" });
   }
-  throw new S3Error(
-    "InvalidArgument",
-    "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.",
-    { ArgumentName: "x-amz-content-sha256", ArgumentValue: value },
-  );
+  throw new S3Error("contentSha256Invalid", undefined, { ArgumentName: "x-amz-content-sha256", ArgumentValue: value });
 }

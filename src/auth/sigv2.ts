@@ -10,6 +10,7 @@
  */
 import { S3Error } from "../errors";
 import { canonicalUri } from "./canonical";
+import { toBase64 } from "../logic/encoding";
 import { hmac, hmacKey, timingSafeEqual } from "./crypto";
 import { MAX_SKEW_MS, type SigningRequest } from "./sigv4";
 
@@ -63,13 +64,13 @@ export function stringToSignV2(
 
 export async function verifySigV2Header(req: SigningRequest, authorization: string, opts: SigV2Options): Promise<{ accessKeyId: string }> {
   const m = /^AWS ([^:\s]+):(\S+)$/.exec(authorization.trim());
-  if (!m) throw new S3Error("InvalidArgument", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature", { ArgumentName: "Authorization" });
+  if (!m) throw new S3Error("sigV2HeaderInvalid", undefined, { ArgumentName: "Authorization" });
   const [, accessKeyId, signature] = m as unknown as [string, string, string];
   // x-amz-date wins over Date; it is then part of the amz headers and the Date line stays empty.
   const amzDate = req.headers.get("x-amz-date");
   const date = req.headers.get("date");
   const when = Date.parse(amzDate ?? date ?? "");
-  if (Number.isNaN(when)) throw new S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+  if (Number.isNaN(when)) throw new S3Error("authDateMissing");
   if (Math.abs(opts.now.getTime() - when) > MAX_SKEW_MS) {
     throw new S3Error("RequestTimeTooSkewed", undefined, {
       RequestTime: (amzDate ?? date)!, ServerTime: opts.now.toUTCString(), MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
@@ -90,11 +91,11 @@ export async function verifySigV2Query(req: SigningRequest, params: URLSearchPar
   // URLSearchParams turns an unescaped "+" of the base64 signature into a space.
   const signature = params.get("Signature")?.replace(/ /g, "+");
   if (!accessKeyId || !expires || !signature) {
-    throw new S3Error("AccessDenied", "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
+    throw new S3Error("sigV2QueryParametersMissing");
   }
-  if (!/^\d+$/.test(expires)) throw new S3Error("AccessDenied", "Invalid date (should be seconds since epoch): " + expires);
+  if (!/^\d+$/.test(expires)) throw new S3Error("sigV2ExpiresInvalid", { expires });
   if (Number(expires) * 1000 < opts.now.getTime()) {
-    throw new S3Error("AccessDenied", "Request has expired", {
+    throw new S3Error("requestExpired", undefined, {
       Expires: new Date(Number(expires) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
       ServerTime: opts.now.toISOString().replace(/\.\d{3}Z$/, "Z"),
     });
@@ -127,7 +128,7 @@ async function verify(req: SigningRequest, accessKeyId: string, provided: string
         const sts = stringToSignV2(req, dateLine, canonicalResourceV2(path, req.rawQuery, opts.bucket), splitCommas, omitAmzDate);
         if (tried.has(sts)) continue;
         tried.add(sts);
-        if (timingSafeEqual(base64(await hmac(key, sts)), provided)) return;
+        if (timingSafeEqual(toBase64(await hmac(key, sts)), provided)) return;
       }
     }
   }
@@ -137,9 +138,6 @@ async function verify(req: SigningRequest, accessKeyId: string, provided: string
   });
 }
 
-function base64(buf: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(buf)));
-}
 
 function safeDecode(s: string): string {
   try {

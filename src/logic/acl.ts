@@ -106,7 +106,7 @@ const GRANT_HEADERS: [string, Permission][] = [
  * optionally double-quoted (`id="a1b2", uri="http://acs.amazonaws.com/groups/global/AllUsers"`).
  */
 export function parseGrantHeader(header: string, value: string, permission: Permission): Grant[] {
-  const bad = (arg: string) => new S3Error("InvalidArgument", "Argument format not recognized", { ArgumentName: header, ArgumentValue: arg });
+  const bad = (arg: string) => new S3Error("grantFormat", undefined, { ArgumentName: header, ArgumentValue: arg });
   return value.split(",").map((raw) => {
     const token = raw.trim();
     const m = /^([A-Za-z]+)\s*=\s*(?:"([^"]*)"|([^"\s]*))$/.exec(token);
@@ -137,7 +137,7 @@ export function aclFromHeaders(headers: Headers, owners: Owners, target: AclTarg
     return v === null ? [] : parseGrantHeader(name, v, permission);
   });
   const hasGrantHeaders = GRANT_HEADERS.some(([name]) => headers.has(name));
-  if (canned !== null && hasGrantHeaders) throw new S3Error("InvalidRequest", "Specifying both Canned ACLs and Header Grants is not allowed");
+  if (canned !== null && hasGrantHeaders) throw new S3Error("cannedAndGrantHeaders");
   if (canned !== null) return cannedGrants(canned.trim(), owners, target);
   return hasGrantHeaders ? granted : null;
 }
@@ -156,7 +156,7 @@ export type GranteeDirectory = {
  * (InvalidArgument otherwise).
  */
 export async function resolveGrants(grants: Grant[], dir: GranteeDirectory): Promise<ResolvedGrant[]> {
-  if (grants.length > MAX_GRANTS) throw new S3Error("MalformedACLError", `An ACL can have at most ${MAX_GRANTS} grants.`);
+  if (grants.length > MAX_GRANTS) throw new S3Error("tooManyGrants", { max: MAX_GRANTS });
   const known = new Map<string, boolean>();
   const exists = async (id: string) => {
     if (!known.has(id)) known.set(id, await dir.userExists(id));
@@ -166,10 +166,10 @@ export async function resolveGrants(grants: Grant[], dir: GranteeDirectory): Pro
   for (const g of grants) {
     const { grantee, permission } = g;
     if (grantee.type === "Group") {
-      if (!GROUP_URIS.has(grantee.uri)) throw new S3Error("InvalidArgument", "Invalid group uri", { ArgumentName: "uri", ArgumentValue: grantee.uri });
+      if (!GROUP_URIS.has(grantee.uri)) throw new S3Error("grantGroupUri", undefined, { ArgumentName: "uri", ArgumentValue: grantee.uri });
       out.push({ grantee, permission });
     } else if (grantee.type === "CanonicalUser") {
-      if (!(await exists(grantee.id))) throw new S3Error("InvalidArgument", "Invalid id", { ArgumentName: "CanonicalUser/ID", ArgumentValue: grantee.id });
+      if (!(await exists(grantee.id))) throw new S3Error("grantCanonicalId", undefined, { ArgumentName: "CanonicalUser/ID", ArgumentValue: grantee.id });
       out.push({ grantee, permission });
     } else {
       const id = await dir.userIdByEmail(grantee.email);

@@ -13,6 +13,7 @@
  */
 import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
 import { S3Error } from "../errors";
+import { fromBase64, toBase64 } from "./encoding";
 
 export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256";
 
@@ -31,7 +32,7 @@ export interface Checksum {
 export function parseChecksumAlgorithm(s: string): ChecksumAlgorithm {
   const up = s.trim().toUpperCase();
   if ((CHECKSUM_ALGORITHMS as readonly string[]).includes(up)) return up as ChecksumAlgorithm;
-  throw new S3Error("InvalidRequest", `Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]`);
+  throw new S3Error("checksumAlgorithmUnsupported");
 }
 
 /** "CRC32" -> "x-amz-checksum-crc32" */
@@ -49,9 +50,9 @@ export function algorithmFromHeaderName(name: string): ChecksumAlgorithm | null 
 
 /** Decodes a client-supplied checksum value; InvalidRequest when it is not base64 of the right size. */
 export function decodeChecksumValue(algo: ChecksumAlgorithm, value: string): Uint8Array {
-  const bytes = base64ToBytes(value.trim());
+  const bytes = fromBase64(value.trim());
   if (!bytes || bytes.length !== DIGEST_BYTES[algo]) {
-    throw new S3Error("InvalidRequest", `Value for ${checksumHeaderName(algo)} header is invalid.`);
+    throw new S3Error("checksumValueInvalid", { header: checksumHeaderName(algo) });
   }
   return bytes;
 }
@@ -62,7 +63,7 @@ export function createChecksum(algo: ChecksumAlgorithm): Checksum {
     case "CRC32C": return crcChecksum(CRC32C_TABLES);
     case "CRC64NVME": {
       const c = new Crc64Nvme();
-      return { update: (b) => c.update(b), digest: async () => bytesToBase64(await c.digest()) };
+      return { update: (b) => c.update(b), digest: async () => toBase64(await c.digest()) };
     }
     case "SHA1": return shaChecksum("SHA-1");
     case "SHA256": return shaChecksum("SHA-256");
@@ -89,7 +90,7 @@ export function checksumTransform(
     },
     async flush() {
       const got = await sum.digest();
-      if (expected && !bytesEqual(base64ToBytes(got)!, expected)) {
+      if (expected && !bytesEqual(fromBase64(got)!, expected)) {
         const err = checksumMismatch(algo);
         settle.reject(err);
         throw err;
@@ -101,13 +102,13 @@ export function checksumTransform(
 }
 
 export function checksumMismatch(algo: ChecksumAlgorithm): S3Error {
-  return new S3Error("BadDigest", `The ${algo} you specified did not match the calculated checksum.`);
+  return new S3Error("checksumMismatch", { algorithm: algo });
 }
 
 /** Compares two base64 checksum values by their decoded bytes (padding/whitespace tolerant). */
 export function checksumValuesEqual(a: string, b: string): boolean {
-  const x = base64ToBytes(a.trim());
-  const y = base64ToBytes(b.trim());
+  const x = fromBase64(a.trim());
+  const y = fromBase64(b.trim());
   return !!x && !!y && bytesEqual(x, y);
 }
 
@@ -118,7 +119,7 @@ function crcChecksum(tables: Int32Array): Checksum {
   let crc = 0;
   return {
     update: (b) => void (crc = crc32Update(tables, crc, b)),
-    digest: async () => bytesToBase64(new Uint8Array([crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff])),
+    digest: async () => toBase64(new Uint8Array([crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff])),
   };
 }
 
@@ -137,32 +138,14 @@ function shaChecksum(name: "SHA-1" | "SHA-256"): Checksum {
       digest: async () => {
         await writer.close();
         if (failed) throw failed;
-        return bytesToBase64(new Uint8Array(await ds.digest));
+        return toBase64(new Uint8Array(await ds.digest));
       },
     };
   }
   const h = name === "SHA-1" ? new Sha1Js() : new Sha256Js();
-  return { update: (b) => h.update(b), digest: async () => bytesToBase64(h.digest()) };
+  return { update: (b) => h.update(b), digest: async () => toBase64(h.digest()) };
 }
 
-export function bytesToBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-/** null when `s` is not valid base64. */
-export function base64ToBytes(s: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return null;
-  try {
-    const bin = atob(s);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  } catch {
-    return null;
-  }
-}
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -67,7 +67,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-const malformed = (why?: string) => new S3Error("MalformedPOSTRequest", why);
+const malformed = () => new S3Error("MalformedPOSTRequest");
 
 /** name, filename and Content-Type of one part, from its header block. */
 function partHeaders(block: string): { name: string; filename: string | null; contentType: string | null } {
@@ -186,7 +186,7 @@ function fileStream(
           if (done) {
             if (left > 0) return controller.error(new S3Error("IncompleteBody"));
             if (tail.length !== closing.length || indexOfBytes(tail, closing) !== 0) {
-              return controller.error(malformed("The file must be the last field of the form, followed by the closing boundary."));
+              return controller.error(new S3Error("postFileNotLastBeforeClose"));
             }
             return controller.close();
           }
@@ -197,7 +197,7 @@ function fileStream(
           const edge = concat(carry, filePart.subarray(0, keep));
           if (indexOfBytes(edge, delimiter) >= 0 || indexOfBytes(filePart, delimiter) >= 0) {
             await reader.cancel().catch(() => {});
-            return controller.error(malformed("The file must be the last field of the form."));
+            return controller.error(new S3Error("postFileNotLast"));
           }
           carry = filePart.length >= keep ? filePart.slice(filePart.length - keep) : concat(carry, filePart).slice(-keep);
           left -= filePart.length;
@@ -207,7 +207,7 @@ function fileStream(
           tail = concat(tail, rest);
           if (tail.length > closing.length) {
             await reader.cancel().catch(() => {});
-            return controller.error(malformed("The file must be the last field of the form, followed by the closing boundary."));
+            return controller.error(new S3Error("postFileNotLastBeforeClose"));
           }
         }
         if (filePart.length > 0) return controller.enqueue(filePart);

@@ -3,7 +3,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
  */
 import type { BucketContext, Handler, NewBucketContext } from "../context";
-import { S3Error, tooManyBuckets } from "../errors";
+import { S3Error } from "../errors";
 import { drainBlobDeletions } from "../jobs/blob-deletions";
 import { validateBucketName } from "../logic/names";
 import { randomHex } from "../logic/secrets";
@@ -19,7 +19,7 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
   const { locationConstraint } = parseCreateBucketConfiguration(await readXmlBody(ctx, 64 * 1024));
   const { zones, defaultZone } = ctx.deps.config;
   if (locationConstraint !== undefined && !zones.includes(locationConstraint)) {
-    throw new S3Error("InvalidLocationConstraint", `The specified location-constraint is not valid. Valid values: ${zones.join(", ")}.`, {
+    throw new S3Error("locationConstraintInvalid", { zones }, {
       LocationConstraint: locationConstraint,
     });
   }
@@ -44,7 +44,7 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
     })
     .catch((e) => {
       // The store knows only that the quota was hit; the message gives the quota itself.
-      throw e instanceof S3Error && e.code === "TooManyBuckets" ? tooManyBuckets(p.user.maxBuckets) : e;
+      throw e instanceof S3Error && e.code === "TooManyBuckets" ? new S3Error("bucketQuota", { maxBuckets: p.user.maxBuckets }) : e;
     });
   if (!created) throw new S3Error("BucketAlreadyExists", undefined, { BucketName: ctx.bucketName });
   return empty(200, { location: `/${ctx.bucketName}` });

@@ -12,7 +12,7 @@
 import { checkCopySourceAccess } from "../authz";
 import { newVersionRow } from "./version-row";
 import type { Handler, ObjectContext, UploadContext } from "../context";
-import { entityTooLarge, S3Error } from "../errors";
+import { S3Error } from "../errors";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
 import { extractObjectMetadata } from "../logic/metadata";
@@ -43,11 +43,11 @@ export function parseCopySourceHeader(raw: string): { bucket: string; key: strin
   try {
     path = decodeURIComponent(pathPart.replace(/^\//, ""));
   } catch {
-    throw new S3Error("InvalidArgument", "Invalid copy source encoding", { ArgumentName: "x-amz-copy-source", ArgumentValue: raw });
+    throw new S3Error("copySourceEncoding", undefined, { ArgumentName: "x-amz-copy-source", ArgumentValue: raw });
   }
   const slash = path.indexOf("/");
   if (slash <= 0 || slash === path.length - 1) {
-    throw new S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", { ArgumentName: "x-amz-copy-source", ArgumentValue: raw });
+    throw new S3Error("copySourceForm", undefined, { ArgumentName: "x-amz-copy-source", ArgumentValue: raw });
   }
   const versionId = new URLSearchParams(query).get("versionId");
   return { bucket: path.slice(0, slash), key: path.slice(slash + 1), versionId };
@@ -65,7 +65,7 @@ export async function loadCopySource(ctx: ObjectContext): Promise<CopySource> {
     throw new S3Error("NoSuchKey", undefined, { Key: parsed.key });
   }
   if (object.isDeleteMarker) {
-    if (parsed.versionId !== null) throw new S3Error("InvalidRequest", "The source of a copy request may not specifically refer to a delete marker by version id.");
+    if (parsed.versionId !== null) throw new S3Error("copySourceDeleteMarker");
     throw new S3Error("NoSuchKey", undefined, { Key: parsed.key });
   }
   const sourceKey = await requestSsec(ctx, "copy-source");
@@ -80,7 +80,7 @@ export async function loadCopySource(ctx: ObjectContext): Promise<CopySource> {
 
 function directive(headers: Headers, name: string): "COPY" | "REPLACE" {
   const v = (headers.get(name) ?? "COPY").toUpperCase();
-  if (v !== "COPY" && v !== "REPLACE") throw new S3Error("InvalidArgument", `Unknown ${name}: ${v}`, { ArgumentName: name, ArgumentValue: v });
+  if (v !== "COPY" && v !== "REPLACE") throw new S3Error("directiveInvalid", { name, value: v }, { ArgumentName: name, ArgumentValue: v });
   return v;
 }
 
@@ -108,8 +108,8 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const sameObject = src.bucket.id === ctx.bucket.id && src.object.key === ctx.key && (!src.versionIdGiven || src.object.isLatest);
   if (sameObject && metaDirective === "COPY" && !headers.has("x-amz-storage-class") && sameKey) {
     throw new S3Error(
-      "InvalidRequest",
-      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      "copyToItself",
+      undefined,
     );
   }
   // The copy gets the ACL of this request's headers (default private), never the source's.
@@ -119,7 +119,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const o = src.object;
   const share = src.bucket.zone === ctx.bucket.zone && sameKey;
   if (!share && o.size > MAX_REWRITE_COPY_BYTES) {
-    throw new S3Error("InvalidRequest", `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_REWRITE_COPY_BYTES}`);
+    throw new S3Error("copySourceTooLarge", { max: MAX_REWRITE_COPY_BYTES });
   }
   const rewritten = share ? null : await rewriteBytes(ctx, src, null, ssec);
   const version = newVersionRow(ctx.bucket, ctx.key, ctx.now, {
@@ -164,7 +164,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
 function parseCopySourceRange(raw: string | null, size: number): ByteRange | null {
   if (raw === null) return null;
   const m = /^bytes=(\d+)-(\d+)$/.exec(raw.trim());
-  if (!m) throw new S3Error("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy", { ArgumentName: "x-amz-copy-source-range", ArgumentValue: raw });
+  if (!m) throw new S3Error("copySourceRangeInvalid", undefined, { ArgumentName: "x-amz-copy-source-range", ArgumentValue: raw });
   const start = Number(m[1]);
   const end = Number(m[2]);
   if (start > end || end >= size) throw new S3Error("InvalidRange", undefined, { RangeRequested: raw, ActualObjectSize: size });
@@ -179,7 +179,7 @@ export const uploadPartCopy: Handler<UploadContext> = async (ctx) => {
   const src = await loadCopySource(ctx);
   const range = parseCopySourceRange(ctx.request.headers.get("x-amz-copy-source-range"), src.object.size);
   const length = range ? range.end - range.start + 1 : src.object.size;
-  if (length > MAX_PART_BYTES) throw entityTooLarge(length, MAX_PART_BYTES, "the largest part");
+  if (length > MAX_PART_BYTES) throw new S3Error("entityTooLarge", { size: length, max: MAX_PART_BYTES, limit: "the largest part" });
   // A whole single-blob source in the same zone under the upload's key is shared; anything else is streamed.
   const shareable = range === null && src.object.blobKey !== null && src.bucket.zone === ctx.bucket.zone && src.object.ssecKeyMd5 === upload.ssecKeyMd5;
   const stored = shareable ? { blobKey: src.object.blobKey!, md5Hex: src.object.etag, size: src.object.size } : await rewriteBytes(ctx, src, range, ssec);

@@ -14,14 +14,14 @@ import { quoteEtag, xmlResponse } from "./respond";
 function parseMaxKeys(q: URLSearchParams): number {
   const raw = q.get("max-keys");
   if (raw === null || raw === "") return 1000;
-  if (!/^\d+$/.test(raw)) throw new S3Error("InvalidArgument", "Provided max-keys not an integer or within integer range", { ArgumentName: "max-keys", ArgumentValue: raw });
+  if (!/^\d+$/.test(raw)) throw new S3Error("notAnInteger", { name: "max-keys" }, { ArgumentName: "max-keys", ArgumentValue: raw });
   return Math.min(Number(raw), 1000);
 }
 
 function parseEncodingType(q: URLSearchParams): "url" | undefined {
   const e = q.get("encoding-type");
   if (e === null) return undefined;
-  if (e.toLowerCase() !== "url") throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", { ArgumentName: "encoding-type", ArgumentValue: e });
+  if (e.toLowerCase() !== "url") throw new S3Error("encodingTypeInvalid", undefined, { ArgumentName: "encoding-type", ArgumentValue: e });
   return "url";
 }
 

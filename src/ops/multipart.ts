@@ -8,9 +8,10 @@ import { readXmlBody } from "./request-body";
 import { newVersionRow } from "./version-row";
 import { checkUploadAccess } from "../authz";
 import type { BucketContext, Handler, ObjectContext, UploadContext } from "../context";
-import { entityTooLarge, S3Error } from "../errors";
+import { S3Error } from "../errors";
 import { deleteUnreferencedBlobs, drainBlobDeletions } from "../jobs/blob-deletions";
-import { base64ToBytes, createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
+import { createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
+import { fromBase64, toHex } from "../logic/encoding";
 import { newUploadId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
@@ -40,7 +41,7 @@ export const MAX_OBJECT_BYTES = 4 * 1024 ** 4;
 
 export function parsePartNumber(raw: string | null): number {
   if (raw === null || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PARTS) {
-    throw new S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", { ArgumentName: "partNumber", ArgumentValue: raw ?? "" });
+    throw new S3Error("partNumberInvalid", undefined, { ArgumentName: "partNumber", ArgumentValue: raw ?? "" });
   }
   return Number(raw);
 }
@@ -69,9 +70,9 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   const checksumAlgorithm = algoHeader ? parseChecksumAlgorithm(algoHeader) : null;
   const typeHeader = headers.get("x-amz-checksum-type")?.toUpperCase() ?? null;
   if (typeHeader !== null && typeHeader !== "COMPOSITE" && typeHeader !== "FULL_OBJECT") {
-    throw new S3Error("InvalidRequest", "Value for x-amz-checksum-type header is invalid.");
+    throw new S3Error("checksumTypeInvalid");
   }
-  if (typeHeader === "FULL_OBJECT") throw new S3Error("NotImplemented", "Full-object checksums of multipart uploads are not implemented; use COMPOSITE.");
+  if (typeHeader === "FULL_OBJECT") throw new S3Error("fullObjectChecksumUnsupported");
   const principalId = ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId;
   // Resolved now (unknown grantees fail here, not at Complete), applied by CompleteMultipartUpload.
   const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
@@ -122,11 +123,11 @@ export const uploadPart: Handler<UploadContext> = async (ctx) => {
   const { upload } = ctx;
   const ssec = await requestSsec(ctx);
   checkPartKey(upload.ssecKeyMd5, ssec);
-  if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw entityTooLarge(ctx.body!.length!, MAX_PART_BYTES, "the largest part");
+  if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw new S3Error("entityTooLarge", { size: ctx.body!.length!, max: MAX_PART_BYTES, limit: "the largest part" });
   const stored = await storeRequestBody(ctx, ctx.bucket.zone, ctx.bucket.id, upload.checksumAlgorithm as never, ssec?.keyBase64);
   if (upload.checksumAlgorithm && stored.checksum && stored.checksum.algorithm !== upload.checksumAlgorithm) {
     ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [stored.blobKey]));
-    throw new S3Error("InvalidRequest", `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${stored.checksum.algorithm.toLowerCase()}`);
+    throw new S3Error("partChecksumTypeMismatch", { expected: upload.checksumAlgorithm.toLowerCase(), actual: stored.checksum.algorithm.toLowerCase() });
   }
   await recordPart(ctx, {
     uploadId: upload.id,
@@ -149,13 +150,13 @@ export async function multipartEtag(partEtags: string[]): Promise<string> {
   const all = new Uint8Array(partEtags.length * 16);
   partEtags.forEach((e, i) => all.set(hexToBytes(e), i * 16));
   const digest = new Uint8Array(await crypto.subtle.digest("MD5", all));
-  return `${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}-${partEtags.length}`;
+  return `${toHex(digest)}-${partEtags.length}`;
 }
 
 /** COMPOSITE checksum: the algorithm over the concatenated binary part checksums, then "-<count>". */
 async function compositeChecksum(algorithm: string, partValues: string[]): Promise<string> {
   const sum = createChecksum(parseChecksumAlgorithm(algorithm));
-  for (const v of partValues) sum.update(base64ToBytes(v)!);
+  for (const v of partValues) sum.update(fromBase64(v)!);
   return `${await sum.digest()}-${partValues.length}`;
 }
 
@@ -184,7 +185,7 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
     }
   });
   const size = chosen.reduce((n, p) => n + p.size, 0);
-  if (size > MAX_OBJECT_BYTES) throw entityTooLarge(size, MAX_OBJECT_BYTES, "the largest object");
+  if (size > MAX_OBJECT_BYTES) throw new S3Error("entityTooLarge", { size, max: MAX_OBJECT_BYTES, limit: "the largest object" });
 
   const etag = await multipartEtag(chosen.map((p) => p.etag));
   const algorithm = upload.checksumAlgorithm;
@@ -235,7 +236,7 @@ export const abortMultipartUpload: Handler<UploadContext> = async (ctx) => {
 function boundedInt(q: URLSearchParams, name: string, fallback: number, max: number): number {
   const raw = q.get(name);
   if (raw === null || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) throw new S3Error("InvalidArgument", `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: raw });
+  if (!/^\d+$/.test(raw)) throw new S3Error("notAnInteger", { name }, { ArgumentName: name, ArgumentValue: raw });
   return Math.min(Number(raw), max);
 }
 

@@ -39,7 +39,7 @@ export async function openObjectBody(
       range: whole ? undefined : { offset: r.start, length: r.end - r.start + 1 },
       ssecKeyBase64,
     });
-    if (!blob) throw new S3Error("InternalError", "The object's bytes are missing.");
+    if (!blob) throw new S3Error("blobMissing");
     return blob.body;
   }
   const parts = await deps.meta.getObjectParts(obj.id);

@@ -15,7 +15,7 @@ export function requestedVersionId(q: URLSearchParams): string | null {
   const v = q.get("versionId");
   if (v === null) return null;
   if (isWellFormedVersionId(v)) return v;
-  throw new S3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "versionId", ArgumentValue: v });
+  throw new S3Error("versionIdInvalid", undefined, { ArgumentName: "versionId", ArgumentValue: v });
 }
 
 /** The named version; delete markers are returned, not thrown. The object's ACL is checked here, where the row is read. */

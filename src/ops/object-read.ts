@@ -33,7 +33,7 @@ async function requestedRange(ctx: ObjectContext, obj: ObjectVersion, h: Headers
   const partParam = ctx.url.searchParams.get("partNumber");
   if (partParam !== null) {
     const n = Number(partParam);
-    if (!/^\d+$/.test(partParam) || n < 1 || n > 10000) throw new S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", { ArgumentName: "partNumber", ArgumentValue: partParam });
+    if (!/^\d+$/.test(partParam) || n < 1 || n > 10000) throw new S3Error("partNumberInvalid", undefined, { ArgumentName: "partNumber", ArgumentValue: partParam });
     if (obj.partCount === null) {
       if (n !== 1) throw new S3Error("InvalidPartNumber");
       return null;
@@ -49,7 +49,7 @@ async function requestedRange(ctx: ObjectContext, obj: ObjectVersion, h: Headers
 
 function checkResponseOverrides(ctx: ObjectContext): void {
   if (hasResponseOverrides(ctx.url.searchParams) && ctx.principal.kind === "anonymous") {
-    throw new S3Error("InvalidRequest", "Request specific response headers cannot be used for anonymous GET requests.");
+    throw new S3Error("anonymousResponseHeaders");
   }
 }
 

@@ -39,7 +39,7 @@ export function checkStorageClass(headers: Headers): string {
 /** Features announced by headers that this deployment does not offer (SSE-KMS). SSE-C: ssec-request.ts. */
 export function refuseUnsupportedHeaders(headers: Headers): void {
   const sse = headers.get("x-amz-server-side-encryption");
-  if (sse !== null && sse !== "AES256") throw new S3Error("InvalidArgument", "Server Side Encryption with KMS managed key is not supported.", { ArgumentName: "x-amz-server-side-encryption", ArgumentValue: sse });
+  if (sse !== null && sse !== "AES256") throw new S3Error("sseKmsUnsupported", undefined, { ArgumentName: "x-amz-server-side-encryption", ArgumentValue: sse });
 }
 
 export const putObject: Handler<ObjectContext> = async (ctx) => {

@@ -8,7 +8,7 @@
  */
 import { requireBucketPermission } from "../authz";
 import type { BucketContext, Handler, ObjectContext } from "../context";
-import { entityTooLarge, S3Error } from "../errors";
+import { S3Error } from "../errors";
 import { USER_METADATA_PREFIX } from "../logic/metadata";
 import { checkPostPolicy, decodePostPolicy } from "../logic/post-policy";
 import { postResponseDocument } from "../xml/post";
@@ -48,7 +48,7 @@ function headersOf(fields: Map<string, string>): Headers {
     const header = FIELD_HEADERS[name] ?? (name.startsWith(USER_METADATA_PREFIX) ? name : null);
     if (header === null) continue;
     if (/[\r\n\0]/.test(value)) {
-      throw new S3Error("InvalidArgument", `The value of the form field '${name}' (sent as the ${header} header) must not contain CR, LF or NUL characters.`, {
+      throw new S3Error("postFieldControlCharacters", { name, header }, {
         ArgumentName: name,
       });
     }
@@ -58,9 +58,7 @@ function headersOf(fields: Map<string, string>): Headers {
 }
 
 function missingKey(): S3Error {
-  return new S3Error("InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", {
-    ArgumentName: "key", ArgumentValue: "",
-  });
+  return new S3Error("postFieldMissing", { name: "key" });
 }
 
 /** An absolute http(s) URL to send the browser to, or null (S3 then falls back to the status). */
@@ -82,11 +80,11 @@ export const postObject: Handler<BucketContext> = async (ctx) => {
   const rawKey = form.fields.get("key");
   if (rawKey === undefined) throw missingKey();
   if (!form.file || !ctx.body) {
-    throw new S3Error("InvalidArgument", "POST requires exactly one file upload per request.", { ArgumentName: "file", ArgumentValue: 0 });
+    throw new S3Error("postFileCount", undefined, { ArgumentName: "file", ArgumentValue: 0 });
   }
   const key = rawKey.split("${filename}").join(form.file.filename);
   const size = ctx.body.length ?? 0;
-  if (size > MAX_POST_OBJECT_BYTES) throw entityTooLarge(size, MAX_POST_OBJECT_BYTES, "the largest browser form (POST) upload");
+  if (size > MAX_POST_OBJECT_BYTES) throw new S3Error("entityTooLarge", { size, max: MAX_POST_OBJECT_BYTES, limit: "the largest browser form (POST) upload" });
   const policy = form.fields.get("policy");
   if (policy !== undefined) {
     checkPostPolicy(decodePostPolicy(policy), { now: ctx.now, bucket: ctx.bucketName, key, fields: form.fields, fileLength: size });

@@ -5,7 +5,8 @@
  * never buffered; if any check fails, nothing is stored.
  */
 import type { RequestContext } from "../context";
-import { entityTooLarge, S3Error } from "../errors";
+import { S3Error } from "../errors";
+import { fromBase64 } from "../logic/encoding";
 import {
   algorithmFromHeaderName,
   checksumTransform,
@@ -27,13 +28,7 @@ export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 function contentMd5(headers: Headers): string | undefined {
   const v = headers.get("content-md5");
   if (v === null) return undefined;
-  let bytes = 0;
-  try {
-    bytes = atob(v.trim()).length;
-  } catch {
-    throw new S3Error("InvalidDigest");
-  }
-  if (bytes !== 16) throw new S3Error("InvalidDigest");
+  if (fromBase64(v.trim())?.length !== 16) throw new S3Error("InvalidDigest");
   return v.trim();
 }
 
@@ -44,16 +39,16 @@ export function requestedChecksum(headers: Headers): { algorithm: ChecksumAlgori
     const algorithm = algorithmFromHeaderName(name);
     if (algorithm) valued.push({ algorithm, value });
     else if (name.startsWith("x-amz-checksum-") && name !== "x-amz-checksum-type" && name !== "x-amz-checksum-mode" && name !== "x-amz-checksum-algorithm") {
-      throw new S3Error("InvalidRequest", "The algorithm type you specified in x-amz-checksum- header is invalid.");
+      throw new S3Error("checksumAlgorithmInvalid");
     }
   }
-  if (valued.length > 1) throw new S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+  if (valued.length > 1) throw new S3Error("checksumHeadersMultiple");
   const trailer = headers.get("x-amz-trailer");
   const trailerAlgo = trailer ? algorithmFromHeaderName(trailer) : null;
   const sdkAlgo = headers.get("x-amz-sdk-checksum-algorithm") ?? headers.get("x-amz-checksum-algorithm");
   if (valued.length === 1) {
     if (sdkAlgo && parseChecksumAlgorithm(sdkAlgo) !== valued[0].algorithm) {
-      throw new S3Error("InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid.");
+      throw new S3Error("sdkChecksumAlgorithmInvalid");
     }
     return { ...valued[0], inTrailer: false };
   }
@@ -76,7 +71,7 @@ export async function storeRequestBody(
   if (length === null) throw new S3Error("MissingContentLength");
   const limit = Math.min(ctx.deps.config.maxRequestBytes, MAX_SINGLE_PUT_BYTES);
   if (length > limit) {
-    throw entityTooLarge(length, limit, limit === MAX_SINGLE_PUT_BYTES ? "the largest single PUT (upload bigger objects in parts)" : "this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts)");
+    throw new S3Error("entityTooLarge", { size: length, max: limit, limit: limit === MAX_SINGLE_PUT_BYTES ? "the largest single PUT (upload bigger objects in parts)" : "this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts)" });
   }
   const md5Base64 = contentMd5(headers);
   const wanted = requestedChecksum(headers) ?? (defaultAlgorithm ? { algorithm: defaultAlgorithm, inTrailer: false } : null);
@@ -94,7 +89,7 @@ export async function storeRequestBody(
   try {
     if (wanted?.inTrailer) {
       const t = await body?.trailerChecksum;
-      if (!t) throw new S3Error("InvalidRequest", "The x-amz-trailer header named a checksum the body did not carry.");
+      if (!t) throw new S3Error("trailerChecksumMissing");
       checksum = { algorithm: t.algorithm, value: t.value };
     } else if (wanted && computed) {
       checksum = { algorithm: wanted.algorithm, value: await computed };

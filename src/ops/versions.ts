@@ -19,13 +19,13 @@ async function markers(ctx: BucketContext, q: URLSearchParams): Promise<{ keyMar
   const keyMarker = q.get("key-marker") ?? "";
   const versionIdMarker = q.get("version-id-marker");
   if (versionIdMarker === null) return { keyMarker, versionIdMarker: "" };
-  const invalid = (message: string) => new S3Error("InvalidArgument", message, { ArgumentName: "version-id-marker", ArgumentValue: versionIdMarker });
-  if (keyMarker === "") throw invalid("A version-id marker cannot be specified without a key marker.");
-  if (versionIdMarker === "") throw invalid("A version-id marker cannot be empty.");
-  if (!isWellFormedVersionId(versionIdMarker)) throw invalid("Invalid version id specified");
+  const invalid = (reason: "versionIdMarkerWithoutKeyMarker" | "versionIdMarkerEmpty" | "versionIdInvalid") => new S3Error(reason, undefined, { ArgumentName: "version-id-marker", ArgumentValue: versionIdMarker });
+  if (keyMarker === "") throw invalid("versionIdMarkerWithoutKeyMarker");
+  if (versionIdMarker === "") throw invalid("versionIdMarkerEmpty");
+  if (!isWellFormedVersionId(versionIdMarker)) throw invalid("versionIdInvalid");
   // Our version ids are random, so the marker's place among its key's versions is its seq.
   const marker = await ctx.deps.meta.getObject(ctx.bucket.id, keyMarker, versionIdMarker);
-  if (!marker) throw invalid("Invalid version id specified");
+  if (!marker) throw invalid("versionIdInvalid");
   return { keyMarker, versionIdMarker, seq: marker.seq };
 }
 

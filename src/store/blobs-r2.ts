@@ -5,7 +5,8 @@
  * Blob keys are `<bucket id>/<time36>-<random>`: never the S3 key (R2 normalises keys and
  * rate-limits writes per key), and the time prefix lets the orphan sweep skip young blobs.
  */
-import { entityTooLarge, S3Error } from "../errors";
+import { S3Error } from "../errors";
+import { fromBase64, toHex } from "../logic/encoding";
 import { r2BindingName, type Env } from "../env";
 
 /** R2 refuses a single put above 5 GiB less 5 MiB (code 100100). */
@@ -26,7 +27,7 @@ export type BlobRange = { offset: number; length: number };
 
 export function newBlobKey(bucketId: string, now = Date.now()): string {
   const rand = crypto.getRandomValues(new Uint8Array(12));
-  return `${bucketId}/${now.toString(36).padStart(9, "0")}-${[...rand].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `${bucketId}/${now.toString(36).padStart(9, "0")}-${toHex(rand)}`;
 }
 
 /** Creation time (ms) encoded in a blob key, or null if the key is not ours. */
@@ -35,7 +36,7 @@ export function blobKeyTime(blobKey: string): number | null {
   return m ? parseInt(m[1], 36) : null;
 }
 
-const base64ToHex = (b64: string) => [...atob(b64)].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+const base64ToHex = (b64: string) => toHex(fromBase64(b64)!);
 
 function ssecHex(keyBase64: string | undefined): string | undefined {
   return keyBase64 === undefined ? undefined : base64ToHex(keyBase64);
@@ -48,7 +49,7 @@ function mapPutError(e: unknown, w: BlobWrite): never {
   if (/MD5/i.test(message) && /did not match/i.test(message)) throw new S3Error("BadDigest");
   if (/SHA-?256/i.test(message) && /did not match/i.test(message)) throw new S3Error("XAmzContentSHA256Mismatch");
   if (/10037/.test(message)) throw new S3Error(w.sha256Hex ? "XAmzContentSHA256Mismatch" : "BadDigest");
-  if (/exceeds the maximum allowed object size|100100/.test(message)) throw entityTooLarge(w.length, R2_MAX_SINGLE_WRITE_BYTES, "the largest object R2 stores in one write");
+  if (/exceeds the maximum allowed object size|100100/.test(message)) throw new S3Error("entityTooLarge", { size: w.length, max: R2_MAX_SINGLE_WRITE_BYTES, limit: "the largest object R2 stores in one write" });
   if (/length|Provided readable stream/i.test(message)) throw new S3Error("IncompleteBody");
   throw e;
 }
@@ -58,7 +59,7 @@ export class BlobStore {
 
   private bucket(zone: string): R2Bucket {
     const b = this.env[r2BindingName(zone)];
-    if (!b) throw new S3Error("InternalError", `zone ${zone} has no R2 binding`);
+    if (!b) throw new S3Error("zoneWithoutBinding", { zone });
     return b;
   }
 
@@ -90,7 +91,7 @@ export class BlobStore {
       mapPutError(pipeError instanceof S3Error ? pipeError : e, w);
     }
     await piping;
-    const etag = obj!.checksums.md5 ? [...new Uint8Array(obj!.checksums.md5)].map((b) => b.toString(16).padStart(2, "0")).join("") : "";
+    const etag = obj!.checksums.md5 ? toHex(obj!.checksums.md5) : "";
     const failure = pipeError ?? (md5Hex !== undefined && etag !== md5Hex ? new S3Error("BadDigest") : undefined);
     if (failure) {
       // The body failed after R2 accepted the bytes it got: drop the blob.
