@@ -10,7 +10,7 @@ import { S3Error } from "./errors";
 import type { KeyScope, Principal } from "./identity";
 import { allows, type CallerId, type Permission } from "./logic/acl";
 import { requirementFor } from "./logic/permissions";
-import type { Bucket, MultipartUpload, ObjectVersion } from "./store/meta-d1";
+import type { Bucket, MultipartUpload, ObjectVersion } from "./store/model";
 
 /** Operations that only read: what a read-only key may call. */
 export function isReadOperation(op: string): boolean {

@@ -7,7 +7,7 @@ import { sha256Hex, timingSafeEqual } from "../auth/crypto";
 import type { Deps } from "../context";
 import { forgetAccessKey } from "../identity";
 import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
-import type { AccessKey, User } from "../store/meta-d1";
+import type { AccessKey, User } from "../store/model";
 import { bucketNameProblem } from "../logic/names";
 import { ADMIN_PREFIX, OPERATION_NAMES } from "../router";
 import { missingSecret, secretNotSet, setupProblem } from "../setup-check";
@@ -81,23 +81,23 @@ function buildRouter(deps: Deps) {
     const email = typeof b.email === "string" ? b.email.trim().toLowerCase() : null;
     if (email !== null && !/^[^@\s]+@[^@\s]+$/.test(email)) fail(400, "InvalidRequest", "email must be an e-mail address.");
     const user: User = { id: randomHex(32), displayName, email, maxBuckets: parseMaxBuckets(b.maxBuckets) ?? 20, createdAt: Date.now() };
-    if (!(await meta.createUser(user))) fail(409, "UserAlreadyExists", "A user with that display name or email already exists.");
+    if (!(await meta.users.create(user))) fail(409, "UserAlreadyExists", "A user with that display name or email already exists.");
     return json(userJson(user), 201);
   });
-  router.get("/users", async () => json({ users: (await meta.listUsers()).map(userJson) }));
+  router.get("/users", async () => json({ users: (await meta.users.list()).map(userJson) }));
   router.get("/users/:id", async (req) => {
-    const u = await meta.getUser(req.params.id);
+    const u = await meta.users.get(req.params.id);
     return u ? json(userJson(u)) : fail(404, "NoSuchUser", "The specified user does not exist.");
   });
   router.patch("/users/:id", async (req) => {
     const maxBuckets = parseMaxBuckets((await body(req)).maxBuckets);
     if (maxBuckets === undefined) fail(400, "InvalidRequest", "Nothing to change: give maxBuckets.");
-    if (!(await meta.setUserMaxBuckets(req.params.id, maxBuckets!))) fail(404, "NoSuchUser", "The specified user does not exist.");
-    return json(userJson((await meta.getUser(req.params.id))!));
+    if (!(await meta.users.setMaxBuckets(req.params.id, maxBuckets!))) fail(404, "NoSuchUser", "The specified user does not exist.");
+    return json(userJson((await meta.users.get(req.params.id))!));
   });
   router.delete("/users/:id", async (req) => {
-    const keys = await meta.listAccessKeys(req.params.id);
-    const r = await meta.deleteUser(req.params.id);
+    const keys = await meta.keys.list(req.params.id);
+    const r = await meta.users.delete(req.params.id);
     if (r === "missing") fail(404, "NoSuchUser", "The specified user does not exist.");
     if (r === "owns-buckets") fail(409, "UserOwnsBuckets", "Delete the user's buckets first.");
     keys.forEach((k) => forgetAccessKey(k.accessKeyId));
@@ -107,7 +107,7 @@ function buildRouter(deps: Deps) {
   router.post("/keys", async (req) => {
     const b = await body(req);
     const userId = typeof b.userId === "string" ? b.userId : "";
-    if (!(await meta.getUser(userId))) fail(404, "NoSuchUser", "The specified user does not exist.");
+    if (!(await meta.users.get(userId))) fail(404, "NoSuchUser", "The specified user does not exist.");
     const bucket = b.bucket === undefined || b.bucket === null ? null : String(b.bucket);
     const problem = bucket === null ? null : bucketNameProblem(bucket);
     if (problem) fail(400, "InvalidRequest", `bucket must be a valid bucket name: ${problem}`);
@@ -121,30 +121,30 @@ function buildRouter(deps: Deps) {
       enabled: true,
       createdAt: Date.now(),
     };
-    await meta.createAccessKey(key);
+    await meta.keys.create(key);
     // The secret is shown once, here, and stored only encrypted.
     return json({ ...keyJson(key), secretAccessKey }, 201);
   });
-  router.get("/keys", async (req) => json({ keys: (await meta.listAccessKeys((req.query.userId as string) || undefined)).map(keyJson) }));
+  router.get("/keys", async (req) => json({ keys: (await meta.keys.list((req.query.userId as string) || undefined)).map(keyJson) }));
   router.patch("/keys/:id", async (req) => {
     const b = await body(req);
     if (typeof b.enabled !== "boolean") fail(400, "InvalidRequest", "Give enabled: true or false.");
-    if (!(await meta.setAccessKeyEnabled(req.params.id, b.enabled as boolean))) fail(404, "NoSuchAccessKey", "The specified access key does not exist.");
+    if (!(await meta.keys.setEnabled(req.params.id, b.enabled as boolean))) fail(404, "NoSuchAccessKey", "The specified access key does not exist.");
     forgetAccessKey(req.params.id);
-    return json(keyJson((await meta.getAccessKey(req.params.id))!));
+    return json(keyJson((await meta.keys.get(req.params.id))!));
   });
   router.delete("/keys/:id", async (req) => {
-    if (!(await meta.deleteAccessKey(req.params.id))) fail(404, "NoSuchAccessKey", "The specified access key does not exist.");
+    if (!(await meta.keys.delete(req.params.id))) fail(404, "NoSuchAccessKey", "The specified access key does not exist.");
     forgetAccessKey(req.params.id);
     return new Response(null, { status: 204 });
   });
 
   router.get("/usage", async (req) => {
     const only = (req.query.bucket as string) || undefined;
-    const buckets = (await meta.listAllBuckets()).filter((b) => !only || b.name === only);
+    const buckets = (await meta.buckets.listAll()).filter((b) => !only || b.name === only);
     if (only && buckets.length === 0) fail(404, "NoSuchBucket", "The specified bucket does not exist.");
     const rows = [];
-    for (const b of buckets) rows.push({ name: b.name, owner: b.ownerId, zone: b.zone, ...(await meta.bucketUsage(b.id)) });
+    for (const b of buckets) rows.push({ name: b.name, owner: b.ownerId, zone: b.zone, ...(await meta.buckets.usage(b.id)) });
     return json({ buckets: rows });
   });
 

@@ -8,7 +8,7 @@
 import type { BucketContext, RequestContext } from "../context";
 import { S3Error } from "../errors";
 import { aclFromHeaders, resolveGrants, serializeGrants, type AclTarget, type GranteeDirectory, type Owners, type ResolvedGrant } from "../logic/acl";
-import type { MetaStore } from "../store/meta-d1";
+import type { MetaStore } from "../store/d1";
 import { parseAccessControlPolicy } from "../xml/acl";
 import { readXmlBody } from "./request-body";
 
@@ -16,8 +16,8 @@ const MAX_ACL_BODY_BYTES = 64 * 1024;
 
 export function granteeDirectory(meta: MetaStore): GranteeDirectory {
   return {
-    userExists: async (id) => (await meta.getUser(id)) !== null,
-    userIdByEmail: async (email) => (await meta.getUserByEmail(email))?.id ?? null,
+    userExists: async (id) => (await meta.users.get(id)) !== null,
+    userIdByEmail: async (email) => (await meta.users.getByEmail(email))?.id ?? null,
   };
 }
 

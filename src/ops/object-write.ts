@@ -25,7 +25,7 @@ export async function writeConditions(ctx: ObjectContext): Promise<{ ifNoneMatch
   const ifNoneMatch = headers.get("if-none-match");
   const ifMatch = headers.get("if-match");
   if (ifNoneMatch === null && ifMatch === null) return {};
-  const current = await ctx.deps.meta.getObject(ctx.bucket.id, ctx.key);
+  const current = await ctx.deps.meta.objects.get(ctx.bucket.id, ctx.key);
   checkWritePreconditions(headers, current && !current.isDeleteMarker ? current : null);
   return { ifNoneMatchStar: ifNoneMatch !== null || undefined, ifMatchEtag: ifMatch !== null ? unquoteEtag(ifMatch) : undefined };
 }
@@ -73,7 +73,7 @@ export const putObject: Handler<ObjectContext> = async (ctx) => {
   });
   let superseded: string[];
   try {
-    superseded = await ctx.deps.meta.commitVersion(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });
+    superseded = await ctx.deps.meta.objects.commit(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });
   } catch (e) {
     ctx.deps.defer(ctx.deps.blobs.delete(bucket.zone, [stored.blobKey]));
     throw e;

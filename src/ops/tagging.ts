@@ -7,7 +7,7 @@
 import type { BucketContext, Handler, ObjectContext } from "../context";
 import { S3Error } from "../errors";
 import { deserializeTags, serializeTags, validateTagSet, type TagSet } from "../logic/tags";
-import type { Bucket, ObjectVersion } from "../store/meta-d1";
+import type { Bucket, ObjectVersion } from "../store/model";
 import { parseTagging, taggingDocument } from "../xml/tagging";
 import { findReadableVersion, requestedVersionId } from "./object-lookup";
 import { readXmlBody } from "./request-body";
@@ -25,7 +25,7 @@ function versionHeaders(bucket: Bucket, obj: ObjectVersion): Headers {
 async function setTags(ctx: ObjectContext, tags: TagSet): Promise<ObjectVersion> {
   const versionId = requestedVersionId(ctx.url.searchParams);
   const obj = await findReadableVersion(ctx, versionId);
-  if (!(await ctx.deps.meta.setObjectTags(obj.id, serializeTags(tags), tags.length))) {
+  if (!(await ctx.deps.meta.objects.setTags(obj.id, serializeTags(tags), tags.length))) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key });
   }
@@ -57,12 +57,12 @@ export const getBucketTagging: Handler<BucketContext> = async (ctx) => {
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html (replaces the whole set; empty removes it) */
 export const putBucketTagging: Handler<BucketContext> = async (ctx) => {
   const tags = validateTagSet(parseTagging(await readXmlBody(ctx, MAX_BODY_BYTES)), "bucket");
-  await ctx.deps.meta.setBucketTags(ctx.bucket.id, serializeTags(tags));
+  await ctx.deps.meta.buckets.setTags(ctx.bucket.id, serializeTags(tags));
   return empty(204);
 };
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketTagging.html */
 export const deleteBucketTagging: Handler<BucketContext> = async (ctx) => {
-  await ctx.deps.meta.setBucketTags(ctx.bucket.id, null);
+  await ctx.deps.meta.buckets.setTags(ctx.bucket.id, null);
   return empty(204);
 };
