@@ -33,12 +33,7 @@ export function scopeAllowsOperation(scope: KeyScope, op: string): boolean {
     case "write-only":
       return !isReadOperation(op) && !ACL_WRITES.has(op);
     default: {
-      try {
-        const ops = JSON.parse(scope.operations) as string[];
-        return Array.isArray(ops) && ops.includes(op);
-      } catch {
-        return false;
-      }
+      return scope.operations.includes(op);
     }
   }
 }

@@ -8,7 +8,7 @@ import { S3Error } from "./errors";
 import { BoundedCache, estimateBytes } from "./logic/bounded-cache";
 import { decryptSecret } from "./logic/secrets";
 import type { MetaStore } from "./store/d1";
-import type { User } from "./store/model";
+import type { KeyOperations, User } from "./store/model";
 
 /** Canonical id of the root user: fixed, so the root key can rotate without orphaning buckets. */
 export const ROOT_USER_ID = "5053a9b2d14b8c0e1f6d7a3e9c2b4f8016e5d7c9a1b3f2e4d6c8a0b9e7f5d3c1";
@@ -16,8 +16,7 @@ export const ROOT_USER_ID = "5053a9b2d14b8c0e1f6d7a3e9c2b4f8016e5d7c9a1b3f2e4d6c
 export type KeyScope = {
   /** bucket name the key is limited to, or null */
   bucket: string | null;
-  /** 'full' | 'read-only' | 'write-only' | JSON array of operation names */
-  operations: string;
+  operations: KeyOperations;
 };
 
 export type Principal =

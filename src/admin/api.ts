@@ -7,7 +7,7 @@ import { sha256Hex, timingSafeEqual } from "../auth/crypto";
 import type { Deps } from "../context";
 import { forgetAccessKey } from "../identity";
 import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
-import type { AccessKey, User } from "../store/model";
+import type { AccessKey, KeyOperations, User } from "../store/model";
 import { bucketNameProblem } from "../logic/names";
 import { ADMIN_PREFIX, OPERATION_NAMES } from "../router";
 import { missingSecret, secretNotSet, setupProblem } from "../setup-check";
@@ -33,7 +33,7 @@ const keyJson = (k: AccessKey) => ({
   accessKeyId: k.accessKeyId,
   userId: k.userId,
   bucket: k.bucket,
-  operations: k.operations.startsWith("[") ? (JSON.parse(k.operations) as string[]) : k.operations,
+  operations: k.operations,
   enabled: k.enabled,
   createdAt: new Date(k.createdAt).toISOString(),
 });
@@ -50,14 +50,14 @@ async function body(req: IRequest): Promise<Record<string, unknown>> {
   return fail(400, "InvalidRequest", "The body must be a JSON object.");
 }
 
-function parseOperations(v: unknown): string {
+function parseOperations(v: unknown): KeyOperations {
   if (v === undefined || v === null) return "full";
   if (v === "full" || v === "read-only" || v === "write-only") return v;
   const list = typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
   if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === "string")) {
     // A misspelt name (or an IAM action such as "ListBucket") would silently grant nothing: refuse it.
     const unknown = list.filter((s) => !OPERATION_NAMES.has(s));
-    if (unknown.length === 0) return JSON.stringify([...new Set(list)]);
+    if (unknown.length === 0) return [...new Set(list as string[])];
     return fail(400, "InvalidRequest", `Unknown S3 operation name(s): ${unknown.join(", ")} (use names such as GetObject, ListObjectsV2).`);
   }
   return fail(400, "InvalidRequest", 'operations must be "full", "read-only", "write-only" or a list of S3 operation names.');

@@ -40,7 +40,7 @@ export const createBucket: Handler<BucketContext> = async (ctx) => {
       versioning: null,
       acl,
       cors: null,
-      tags: null,
+      tags: [],
     })
     .catch((e) => {
       // The store knows only that the quota was hit; the message gives the quota itself.

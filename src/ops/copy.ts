@@ -18,7 +18,7 @@ import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
 import { checkPartKey, checkReadKey, type SsecKey } from "../logic/ssec";
-import { storedTagsFromHeader } from "../logic/tags";
+import { taggingFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { newBlobKey } from "../store/blobs-r2";
 import type { Bucket, ObjectVersion } from "../store/model";
@@ -104,7 +104,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const tagDirective = directive(headers, "x-amz-tagging-directive");
   const storageClass = checkStorageClass(headers);
   // COPY (the default) keeps the source version's tags and ignores x-amz-tagging; REPLACE takes the header (none = no tags).
-  const tagging = tagDirective === "REPLACE" ? storedTagsFromHeader(headers) : { tags: src.object.tags, tagCount: src.object.tagCount };
+  const tagging = tagDirective === "REPLACE" ? taggingFromHeader(headers) : { tags: src.object.tags, tagCount: src.object.tagCount };
   const sameObject = src.bucket.id === ctx.bucket.id && src.object.key === ctx.key && (!src.versionIdGiven || src.object.isLatest);
   if (sameObject && metaDirective === "COPY" && !headers.has("x-amz-storage-class") && sameKey) {
     throw new S3Error(

@@ -5,7 +5,7 @@
  */
 import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
-import { corsResponseHeaders, deserializeCors, preflightResponseHeaders, serializeCors, validateCorsRules } from "../logic/cors";
+import { corsResponseHeaders, preflightResponseHeaders, validateCorsRules } from "../logic/cors";
 import type { Endpoint } from "../router";
 import type { MetaStore } from "../store/d1";
 import type { Bucket } from "../store/model";
@@ -17,7 +17,7 @@ const MAX_BODY_BYTES = 256 * 1024;
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketCors.html */
 export const getBucketCors: Handler<BucketContext> = async (ctx) => {
-  const rules = deserializeCors(ctx.bucket.cors);
+  const rules = ctx.bucket.cors;
   if (!rules) throw new S3Error("NoSuchCORSConfiguration", undefined, { BucketName: ctx.bucketName });
   return xmlResponse(corsConfigurationDocument(rules));
 };
@@ -25,7 +25,7 @@ export const getBucketCors: Handler<BucketContext> = async (ctx) => {
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketCors.html (Content-MD5 or a checksum is required, as in S3) */
 export const putBucketCors: Handler<BucketContext> = async (ctx) => {
   const rules = validateCorsRules(parseCorsConfiguration(await readXmlBody(ctx, MAX_BODY_BYTES, { integrityRequired: true })));
-  await ctx.deps.meta.buckets.setCors(ctx.bucket.id, serializeCors(rules));
+  await ctx.deps.meta.buckets.setCors(ctx.bucket.id, rules);
   return empty(200);
 };
 
@@ -42,7 +42,7 @@ export const deleteBucketCors: Handler<BucketContext> = async (ctx) => {
 export async function answerPreflight(request: Request, endpoint: Endpoint, meta: MetaStore): Promise<Response> {
   const bucket = await meta.buckets.get(endpoint.bucket!);
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: endpoint.bucket! });
-  const headers = preflightResponseHeaders(deserializeCors(bucket.cors), request.headers, endpoint.level === "object" ? "OBJECT" : "BUCKET");
+  const headers = preflightResponseHeaders(bucket.cors, request.headers, endpoint.level === "object" ? "OBJECT" : "BUCKET");
   return empty(200, headers);
 }
 
@@ -56,7 +56,7 @@ export async function withCorsHeaders(response: Response, request: Request, buck
   if (origin === null || response.headers.has("access-control-allow-origin")) return response;
   let add: Record<string, string>;
   try {
-    add = corsResponseHeaders(deserializeCors((await bucket())?.cors ?? null), origin, request.method);
+    add = corsResponseHeaders((await bucket())?.cors ?? null, origin, request.method);
   } catch {
     return response; // a failed lookup must not replace the answer itself
   }

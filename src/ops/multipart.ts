@@ -15,7 +15,7 @@ import { newUploadId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
 import { checkPartKey } from "../logic/ssec";
-import { deserializeTags, storedTagsFromHeader } from "../logic/tags";
+import { tagsFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { listUploadsPage } from "../logic/upload-listing";
 import type { MetaStore } from "../store/d1";
@@ -88,8 +88,8 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
     checksumType: checksumAlgorithm ? "COMPOSITE" : null,
     ssecKeyMd5: ssec?.keyMd5 ?? null,
     acl,
-    // Validated now, stored in D1 form, applied by CompleteMultipartUpload.
-    tags: storedTagsFromHeader(headers).tags,
+    // Validated now, applied by CompleteMultipartUpload.
+    tags: tagsFromHeader(headers),
     storageClass,
   };
   await ctx.deps.meta.uploads.create(upload);
@@ -202,7 +202,7 @@ export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
     ssecKeyMd5: upload.ssecKeyMd5,
     acl: upload.acl,
     tags: upload.tags,
-    tagCount: deserializeTags(upload.tags).length,
+    tagCount: upload.tags.length,
     storageClass: upload.storageClass,
   });
   const superseded = await ctx.deps.meta.objects.commitCompletedUpload(ctx.bucket, version, upload.id, chosen, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });

@@ -9,7 +9,7 @@ import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { checkWritePreconditions } from "../logic/conditionals";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
-import { storedTagsFromHeader } from "../logic/tags";
+import { taggingFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { quoteEtag, unquoteEtag } from "./respond";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
@@ -50,7 +50,7 @@ export const putObject: Handler<ObjectContext> = async (ctx) => {
   const ssec = await writeSsec(ctx);
   const metadata = extractObjectMetadata(headers);
   const storageClass = checkStorageClass(headers);
-  const tagging = storedTagsFromHeader(headers);
+  const tagging = taggingFromHeader(headers);
   const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
   const conditions = await writeConditions(ctx);
 

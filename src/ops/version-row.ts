@@ -30,7 +30,7 @@ export function newVersionRow(
     checksumType: null,
     ssecKeyMd5: null,
     acl: null,
-    tags: null,
+    tags: [],
     tagCount: 0,
     storageClass: "STANDARD",
     ...fields,

@@ -1,7 +1,16 @@
 /**
  * The domain model of the metadata store: what the D1 store (store/d1/) returns and accepts.
- * Modules outside the store import these types from here, never from the SQL modules.
+ * Modules outside the store import these types from here, never from the SQL modules. JSON
+ * columns arrive parsed (ACL, CORS rules, tags, key operations) and are written as these values.
  */
+import type { Acl } from "../logic/acl";
+import type { CorsRule } from "../logic/cors";
+import type { TagSet } from "../logic/tags";
+
+export type { Acl } from "../logic/acl";
+
+/** What an access key may call: a named class of operations, or exactly the listed S3 operation names. */
+export type KeyOperations = "full" | "read-only" | "write-only" | string[];
 
 export type User = { id: string; displayName: string; email: string | null; maxBuckets: number; createdAt: number };
 
@@ -10,7 +19,7 @@ export type AccessKey = {
   userId: string;
   secretEnc: string;
   bucket: string | null;
-  operations: string;
+  operations: KeyOperations;
   enabled: boolean;
   createdAt: number;
 };
@@ -22,9 +31,11 @@ export type Bucket = {
   zone: string;
   createdAt: number;
   versioning: "Enabled" | "Suspended" | null;
-  acl: string | null;
-  cors: string | null;
-  tags: string | null;
+  acl: Acl;
+  /** null: no CORS configuration */
+  cors: CorsRule[] | null;
+  /** empty: no tags */
+  tags: TagSet;
 };
 
 export type BucketUsage = { objectCount: number; storedBytes: number; billedBytes: number };
@@ -51,8 +62,8 @@ export type ObjectVersion = {
   checksumValue: string | null;
   checksumType: string | null;
   ssecKeyMd5: string | null;
-  acl: string | null;
-  tags: string | null;
+  acl: Acl;
+  tags: TagSet;
   tagCount: number;
   storageClass: string;
 };
@@ -86,8 +97,8 @@ export type MultipartUpload = {
   checksumAlgorithm: string | null;
   checksumType: string | null;
   ssecKeyMd5: string | null;
-  acl: string | null;
-  tags: string | null;
+  acl: Acl;
+  tags: TagSet;
   storageClass: string;
 };
 

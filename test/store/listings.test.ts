@@ -73,7 +73,7 @@ describe("listUploads", () => {
     for (const key of ["p/1", "p/1", "p/2", "q"]) {
       const id = `${key}-${unique("up")}`;
       ids.push(id);
-      await s.meta.uploads.create({ id, bucketId: ub.id, key, initiatedAt: 1, ownerId: ub.ownerId, initiatorId: ub.ownerId, httpMeta: {}, userMeta: {}, checksumAlgorithm: null, checksumType: null, ssecKeyMd5: null, acl: null, tags: null, storageClass: "STANDARD" });
+      await s.meta.uploads.create({ id, bucketId: ub.id, key, initiatedAt: 1, ownerId: ub.ownerId, initiatorId: ub.ownerId, httpMeta: {}, userMeta: {}, checksumAlgorithm: null, checksumType: null, ssecKeyMd5: null, acl: null, tags: [], storageClass: "STANDARD" });
     }
     const all = await s.meta.listings.listUploads(ub.id, { prefix: "p/", limit: 10 });
     expect(all.map((u) => u.key)).toEqual(["p/1", "p/1", "p/2"]);

@@ -31,7 +31,7 @@ export const unique = (prefix: string): string => `${prefix}-${process.pid}-${++
 export async function newBucket(meta: MetaStore, versioning: Bucket["versioning"] = null, maxBuckets = 10): Promise<Bucket> {
   const ownerId = unique("user");
   await meta.users.create({ id: ownerId, displayName: ownerId, email: null, maxBuckets, createdAt: 1 });
-  const b: Bucket = { id: unique("bkt"), name: unique("name"), ownerId, zone: "zone-a", createdAt: 1, versioning, acl: null, cors: null, tags: null };
+  const b: Bucket = { id: unique("bkt"), name: unique("name"), ownerId, zone: "zone-a", createdAt: 1, versioning, acl: null, cors: null, tags: [] };
   if (!(await meta.buckets.create(b))) throw new Error("bucket not created");
   return b;
 }
@@ -57,7 +57,7 @@ export function version(bucket: Bucket, key: string, over: Partial<NewObjectVers
     checksumType: null,
     ssecKeyMd5: null,
     acl: null,
-    tags: null,
+    tags: [],
     tagCount: 0,
     storageClass: "STANDARD",
     ...over,

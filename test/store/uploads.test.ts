@@ -10,7 +10,7 @@ afterAll(() => s.dispose());
 async function newUpload(b: Bucket, key = "k"): Promise<MultipartUpload> {
   const u: MultipartUpload = {
     id: unique("up"), bucketId: b.id, key, initiatedAt: 1, ownerId: b.ownerId, initiatorId: b.ownerId, httpMeta: { "content-type": "text/plain" },
-    userMeta: { a: "1" }, checksumAlgorithm: null, checksumType: null, ssecKeyMd5: null, acl: null, tags: null, storageClass: "STANDARD",
+    userMeta: { a: "1" }, checksumAlgorithm: null, checksumType: null, ssecKeyMd5: null, acl: null, tags: [], storageClass: "STANDARD",
   };
   await s.meta.uploads.create(u);
   return u;

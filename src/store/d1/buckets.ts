@@ -1,7 +1,10 @@
 /** Buckets and their configuration (ACL, versioning, tags, CORS), behind a short-lived per-isolate cache. */
 import { BoundedCache, estimateBytes } from "../../logic/bounded-cache";
-import type { Bucket, BucketUsage } from "../model";
+import type { Acl, Bucket, BucketUsage } from "../model";
+import type { CorsRule } from "../../logic/cors";
+import type { TagSet } from "../../logic/tags";
 import { assertion, commit } from "./batch";
+import { readAcl, readCors, readTags, writeAcl, writeCors, writeTags } from "./columns";
 import type { BucketRow } from "./rows";
 
 const toBucket = (r: BucketRow): Bucket => ({
@@ -11,9 +14,9 @@ const toBucket = (r: BucketRow): Bucket => ({
   zone: r.zone,
   createdAt: r.created_at,
   versioning: r.versioning ?? null,
-  acl: r.acl ?? null,
-  cors: r.cors ?? null,
-  tags: r.tags ?? null,
+  acl: readAcl(r.acl),
+  cors: readCors(r.cors),
+  tags: readTags(r.tags),
 });
 
 /**
@@ -68,7 +71,7 @@ export class Buckets {
         .prepare(
           "INSERT OR IGNORE INTO buckets (id, name, owner_id, zone, created_at, versioning, acl, cors, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(b.id, b.name, b.ownerId, b.zone, b.createdAt, b.versioning, b.acl, b.cors, b.tags),
+        .bind(b.id, b.name, b.ownerId, b.zone, b.createdAt, b.versioning, writeAcl(b.acl), writeCors(b.cors), writeTags(b.tags)),
     ]);
     return results[1].meta.changes === 1;
   }
@@ -99,23 +102,23 @@ export class Buckets {
     bucketCache.clear();
   }
 
-  /** Replaces the bucket's ACL (JSON grant list, see logic/acl.ts; null = private). */
-  setAcl(bucketId: string, acl: string | null): Promise<void> {
-    return this.set("acl", bucketId, acl);
+  /** Replaces the bucket's ACL (null = private). */
+  setAcl(bucketId: string, acl: Acl): Promise<void> {
+    return this.set("acl", bucketId, writeAcl(acl));
   }
 
   setVersioning(bucketId: string, status: "Enabled" | "Suspended"): Promise<void> {
     return this.set("versioning", bucketId, status);
   }
 
-  /** Replaces the bucket's tag set (JSON, see logic/tags.ts); null removes it. */
-  setTags(bucketId: string, tags: string | null): Promise<void> {
-    return this.set("tags", bucketId, tags);
+  /** Replaces the bucket's tag set; an empty set removes it. */
+  setTags(bucketId: string, tags: TagSet): Promise<void> {
+    return this.set("tags", bucketId, writeTags(tags));
   }
 
-  /** Replaces the bucket's CORS rules (JSON, see logic/cors.ts); null removes them. */
-  setCors(bucketId: string, cors: string | null): Promise<void> {
-    return this.set("cors", bucketId, cors);
+  /** Replaces the bucket's CORS rules; null removes them. */
+  setCors(bucketId: string, cors: CorsRule[] | null): Promise<void> {
+    return this.set("cors", bucketId, writeCors(cors));
   }
 
   /** Live objects and their bytes (billed with S3's 128 KiB minimum object size). */

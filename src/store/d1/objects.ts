@@ -3,8 +3,10 @@
  * upload, a delete marker) and the permanent deletion of one version. Every commit queues the
  * blobs of the row it replaces in blob_deletions, in the same transaction.
  */
-import type { Bucket, NewObjectVersion, ObjectPart, ObjectVersion, UploadPart } from "../model";
+import type { TagSet } from "../../logic/tags";
+import type { Acl, Bucket, NewObjectVersion, ObjectPart, ObjectVersion, UploadPart } from "../model";
 import { assertion, commit } from "./batch";
+import { readAcl, readTags, writeAcl, writeTags } from "./columns";
 import { blobKeysOf, json, type ObjectPartRow, type ObjectRow } from "./rows";
 import { completionStatements } from "./uploads";
 
@@ -28,8 +30,8 @@ export const toVersion = (r: ObjectRow): ObjectVersion => ({
   checksumValue: r.checksum_value ?? null,
   checksumType: r.checksum_type ?? null,
   ssecKeyMd5: r.ssec_key_md5 ?? null,
-  acl: r.acl ?? null,
-  tags: r.tags ?? null,
+  acl: readAcl(r.acl),
+  tags: readTags(r.tags),
   tagCount: r.tag_count ?? 0,
   storageClass: r.storage_class ?? "STANDARD",
 });
@@ -170,7 +172,7 @@ export class Objects {
       .bind(
         v.id, v.bucketId, v.key, v.versionId, v.isDeleteMarker ? 1 : 0, v.size, v.etag, v.lastModified, v.ownerId,
         v.blobKey, v.partCount, JSON.stringify(v.httpMeta), JSON.stringify(v.userMeta), v.checksumAlgorithm,
-        v.checksumValue, v.checksumType, v.ssecKeyMd5, v.acl, v.tags, v.tagCount, v.storageClass,
+        v.checksumValue, v.checksumType, v.ssecKeyMd5, writeAcl(v.acl), writeTags(v.tags), v.tagCount, v.storageClass,
       );
   }
 
@@ -205,16 +207,16 @@ export class Objects {
   }
 
   /** Replaces the ACL of one object version (never a delete marker); false when that row is gone. */
-  async setAcl(objectId: string, acl: string | null): Promise<boolean> {
-    const r = await this.db.prepare("UPDATE objects SET acl = ? WHERE id = ? AND is_delete_marker = 0").bind(acl, objectId).run();
+  async setAcl(objectId: string, acl: Acl): Promise<boolean> {
+    const r = await this.db.prepare("UPDATE objects SET acl = ? WHERE id = ? AND is_delete_marker = 0").bind(writeAcl(acl), objectId).run();
     return r.meta.changes === 1;
   }
 
   /** Replaces the tag set of one object version (never a delete marker); false when that row is gone. */
-  async setTags(objectId: string, tags: string | null, tagCount: number): Promise<boolean> {
+  async setTags(objectId: string, tags: TagSet): Promise<boolean> {
     const r = await this.db
       .prepare("UPDATE objects SET tags = ?, tag_count = ? WHERE id = ? AND is_delete_marker = 0")
-      .bind(tags, tagCount, objectId)
+      .bind(writeTags(tags), tags.length, objectId)
       .run();
     return r.meta.changes === 1;
   }

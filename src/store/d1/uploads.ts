@@ -2,6 +2,7 @@
 import { S3Error } from "../../errors";
 import type { MultipartUpload, UploadPart } from "../model";
 import { assertion, commit } from "./batch";
+import { readAcl, readTags, writeAcl, writeTags } from "./columns";
 import { blobKeysOf, json, type UploadPartRow, type UploadRow } from "./rows";
 
 export const toUpload = (r: UploadRow): MultipartUpload => ({
@@ -16,8 +17,8 @@ export const toUpload = (r: UploadRow): MultipartUpload => ({
   checksumAlgorithm: r.checksum_algorithm ?? null,
   checksumType: r.checksum_type ?? null,
   ssecKeyMd5: r.ssec_key_md5 ?? null,
-  acl: r.acl ?? null,
-  tags: r.tags ?? null,
+  acl: readAcl(r.acl),
+  tags: readTags(r.tags),
   storageClass: r.storage_class ?? "STANDARD",
 });
 
@@ -87,7 +88,7 @@ export class Uploads {
       )
       .bind(
         u.id, u.bucketId, u.key, u.initiatedAt, u.ownerId, u.initiatorId, JSON.stringify(u.httpMeta), JSON.stringify(u.userMeta),
-        u.checksumAlgorithm, u.checksumType, u.ssecKeyMd5, u.acl, u.tags, u.storageClass,
+        u.checksumAlgorithm, u.checksumType, u.ssecKeyMd5, writeAcl(u.acl), writeTags(u.tags), u.storageClass,
       )
       .run();
     if (r.meta.changes !== 1) throw new S3Error("NoSuchBucket");

@@ -1,5 +1,6 @@
 /** Users and their access keys. */
 import type { AccessKey, User } from "../model";
+import { readOperations, writeOperations } from "./columns";
 import type { AccessKeyRow, UserRow } from "./rows";
 
 const toUser = (r: UserRow): User => ({
@@ -15,7 +16,7 @@ const toAccessKey = (r: AccessKeyRow): AccessKey => ({
   userId: r.user_id,
   secretEnc: r.secret_enc,
   bucket: r.bucket ?? null,
-  operations: r.operations,
+  operations: readOperations(r.operations),
   enabled: r.enabled === 1,
   createdAt: r.created_at,
 });
@@ -80,7 +81,7 @@ export class AccessKeys {
       .prepare(
         "INSERT INTO access_keys (access_key_id, user_id, secret_enc, bucket, operations, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       )
-      .bind(key.accessKeyId, key.userId, key.secretEnc, key.bucket, key.operations, key.enabled ? 1 : 0, key.createdAt)
+      .bind(key.accessKeyId, key.userId, key.secretEnc, key.bucket, writeOperations(key.operations), key.enabled ? 1 : 0, key.createdAt)
       .run();
   }
 
