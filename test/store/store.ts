@@ -4,6 +4,7 @@
  * tests keep apart by using their own bucket ids and names.
  */
 import { Miniflare } from "miniflare";
+import { newVersionRow } from "../../src/ops/version-row";
 import { MetaStore } from "../../src/store/d1";
 import type { Bucket, NewObjectVersion } from "../../src/store/model";
 import { applyMigrations } from "../support/worker";
@@ -36,32 +37,9 @@ export async function newBucket(meta: MetaStore, versioning: Bucket["versioning"
   return b;
 }
 
-/** A version row for `key` in `bucket` with the given version id and blob key (an ordinary single-blob object). */
+/** A version row for `key` in `bucket`, as the operations build one: an ordinary single-blob object of 10 bytes. */
 export function version(bucket: Bucket, key: string, over: Partial<NewObjectVersion> = {}): NewObjectVersion {
-  return {
-    id: unique("row"),
-    bucketId: bucket.id,
-    key,
-    versionId: bucket.versioning === "Enabled" ? unique("v") : "null",
-    isDeleteMarker: false,
-    size: 10,
-    etag: "e0",
-    lastModified: 1,
-    ownerId: bucket.ownerId,
-    blobKey: unique("blob"),
-    partCount: null,
-    httpMeta: {},
-    userMeta: {},
-    checksumAlgorithm: null,
-    checksumValue: null,
-    checksumType: null,
-    ssecKeyMd5: null,
-    acl: null,
-    tags: [],
-    tagCount: 0,
-    storageClass: "STANDARD",
-    ...over,
-  };
+  return newVersionRow(bucket, key, 1, { ownerId: bucket.ownerId, size: 10, etag: "e0", blobKey: unique("blob"), ...over });
 }
 
 /** The S3 error code a promise rejects with (null when it resolves). */
