@@ -5,7 +5,8 @@ import type { Config, Env } from "./env";
 import type { Principal } from "./identity";
 import type { Endpoint } from "./router";
 import type { BlobStore } from "./store/blobs-r2";
-import type { Bucket, MetaStore, MultipartUpload, ObjectVersion } from "./store/meta-d1";
+import type { MetaStore } from "./store/d1";
+import type { Bucket, MultipartUpload, ObjectVersion } from "./store/model";
 
 export type Deps = {
   env: Env;

@@ -7,7 +7,8 @@ import type { Env } from "./env";
 import { S3Error } from "./errors";
 import { identityCacheSize, Identity } from "./identity";
 import { encryptSecret } from "./logic/secrets";
-import type { AccessKey, MetaStore, User } from "./store/meta-d1";
+import type { MetaStore } from "./store/d1";
+import type { AccessKey, User } from "./store/model";
 
 const USER: User = { id: "u1", displayName: "u", email: null, maxBuckets: 10, createdAt: 0 };
 
@@ -15,8 +16,8 @@ async function setup(keys: Partial<AccessKey>[], env: Partial<Env>) {
   const lookups: string[] = [];
   const rows = new Map(keys.map((k) => [k.accessKeyId!, { userId: "u1", bucket: null, operations: "full", enabled: true, createdAt: 0, secretEnc: "", ...k } as AccessKey]));
   const meta = {
-    getAccessKey: async (id: string) => (lookups.push(id), rows.get(id) ?? null),
-    getUser: async () => USER,
+    keys: { get: async (id: string) => (lookups.push(id), rows.get(id) ?? null) },
+    users: { get: async () => USER },
   } as unknown as MetaStore;
   return { identity: new Identity(env as Env, meta), lookups };
 }

@@ -7,7 +7,7 @@ import { sha256Hex, timingSafeEqual } from "../auth/crypto";
 import type { Deps } from "../context";
 import { forgetAccessKey } from "../identity";
 import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
-import type { AccessKey, User } from "../store/meta-d1";
+import type { AccessKey, KeyOperations, User } from "../store/model";
 import { bucketNameProblem } from "../logic/names";
 import { isOperation } from "../operations";
 import { ADMIN_PREFIX } from "../router";
@@ -34,7 +34,7 @@ const keyJson = (k: AccessKey) => ({
   accessKeyId: k.accessKeyId,
   userId: k.userId,
   bucket: k.bucket,
-  operations: k.operations.startsWith("[") ? (JSON.parse(k.operations) as string[]) : k.operations,
+  operations: k.operations,
   enabled: k.enabled,
   createdAt: new Date(k.createdAt).toISOString(),
 });
@@ -51,14 +51,14 @@ async function body(req: IRequest): Promise<Record<string, unknown>> {
   return fail("adminBodyNotObject");
 }
 
-function parseOperations(v: unknown): string {
+function parseOperations(v: unknown): KeyOperations {
   if (v === undefined || v === null) return "full";
   if (v === "full" || v === "read-only" || v === "write-only") return v;
   const list = typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
   if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === "string")) {
     // A misspelt name (or an IAM action such as "ListBucket") would silently grant nothing: refuse it.
     const unknown = list.filter((s) => !isOperation(s));
-    if (unknown.length === 0) return JSON.stringify([...new Set(list)]);
+    if (unknown.length === 0) return [...new Set(list as string[])];
     return fail("adminOperationsUnknown", { names: unknown });
   }
   return fail("adminOperationsInvalid");
@@ -82,23 +82,23 @@ function buildRouter(deps: Deps) {
     const email = typeof b.email === "string" ? b.email.trim().toLowerCase() : null;
     if (email !== null && !/^[^@\s]+@[^@\s]+$/.test(email)) fail("adminEmailInvalid");
     const user: User = { id: randomHex(32), displayName, email, maxBuckets: parseMaxBuckets(b.maxBuckets) ?? 20, createdAt: Date.now() };
-    if (!(await meta.createUser(user))) fail("UserAlreadyExists");
+    if (!(await meta.users.create(user))) fail("UserAlreadyExists");
     return json(userJson(user), 201);
   });
-  router.get("/users", async () => json({ users: (await meta.listUsers()).map(userJson) }));
+  router.get("/users", async () => json({ users: (await meta.users.list()).map(userJson) }));
   router.get("/users/:id", async (req) => {
-    const u = await meta.getUser(req.params.id);
+    const u = await meta.users.get(req.params.id);
     return u ? json(userJson(u)) : fail("NoSuchUser");
   });
   router.patch("/users/:id", async (req) => {
     const maxBuckets = parseMaxBuckets((await body(req)).maxBuckets);
     if (maxBuckets === undefined) fail("adminNothingToChange");
-    if (!(await meta.setUserMaxBuckets(req.params.id, maxBuckets!))) fail("NoSuchUser");
-    return json(userJson((await meta.getUser(req.params.id))!));
+    if (!(await meta.users.setMaxBuckets(req.params.id, maxBuckets!))) fail("NoSuchUser");
+    return json(userJson((await meta.users.get(req.params.id))!));
   });
   router.delete("/users/:id", async (req) => {
-    const keys = await meta.listAccessKeys(req.params.id);
-    const r = await meta.deleteUser(req.params.id);
+    const keys = await meta.keys.list(req.params.id);
+    const r = await meta.users.delete(req.params.id);
     if (r === "missing") fail("NoSuchUser");
     if (r === "owns-buckets") fail("UserOwnsBuckets");
     keys.forEach((k) => forgetAccessKey(k.accessKeyId));
@@ -108,7 +108,7 @@ function buildRouter(deps: Deps) {
   router.post("/keys", async (req) => {
     const b = await body(req);
     const userId = typeof b.userId === "string" ? b.userId : "";
-    if (!(await meta.getUser(userId))) fail("NoSuchUser");
+    if (!(await meta.users.get(userId))) fail("NoSuchUser");
     const bucket = b.bucket === undefined || b.bucket === null ? null : String(b.bucket);
     const problem = bucket === null ? null : bucketNameProblem(bucket);
     if (problem) fail("adminKeyBucketInvalid", { problem });
@@ -122,30 +122,30 @@ function buildRouter(deps: Deps) {
       enabled: true,
       createdAt: Date.now(),
     };
-    await meta.createAccessKey(key);
+    await meta.keys.create(key);
     // The secret is shown once, here, and stored only encrypted.
     return json({ ...keyJson(key), secretAccessKey }, 201);
   });
-  router.get("/keys", async (req) => json({ keys: (await meta.listAccessKeys((req.query.userId as string) || undefined)).map(keyJson) }));
+  router.get("/keys", async (req) => json({ keys: (await meta.keys.list((req.query.userId as string) || undefined)).map(keyJson) }));
   router.patch("/keys/:id", async (req) => {
     const b = await body(req);
     if (typeof b.enabled !== "boolean") fail("adminEnabledMissing");
-    if (!(await meta.setAccessKeyEnabled(req.params.id, b.enabled as boolean))) fail("NoSuchAccessKey");
+    if (!(await meta.keys.setEnabled(req.params.id, b.enabled as boolean))) fail("NoSuchAccessKey");
     forgetAccessKey(req.params.id);
-    return json(keyJson((await meta.getAccessKey(req.params.id))!));
+    return json(keyJson((await meta.keys.get(req.params.id))!));
   });
   router.delete("/keys/:id", async (req) => {
-    if (!(await meta.deleteAccessKey(req.params.id))) fail("NoSuchAccessKey");
+    if (!(await meta.keys.delete(req.params.id))) fail("NoSuchAccessKey");
     forgetAccessKey(req.params.id);
     return new Response(null, { status: 204 });
   });
 
   router.get("/usage", async (req) => {
     const only = (req.query.bucket as string) || undefined;
-    const buckets = (await meta.listAllBuckets()).filter((b) => !only || b.name === only);
+    const buckets = (await meta.buckets.listAll()).filter((b) => !only || b.name === only);
     if (only && buckets.length === 0) fail("NoSuchBucket");
     const rows = [];
-    for (const b of buckets) rows.push({ name: b.name, owner: b.ownerId, zone: b.zone, ...(await meta.bucketUsage(b.id)) });
+    for (const b of buckets) rows.push({ name: b.name, owner: b.ownerId, zone: b.zone, ...(await meta.buckets.usage(b.id)) });
     return json({ buckets: rows });
   });
 

@@ -98,8 +98,19 @@ export function storedTags(tags: TagSet): { tags: string | null; tagCount: numbe
   return { tags: serializeTags(tags), tagCount: tags.length };
 }
 
-/** The columns for the `x-amz-tagging` header of a write (PutObject, CreateMultipartUpload, CopyObject REPLACE). */
-export function storedTagsFromHeader(headers: Headers): { tags: string | null; tagCount: number } {
+/** The tag set of a write's `x-amz-tagging` header (PutObject, CreateMultipartUpload, CopyObject REPLACE). */
+export function tagsFromHeader(headers: Headers): TagSet {
   const header = headers.get("x-amz-tagging");
-  return storedTags(header === null ? [] : parseTaggingHeader(header));
+  return header === null ? [] : parseTaggingHeader(header);
+}
+
+/** An object version's `tags` and `tagCount` for the `x-amz-tagging` header of a write. */
+export function taggingFromHeader(headers: Headers): { tags: TagSet; tagCount: number } {
+  const tags = tagsFromHeader(headers);
+  return { tags, tagCount: tags.length };
+}
+
+/** The D1 columns for the `x-amz-tagging` header of a write. */
+export function storedTagsFromHeader(headers: Headers): { tags: string | null; tagCount: number } {
+  return storedTags(tagsFromHeader(headers));
 }

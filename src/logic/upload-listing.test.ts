@@ -4,7 +4,7 @@ import { listUploadsPage, type UploadCursor } from "./upload-listing";
 
 type U = { key: string; id: string };
 
-/** An in-memory multipart_uploads table read the way MetaStore.listUploads reads it; counts rows read. */
+/** An in-memory multipart_uploads table read the way MetaStore.listings.listUploads reads it; counts rows read. */
 function table(rows: U[], prefix = "") {
   const sorted = [...rows].sort((a, b) => compareUtf8(a.key, b.key) || compareUtf8(a.id, b.id));
   const stats = { rowsRead: 0, reads: 0 };

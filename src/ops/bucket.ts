@@ -24,14 +24,14 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
     });
   }
   const acl = await newResourceAcl(ctx, { ownerId: p.user.id, bucketOwnerId: p.user.id }, "bucket");
-  const existing = await ctx.deps.meta.getBucket(ctx.bucketName);
+  const existing = await ctx.deps.meta.buckets.get(ctx.bucketName);
   if (existing) {
     throw new S3Error(existing.ownerId === p.user.id ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", undefined, {
       BucketName: ctx.bucketName,
     });
   }
   const created = await ctx.deps.meta
-    .createBucket({
+    .buckets.create({
       id: randomHex(8),
       name: ctx.bucketName,
       ownerId: p.user.id,
@@ -40,7 +40,7 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
       versioning: null,
       acl,
       cors: null,
-      tags: null,
+      tags: [],
     })
     .catch((e) => {
       // The store knows only that the quota was hit; the message gives the quota itself.
@@ -54,7 +54,7 @@ export const headBucket: Handler<BucketContext> = async (ctx) =>
   empty(200, { "x-amz-bucket-region": ctx.bucket.zone, "x-amz-access-point-alias": "false" });
 
 export const deleteBucket: Handler<BucketContext> = async (ctx) => {
-  await ctx.deps.meta.deleteBucket(ctx.bucket, ctx.now);
+  await ctx.deps.meta.buckets.delete(ctx.bucket, ctx.now);
   ctx.deps.defer(drainBlobDeletions(ctx.deps));
   return empty(204);
 };

@@ -18,10 +18,10 @@ import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
 import { checkPartKey, checkReadKey, type SsecKey } from "../logic/ssec";
-import { storedTagsFromHeader } from "../logic/tags";
+import { taggingFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { newBlobKey } from "../store/blobs-r2";
-import type { Bucket, ObjectVersion } from "../store/meta-d1";
+import type { Bucket, ObjectVersion } from "../store/model";
 import { copyResultDocument } from "../xml/multipart";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { MAX_PART_BYTES, parsePartNumber, recordPart } from "./multipart";
@@ -56,9 +56,9 @@ export function parseCopySourceHeader(raw: string): { bucket: string; key: strin
 /** Loads and authorizes the copy source, and applies the x-amz-copy-source-if-* conditions (all 412). */
 export async function loadCopySource(ctx: ObjectContext): Promise<CopySource> {
   const parsed = parseCopySourceHeader(ctx.request.headers.get("x-amz-copy-source")!);
-  const bucket = parsed.bucket === ctx.bucketName ? ctx.bucket : await ctx.deps.meta.getBucket(parsed.bucket);
+  const bucket = parsed.bucket === ctx.bucketName ? ctx.bucket : await ctx.deps.meta.buckets.get(parsed.bucket);
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: parsed.bucket });
-  const object = await ctx.deps.meta.getObject(bucket.id, parsed.key, parsed.versionId);
+  const object = await ctx.deps.meta.objects.get(bucket.id, parsed.key, parsed.versionId);
   checkCopySourceAccess(ctx.principal, bucket, object);
   if (!object) {
     if (parsed.versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: parsed.key, VersionId: parsed.versionId });
@@ -104,7 +104,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const tagDirective = directive(headers, "x-amz-tagging-directive");
   const storageClass = checkStorageClass(headers);
   // COPY (the default) keeps the source version's tags and ignores x-amz-tagging; REPLACE takes the header (none = no tags).
-  const tagging = tagDirective === "REPLACE" ? storedTagsFromHeader(headers) : { tags: src.object.tags, tagCount: src.object.tagCount };
+  const tagging = tagDirective === "REPLACE" ? taggingFromHeader(headers) : { tags: src.object.tags, tagCount: src.object.tagCount };
   const sameObject = src.bucket.id === ctx.bucket.id && src.object.key === ctx.key && (!src.versionIdGiven || src.object.isLatest);
   if (sameObject && metaDirective === "COPY" && !headers.has("x-amz-storage-class") && sameKey) {
     throw new S3Error(
@@ -138,10 +138,9 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     ...tagging,
     storageClass,
   });
-  const before = share ? ctx.deps.meta.shareSourceStatements(o.id, version.id) : [];
   let superseded: string[];
   try {
-    superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT, before });
+    superseded = await ctx.deps.meta.objects.commitCopy(ctx.bucket, version, share ? o.id : null, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });
   } catch (e) {
     if (rewritten) ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [rewritten.blobKey]));
     throw e;

@@ -7,7 +7,8 @@ import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
 import { decodeContinuationToken, encodeContinuationToken } from "../logic/pagination";
 import { listCurrentPage, type ListPage } from "../logic/listing";
-import type { ListedObject, MetaStore } from "../store/meta-d1";
+import type { MetaStore } from "../store/d1";
+import type { ListedObject } from "../store/model";
 import { listObjectsV1Document, listObjectsV2Document } from "../xml/documents";
 import { quoteEtag, xmlResponse } from "./respond";
 
@@ -38,7 +39,7 @@ export function parseListParams(q: URLSearchParams) {
 /** Display names of the owners of listed rows, one user lookup per distinct owner. */
 export async function ownerNames(meta: MetaStore, objects: { ownerId: string }[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  for (const id of new Set(objects.map((o) => o.ownerId))) names.set(id, (await meta.getUser(id))?.displayName ?? "");
+  for (const id of new Set(objects.map((o) => o.ownerId))) names.set(id, (await meta.users.get(id))?.displayName ?? "");
   return names;
 }
 
@@ -61,7 +62,7 @@ export const listObjectsV2: Handler<BucketContext> = async (ctx) => {
   const continuationToken = q.get("continuation-token") ?? undefined;
   const startAfter = q.get("start-after") ?? undefined;
   const after = continuationToken !== undefined ? decodeContinuationToken(continuationToken) : startAfter;
-  const page = await listCurrentPage(ctx.deps.meta, ctx.bucket.id, { prefix, delimiter, after, maxKeys });
+  const page = await listCurrentPage(ctx.deps.meta.listings, ctx.bucket.id, { prefix, delimiter, after, maxKeys });
   return xmlResponse(
     listObjectsV2Document({
       name: ctx.bucketName,
@@ -84,7 +85,7 @@ export const listObjects: Handler<BucketContext> = async (ctx) => {
   const q = ctx.url.searchParams;
   const { prefix, delimiter, maxKeys, encodingType } = parseListParams(q);
   const marker = q.get("marker") ?? "";
-  const page = await listCurrentPage(ctx.deps.meta, ctx.bucket.id, { prefix, delimiter, after: marker || undefined, maxKeys });
+  const page = await listCurrentPage(ctx.deps.meta.listings, ctx.bucket.id, { prefix, delimiter, after: marker || undefined, maxKeys });
   return xmlResponse(
     listObjectsV1Document({
       name: ctx.bucketName,

@@ -17,10 +17,11 @@ import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
 import type { Requirement } from "../operations";
 import { checkPartKey } from "../logic/ssec";
-import { deserializeTags, storedTagsFromHeader } from "../logic/tags";
+import { tagsFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { listUploadsPage } from "../logic/upload-listing";
-import type { MetaStore, MultipartUpload, UploadPart } from "../store/meta-d1";
+import type { MetaStore } from "../store/d1";
+import type { MultipartUpload, UploadPart } from "../store/model";
 import {
   completeMultipartUploadDocument,
   initiateMultipartUploadDocument,
@@ -49,14 +50,14 @@ export function parsePartNumber(raw: string | null): number {
 /** The upload named by ?uploadId for this bucket and key, or NoSuchUpload (the pipeline's `loads: "upload"`); ListParts and Abort are the initiator's or the bucket owner's. */
 export async function findUpload(ctx: ObjectContext, req: Requirement): Promise<MultipartUpload> {
   const uploadId = ctx.url.searchParams.get("uploadId") ?? "";
-  const upload = uploadId ? await ctx.deps.meta.getUpload(ctx.bucket.id, ctx.key, uploadId) : null;
+  const upload = uploadId ? await ctx.deps.meta.uploads.get(ctx.bucket.id, ctx.key, uploadId) : null;
   if (!upload) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
   checkUploadAccess(ctx.principal, ctx.bucket, req, upload);
   return upload;
 }
 
 async function ownerOf(meta: MetaStore, id: string) {
-  return { id, displayName: (await meta.getUser(id))?.displayName ?? "" };
+  return { id, displayName: (await meta.users.get(id))?.displayName ?? "" };
 }
 
 export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
@@ -89,11 +90,11 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
     checksumType: checksumAlgorithm ? "COMPOSITE" : null,
     ssecKeyMd5: ssec?.keyMd5 ?? null,
     acl,
-    // Validated now, stored in D1 form, applied by CompleteMultipartUpload.
-    tags: storedTagsFromHeader(headers).tags,
+    // Validated now, applied by CompleteMultipartUpload.
+    tags: tagsFromHeader(headers),
     storageClass,
   };
-  await ctx.deps.meta.createUpload(upload);
+  await ctx.deps.meta.uploads.create(upload);
   const out = setSsecHeaders(new Headers(), upload.ssecKeyMd5);
   if (checksumAlgorithm) {
     out.set("x-amz-checksum-algorithm", checksumAlgorithm);
@@ -110,7 +111,7 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
 export async function recordPart(ctx: ObjectContext, part: UploadPart, sharedFromObjectId?: string): Promise<void> {
   let replaced: string[];
   try {
-    replaced = await ctx.deps.meta.putPart(ctx.bucket.zone, part, { sharedFromObjectId });
+    replaced = await ctx.deps.meta.uploads.putPart(ctx.bucket.zone, part, { sharedFromObjectId });
   } catch (e) {
     if (sharedFromObjectId === undefined) ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [part.blobKey]));
     throw e;
@@ -167,7 +168,7 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
   for (let i = 1; i < requested.length; i++) {
     if (requested[i].partNumber <= requested[i - 1].partNumber) throw new S3Error("InvalidPartOrder");
   }
-  const uploaded = new Map((await ctx.deps.meta.listParts(upload.id)).map((p) => [p.partNumber, p]));
+  const uploaded = new Map((await ctx.deps.meta.uploads.listParts(upload.id)).map((p) => [p.partNumber, p]));
   // Every named part must exist first (InvalidPart), then the sizes are judged (EntityTooSmall).
   const chosen: UploadPart[] = requested.map((r) => {
     const part = uploaded.get(r.partNumber);
@@ -203,11 +204,10 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
     ssecKeyMd5: upload.ssecKeyMd5,
     acl: upload.acl,
     tags: upload.tags,
-    tagCount: deserializeTags(upload.tags).length,
+    tagCount: upload.tags.length,
     storageClass: upload.storageClass,
   });
-  const extra = ctx.deps.meta.completeUploadStatements(ctx.bucket.zone, upload.id, version.id, chosen.map((p) => ({ n: p.partNumber, e: p.etag })), ctx.now);
-  const superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT, extra });
+  const superseded = await ctx.deps.meta.objects.commitCompletedUpload(ctx.bucket, version, upload.id, chosen, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });
   if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
   if (uploaded.size > chosen.length) ctx.deps.defer(drainBlobDeletions(ctx.deps, 1000));
 
@@ -227,7 +227,7 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
 
 export const abortMultipartUpload: Handler<UploadContext> = async (ctx) => {
   const { upload } = ctx;
-  const { existed, freed } = await ctx.deps.meta.abortUpload(ctx.bucket.zone, upload.id, ctx.now);
+  const { existed, freed } = await ctx.deps.meta.uploads.abort(ctx.bucket.zone, upload.id, ctx.now);
   if (!existed) throw new S3Error("NoSuchUpload", undefined, { UploadId: upload.id });
   if (freed.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, freed.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
   return empty(204);
@@ -245,7 +245,7 @@ export const listParts: Handler<UploadContext> = async (ctx) => {
   const q = ctx.url.searchParams;
   const maxParts = boundedInt(q, "max-parts", 1000, 1000);
   const marker = boundedInt(q, "part-number-marker", 0, MAX_PARTS);
-  const parts = await ctx.deps.meta.listParts(upload.id, marker, maxParts + 1);
+  const parts = await ctx.deps.meta.uploads.listParts(upload.id, marker, maxParts + 1);
   const isTruncated = parts.length > maxParts;
   const page = parts.slice(0, maxParts);
   const owner = await ownerOf(ctx.deps.meta, upload.ownerId);
@@ -283,7 +283,7 @@ export const listMultipartUploads: Handler<BucketContext> = async (ctx) => {
   const keyMarker = q.get("key-marker") ?? "";
   const uploadIdMarker = keyMarker ? (q.get("upload-id-marker") ?? "") : "";
   const { uploads, commonPrefixes, isTruncated, next } = await listUploadsPage(
-    (cursor) => ctx.deps.meta.listUploads(ctx.bucket.id, { prefix, ...cursor }),
+    (cursor) => ctx.deps.meta.listings.listUploads(ctx.bucket.id, { prefix, ...cursor }),
     { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads },
   );
   const names = new Map<string, { id: string; displayName: string }>();

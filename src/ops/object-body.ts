@@ -5,7 +5,7 @@
  */
 import type { Deps } from "../context";
 import { S3Error } from "../errors";
-import type { Bucket, ObjectVersion } from "../store/meta-d1";
+import type { Bucket, ObjectVersion } from "../store/model";
 
 export type ByteRange = { start: number; end: number }; // inclusive
 
@@ -42,7 +42,7 @@ export async function openObjectBody(
     if (!blob) throw new S3Error("blobMissing");
     return blob.body;
   }
-  const parts = await deps.meta.getObjectParts(obj.id);
+  const parts = await deps.meta.objects.parts(obj.id);
   const slices = partsForRange(parts, r);
   let i = 0;
   let current: ReadableStreamDefaultReader<Uint8Array> | null = null;

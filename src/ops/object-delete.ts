@@ -12,7 +12,7 @@ import type { Handler, ObjectContext } from "../context";
 import { newVersionRow } from "./version-row";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
-import type { Bucket } from "../store/meta-d1";
+import type { Bucket } from "../store/model";
 import type { Deps } from "../context";
 import type { Principal } from "../identity";
 import { requestedVersionId } from "./object-lookup";
@@ -36,12 +36,12 @@ export async function deleteKey(
     else deps.defer(deleteUnreferencedBlobs(deps, keys.map((blobKey) => ({ zone: bucket.zone, blobKey }))));
   };
   if (versionId !== null) {
-    const { deleted, freed } = await deps.meta.deleteVersion(bucket, key, versionId, now);
+    const { deleted, freed } = await deps.meta.objects.deleteVersion(bucket, key, versionId, now);
     free(freed);
     return { versionId, deleteMarker: deleted?.isDeleteMarker ?? false };
   }
   if (bucket.versioning === null) {
-    const { freed } = await deps.meta.deleteVersion(bucket, key, "null", now);
+    const { freed } = await deps.meta.objects.deleteVersion(bucket, key, "null", now);
     free(freed);
     return { deleteMarker: false };
   }
@@ -50,7 +50,7 @@ export async function deleteKey(
     ownerId: principal.kind === "user" ? principal.user.id : bucket.ownerId,
   });
   // A delete marker is a version: it counts toward the per-object limit like any write.
-  free(await deps.meta.commitVersion(bucket, marker, { now, maxVersions: MAX_VERSIONS_PER_OBJECT }));
+  free(await deps.meta.objects.commit(bucket, marker, { now, maxVersions: MAX_VERSIONS_PER_OBJECT }));
   return { versionId: marker.versionId, deleteMarker: true };
 }
 

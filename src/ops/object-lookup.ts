@@ -8,7 +8,7 @@ import type { ObjectContext } from "../context";
 import { S3Error } from "../errors";
 import { isWellFormedVersionId } from "../logic/versioning";
 import type { Requirement } from "../operations";
-import type { ObjectVersion } from "../store/meta-d1";
+import type { ObjectVersion } from "../store/model";
 
 /** The `versionId` query parameter, validated: "null" or one of our ids. */
 export function requestedVersionId(q: URLSearchParams): string | null {
@@ -20,7 +20,7 @@ export function requestedVersionId(q: URLSearchParams): string | null {
 
 /** The named version; delete markers are returned, not thrown. The object's ACL is checked here, where the row is read. */
 export async function findVersion(ctx: ObjectContext, versionId: string | null, req: Requirement): Promise<ObjectVersion> {
-  const obj = await ctx.deps.meta.getObject(ctx.bucket.id, ctx.key, versionId);
+  const obj = await ctx.deps.meta.objects.get(ctx.bucket.id, ctx.key, versionId);
   checkObjectAccess(ctx.principal, ctx.bucket, req, obj);
   if (!obj) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });

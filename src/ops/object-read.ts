@@ -10,7 +10,7 @@ import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals
 import { hasResponseOverrides, responseHeadersFor } from "../logic/metadata";
 import { contentRangeHeader, parseRange } from "../logic/range";
 import { checkReadKey } from "../logic/ssec";
-import type { Bucket, ObjectVersion } from "../store/meta-d1";
+import type { Bucket, ObjectVersion } from "../store/model";
 import { openObjectBody, responseBody, type ByteRange } from "./object-body";
 import { requestSsec, setSsecHeaders } from "./ssec-request";
 import { httpDate, quoteEtag } from "./respond";
@@ -39,7 +39,7 @@ async function requestedRange(ctx: ObjectContext, obj: ObjectVersion, h: Headers
       return null;
     }
     h.set("x-amz-mp-parts-count", String(obj.partCount));
-    const part = (await ctx.deps.meta.getObjectParts(obj.id)).find((p) => p.partNumber === n);
+    const part = (await ctx.deps.meta.objects.parts(obj.id)).find((p) => p.partNumber === n);
     if (!part) throw new S3Error("InvalidPartNumber");
     return part.size === 0 ? null : { start: part.startOffset, end: part.startOffset + part.size - 1 };
   }

@@ -9,7 +9,7 @@ import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { checkWritePreconditions } from "../logic/conditionals";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
-import { storedTagsFromHeader } from "../logic/tags";
+import { taggingFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { quoteEtag, unquoteEtag } from "./respond";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
@@ -25,7 +25,7 @@ export async function writeConditions(ctx: ObjectContext): Promise<{ ifNoneMatch
   const ifNoneMatch = headers.get("if-none-match");
   const ifMatch = headers.get("if-match");
   if (ifNoneMatch === null && ifMatch === null) return {};
-  const current = await ctx.deps.meta.getObject(ctx.bucket.id, ctx.key);
+  const current = await ctx.deps.meta.objects.get(ctx.bucket.id, ctx.key);
   checkWritePreconditions(headers, current && !current.isDeleteMarker ? current : null);
   return { ifNoneMatchStar: ifNoneMatch !== null || undefined, ifMatchEtag: ifMatch !== null ? unquoteEtag(ifMatch) : undefined };
 }
@@ -50,7 +50,7 @@ export const putObject: Handler<ObjectContext> = async (ctx) => {
   const ssec = await writeSsec(ctx);
   const metadata = extractObjectMetadata(headers);
   const storageClass = checkStorageClass(headers);
-  const tagging = storedTagsFromHeader(headers);
+  const tagging = taggingFromHeader(headers);
   const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
   const conditions = await writeConditions(ctx);
 
@@ -73,7 +73,7 @@ export const putObject: Handler<ObjectContext> = async (ctx) => {
   });
   let superseded: string[];
   try {
-    superseded = await ctx.deps.meta.commitVersion(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });
+    superseded = await ctx.deps.meta.objects.commit(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });
   } catch (e) {
     ctx.deps.defer(ctx.deps.blobs.delete(bucket.zone, [stored.blobKey]));
     throw e;

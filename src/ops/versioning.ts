@@ -19,6 +19,6 @@ export const putBucketVersioning: Handler<BucketContext> = async (ctx) => {
   if (config.mfaDelete === "Enabled" || ctx.request.headers.has("x-amz-mfa")) {
     throw new S3Error("mfaDeleteUnsupported");
   }
-  await ctx.deps.meta.setBucketVersioning(ctx.bucket.id, config.status);
+  await ctx.deps.meta.buckets.setVersioning(ctx.bucket.id, config.status);
   return empty(200);
 };

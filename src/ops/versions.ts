@@ -9,7 +9,7 @@ import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
 import { listVersionsPage } from "../logic/version-listing";
 import { isWellFormedVersionId } from "../logic/versioning";
-import type { ListedVersion } from "../store/meta-d1";
+import type { ListedVersion } from "../store/model";
 import { listVersionsDocument, type VersionEntry } from "../xml/versioning";
 import { ownerNames, parseListParams } from "./list";
 import { quoteEtag, xmlResponse } from "./respond";
@@ -24,7 +24,7 @@ async function markers(ctx: BucketContext, q: URLSearchParams): Promise<{ keyMar
   if (versionIdMarker === "") throw invalid("versionIdMarkerEmpty");
   if (!isWellFormedVersionId(versionIdMarker)) throw invalid("versionIdInvalid");
   // Our version ids are random, so the marker's place among its key's versions is its seq.
-  const marker = await ctx.deps.meta.getObject(ctx.bucket.id, keyMarker, versionIdMarker);
+  const marker = await ctx.deps.meta.objects.get(ctx.bucket.id, keyMarker, versionIdMarker);
   if (!marker) throw invalid("versionIdInvalid");
   return { keyMarker, versionIdMarker, seq: marker.seq };
 }
@@ -40,7 +40,7 @@ export const listObjectVersions: Handler<BucketContext> = async (ctx) => {
   const q = ctx.url.searchParams;
   const { prefix, delimiter, maxKeys, encodingType } = parseListParams(q);
   const { keyMarker, versionIdMarker, seq } = await markers(ctx, q);
-  const page = await listVersionsPage(ctx.deps.meta, ctx.bucket.id, { prefix, delimiter, keyMarker, versionMarkerSeq: seq, maxKeys });
+  const page = await listVersionsPage(ctx.deps.meta.listings, ctx.bucket.id, { prefix, delimiter, keyMarker, versionMarkerSeq: seq, maxKeys });
   const names = await ownerNames(ctx.deps.meta, page.entries);
   return xmlResponse(
     listVersionsDocument({
