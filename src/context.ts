@@ -42,3 +42,5 @@ export type VersionContext = ObjectContext & { versionId: string | null; version
 export type UploadContext = ObjectContext & { upload: MultipartUpload };
 
 export type Handler<C extends RequestContext = RequestContext> = (ctx: C) => Promise<Response>;
+/** A context with the operation's parsed query parameters (the row's `params` parser, src/ops/params.ts). */
+export type WithParams<C extends RequestContext, P> = C & { params: P };

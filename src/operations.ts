@@ -38,6 +38,7 @@ import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, l
 import { deleteObject } from "./ops/object-delete";
 import { getObject, headObject } from "./ops/object-read";
 import { putObject } from "./ops/object-write";
+import { deleteObjectParams, listMultipartUploadsParams, listObjectsParams, listObjectsV2Params, listObjectVersionsParams, listPartsParams, partParams, readObjectParams } from "./ops/params";
 import { postObject } from "./ops/post-object";
 import { listBuckets } from "./ops/service";
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from "./ops/tagging";
@@ -130,10 +131,10 @@ export const OPERATIONS = {
   HeadBucket: op({ method: "HEAD", level: "bucket", access: bucket("READ"), keys: "read", iam: "s3:ListBucket", handler: headBucket }),
   DeleteBucket: op({ method: "DELETE", level: "bucket", access: owner, keys: "write", iam: "s3:DeleteBucket", handler: deleteBucket }),
   GetBucketLocation: op({ method: "GET", level: "bucket", query: ["location"], access: owner, keys: "read", iam: "s3:GetBucketLocation", handler: getBucketLocation }),
-  ListObjects: op({ method: "GET", level: "bucket", access: bucket("READ"), keys: "read", iam: "s3:ListBucket", handler: listObjects }),
-  ListObjectsV2: op({ method: "GET", level: "bucket", query: ["list-type"], access: bucket("READ"), keys: "read", iam: "s3:ListBucket", handler: listObjectsV2 }),
-  ListObjectVersions: op({ method: "GET", level: "bucket", query: ["versions"], access: bucket("READ"), keys: "read", iam: "s3:ListBucketVersions", handler: listObjectVersions }),
-  ListMultipartUploads: op({ method: "GET", level: "bucket", query: ["uploads"], access: bucket("READ"), keys: "read", iam: "s3:ListBucketMultipartUploads", handler: listMultipartUploads }),
+  ListObjects: op({ method: "GET", level: "bucket", access: bucket("READ"), keys: "read", iam: "s3:ListBucket", params: listObjectsParams, handler: listObjects }),
+  ListObjectsV2: op({ method: "GET", level: "bucket", query: ["list-type"], access: bucket("READ"), keys: "read", iam: "s3:ListBucket", params: listObjectsV2Params, handler: listObjectsV2 }),
+  ListObjectVersions: op({ method: "GET", level: "bucket", query: ["versions"], access: bucket("READ"), keys: "read", iam: "s3:ListBucketVersions", params: listObjectVersionsParams, handler: listObjectVersions }),
+  ListMultipartUploads: op({ method: "GET", level: "bucket", query: ["uploads"], access: bucket("READ"), keys: "read", iam: "s3:ListBucketMultipartUploads", params: listMultipartUploadsParams, handler: listMultipartUploads }),
   DeleteObjects: op({ method: "POST", level: "bucket", query: ["delete"], access: { on: "each-key" }, keys: "write", iam: "s3:DeleteObject", handler: deleteObjects }),
   PostObject: op({ method: "POST", level: "bucket", access: handler, keys: "write", iam: "s3:PutObject", handler: postObject }),
 
@@ -193,11 +194,11 @@ export const OPERATIONS = {
   PutBucketIntelligentTieringConfiguration: notBuilt("PUT", "intelligent-tiering", "s3:PutIntelligentTieringConfiguration"),
   DeleteBucketIntelligentTieringConfiguration: notBuilt("DELETE", "intelligent-tiering", "s3:PutIntelligentTieringConfiguration"),
 
-  GetObject: op({ method: "GET", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version", handler: getObject }),
-  HeadObject: op({ method: "HEAD", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version", handler: headObject }),
+  GetObject: op({ method: "GET", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version", params: readObjectParams, handler: getObject }),
+  HeadObject: op({ method: "HEAD", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version", params: readObjectParams, handler: headObject }),
   PutObject: op({ method: "PUT", level: "object", access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", handler: putObject }),
   CopyObject: op({ method: "PUT", level: "object", header: "x-amz-copy-source", access: bucket("WRITE"), keys: "write", readsSource: true, iam: "s3:PutObject", handler: copyObject }),
-  DeleteObject: op({ method: "DELETE", level: "object", access: bucket("WRITE"), keys: "write", iam: "s3:DeleteObject", onVersion: { access: owner, iam: "s3:DeleteObjectVersion" }, handler: deleteObject }),
+  DeleteObject: op({ method: "DELETE", level: "object", access: bucket("WRITE"), keys: "write", iam: "s3:DeleteObject", onVersion: { access: owner, iam: "s3:DeleteObjectVersion" }, params: deleteObjectParams, handler: deleteObject }),
   GetObjectAcl: op({ method: "GET", level: "object", query: ["acl"], access: object("READ_ACP"), keys: "read", iam: "s3:GetObjectAcl", onVersion: { iam: "s3:GetObjectVersionAcl" }, loads: "version", handler: getObjectAcl }),
   PutObjectAcl: op({ method: "PUT", level: "object", query: ["acl"], access: object("WRITE_ACP"), keys: "acl", iam: "s3:PutObjectAcl", onVersion: { iam: "s3:PutObjectVersionAcl" }, loads: "version", handler: putObjectAcl }),
   GetObjectTagging: op({ method: "GET", level: "object", query: ["tagging"], access: owner, keys: "read", iam: "s3:GetObjectTagging", onVersion: { iam: "s3:GetObjectVersionTagging" }, loads: "version", handler: getObjectTagging }),
@@ -213,11 +214,11 @@ export const OPERATIONS = {
   SelectObjectContent: op({ method: "POST", level: "object", query: ["select"], access: owner, keys: "read", iam: "s3:GetObject" }),
 
   CreateMultipartUpload: op({ method: "POST", level: "object", query: ["uploads"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", handler: createMultipartUpload }),
-  UploadPart: op({ method: "PUT", level: "object", query: ["partNumber", "uploadId"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", loads: "upload", handler: uploadPart }),
-  UploadPartCopy: op({ method: "PUT", level: "object", query: ["partNumber", "uploadId"], header: "x-amz-copy-source", access: bucket("WRITE"), keys: "write", readsSource: true, iam: "s3:PutObject", loads: "upload", handler: uploadPartCopy }),
+  UploadPart: op({ method: "PUT", level: "object", query: ["partNumber", "uploadId"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", loads: "upload", params: partParams, handler: uploadPart }),
+  UploadPartCopy: op({ method: "PUT", level: "object", query: ["partNumber", "uploadId"], header: "x-amz-copy-source", access: bucket("WRITE"), keys: "write", readsSource: true, iam: "s3:PutObject", loads: "upload", params: partParams, handler: uploadPartCopy }),
   CompleteMultipartUpload: op({ method: "POST", level: "object", query: ["uploadId"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", loads: "upload", handler: completeMultipartUpload }),
   AbortMultipartUpload: op({ method: "DELETE", level: "object", query: ["uploadId"], access: { on: "upload" }, keys: "write", iam: "s3:AbortMultipartUpload", loads: "upload", handler: abortMultipartUpload }),
-  ListParts: op({ method: "GET", level: "object", query: ["uploadId"], access: { on: "upload" }, keys: "read", iam: "s3:ListMultipartUploadParts", loads: "upload", handler: listParts }),
+  ListParts: op({ method: "GET", level: "object", query: ["uploadId"], access: { on: "upload" }, keys: "read", iam: "s3:ListMultipartUploadParts", loads: "upload", params: listPartsParams, handler: listParts }),
 } satisfies Record<string, OperationSpec>;
 
 /** An S3 operation's name: a misspelt one is a compile error. */

@@ -20,7 +20,8 @@ import { randomHex } from "./logic/secrets";
 import { missingSecret, notSetUp, setupProblem } from "./setup-check";
 import { OPERATIONS, requirementFor, type OperationSpec } from "./operations";
 import { findUpload } from "./ops/multipart";
-import { findReadableVersion, requestedVersionId } from "./ops/object-lookup";
+import { findReadableVersion } from "./ops/object-lookup";
+import { requestedVersionId } from "./ops/params";
 import { answerPreflight, withCorsHeaders } from "./ops/cors";
 import { isAdminPath, route, type Endpoint } from "./router";
 import { BlobStore } from "./store/blobs-r2";
@@ -124,7 +125,7 @@ async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded
     const versionId = requestedVersionId(endpoint.query);
     return spec.handler({ ...octx, params, versionId, version: await findReadableVersion(octx, versionId, requirement) });
   }
-  if (spec.loads === "upload") return spec.handler({ ...octx, params, upload: await findUpload(octx, requirement) });
+  if (spec.loads === "upload") return spec.handler({ ...octx, params, upload: await findUpload(octx, endpoint.query.get("uploadId") ?? "", requirement) });
   return spec.handler({ ...octx, params });
 }
 

@@ -11,7 +11,7 @@
  */
 import { checkCopySourceAccess } from "../authz";
 import { newVersionRow } from "./version-row";
-import type { Handler, ObjectContext, UploadContext } from "../context";
+import type { Handler, ObjectContext, UploadContext, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
@@ -24,7 +24,8 @@ import { newBlobKey } from "../store/blobs-r2";
 import type { Bucket, ObjectVersion } from "../store/model";
 import { copyResultDocument } from "../xml/multipart";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
-import { MAX_PART_BYTES, parsePartNumber, recordPart } from "./multipart";
+import { MAX_PART_BYTES, recordPart } from "./multipart";
+import type { PartParams } from "./params";
 import { openObjectBody, type ByteRange } from "./object-body";
 import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
 import { quoteEtag, xmlResponse } from "./respond";
@@ -170,9 +171,8 @@ function parseCopySourceRange(raw: string | null, size: number): ByteRange | nul
   return { start, end };
 }
 
-export const uploadPartCopy: Handler<UploadContext> = async (ctx) => {
-  const partNumber = parsePartNumber(ctx.url.searchParams.get("partNumber"));
-  const { upload } = ctx;
+export const uploadPartCopy: Handler<WithParams<UploadContext, PartParams>> = async (ctx) => {
+  const { upload, params: { partNumber } } = ctx;
   const ssec = await requestSsec(ctx);
   checkPartKey(upload.ssecKeyMd5, ssec);
   const src = await loadCopySource(ctx);

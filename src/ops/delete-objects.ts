@@ -9,7 +9,7 @@ import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { validateObjectKey } from "../logic/names";
 import { deleteResultDocument, parseDeleteObjects } from "../xml/multipart";
 import { deleteKey } from "./object-delete";
-import { requestedVersionId } from "./object-lookup";
+import { requestedVersionId } from "./params";
 import { readXmlBody } from "./request-body";
 import { xmlResponse } from "./respond";
 

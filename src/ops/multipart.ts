@@ -7,7 +7,7 @@
 import { readXmlBody } from "./request-body";
 import { newVersionRow } from "./version-row";
 import { checkUploadAccess } from "../authz";
-import type { BucketContext, Handler, ObjectContext, UploadContext } from "../context";
+import type { BucketContext, Handler, ObjectContext, UploadContext, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { deleteUnreferencedBlobs, drainBlobDeletions } from "../jobs/blob-deletions";
 import { createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
@@ -30,6 +30,7 @@ import {
   parseCompleteMultipartUpload,
 } from "../xml/multipart";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
+import type { ListMultipartUploadsParams, ListPartsParams, PartParams } from "./params";
 import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
 import { empty, quoteEtag, unquoteEtag, xmlResponse } from "./respond";
 import { requestSsec, setSsecHeaders, writeSsec } from "./ssec-request";
@@ -37,19 +38,10 @@ import { storeRequestBody } from "./upload-body";
 
 export const MIN_PART_BYTES = 5 * 1024 ** 2;
 export const MAX_PART_BYTES = 5 * 1024 ** 3;
-export const MAX_PARTS = 10_000;
 export const MAX_OBJECT_BYTES = 4 * 1024 ** 4;
 
-export function parsePartNumber(raw: string | null): number {
-  if (raw === null || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PARTS) {
-    throw new S3Error("partNumberInvalid", undefined, { ArgumentName: "partNumber", ArgumentValue: raw ?? "" });
-  }
-  return Number(raw);
-}
-
 /** The upload named by ?uploadId for this bucket and key, or NoSuchUpload (the pipeline's `loads: "upload"`); ListParts and Abort are the initiator's or the bucket owner's. */
-export async function findUpload(ctx: ObjectContext, req: Requirement): Promise<MultipartUpload> {
-  const uploadId = ctx.url.searchParams.get("uploadId") ?? "";
+export async function findUpload(ctx: ObjectContext, uploadId: string, req: Requirement): Promise<MultipartUpload> {
   const upload = uploadId ? await ctx.deps.meta.uploads.get(ctx.bucket.id, ctx.key, uploadId) : null;
   if (!upload) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
   checkUploadAccess(ctx.principal, ctx.bucket, req, upload);
@@ -119,9 +111,8 @@ export async function recordPart(ctx: ObjectContext, part: UploadPart, sharedFro
   if (replaced.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, replaced.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
 }
 
-export const uploadPart: Handler<UploadContext> = async (ctx) => {
-  const partNumber = parsePartNumber(ctx.url.searchParams.get("partNumber"));
-  const { upload } = ctx;
+export const uploadPart: Handler<WithParams<UploadContext, PartParams>> = async (ctx) => {
+  const { upload, params: { partNumber } } = ctx;
   const ssec = await requestSsec(ctx);
   checkPartKey(upload.ssecKeyMd5, ssec);
   if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw new S3Error("entityTooLarge", { size: ctx.body!.length!, max: MAX_PART_BYTES, limit: "the largest part" });
@@ -233,18 +224,9 @@ export const abortMultipartUpload: Handler<UploadContext> = async (ctx) => {
   return empty(204);
 };
 
-function boundedInt(q: URLSearchParams, name: string, fallback: number, max: number): number {
-  const raw = q.get(name);
-  if (raw === null || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) throw new S3Error("notAnInteger", { name }, { ArgumentName: name, ArgumentValue: raw });
-  return Math.min(Number(raw), max);
-}
-
-export const listParts: Handler<UploadContext> = async (ctx) => {
+export const listParts: Handler<WithParams<UploadContext, ListPartsParams>> = async (ctx) => {
   const { upload } = ctx;
-  const q = ctx.url.searchParams;
-  const maxParts = boundedInt(q, "max-parts", 1000, 1000);
-  const marker = boundedInt(q, "part-number-marker", 0, MAX_PARTS);
+  const { maxParts, partNumberMarker: marker } = ctx.params;
   const parts = await ctx.deps.meta.uploads.listParts(upload.id, marker, maxParts + 1);
   const isTruncated = parts.length > maxParts;
   const page = parts.slice(0, maxParts);
@@ -274,14 +256,8 @@ export const listParts: Handler<UploadContext> = async (ctx) => {
   );
 };
 
-export const listMultipartUploads: Handler<BucketContext> = async (ctx) => {
-  const q = ctx.url.searchParams;
-  const prefix = q.get("prefix") ?? "";
-  const delimiter = q.get("delimiter") || undefined;
-  const maxUploads = boundedInt(q, "max-uploads", 1000, 1000);
-  const encodingType = q.get("encoding-type") === "url" ? "url" : undefined;
-  const keyMarker = q.get("key-marker") ?? "";
-  const uploadIdMarker = keyMarker ? (q.get("upload-id-marker") ?? "") : "";
+export const listMultipartUploads: Handler<WithParams<BucketContext, ListMultipartUploadsParams>> = async (ctx) => {
+  const { prefix, delimiter, maxUploads, encodingType, keyMarker, uploadIdMarker } = ctx.params;
   const { uploads, commonPrefixes, isTruncated, next } = await listUploadsPage(
     (cursor) => ctx.deps.meta.listings.listUploads(ctx.bucket.id, { prefix, ...cursor }),
     { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads },

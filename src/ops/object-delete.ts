@@ -8,14 +8,14 @@
  * A write that would give the key more than MAX_VERSIONS_PER_OBJECT versions is TooManyVersions.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
  */
-import type { Handler, ObjectContext } from "../context";
+import type { Handler, ObjectContext, WithParams } from "../context";
 import { newVersionRow } from "./version-row";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import type { Bucket } from "../store/model";
 import type { Deps } from "../context";
 import type { Principal } from "../identity";
-import { requestedVersionId } from "./object-lookup";
+import type { DeleteObjectParams } from "./params";
 
 export type DeleteOutcome = { versionId?: string; deleteMarker: boolean };
 
@@ -54,8 +54,8 @@ export async function deleteKey(
   return { versionId: marker.versionId, deleteMarker: true };
 }
 
-export const deleteObject: Handler<ObjectContext> = async (ctx) => {
-  const outcome = await deleteKey(ctx.deps, ctx.bucket, ctx.key, requestedVersionId(ctx.url.searchParams), ctx.principal, ctx.now);
+export const deleteObject: Handler<WithParams<ObjectContext, DeleteObjectParams>> = async (ctx) => {
+  const outcome = await deleteKey(ctx.deps, ctx.bucket, ctx.key, ctx.params.versionId, ctx.principal, ctx.now);
   const headers = new Headers();
   if (outcome.versionId !== undefined) headers.set("x-amz-version-id", outcome.versionId);
   if (outcome.deleteMarker) headers.set("x-amz-delete-marker", "true");

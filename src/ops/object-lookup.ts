@@ -6,17 +6,8 @@
 import { checkObjectAccess } from "../authz";
 import type { ObjectContext } from "../context";
 import { S3Error } from "../errors";
-import { isWellFormedVersionId } from "../logic/versioning";
 import type { Requirement } from "../operations";
 import type { ObjectVersion } from "../store/model";
-
-/** The `versionId` query parameter, validated: "null" or one of our ids. */
-export function requestedVersionId(q: URLSearchParams): string | null {
-  const v = q.get("versionId");
-  if (v === null) return null;
-  if (isWellFormedVersionId(v)) return v;
-  throw new S3Error("versionIdInvalid", undefined, { ArgumentName: "versionId", ArgumentValue: v });
-}
 
 /** The named version; delete markers are returned, not thrown. The object's ACL is checked here, where the row is read. */
 export async function findVersion(ctx: ObjectContext, versionId: string | null, req: Requirement): Promise<ObjectVersion> {

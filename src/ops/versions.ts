@@ -5,28 +5,21 @@
  * `null` version.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
  */
-import type { BucketContext, Handler } from "../context";
+import type { BucketContext, Handler, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { listVersionsPage } from "../logic/version-listing";
-import { isWellFormedVersionId } from "../logic/versioning";
 import type { ListedVersion } from "../store/model";
 import { listVersionsDocument, type VersionEntry } from "../xml/versioning";
-import { ownerNames, parseListParams } from "./list";
+import { ownerNames } from "./list";
+import type { ListObjectVersionsParams } from "./params";
 import { quoteEtag, xmlResponse } from "./respond";
 
-/** key-marker / version-id-marker, checked in S3's order; the version marker resolves to its seq. */
-async function markers(ctx: BucketContext, q: URLSearchParams): Promise<{ keyMarker: string; versionIdMarker: string; seq?: number }> {
-  const keyMarker = q.get("key-marker") ?? "";
-  const versionIdMarker = q.get("version-id-marker");
-  if (versionIdMarker === null) return { keyMarker, versionIdMarker: "" };
-  const invalid = (reason: "versionIdMarkerWithoutKeyMarker" | "versionIdMarkerEmpty" | "versionIdInvalid") => new S3Error(reason, undefined, { ArgumentName: "version-id-marker", ArgumentValue: versionIdMarker });
-  if (keyMarker === "") throw invalid("versionIdMarkerWithoutKeyMarker");
-  if (versionIdMarker === "") throw invalid("versionIdMarkerEmpty");
-  if (!isWellFormedVersionId(versionIdMarker)) throw invalid("versionIdInvalid");
-  // Our version ids are random, so the marker's place among its key's versions is its seq.
+/** The version-id-marker's place among its key's versions (our version ids are random): its seq. */
+async function versionMarkerSeq(ctx: BucketContext, keyMarker: string, versionIdMarker: string | null): Promise<number | undefined> {
+  if (versionIdMarker === null) return undefined;
   const marker = await ctx.deps.meta.objects.get(ctx.bucket.id, keyMarker, versionIdMarker);
-  if (!marker) throw invalid("versionIdInvalid");
-  return { keyMarker, versionIdMarker, seq: marker.seq };
+  if (!marker) throw new S3Error("versionIdInvalid", undefined, { ArgumentName: "version-id-marker", ArgumentValue: versionIdMarker });
+  return marker.seq;
 }
 
 function entryOf(r: ListedVersion, names: Map<string, string>): VersionEntry {
@@ -36,10 +29,10 @@ function entryOf(r: ListedVersion, names: Map<string, string>): VersionEntry {
 }
 
 /** ListObjectVersions https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html */
-export const listObjectVersions: Handler<BucketContext> = async (ctx) => {
-  const q = ctx.url.searchParams;
-  const { prefix, delimiter, maxKeys, encodingType } = parseListParams(q);
-  const { keyMarker, versionIdMarker, seq } = await markers(ctx, q);
+export const listObjectVersions: Handler<WithParams<BucketContext, ListObjectVersionsParams>> = async (ctx) => {
+  const { prefix, delimiter, maxKeys, encodingType, keyMarker } = ctx.params;
+  const seq = await versionMarkerSeq(ctx, keyMarker, ctx.params.versionIdMarker);
+  const versionIdMarker = ctx.params.versionIdMarker ?? "";
   const page = await listVersionsPage(ctx.deps.meta.listings, ctx.bucket.id, { prefix, delimiter, keyMarker, versionMarkerSeq: seq, maxKeys });
   const names = await ownerNames(ctx.deps.meta, page.entries);
   return xmlResponse(
