@@ -21,9 +21,9 @@ export function granteeDirectory(meta: MetaStore): GranteeDirectory {
   };
 }
 
-/** The stored ACL for a resource being created: from the headers, else null ("private"). */
-export async function newResourceAcl(ctx: RequestContext, owners: Owners, target: AclTarget): Promise<Acl> {
-  const requested = aclFromHeaders(ctx.request.headers, owners, target);
+/** The stored ACL for a resource being created: from the headers (x-amz-acl, x-amz-grant-*), else null ("private"). */
+export async function newResourceAcl(ctx: RequestContext, owners: Owners, target: AclTarget, headers = ctx.request.headers): Promise<Acl> {
+  const requested = aclFromHeaders(headers, owners, target);
   if (requested === null) return null;
   return normalizeGrants(await resolveGrants(requested, granteeDirectory(ctx.deps.meta)), owners.ownerId);
 }

@@ -13,19 +13,19 @@ import { checkCopySourceAccess } from "../authz";
 import { newVersionRow } from "./version-row";
 import type { Handler, ObjectContext, UploadContext, WithParams } from "../context";
 import { S3Error } from "../errors";
-import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
 import { checkPartKey, checkReadKey, type SsecKey } from "../logic/ssec";
 import { taggingFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
-import { newBlobKey } from "../store/blobs-r2";
+import type { StoredBlob } from "../store/blobs-r2";
 import type { Bucket, ObjectVersion } from "../store/model";
 import { copyResultDocument } from "../xml/multipart";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { MAX_PART_BYTES, recordPart } from "./multipart";
 import type { PartParams } from "./params";
+import { commitWrite } from "./write-path";
 import { openObjectBody, type ByteRange } from "./object-body";
 import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
 import { quoteEtag, xmlResponse } from "./respond";
@@ -86,12 +86,10 @@ function directive(headers: Headers, name: string): "COPY" | "REPLACE" {
 }
 
 /** Streams `range` (or all) of a source object into a fresh blob in the destination zone, under `targetKey`. */
-async function rewriteBytes(ctx: ObjectContext, src: CopySource, range: ByteRange | null, targetKey: SsecKey | null): Promise<{ blobKey: string; md5Hex: string; size: number }> {
+async function rewriteBytes(ctx: ObjectContext, src: CopySource, range: ByteRange | null, targetKey: SsecKey | null): Promise<StoredBlob> {
   const length = range ? range.end - range.start + 1 : src.object.size;
   const body = await openObjectBody(ctx.deps, src.bucket, src.object, range, src.sourceKey?.keyBase64);
-  const blobKey = newBlobKey(ctx.bucket.id, ctx.now);
-  const { md5Hex, size } = await ctx.deps.blobs.put(ctx.bucket.zone, blobKey, body, { length, ssecKeyBase64: targetKey?.keyBase64 });
-  return { blobKey, md5Hex, size };
+  return ctx.deps.blobs.putNew(ctx.bucket.zone, ctx.bucket.id, body, { length, ssecKeyBase64: targetKey?.keyBase64 }, ctx.now);
 }
 
 export const copyObject: Handler<ObjectContext> = async (ctx) => {
@@ -139,14 +137,9 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     ...tagging,
     storageClass,
   });
-  let superseded: string[];
-  try {
-    superseded = await ctx.deps.meta.objects.commitCopy(ctx.bucket, version, share ? o.id : null, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });
-  } catch (e) {
-    if (rewritten) ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [rewritten.blobKey]));
-    throw e;
-  }
-  if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  await commitWrite(ctx.deps, ctx.bucket.zone, rewritten ? [rewritten.blobKey] : [], () =>
+    ctx.deps.meta.objects.commitCopy(ctx.bucket, version, share ? o.id : null, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+  );
   const out = setSsecHeaders(new Headers(), version.ssecKeyMd5);
   if (ctx.bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);
   if (src.bucket.versioning !== null) out.set("x-amz-copy-source-version-id", o.versionId);

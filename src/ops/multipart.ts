@@ -9,7 +9,7 @@ import { newVersionRow } from "./version-row";
 import { checkUploadAccess } from "../authz";
 import type { BucketContext, Handler, ObjectContext, UploadContext, WithParams } from "../context";
 import { S3Error } from "../errors";
-import { deleteUnreferencedBlobs, drainBlobDeletions } from "../jobs/blob-deletions";
+import { drainBlobDeletions } from "../jobs/blob-deletions";
 import { createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
 import { fromBase64, toHex } from "../logic/encoding";
 import { newUploadId } from "../logic/ids";
@@ -35,6 +35,7 @@ import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./
 import { empty, quoteEtag, unquoteEtag, xmlResponse } from "./respond";
 import { requestSsec, setSsecHeaders, writeSsec } from "./ssec-request";
 import { storeRequestBody } from "./upload-body";
+import { commitWrite, discardUncommitted, freeBlobs } from "./write-path";
 
 export const MIN_PART_BYTES = 5 * 1024 ** 2;
 export const MAX_PART_BYTES = 5 * 1024 ** 3;
@@ -101,14 +102,8 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
  * exist, and a failed commit leaves the blob alone (it is the source's, not ours to delete).
  */
 export async function recordPart(ctx: ObjectContext, part: UploadPart, sharedFromObjectId?: string): Promise<void> {
-  let replaced: string[];
-  try {
-    replaced = await ctx.deps.meta.uploads.putPart(ctx.bucket.zone, part, { sharedFromObjectId });
-  } catch (e) {
-    if (sharedFromObjectId === undefined) ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [part.blobKey]));
-    throw e;
-  }
-  if (replaced.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, replaced.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  const stored = sharedFromObjectId === undefined ? [part.blobKey] : [];
+  await commitWrite(ctx.deps, ctx.bucket.zone, stored, () => ctx.deps.meta.uploads.putPart(ctx.bucket.zone, part, { sharedFromObjectId }));
 }
 
 export const uploadPart: Handler<WithParams<UploadContext, PartParams>> = async (ctx) => {
@@ -116,9 +111,9 @@ export const uploadPart: Handler<WithParams<UploadContext, PartParams>> = async 
   const ssec = await requestSsec(ctx);
   checkPartKey(upload.ssecKeyMd5, ssec);
   if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw new S3Error("entityTooLarge", { size: ctx.body!.length!, max: MAX_PART_BYTES, limit: "the largest part" });
-  const stored = await storeRequestBody(ctx, ctx.bucket.zone, ctx.bucket.id, upload.checksumAlgorithm as never, ssec?.keyBase64);
+  const stored = await storeRequestBody(ctx, { zone: ctx.bucket.zone, bucketId: ctx.bucket.id, defaultAlgorithm: upload.checksumAlgorithm as never, ssecKeyBase64: ssec?.keyBase64 });
   if (upload.checksumAlgorithm && stored.checksum && stored.checksum.algorithm !== upload.checksumAlgorithm) {
-    ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [stored.blobKey]));
+    discardUncommitted(ctx.deps, ctx.bucket.zone, [stored.blobKey]);
     throw new S3Error("partChecksumTypeMismatch", { expected: upload.checksumAlgorithm.toLowerCase(), actual: stored.checksum.algorithm.toLowerCase() });
   }
   await recordPart(ctx, {
@@ -198,8 +193,9 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
     tagCount: upload.tags.length,
     storageClass: upload.storageClass,
   });
-  const superseded = await ctx.deps.meta.objects.commitCompletedUpload(ctx.bucket, version, upload.id, chosen, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });
-  if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  await commitWrite(ctx.deps, ctx.bucket.zone, [], () =>
+    ctx.deps.meta.objects.commitCompletedUpload(ctx.bucket, version, upload.id, chosen, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+  );
   if (uploaded.size > chosen.length) ctx.deps.defer(drainBlobDeletions(ctx.deps, 1000));
 
   const out = setSsecHeaders(new Headers(), version.ssecKeyMd5);
@@ -220,7 +216,7 @@ export const abortMultipartUpload: Handler<UploadContext> = async (ctx) => {
   const { upload } = ctx;
   const { existed, freed } = await ctx.deps.meta.uploads.abort(ctx.bucket.zone, upload.id, ctx.now);
   if (!existed) throw new S3Error("NoSuchUpload", undefined, { UploadId: upload.id });
-  if (freed.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, freed.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  freeBlobs(ctx.deps, ctx.bucket.zone, freed);
   return empty(204);
 };
 

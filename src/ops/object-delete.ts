@@ -10,7 +10,7 @@
  */
 import type { Handler, ObjectContext, WithParams } from "../context";
 import { newVersionRow } from "./version-row";
-import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
+import { freeBlobs } from "./write-path";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import type { Bucket } from "../store/model";
 import type { Deps } from "../context";
@@ -33,7 +33,7 @@ export async function deleteKey(
   const free = (keys: string[]) => {
     if (keys.length === 0) return;
     if (onFreed) onFreed(keys);
-    else deps.defer(deleteUnreferencedBlobs(deps, keys.map((blobKey) => ({ zone: bucket.zone, blobKey }))));
+    else freeBlobs(deps, bucket.zone, keys);
   };
   if (versionId !== null) {
     const { deleted, freed } = await deps.meta.objects.deleteVersion(bucket, key, versionId, now);

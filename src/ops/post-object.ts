@@ -7,13 +7,13 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingHTTPPOST.html
  */
 import { requireBucketPermission } from "../authz";
-import type { BucketContext, Handler, ObjectContext } from "../context";
+import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
 import { USER_METADATA_PREFIX } from "../logic/metadata";
 import { checkPostPolicy, decodePostPolicy } from "../logic/post-policy";
 import { postResponseDocument } from "../xml/post";
-import { putObject } from "./object-write";
-import { xmlResponse } from "./respond";
+import { writeObject, writtenObjectHeaders } from "./object-write";
+import { quoteEtag, xmlResponse } from "./respond";
 
 /** SOS accepts browser POST uploads up to 16 MB; larger files go through multipart. */
 export const MAX_POST_OBJECT_BYTES = 16 * 1024 * 1024;
@@ -90,13 +90,12 @@ export const postObject: Handler<BucketContext> = async (ctx) => {
     checkPostPolicy(decodePostPolicy(policy), { now: ctx.now, bucket: ctx.bucketName, key, fields: form.fields, fileLength: size });
   }
 
-  const request = new Request(ctx.request.url, { method: "PUT", headers: headersOf(form.fields) });
-  const put = await putObject({ ...ctx, request, key, endpoint: { ...ctx.endpoint, key } } as ObjectContext);
-  const etag = put.headers.get("etag")!;
+  const written = await writeObject({ ...ctx, key }, headersOf(form.fields));
+  const etag = quoteEtag(written.etag);
   const location = ctx.endpoint.virtualHost
     ? `${ctx.url.origin}/${key.split("/").map(encodeURIComponent).join("/")}`
     : `${ctx.url.origin}/${encodeURIComponent(ctx.bucketName)}/${key.split("/").map(encodeURIComponent).join("/")}`;
-  const headers = new Headers(put.headers);
+  const headers = writtenObjectHeaders(written);
   headers.set("location", location);
 
   const redirect = redirectTarget(form.fields.get("success_action_redirect") ?? form.fields.get("redirect"));

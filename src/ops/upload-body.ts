@@ -13,7 +13,7 @@ import {
   parseChecksumAlgorithm,
   type ChecksumAlgorithm,
 } from "../logic/checksums";
-import { newBlobKey } from "../store/blobs-r2";
+import { discardUncommitted } from "./write-path";
 
 export type StoredBody = {
   blobKey: string;
@@ -57,16 +57,22 @@ export function requestedChecksum(headers: Headers): { algorithm: ChecksumAlgori
   return null;
 }
 
-/**
- * `defaultAlgorithm`: compute this checksum when the client sent none (a multipart upload
- * created with x-amz-checksum-algorithm needs every part's checksum). `ssecKeyBase64`: the
- * SSE-C key R2 encrypts the blob with (never stored).
- */
-export async function storeRequestBody(
-  ctx: RequestContext, zone: string, bucketId: string, defaultAlgorithm?: ChecksumAlgorithm | null, ssecKeyBase64?: string,
-): Promise<StoredBody> {
+export type StoreOptions = {
+  zone: string;
+  bucketId: string;
+  /** compute this checksum when the client sent none (an upload created with x-amz-checksum-algorithm needs every part's) */
+  defaultAlgorithm?: ChecksumAlgorithm | null;
+  /** the SSE-C key R2 encrypts the blob with (never stored) */
+  ssecKeyBase64?: string;
+  /** where the body's digests and checksums are declared: the request headers, or a POST form's fields */
+  headers?: Headers;
+};
+
+/** Stores the request body under a fresh blob key (step 1 of the write path, ops/write-path.ts). */
+export async function storeRequestBody(ctx: RequestContext, opts: StoreOptions): Promise<StoredBody> {
+  const { zone, bucketId, defaultAlgorithm, ssecKeyBase64 } = opts;
   const { body } = ctx;
-  const headers = ctx.request.headers;
+  const headers = opts.headers ?? ctx.request.headers;
   const length = body ? body.length : 0;
   if (length === null) throw new S3Error("MissingContentLength");
   const limit = Math.min(ctx.deps.config.maxRequestBytes, MAX_SINGLE_PUT_BYTES);
@@ -83,8 +89,7 @@ export async function storeRequestBody(
     stream = stream.pipeThrough(t.stream);
     computed = t.result;
   }
-  const blobKey = newBlobKey(bucketId, ctx.now);
-  const { md5Hex, size } = await ctx.deps.blobs.put(zone, blobKey, stream, { length, md5Base64, sha256Hex: body?.sha256Hex, ssecKeyBase64 });
+  const { blobKey, md5Hex, size } = await ctx.deps.blobs.putNew(zone, bucketId, stream, { length, md5Base64, sha256Hex: body?.sha256Hex, ssecKeyBase64 }, ctx.now);
   let checksum: StoredBody["checksum"] = null;
   try {
     if (wanted?.inTrailer) {
@@ -95,7 +100,7 @@ export async function storeRequestBody(
       checksum = { algorithm: wanted.algorithm, value: await computed };
     }
   } catch (e) {
-    ctx.deps.defer(ctx.deps.blobs.delete(zone, [blobKey]));
+    discardUncommitted(ctx.deps, zone, [blobKey]);
     throw e;
   }
   return { blobKey, size, md5Hex, checksum };

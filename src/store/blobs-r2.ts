@@ -25,7 +25,13 @@ export type BlobWrite = {
 
 export type BlobRange = { offset: number; length: number };
 
-export function newBlobKey(bucketId: string, now = Date.now()): string {
+/** What a write stored: the fresh key the store chose, the MD5 R2 computed (the ETag of a single PUT) and the size. */
+export type StoredBlob = { blobKey: string; md5Hex: string; size: number };
+
+/** A blob (or a range of it) being read. */
+export type BlobBody = { body: ReadableStream<Uint8Array>; size: number };
+
+function newBlobKey(bucketId: string, now = Date.now()): string {
   const rand = crypto.getRandomValues(new Uint8Array(12));
   return `${bucketId}/${now.toString(36).padStart(9, "0")}-${toHex(rand)}`;
 }
@@ -64,10 +70,16 @@ export class BlobStore {
   }
 
   /**
-   * Streams `body` into a fresh blob. Returns the MD5 hex R2 computed (the S3 ETag of a single PUT).
-   * Any error in the body stream (bad chunk signature, checksum) rejects here, and nothing is stored.
+   * Streams `body` into a fresh blob of the bucket `bucketId`, under a key never used before (blobs
+   * are immutable). Any error in the body stream (bad chunk signature, checksum) rejects here, and
+   * nothing is stored.
    */
-  async put(zone: string, blobKey: string, body: ReadableStream<Uint8Array>, w: BlobWrite): Promise<{ md5Hex: string; size: number }> {
+  async putNew(zone: string, bucketId: string, body: ReadableStream<Uint8Array>, w: BlobWrite, now = Date.now()): Promise<StoredBlob> {
+    const blobKey = newBlobKey(bucketId, now);
+    return { blobKey, ...(await this.put(zone, blobKey, body, w)) };
+  }
+
+  private async put(zone: string, blobKey: string, body: ReadableStream<Uint8Array>, w: BlobWrite): Promise<{ md5Hex: string; size: number }> {
     const sized = new FixedLengthStream(w.length);
     let pipeError: unknown;
     const piping = body.pipeTo(sized.writable).catch((e) => {
@@ -102,8 +114,9 @@ export class BlobStore {
   }
 
   /** Reads a blob (or a byte range of it). Null when R2 has no such blob. */
-  async get(zone: string, blobKey: string, opts: { range?: BlobRange; ssecKeyBase64?: string } = {}): Promise<R2ObjectBody | null> {
-    return this.bucket(zone).get(blobKey, { range: opts.range, ssecKey: ssecHex(opts.ssecKeyBase64) });
+  async get(zone: string, blobKey: string, opts: { range?: BlobRange; ssecKeyBase64?: string } = {}): Promise<BlobBody | null> {
+    const blob = await this.bucket(zone).get(blobKey, { range: opts.range, ssecKey: ssecHex(opts.ssecKeyBase64) });
+    return blob && { body: blob.body, size: blob.size };
   }
 
   async delete(zone: string, blobKeys: string[]): Promise<void> {
