@@ -82,7 +82,10 @@ const OP_PRESETS = ["full", "read-only", "write-only"];
 /** --ops value -> request field: a preset name stays a string, a comma list becomes an array. */
 export function parseOps(v) {
   if (OP_PRESETS.includes(v)) return v;
-  const ops = String(v).split(",").map((s) => s.trim()).filter(Boolean);
+  const ops = String(v)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (ops.length === 0) throw new UsageError("--ops needs full, read-only, write-only or a comma-separated list of operations");
   for (const op of ops) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(op)) throw new UsageError(`invalid operation name "${op}"`);
   return ops;
@@ -226,7 +229,11 @@ export function table(rows, preferred = []) {
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
   const data = rows.map((r) => cols.map((c) => cell(r[c])));
   const widths = cols.map((c, i) => Math.max(c.length, ...data.map((d) => d[i].length)));
-  const line = (vals) => vals.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (vals) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(cols), ...data.map(line)].join("\n");
 }
 
@@ -248,7 +255,7 @@ function humanBytes(n) {
 const USER_COLS = ["userId", "displayName", "email", "maxBuckets", "createdAt"];
 const KEY_COLS = ["accessKeyId", "userId", "bucket", "operations", "enabled", "createdAt"];
 
-export function formatHuman(parsed, status, body) {
+export function formatHuman(parsed, _status, body) {
   const req = parsed.request;
   if (req.method === "DELETE") return `deleted ${parsed.command.split(" ")[0]} ${decodeURIComponent(req.path.split("/").pop())}`;
   switch (parsed.command) {
@@ -264,7 +271,9 @@ export function formatHuman(parsed, status, body) {
       return table(body?.keys ?? [], KEY_COLS);
     case "key enable":
     case "key disable":
-      return body && typeof body === "object" && Object.keys(body).length ? fields(body, KEY_COLS) : `${parsed.command.split(" ")[1]}d key ${decodeURIComponent(req.path.split("/").pop())}`;
+      return body && typeof body === "object" && Object.keys(body).length
+        ? fields(body, KEY_COLS)
+        : `${parsed.command.split(" ")[1]}d key ${decodeURIComponent(req.path.split("/").pop())}`;
     case "usage": {
       const rows = (body?.buckets ?? []).map((b) => ({ ...b, stored: humanBytes(b.storedBytes), billed: humanBytes(b.billedBytes) }));
       return table(rows, ["name", "owner", "objectCount", "storedBytes", "stored", "billedBytes", "billed"]);
@@ -294,7 +303,7 @@ export async function run(argv, { env = process.env, stdout = process.stdout, st
   const endpoint = resolveEndpoint(parsed.endpoint, env);
   const token = resolveToken(parsed.token, env);
   if (!token) {
-    stderr.write("sos-admin: no admin token (use --token, set SOS_ADMIN_TOKEN, or start the server with \"npm start\" here)\n");
+    stderr.write('sos-admin: no admin token (use --token, set SOS_ADMIN_TOKEN, or start the server with "npm start" here)\n');
     return 2;
   }
   const { method, path: p, body } = parsed.request;

@@ -77,7 +77,8 @@ export function parseStartArgs(argv, env = process.env) {
   };
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw new Error(`invalid port: ${values.port ?? env.PORT}`);
   if (!LOG_LEVELS.includes(opts.logLevel)) throw new Error(`invalid log level: ${opts.logLevel} (one of ${LOG_LEVELS.join(", ")})`);
-  if (opts.passthrough.length && !opts.wrangler) throw new Error(`unexpected arguments: ${opts.passthrough.join(" ")} (extra "wrangler dev" arguments need --wrangler)`);
+  if (opts.passthrough.length && !opts.wrangler)
+    throw new Error(`unexpected arguments: ${opts.passthrough.join(" ")} (extra "wrangler dev" arguments need --wrangler)`);
   return opts;
 }
 
@@ -132,7 +133,12 @@ function zonesFromWranglerToml() {
   try {
     const toml = fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
     const m = toml.match(/^\s*SOS_ZONES\s*=\s*"([^"]*)"/m);
-    return m ? m[1].split(",").map((s) => s.trim()).filter(Boolean) : [];
+    return m
+      ? m[1]
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   } catch {
     return [];
   }
@@ -174,12 +180,32 @@ function freePort(host) {
 /** `wrangler dev` on an internal port (--wrangler); resolves once it answers HTTP. */
 async function startWranglerDev(opts, stateDir, creds) {
   const envFile = path.join(stateDir, ENV_FILE);
-  writePrivate(envFile, "# written by scripts/start.mjs; local development secrets for wrangler dev --env-file\n" +
-    SECRET_NAMES.map((n) => `${n}=${dotenvQuote(creds[n])}`).join("\n") + "\n" +
-    Object.entries(LOCAL_VARS).map(([n, v]) => `${n}=${dotenvQuote(v)}`).join("\n") + "\n");
+  writePrivate(
+    envFile,
+    "# written by scripts/start.mjs; local development secrets for wrangler dev --env-file\n" +
+      SECRET_NAMES.map((n) => `${n}=${dotenvQuote(creds[n])}`).join("\n") +
+      "\n" +
+      Object.entries(LOCAL_VARS)
+        .map(([n, v]) => `${n}=${dotenvQuote(v)}`)
+        .join("\n") +
+      "\n",
+  );
   const port = await freePort(HOST);
-  const devArgs = ["dev", "--ip", HOST, "--port", String(port), "--persist-to", stateDir, "--env-file", envFile,
-    "--log-level", opts.logLevel, "--show-interactive-dev-session=false", ...opts.passthrough];
+  const devArgs = [
+    "dev",
+    "--ip",
+    HOST,
+    "--port",
+    String(port),
+    "--persist-to",
+    stateDir,
+    "--env-file",
+    envFile,
+    "--log-level",
+    opts.logLevel,
+    "--show-interactive-dev-session=false",
+    ...opts.passthrough,
+  ];
   // Same process group as us, so a terminal Ctrl-C or a group kill reaches wrangler and its workerd processes.
   const child = spawn(process.execPath, [WRANGLER, ...devArgs], { cwd: ROOT, env: childEnv(), stdio: ["ignore", "inherit", "inherit"] });
   const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve(signal ?? `code ${code}`)));
@@ -252,7 +278,8 @@ async function main() {
   if (opts.wrangler) await applyWranglerMigrations(stateDir, verbose);
   // 2. The Worker on an internal port, 3. the front on the public one.
   const worker = await (opts.wrangler ? startWranglerDev : startMiniflare)(opts, stateDir, creds);
-  if (verbose && worker.migrations) console.error(worker.migrations.length ? `start: applied ${worker.migrations.join(", ")}` : "start: no migrations to apply");
+  if (verbose && worker.migrations)
+    console.error(worker.migrations.length ? `start: applied ${worker.migrations.join(", ")}` : "start: no migrations to apply");
   let front;
   try {
     front = await startFront({ upstream: worker.url, host: HOST, port: opts.port, log: verbose ? (line) => console.log(`[front] ${line}`) : undefined });

@@ -64,7 +64,8 @@ export function authorizeBucketStep(principal: Principal, req: Requirement, buck
  */
 export function checkObjectAccess(principal: Principal, bucket: Bucket, req: Requirement, obj: ObjectVersion | null): void {
   if (req.on !== "object") return;
-  const ok = obj === null || obj.isDeleteMarker ? hasBucketPermission(principal, bucket, "READ") : allows(callerId(principal), obj.ownerId, obj.acl, req.permission);
+  const ok =
+    obj === null || obj.isDeleteMarker ? hasBucketPermission(principal, bucket, "READ") : allows(callerId(principal), obj.ownerId, obj.acl, req.permission);
   if (!ok) throw new S3Error("AccessDenied");
 }
 

@@ -17,12 +17,18 @@ import type { Op } from "./operations";
 
 export const CODES = {
   AccessDenied: [403, "Access Denied"],
-  AccessForbidden: [403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."],
+  AccessForbidden: [
+    403,
+    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+  ],
   AuthorizationHeaderMalformed: [400, "The authorization header is malformed."],
   AuthorizationQueryParametersError: [400, "Error parsing the X-Amz-Credential parameter."],
   BadDigest: [400, "The Content-MD5 you specified did not match what we received."],
   BadRequest: [400, "Bad Request"],
-  BucketAlreadyExists: [409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."],
+  BucketAlreadyExists: [
+    409,
+    "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
+  ],
   BucketAlreadyOwnedByYou: [409, "Your previous request to create the named bucket succeeded and you already own it."],
   BucketNotEmpty: [409, "The bucket you tried to delete is not empty."],
   ConditionalRequestConflict: [409, "A conflicting operation occurred. If using PutObject you can retry the request."],
@@ -37,7 +43,10 @@ export const CODES = {
   InvalidDigest: [400, "The Content-MD5 you specified is not valid."],
   InvalidEncryptionAlgorithmError: [400, "The encryption request you specified is not valid. The valid value is AES256."],
   InvalidLocationConstraint: [400, "The specified location constraint is not valid."],
-  InvalidPart: [400, "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag."],
+  InvalidPart: [
+    400,
+    "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.",
+  ],
   InvalidPartOrder: [400, "The list of parts was not in ascending order. Parts must be ordered by part number."],
   InvalidPartNumber: [416, "The requested partnumber is not satisfiable"],
   InvalidPolicyDocument: [400, "The content of the form does not meet the conditions specified in the policy document."],
@@ -60,7 +69,10 @@ export const CODES = {
   NoSuchCORSConfiguration: [404, "The CORS configuration does not exist."],
   NoSuchKey: [404, "The specified key does not exist."],
   NoSuchTagSet: [404, "The TagSet does not exist."],
-  NoSuchUpload: [404, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."],
+  NoSuchUpload: [
+    404,
+    "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.",
+  ],
   NoSuchVersion: [404, "The specified version does not exist."],
   NotImplemented: [501, "A header you provided implies functionality that is not implemented."],
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold."],
@@ -111,42 +123,71 @@ const bucketPostField = (name: string) => `Bucket POST must contain a field name
 
 export const REASONS = {
   // ---- authentication (src/auth)
-  authMechanismConflict: { code: "InvalidArgument", message: "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified" },
+  authMechanismConflict: {
+    code: "InvalidArgument",
+    message:
+      "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+  },
   authTypeUnsupported: { code: "InvalidArgument", message: "Unsupported Authorization Type" },
   authDateMissing: { code: "AccessDenied", message: "AWS authentication requires a valid Date or x-amz-date header" },
   requestExpired: { code: "AccessDenied", message: "Request has expired" },
   headersNotSigned: { code: "AccessDenied", message: "There were headers present in the request which were not signed" },
   contentSha256Missing: { code: "InvalidRequest", message: "Missing required header for this request: x-amz-content-sha256" },
-  contentSha256Invalid: { code: "InvalidArgument", message: "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value." },
+  contentSha256Invalid: {
+    code: "InvalidArgument",
+    message:
+      "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.",
+  },
   sigV4aUnsupported: { code: "NotImplemented", message: "Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported." },
   headerCredentialMalformed: { code: "AuthorizationHeaderMalformed", message: AUTH_HEADER + CREDENTIAL_FORM },
   headerCredentialService: { code: "AuthorizationHeaderMalformed", message: (p: { service: string }) => AUTH_HEADER + wrongService(p) },
   headerCredentialTerminal: { code: "AuthorizationHeaderMalformed", message: (p: { terminal: string }) => AUTH_HEADER + wrongTerminal(p) },
-  headerCredentialRegion: { code: "AuthorizationHeaderMalformed", message: (p: { region: string; expected: string }) => AUTH_HEADER + wrongRegion(p), details: (p: { expected: string }) => ({ Region: p.expected }) },
+  headerCredentialRegion: {
+    code: "AuthorizationHeaderMalformed",
+    message: (p: { region: string; expected: string }) => AUTH_HEADER + wrongRegion(p),
+    details: (p: { expected: string }) => ({ Region: p.expected }),
+  },
   headerCredentialDate: { code: "AuthorizationHeaderMalformed", message: AUTH_HEADER + CREDENTIAL_DATE },
   queryCredentialMalformed: { code: "AuthorizationQueryParametersError", message: AUTH_QUERY + CREDENTIAL_FORM },
   queryCredentialService: { code: "AuthorizationQueryParametersError", message: (p: { service: string }) => AUTH_QUERY + wrongService(p) },
   queryCredentialTerminal: { code: "AuthorizationQueryParametersError", message: (p: { terminal: string }) => AUTH_QUERY + wrongTerminal(p) },
-  queryCredentialRegion: { code: "AuthorizationQueryParametersError", message: (p: { region: string; expected: string }) => AUTH_QUERY + wrongRegion(p), details: (p: { expected: string }) => ({ Region: p.expected }) },
+  queryCredentialRegion: {
+    code: "AuthorizationQueryParametersError",
+    message: (p: { region: string; expected: string }) => AUTH_QUERY + wrongRegion(p),
+    details: (p: { expected: string }) => ({ Region: p.expected }),
+  },
   queryCredentialDate: { code: "AuthorizationQueryParametersError", message: AUTH_QUERY + CREDENTIAL_DATE },
   // The malformed component is not echoed: it is part of the Authorization header.
   authHeaderType: { code: "AuthorizationHeaderMalformed", message: AUTH_HEADER + 'the authorization type must be "AWS4-HMAC-SHA256".' },
   authHeaderComponent: { code: "AuthorizationHeaderMalformed", message: AUTH_HEADER + "an authorization component is malformed (expected name=value)." },
-  authHeaderParameterMissing: { code: "AuthorizationHeaderMalformed", message: (p: { name: string }) => `${AUTH_HEADER}Authorization header requires '${p.name}' parameter.` },
-  presignedParametersMissing: { code: "AuthorizationQueryParametersError", message: "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters." },
+  authHeaderParameterMissing: {
+    code: "AuthorizationHeaderMalformed",
+    message: (p: { name: string }) => `${AUTH_HEADER}Authorization header requires '${p.name}' parameter.`,
+  },
+  presignedParametersMissing: {
+    code: "AuthorizationQueryParametersError",
+    message:
+      "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+  },
   presignedAlgorithm: { code: "AuthorizationQueryParametersError", message: 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"' },
   presignedDate: { code: "AuthorizationQueryParametersError", message: AMZ_DATE_FORM },
   presignedExpiresNotNumber: { code: "AuthorizationQueryParametersError", message: "X-Amz-Expires should be a number" },
   presignedExpiresNegative: { code: "AuthorizationQueryParametersError", message: "X-Amz-Expires must be non-negative" },
   presignedExpiresZero: { code: "AuthorizationQueryParametersError", message: "X-Amz-Expires must be at least 1 second" },
-  presignedExpiresTooLong: { code: "AuthorizationQueryParametersError", message: (p: { max: number }) => `X-Amz-Expires must be less than a week (in seconds) that is ${p.max}` },
+  presignedExpiresTooLong: {
+    code: "AuthorizationQueryParametersError",
+    message: (p: { max: number }) => `X-Amz-Expires must be less than a week (in seconds) that is ${p.max}`,
+  },
   sigV2HeaderInvalid: { code: "InvalidArgument", message: "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature" },
   sigV2QueryParametersMissing: { code: "AccessDenied", message: "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters" },
   sigV2ExpiresInvalid: { code: "AccessDenied", message: (p: { expires: string }) => "Invalid date (should be seconds since epoch): " + p.expires },
   accessKeyDisabled: { code: "InvalidAccessKeyId", message: "The AWS Access Key Id you provided is disabled." },
   decodedLengthMissing: { code: "MissingContentLength", message: "You must provide the x-amz-decoded-content-length header with aws-chunked uploads." },
   decodedLengthInvalid: { code: "InvalidArgument", message: "x-amz-decoded-content-length is not a valid length." },
-  trailerUnsupported: { code: "InvalidRequest", message: (p: { header: string }) => `The value specified in the x-amz-trailer header is not supported: ${p.header}` },
+  trailerUnsupported: {
+    code: "InvalidRequest",
+    message: (p: { header: string }) => `The value specified in the x-amz-trailer header is not supported: ${p.header}`,
+  },
   trailerChecksumMissing: { code: "InvalidRequest", message: "The x-amz-trailer header named a checksum the body did not carry." },
   requestTooBig: { code: "MaxMessageLengthExceeded", message: (p: { maxBytes: number }) => `Your request was too big (more than ${p.maxBytes} bytes).` },
   // aws-chunked bodies (src/auth/chunked.ts)
@@ -156,7 +197,10 @@ export const REASONS = {
   chunkedDataAfterEnd: { code: "InvalidRequest", message: "aws-chunked body has data after the final chunk" },
   chunkedTrailerSignatureUnexpected: { code: "InvalidRequest", message: "x-amz-trailer-signature sent with an unsigned payload mode" },
   chunkedTrailersNotAllowed: { code: "InvalidRequest", message: "Trailing headers are not allowed with STREAMING-AWS4-HMAC-SHA256-PAYLOAD" },
-  chunkedTrailerMissing: { code: "InvalidRequest", message: (p: { name: string }) => `The x-amz-trailer header names ${p.name} but the trailer did not carry it.` },
+  chunkedTrailerMissing: {
+    code: "InvalidRequest",
+    message: (p: { name: string }) => `The x-amz-trailer header names ${p.name} but the trailer did not carry it.`,
+  },
   chunkedSizeInvalid: { code: "InvalidRequest", message: "Invalid aws-chunked chunk size" },
   chunkedSignatureMissing: { code: "InvalidRequest", message: "Missing chunk-signature in an aws-chunked chunk header" },
   chunkedChunkTooLarge: { code: "InvalidRequest", message: "aws-chunked chunk too large" },
@@ -164,35 +208,57 @@ export const REASONS = {
   chunkedTooManyTrailers: { code: "InvalidRequest", message: "Too many aws-chunked trailers" },
   chunkedTrailerSignatureMissing: { code: "InvalidRequest", message: "Missing x-amz-trailer-signature in the aws-chunked trailer" },
   chunkedEndedEarly: { code: "IncompleteBody", message: "The aws-chunked body ended before its final chunk." },
-  chunkedLengthMismatch: { code: "IncompleteBody", message: (p: { got: number; want: number }) => `The decoded body length (${p.got}) does not match x-amz-decoded-content-length (${p.want}).` },
+  chunkedLengthMismatch: {
+    code: "IncompleteBody",
+    message: (p: { got: number; want: number }) => `The decoded body length (${p.got}) does not match x-amz-decoded-content-length (${p.want}).`,
+  },
   // browser form uploads (POST Object, src/auth/post-form.ts, src/logic/{form-data,post-policy}.ts)
-  postFieldMissing: { code: "InvalidArgument", message: (p: { name: string }) => bucketPostField(p.name), details: (p: { name: string }) => ({ ArgumentName: p.name, ArgumentValue: "" }) },
+  postFieldMissing: {
+    code: "InvalidArgument",
+    message: (p: { name: string }) => bucketPostField(p.name),
+    details: (p: { name: string }) => ({ ArgumentName: p.name, ArgumentValue: "" }),
+  },
   postAlgorithm: { code: "InvalidArgument", message: 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"' },
   postDate: { code: "InvalidArgument", message: AMZ_DATE_FORM },
-  postFieldControlCharacters: { code: "InvalidArgument", message: (p: { name: string; header: string }) => `The value of the form field '${p.name}' (sent as the ${p.header} header) must not contain CR, LF or NUL characters.` },
+  postFieldControlCharacters: {
+    code: "InvalidArgument",
+    message: (p: { name: string; header: string }) =>
+      `The value of the form field '${p.name}' (sent as the ${p.header} header) must not contain CR, LF or NUL characters.`,
+  },
   postFileCount: { code: "InvalidArgument", message: "POST requires exactly one file upload per request." },
   postFileNotLast: { code: "MalformedPOSTRequest", message: "The file must be the last field of the form." },
   postFileNotLastBeforeClose: { code: "MalformedPOSTRequest", message: "The file must be the last field of the form, followed by the closing boundary." },
   policyInvalidJson: { code: "InvalidPolicyDocument", message: "Invalid Policy: Invalid JSON." },
   policyExpirationMissing: { code: "InvalidPolicyDocument", message: "Invalid Policy: Policy missing expiration." },
-  policyExpirationInvalid: { code: "InvalidPolicyDocument", message: (p: { expiration: string }) => `Invalid Policy: Invalid 'expiration' value: '${p.expiration}'` },
+  policyExpirationInvalid: {
+    code: "InvalidPolicyDocument",
+    message: (p: { expiration: string }) => `Invalid Policy: Invalid 'expiration' value: '${p.expiration}'`,
+  },
   policyConditionsMissing: { code: "InvalidPolicyDocument", message: "Invalid Policy: Policy missing conditions." },
   policyConditionsNotList: { code: "InvalidPolicyDocument", message: "Invalid Policy: Invalid 'conditions' value: must be a list." },
   policyConditionInvalid: { code: "InvalidPolicyDocument", message: (p: { condition: string }) => `Invalid Policy: Invalid Condition: ${p.condition}` },
   policyExpired: { code: "AccessDenied", message: "Invalid according to Policy: Policy expired." },
-  policyConditionFailed: { code: "AccessDenied", message: (p: { condition: string }) => `Invalid according to Policy: Policy Condition failed: ${p.condition}` },
+  policyConditionFailed: {
+    code: "AccessDenied",
+    message: (p: { condition: string }) => `Invalid according to Policy: Policy Condition failed: ${p.condition}`,
+  },
   policyExtraFields: { code: "AccessDenied", message: (p: { fields: string[] }) => `Invalid according to Policy: Extra input fields: ${p.fields.join(", ")}` },
   // sizes and quotas
   entityTooLarge: {
     code: "EntityTooLarge",
-    message: (p: { size: number; max: number; limit: string }) => `Your proposed upload exceeds the maximum allowed size: ${p.size} bytes is more than ${p.limit} of ${p.max} bytes.`,
+    message: (p: { size: number; max: number; limit: string }) =>
+      `Your proposed upload exceeds the maximum allowed size: ${p.size} bytes is more than ${p.limit} of ${p.max} bytes.`,
     details: (p: { size: number; max: number }) => ({ ProposedSize: p.size, MaxSizeAllowed: p.max }),
   },
   bucketQuota: {
     code: "TooManyBuckets",
-    message: (p: { maxBuckets: number }) => `You have attempted to create more buckets than allowed: your quota is ${p.maxBuckets} bucket${p.maxBuckets === 1 ? "" : "s"} (an administrator can raise it).`,
+    message: (p: { maxBuckets: number }) =>
+      `You have attempted to create more buckets than allowed: your quota is ${p.maxBuckets} bucket${p.maxBuckets === 1 ? "" : "s"} (an administrator can raise it).`,
   },
-  copySourceTooLarge: { code: "InvalidRequest", message: (p: { max: number }) => `The specified copy source is larger than the maximum allowable size for a copy source: ${p.max}` },
+  copySourceTooLarge: {
+    code: "InvalidRequest",
+    message: (p: { max: number }) => `The specified copy source is larger than the maximum allowable size for a copy source: ${p.max}`,
+  },
   // names, keys, versions, listings
   bucketNameInvalid: { code: "InvalidBucketName", message: (p: { problem: string }) => `The specified bucket is not valid. ${p.problem}` },
   keyEmpty: { code: "InvalidArgument", message: "Object key must not be empty." },
@@ -204,37 +270,67 @@ export const REASONS = {
   encodingTypeInvalid: { code: "InvalidArgument", message: "Invalid Encoding Method specified in Request" },
   continuationTokenInvalid: { code: "InvalidArgument", message: "The continuation token provided is incorrect" },
   partNumberInvalid: { code: "InvalidArgument", message: PART_NUMBER_RANGE },
-  locationConstraintInvalid: { code: "InvalidLocationConstraint", message: (p: { zones: readonly string[] }) => `The specified location-constraint is not valid. Valid values: ${p.zones.join(", ")}.` },
+  locationConstraintInvalid: {
+    code: "InvalidLocationConstraint",
+    message: (p: { zones: readonly string[] }) => `The specified location-constraint is not valid. Valid values: ${p.zones.join(", ")}.`,
+  },
   // copies
   copySourceEncoding: { code: "InvalidArgument", message: "Invalid copy source encoding" },
   copySourceForm: { code: "InvalidArgument", message: "Copy Source must mention the source bucket and key: sourcebucket/sourcekey" },
   copySourceDeleteMarker: { code: "InvalidRequest", message: "The source of a copy request may not specifically refer to a delete marker by version id." },
   directiveInvalid: { code: "InvalidArgument", message: (p: { name: string; value: string }) => `Unknown ${p.name}: ${p.value}` },
-  copyToItself: { code: "InvalidRequest", message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes." },
-  copySourceRangeInvalid: { code: "InvalidArgument", message: "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy" },
+  copyToItself: {
+    code: "InvalidRequest",
+    message:
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+  },
+  copySourceRangeInvalid: {
+    code: "InvalidArgument",
+    message:
+      "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+  },
   // integrity and checksums
   contentMd5Required: { code: "InvalidRequest", message: "Missing required header for this request: Content-MD5" },
   checksumAlgorithmInvalid: { code: "InvalidRequest", message: "The algorithm type you specified in x-amz-checksum- header is invalid." },
   checksumHeadersMultiple: { code: "InvalidRequest", message: "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed." },
   sdkChecksumAlgorithmInvalid: { code: "InvalidRequest", message: "Value for x-amz-sdk-checksum-algorithm header is invalid." },
-  checksumAlgorithmUnsupported: { code: "InvalidRequest", message: "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]" },
+  checksumAlgorithmUnsupported: {
+    code: "InvalidRequest",
+    message: "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+  },
   checksumValueInvalid: { code: "InvalidRequest", message: (p: { header: string }) => `Value for ${p.header} header is invalid.` },
   checksumMismatch: { code: "BadDigest", message: (p: { algorithm: string }) => `The ${p.algorithm} you specified did not match the calculated checksum.` },
   checksumTypeInvalid: { code: "InvalidRequest", message: "Value for x-amz-checksum-type header is invalid." },
   fullObjectChecksumUnsupported: { code: "NotImplemented", message: "Full-object checksums of multipart uploads are not implemented; use COMPOSITE." },
-  partChecksumTypeMismatch: { code: "InvalidRequest", message: (p: { expected: string; actual: string }) => `Checksum Type mismatch occurred, expected checksum Type: ${p.expected}, actual checksum Type: ${p.actual}` },
+  partChecksumTypeMismatch: {
+    code: "InvalidRequest",
+    message: (p: { expected: string; actual: string }) =>
+      `Checksum Type mismatch occurred, expected checksum Type: ${p.expected}, actual checksum Type: ${p.actual}`,
+  },
   // encryption
   sseKmsUnsupported: { code: "InvalidArgument", message: "Server Side Encryption with KMS managed key is not supported." },
-  ssecInsecure: { code: "InvalidRequest", message: "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection." },
+  ssecInsecure: {
+    code: "InvalidRequest",
+    message: "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
+  },
   ssecAlgorithmMissing: { code: "InvalidArgument", message: `${SSEC_MISSING} a valid encryption algorithm.` },
   ssecKeyMissing: { code: "InvalidArgument", message: `${SSEC_MISSING} an appropriate secret key.` },
   ssecKeyInvalid: { code: "InvalidArgument", message: "The secret key was invalid for the specified algorithm." },
   ssecKeyMd5Missing: { code: "InvalidArgument", message: `${SSEC_MISSING} the client calculated MD5 of the secret key.` },
   ssecKeyMd5Mismatch: { code: "InvalidArgument", message: "The calculated MD5 hash of the key did not match the hash that was provided." },
-  ssecWithOtherEncryption: { code: "InvalidArgument", message: "Server Side Encryption with Customer provided key is incompatible with the encryption method specified" },
-  ssecRequired: { code: "InvalidRequest", message: "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object." },
+  ssecWithOtherEncryption: {
+    code: "InvalidArgument",
+    message: "Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
+  },
+  ssecRequired: {
+    code: "InvalidRequest",
+    message: "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.",
+  },
   ssecNotApplicable: { code: "InvalidRequest", message: "The encryption parameters are not applicable to this object." },
-  ssecUploadRequiresKey: { code: "InvalidRequest", message: "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters." },
+  ssecUploadRequiresKey: {
+    code: "InvalidRequest",
+    message: "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.",
+  },
   ssecUploadKeyMismatch: { code: "InvalidArgument", message: "The provided encryption parameters did not match the ones used originally." },
   // ACLs
   grantFormat: { code: "InvalidArgument", message: "Argument format not recognized" },
@@ -243,10 +339,16 @@ export const REASONS = {
   grantGroupUri: { code: "InvalidArgument", message: "Invalid group uri" },
   grantCanonicalId: { code: "InvalidArgument", message: "Invalid id" },
   // CORS
-  corsMethodUnsupported: { code: "InvalidRequest", message: (p: { method: string }) => `Found unsupported HTTP method in CORS config. Unsupported method is ${p.method}` },
+  corsMethodUnsupported: {
+    code: "InvalidRequest",
+    message: (p: { method: string }) => `Found unsupported HTTP method in CORS config. Unsupported method is ${p.method}`,
+  },
   corsOriginWildcards: { code: "InvalidRequest", message: (p: { origin: string }) => `AllowedOrigin "${p.origin}" can not have more than one wildcard.` },
   corsHeaderWildcards: { code: "InvalidRequest", message: (p: { header: string }) => `AllowedHeader "${p.header}" can not have more than one wildcard.` },
-  corsExposeWildcard: { code: "InvalidRequest", message: (p: { header: string }) => `ExposeHeader "${p.header}" contains wildcard. We currently do not support wildcard for ExposeHeader.` },
+  corsExposeWildcard: {
+    code: "InvalidRequest",
+    message: (p: { header: string }) => `ExposeHeader "${p.header}" contains wildcard. We currently do not support wildcard for ExposeHeader.`,
+  },
   corsOriginMissing: { code: "BadRequest", message: "Insufficient information. Origin request header needed." },
   corsRequestMethodInvalid: { code: "BadRequest", message: (p: { method: string | null }) => `Invalid Access-Control-Request-Method: ${p.method ?? "null"}` },
   corsNotEnabled: { code: "AccessForbidden", message: "CORSResponse: CORS is not enabled for this bucket." },
@@ -271,7 +373,10 @@ export const REASONS = {
   zoneWithoutBinding: { code: "InternalError", message: (p: { zone: string }) => `zone ${p.zone} has no R2 binding` },
   // admin API (src/admin/api.ts)
   adminBodyNotObject: { code: "InvalidRequest", message: "The body must be a JSON object." },
-  adminOperationsUnknown: { code: "InvalidRequest", message: (p: { names: string[] }) => `Unknown S3 operation name(s): ${p.names.join(", ")} (use names such as GetObject, ListObjectsV2).` },
+  adminOperationsUnknown: {
+    code: "InvalidRequest",
+    message: (p: { names: string[] }) => `Unknown S3 operation name(s): ${p.names.join(", ")} (use names such as GetObject, ListObjectsV2).`,
+  },
   adminOperationsInvalid: { code: "InvalidRequest", message: 'operations must be "full", "read-only", "write-only" or a list of S3 operation names.' },
   adminMaxBucketsInvalid: { code: "InvalidRequest", message: "maxBuckets must be a non-negative integer." },
   adminDisplayNameInvalid: { code: "InvalidRequest", message: "displayName must be 1-64 characters of letters, digits, spaces and ._@+-" },

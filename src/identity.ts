@@ -19,9 +19,7 @@ export type KeyScope = {
   operations: KeyOperations;
 };
 
-export type Principal =
-  | { kind: "anonymous" }
-  | { kind: "user"; user: User; accessKeyId: string; scope: KeyScope };
+export type Principal = { kind: "anonymous" } | { kind: "user"; user: User; accessKeyId: string; scope: KeyScope };
 
 type Resolved = { secret: string; user: User; scope: KeyScope; enabled: boolean };
 

@@ -64,7 +64,17 @@ describe("key scopes", () => {
   const scope = (operations: KeyOperations): KeyScope => ({ bucket: null, operations });
 
   it("read-only allows exactly the reads, ListBuckets and HeadBucket included", () => {
-    for (const op of <Op[]>["ListBuckets", "HeadBucket", "HeadObject", "GetObject", "GetObjectAcl", "GetBucketAcl", "ListObjectsV2", "ListParts", "GetBucketLocation"]) {
+    for (const op of <Op[]>[
+      "ListBuckets",
+      "HeadBucket",
+      "HeadObject",
+      "GetObject",
+      "GetObjectAcl",
+      "GetBucketAcl",
+      "ListObjectsV2",
+      "ListParts",
+      "GetBucketLocation",
+    ]) {
       expect(scopeAllowsOperation(scope("read-only"), op), op).toBe(true);
     }
     for (const op of <Op[]>["PutObject", "DeleteObject", "DeleteObjects", "CopyObject", "CreateBucket", "PutObjectAcl", "AbortMultipartUpload", "PostObject"]) {
@@ -73,10 +83,30 @@ describe("key scopes", () => {
   });
 
   it("write-only allows writes but no reads and no ACL changes", () => {
-    for (const op of <Op[]>["PutObject", "DeleteObject", "DeleteObjects", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "AbortMultipartUpload", "CreateBucket", "PostObject"]) {
+    for (const op of <Op[]>[
+      "PutObject",
+      "DeleteObject",
+      "DeleteObjects",
+      "CreateMultipartUpload",
+      "UploadPart",
+      "CompleteMultipartUpload",
+      "AbortMultipartUpload",
+      "CreateBucket",
+      "PostObject",
+    ]) {
       expect(scopeAllowsOperation(scope("write-only"), op), op).toBe(true);
     }
-    for (const op of <Op[]>["GetObject", "HeadObject", "ListBuckets", "HeadBucket", "ListObjects", "ListParts", "PutObjectAcl", "PutBucketAcl", "GetBucketAcl"]) {
+    for (const op of <Op[]>[
+      "GetObject",
+      "HeadObject",
+      "ListBuckets",
+      "HeadBucket",
+      "ListObjects",
+      "ListParts",
+      "PutObjectAcl",
+      "PutBucketAcl",
+      "GetBucketAcl",
+    ]) {
       expect(scopeAllowsOperation(scope("write-only"), op), op).toBe(false);
     }
   });

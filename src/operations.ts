@@ -38,7 +38,16 @@ import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, l
 import { deleteObject } from "./ops/object-delete";
 import { getObject, headObject } from "./ops/object-read";
 import { putObject } from "./ops/object-write";
-import { deleteObjectParams, listMultipartUploadsParams, listObjectsParams, listObjectsV2Params, listObjectVersionsParams, listPartsParams, partParams, readObjectParams } from "./ops/params";
+import {
+  deleteObjectParams,
+  listMultipartUploadsParams,
+  listObjectsParams,
+  listObjectsV2Params,
+  listObjectVersionsParams,
+  listPartsParams,
+  partParams,
+  readObjectParams,
+} from "./ops/params";
 import { postObject } from "./ops/post-object";
 import { listBuckets } from "./ops/service";
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from "./ops/tagging";
@@ -105,7 +114,7 @@ export type OperationSpec = {
   onVersion?: { access?: Requirement; iam?: IamAction };
   loads?: Load;
   params?: (ctx: RequestContext) => unknown;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- erased here, checked per row by `op`
+  // biome-ignore lint/suspicious/noExplicitAny: the handler's context type is erased here, after `op` checked it per row
   handler?: (ctx: any) => Promise<Response>;
 };
 
@@ -124,6 +133,7 @@ const notBuilt = (method: "GET" | "PUT" | "DELETE", sub: string, iam: IamAction)
 const objectNotBuilt = (method: Method, sub: string, iam: IamAction, onVersion?: IamAction) =>
   op({ method, level: "object", query: [sub], access: owner, keys: method === "GET" ? "read" : "write", iam, onVersion: onVersion && { iam: onVersion } });
 
+// biome-ignore format: one line per operation keeps the table readable as a table
 export const OPERATIONS = {
   ListBuckets: op({ method: "GET", level: "service", access: handler, keys: "read", iam: "s3:ListAllMyBuckets", handler: listBuckets }),
 

@@ -19,8 +19,7 @@ const fail = <R extends Reason>(reason: R, ...args: ErrorArgs<R>): never => {
   throw new S3Error(reason, ...args);
 };
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 /** Constant-time comparison of the presented token with the configured one (hashed first, so lengths do not leak). */
 async function tokenMatches(presented: string, expected: string): Promise<boolean> {
@@ -28,7 +27,13 @@ async function tokenMatches(presented: string, expected: string): Promise<boolea
   return timingSafeEqual(a, b);
 }
 
-const userJson = (u: User) => ({ userId: u.id, displayName: u.displayName, email: u.email, maxBuckets: u.maxBuckets, createdAt: new Date(u.createdAt).toISOString() });
+const userJson = (u: User) => ({
+  userId: u.id,
+  displayName: u.displayName,
+  email: u.email,
+  maxBuckets: u.maxBuckets,
+  createdAt: new Date(u.createdAt).toISOString(),
+});
 
 const keyJson = (k: AccessKey) => ({
   accessKeyId: k.accessKeyId,
@@ -54,7 +59,13 @@ async function body(req: IRequest): Promise<Record<string, unknown>> {
 function parseOperations(v: unknown): KeyOperations {
   if (v === undefined || v === null) return "full";
   if (v === "full" || v === "read-only" || v === "write-only") return v;
-  const list = typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
+  const list =
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v;
   if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === "string")) {
     // A misspelt name (or an IAM action such as "ListBucket") would silently grant nothing: refuse it.
     const unknown = list.filter((s) => !isOperation(s));
@@ -101,7 +112,7 @@ function buildRouter(deps: Deps) {
     const r = await meta.users.delete(req.params.id);
     if (r === "missing") fail("NoSuchUser");
     if (r === "owns-buckets") fail("UserOwnsBuckets");
-    keys.forEach((k) => forgetAccessKey(k.accessKeyId));
+    for (const k of keys) forgetAccessKey(k.accessKeyId);
     return new Response(null, { status: 204 });
   });
 

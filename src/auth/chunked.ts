@@ -13,16 +13,16 @@
  * trailers (the AWS trailer example), a missing final CRLF, bare LF line ends.
  */
 import { S3Error } from "../errors";
-import {
-  checksumHeaderName, checksumMismatch, createChecksum, decodeChecksumValue,
-  type Checksum, type ChecksumAlgorithm,
-} from "../logic/checksums";
+import { checksumHeaderName, checksumMismatch, createChecksum, decodeChecksumValue, type Checksum, type ChecksumAlgorithm } from "../logic/checksums";
 import { toBase64, toHex } from "../logic/encoding";
 import { EMPTY_SHA256, hmac, sha256Hex, timingSafeEqual } from "./crypto";
 import type { StreamingMode } from "./payload";
 import type { ChunkSigning } from "./sigv4";
 
-export interface TrailerChecksum { algorithm: ChecksumAlgorithm; value: string }
+export interface TrailerChecksum {
+  algorithm: ChecksumAlgorithm;
+  value: string;
+}
 
 export interface AwsChunkedOptions {
   mode: StreamingMode;
@@ -130,8 +130,10 @@ class Decoder {
         case "dataEnd": {
           const b = input[i++]!;
           if (b === 13 && !this.sawCr) this.sawCr = true;
-          else if (b === 10) { this.sawCr = false; this.state = "size"; }
-          else throw new S3Error("chunkedDataWithoutCrlf");
+          else if (b === 10) {
+            this.sawCr = false;
+            this.state = "size";
+          } else throw new S3Error("chunkedDataWithoutCrlf");
           break;
         }
         case "done": {
@@ -234,7 +236,10 @@ class Decoder {
   private async verifyTrailer(): Promise<void> {
     if (this.trailerSig === null) throw new S3Error("chunkedTrailerSignatureMissing");
     this.chunkSig = this.trailerSig;
-    const canonical = [...this.trailers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, v]) => `${n}:${v}\n`).join("");
+    const canonical = [...this.trailers]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([n, v]) => `${n}:${v}\n`)
+      .join("");
     const s = this.opts.signing!;
     await this.checkSig(`AWS4-HMAC-SHA256-TRAILER\n${s.amzDate}\n${s.scope}\n${this.prevSig}\n${await sha256Hex(canonical)}`);
   }

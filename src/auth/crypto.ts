@@ -47,7 +47,8 @@ let bytesEqual: BytesEqual | undefined;
  * (signatures are fixed-length hex or base64; the admin token is hashed first).
  */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const x = enc.encode(a), y = enc.encode(b);
+  const x = enc.encode(a),
+    y = enc.encode(b);
   if (x.length !== y.length) return false;
   return (bytesEqual ??= runtimeBytesEqual())(x, y);
 }

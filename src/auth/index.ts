@@ -134,8 +134,8 @@ function verifiedBody(request: Request, payload: PayloadHash, signing: ChunkSign
 
   const rawLength = h.get("content-length");
   const chunkedTE = h.has("transfer-encoding");
-  const noBody = request.method === "GET" || request.method === "HEAD" || request.body === null
-    || (rawLength !== null && rawLength.trim() === "0" && !chunkedTE);
+  const noBody =
+    request.method === "GET" || request.method === "HEAD" || request.body === null || (rawLength !== null && rawLength.trim() === "0" && !chunkedTE);
   if (noBody) {
     if (payload.kind === "hex" && payload.hex !== EMPTY_SHA256) throw sha256Mismatch(payload.hex, EMPTY_SHA256);
     return null;
@@ -154,7 +154,8 @@ function trailerAlgorithm(header: string | null): ChecksumAlgorithm | null {
 
 function sha256Mismatch(client: string, computed: string): S3Error {
   return new S3Error("XAmzContentSHA256Mismatch", undefined, {
-    ClientComputedContentSHA256: client, S3ComputedContentSHA256: computed,
+    ClientComputedContentSHA256: client,
+    S3ComputedContentSHA256: computed,
   });
 }
 
@@ -185,7 +186,10 @@ export async function readBodyBytes(body: VerifiedBody | null, maxBytes: number)
   if (body.length !== null && total !== body.length) throw new S3Error("IncompleteBody");
   const out = new Uint8Array(total);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   if (body.sha256Hex !== undefined) {
     const computed = toHex(await crypto.subtle.digest("SHA-256", out));
     if (computed !== body.sha256Hex) throw sha256Mismatch(body.sha256Hex, computed);

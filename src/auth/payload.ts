@@ -5,21 +5,14 @@
  */
 import { S3Error } from "../errors";
 
-export type StreamingMode =
-  | "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-  | "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
-  | "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+export type StreamingMode = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" | "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" | "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 
 export type PayloadHash =
-  | { kind: "hex"; hex: string }          // the literal sha256 of the body, lowercased
-  | { kind: "unsigned" }                   // UNSIGNED-PAYLOAD
+  | { kind: "hex"; hex: string } // the literal sha256 of the body, lowercased
+  | { kind: "unsigned" } // UNSIGNED-PAYLOAD
   | { kind: "streaming"; mode: StreamingMode }; // aws-chunked body
 
-const STREAMING = new Set<string>([
-  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
-  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
-  "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-]);
+const STREAMING = new Set<string>(["STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"]);
 
 export function parsePayloadHash(value: string): PayloadHash {
   if (/^[0-9a-fA-F]{64}$/.test(value)) return { kind: "hex", hex: value.toLowerCase() };

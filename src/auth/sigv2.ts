@@ -16,12 +16,42 @@ import { MAX_SKEW_MS, type SigningRequest } from "./sigv4";
 
 /** Query parameters that belong to the canonicalized resource (AWS list + what botocore/s3cmd sign). */
 export const SUBRESOURCES = new Set([
-  "accelerate", "acl", "analytics", "cors", "delete", "encryption", "inventory", "legal-hold", "lifecycle",
-  "location", "logging", "metrics", "notification", "object-lock", "partNumber", "policy", "replication",
-  "requestPayment", "restore", "retention", "select", "select-type", "tagging", "torrent", "uploadId",
-  "uploads", "versionId", "versioning", "versions", "website",
-  "response-cache-control", "response-content-disposition", "response-content-encoding",
-  "response-content-language", "response-content-type", "response-expires",
+  "accelerate",
+  "acl",
+  "analytics",
+  "cors",
+  "delete",
+  "encryption",
+  "inventory",
+  "legal-hold",
+  "lifecycle",
+  "location",
+  "logging",
+  "metrics",
+  "notification",
+  "object-lock",
+  "partNumber",
+  "policy",
+  "replication",
+  "requestPayment",
+  "restore",
+  "retention",
+  "select",
+  "select-type",
+  "tagging",
+  "torrent",
+  "uploadId",
+  "uploads",
+  "versionId",
+  "versioning",
+  "versions",
+  "website",
+  "response-cache-control",
+  "response-content-disposition",
+  "response-content-encoding",
+  "response-content-language",
+  "response-content-type",
+  "response-expires",
 ]);
 
 export interface SigV2Options {
@@ -50,15 +80,25 @@ export function canonicalResourceV2(rawPath: string, rawQuery: string, bucket?: 
  * `dateOrExpires`: the Date line (header auth) or the Expires value (query auth). Fetch joins repeated
  * headers with ", " where S3 joins them with ","; `splitCommas` canonicalises values that way.
  */
-export function stringToSignV2(
-  req: SigningRequest, dateOrExpires: string, resource: string, splitCommas = false, omitAmzDate = false,
-): string {
+export function stringToSignV2(req: SigningRequest, dateOrExpires: string, resource: string, splitCommas = false, omitAmzDate = false): string {
   const h = req.headers;
   const amz = new Map<string, string>();
   h.forEach((value, name) => {
-    if (name.startsWith("x-amz-") && !(omitAmzDate && name === "x-amz-date")) amz.set(name, splitCommas ? value.split(",").map((v) => v.trim()).join(",") : value.trim());
+    if (name.startsWith("x-amz-") && !(omitAmzDate && name === "x-amz-date"))
+      amz.set(
+        name,
+        splitCommas
+          ? value
+              .split(",")
+              .map((v) => v.trim())
+              .join(",")
+          : value.trim(),
+      );
   });
-  const amzLines = [...amz.keys()].sort().map((k) => `${k}:${amz.get(k)}\n`).join("");
+  const amzLines = [...amz.keys()]
+    .sort()
+    .map((k) => `${k}:${amz.get(k)}\n`)
+    .join("");
   return `${req.method}\n${h.get("content-md5") ?? ""}\n${h.get("content-type") ?? ""}\n${dateOrExpires}\n${amzLines}${resource}`;
 }
 
@@ -73,14 +113,20 @@ export async function verifySigV2Header(req: SigningRequest, authorization: stri
   if (Number.isNaN(when)) throw new S3Error("authDateMissing");
   if (Math.abs(opts.now.getTime() - when) > MAX_SKEW_MS) {
     throw new S3Error("RequestTimeTooSkewed", undefined, {
-      RequestTime: (amzDate ?? date)!, ServerTime: opts.now.toUTCString(), MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
+      RequestTime: (amzDate ?? date)!,
+      ServerTime: opts.now.toUTCString(),
+      MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
     });
   }
   // The documented rule is an empty Date line plus x-amz-date among the amz headers; the AWS DELETE
   // example instead puts the x-amz-date value on the Date line. Both are accepted.
-  const variants: DateVariant[] = amzDate !== null
-    ? [{ dateLine: "", omitAmzDate: false }, { dateLine: amzDate.trim(), omitAmzDate: true }]
-    : [{ dateLine: date!, omitAmzDate: false }];
+  const variants: DateVariant[] =
+    amzDate !== null
+      ? [
+          { dateLine: "", omitAmzDate: false },
+          { dateLine: amzDate.trim(), omitAmzDate: true },
+        ]
+      : [{ dateLine: date!, omitAmzDate: false }];
   await verify(req, accessKeyId, signature, variants, opts);
   return { accessKeyId };
 }
@@ -110,7 +156,10 @@ export async function verifySigV2Query(req: SigningRequest, params: URLSearchPar
  * repeated x-amz-* headers joined by ", " (fetch) or "," (S3), for each date variant. The variants
  * are cheap and only failing requests try more than one.
  */
-interface DateVariant { dateLine: string; omitAmzDate: boolean }
+interface DateVariant {
+  dateLine: string;
+  omitAmzDate: boolean;
+}
 
 async function verify(req: SigningRequest, accessKeyId: string, provided: string, dates: DateVariant[], opts: SigV2Options): Promise<void> {
   const secret = await opts.lookupSecret(accessKeyId);
@@ -134,10 +183,11 @@ async function verify(req: SigningRequest, accessKeyId: string, provided: string
   }
   const first = tried.values().next().value;
   throw new S3Error("SignatureDoesNotMatch", undefined, {
-    AWSAccessKeyId: accessKeyId, StringToSign: first!, SignatureProvided: provided,
+    AWSAccessKeyId: accessKeyId,
+    StringToSign: first!,
+    SignatureProvided: provided,
   });
 }
-
 
 function safeDecode(s: string): string {
   try {

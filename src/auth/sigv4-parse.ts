@@ -34,10 +34,18 @@ export interface ParsedPresigned extends ParsedV4 {
 /** The reasons of a bad credential, by where it came from (header and query auth differ in code and message). */
 const CREDENTIAL_REASONS = {
   AuthorizationHeaderMalformed: {
-    malformed: "headerCredentialMalformed", service: "headerCredentialService", terminal: "headerCredentialTerminal", region: "headerCredentialRegion", date: "headerCredentialDate",
+    malformed: "headerCredentialMalformed",
+    service: "headerCredentialService",
+    terminal: "headerCredentialTerminal",
+    region: "headerCredentialRegion",
+    date: "headerCredentialDate",
   },
   AuthorizationQueryParametersError: {
-    malformed: "queryCredentialMalformed", service: "queryCredentialService", terminal: "queryCredentialTerminal", region: "queryCredentialRegion", date: "queryCredentialDate",
+    malformed: "queryCredentialMalformed",
+    service: "queryCredentialService",
+    terminal: "queryCredentialTerminal",
+    region: "queryCredentialRegion",
+    date: "queryCredentialDate",
   },
 } as const;
 type CredentialCode = keyof typeof CREDENTIAL_REASONS;
@@ -138,5 +146,8 @@ export function parseAmzDate(s: string): Date | null {
 }
 
 export function formatAmzDate(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }

@@ -14,9 +14,7 @@ import { canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, rawTa
 import { toHex } from "../logic/encoding";
 import { hmac, sha256Hex, signingKey, timingSafeEqual } from "./crypto";
 import { parsePayloadHash, type PayloadHash } from "./payload";
-import {
-  ALGORITHM, checkScope, formatAmzDate, parseAmzDate, parseAuthorizationV4, parsePresignedQuery, type ParsedV4,
-} from "./sigv4-parse";
+import { ALGORITHM, checkScope, formatAmzDate, parseAmzDate, parseAuthorizationV4, parsePresignedQuery, type ParsedV4 } from "./sigv4-parse";
 
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -62,7 +60,9 @@ export async function verifySigV4Header(req: SigningRequest, authorization: stri
   checkScope(parsed.credential, opts.allowedRegions, amzDate, "AuthorizationHeaderMalformed");
   if (Math.abs(opts.now.getTime() - timestamp.getTime()) > MAX_SKEW_MS) {
     throw new S3Error("RequestTimeTooSkewed", undefined, {
-      RequestTime: raw, ServerTime: isoSeconds(opts.now), MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
+      RequestTime: raw,
+      ServerTime: isoSeconds(opts.now),
+      MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
     });
   }
   const contentSha = req.headers.get("x-amz-content-sha256");
@@ -111,7 +111,9 @@ export async function verifySigV4Presigned(req: SigningRequest, params: URLSearc
   const expiresAt = signedAt + parsed.expires * 1000;
   if (now > expiresAt || signedAt - MAX_SKEW_MS > now) {
     throw new S3Error("requestExpired", undefined, {
-      "X-Amz-Expires": parsed.expires, Expires: isoSeconds(new Date(expiresAt)), ServerTime: isoSeconds(opts.now),
+      "X-Amz-Expires": parsed.expires,
+      Expires: isoSeconds(new Date(expiresAt)),
+      ServerTime: isoSeconds(opts.now),
     });
   }
   assertHeadersSigned(req.headers, parsed.signedHeaderList);
@@ -132,7 +134,12 @@ export async function stringToSign(amzDate: string, scope: string, canonical: st
 }
 
 async function verifySignature(
-  req: SigningRequest, parsed: ParsedV4, amzDate: string, secret: string, payloadHash: string, excludeParam?: string,
+  req: SigningRequest,
+  parsed: ParsedV4,
+  amzDate: string,
+  secret: string,
+  payloadHash: string,
+  excludeParam?: string,
 ): Promise<{ key: CryptoKey; scope: string }> {
   const c = parsed.credential;
   const scope = `${c.date}/${c.region}/${c.service}/${c.terminal}`;

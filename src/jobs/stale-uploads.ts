@@ -11,7 +11,10 @@ export async function abortStaleUploads(deps: Pick<Deps, "meta" | "blobs">, maxA
   const stale = await deps.meta.uploads.stale(now - maxAgeMs, 100);
   for (const u of stale) {
     const { freed } = await deps.meta.uploads.abort(u.zone, u.id, now);
-    await deleteUnreferencedBlobs(deps, freed.map((blobKey) => ({ zone: u.zone, blobKey })));
+    await deleteUnreferencedBlobs(
+      deps,
+      freed.map((blobKey) => ({ zone: u.zone, blobKey })),
+    );
   }
   return stale.length;
 }

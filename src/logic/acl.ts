@@ -85,7 +85,7 @@ const CANNED: Record<string, { targets: AclTarget[]; grants: (o: Owners) => Reso
 /** The grants of a canned ACL: the owner's FULL_CONTROL first, as S3 lists them. */
 export function cannedGrants(name: string, owners: Owners, target: AclTarget): ResolvedGrant[] {
   const canned = Object.hasOwn(CANNED, name) ? CANNED[name] : undefined;
-  if (!canned || !canned.targets.includes(target)) {
+  if (!canned?.targets.includes(target)) {
     throw new S3Error("InvalidArgument", undefined, { ArgumentName: "x-amz-acl", ArgumentValue: name });
   }
   return [{ grantee: user(owners.ownerId), permission: "FULL_CONTROL" }, ...canned.grants(owners)];
@@ -191,7 +191,10 @@ export type Acl = ResolvedGrant[] | null;
 /** The ACL to store for these grants: null when they are exactly the default. */
 export function normalizeGrants(grants: ResolvedGrant[], ownerId: string): Acl {
   if (grants.length === 1 && grants[0].permission === "FULL_CONTROL" && sameGrantee(grants[0].grantee, user(ownerId))) return null;
-  return grants.map((g) => ({ grantee: g.grantee.type === "CanonicalUser" ? { type: g.grantee.type, id: g.grantee.id } : { type: g.grantee.type, uri: g.grantee.uri }, permission: g.permission }));
+  return grants.map((g) => ({
+    grantee: g.grantee.type === "CanonicalUser" ? { type: g.grantee.type, id: g.grantee.id } : { type: g.grantee.type, uri: g.grantee.uri },
+    permission: g.permission,
+  }));
 }
 
 /** JSON for the acl column; null when the ACL is exactly the default (the owner's FULL_CONTROL). */
@@ -218,7 +221,9 @@ export function parseStoredGrants(stored: string | null): Acl {
     if (!Array.isArray(parsed)) return null;
     return parsed.filter(
       (g): g is ResolvedGrant =>
-        !!g && typeof g === "object" && isPermission(String(g.permission)) &&
+        !!g &&
+        typeof g === "object" &&
+        isPermission(String(g.permission)) &&
         ((g.grantee?.type === "CanonicalUser" && typeof g.grantee.id === "string") || (g.grantee?.type === "Group" && typeof g.grantee.uri === "string")),
     );
   } catch {

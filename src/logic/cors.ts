@@ -97,7 +97,10 @@ export function corsResponseHeaders(rules: CorsRule[] | null, origin: string, me
 /** Access-Control-Request-Headers as S3 compares them: trimmed, lowercased, empties dropped. */
 export function parseRequestHeaderList(value: string | null): string[] {
   if (value === null) return [];
-  return value.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  return value
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== "");
 }
 
 /**

@@ -16,12 +16,9 @@
 import { S3Error } from "../errors";
 import { fromBase64 } from "./encoding";
 
-export type PolicyCondition =
-  | { op: "eq" | "starts-with"; field: string; value: string }
-  | { op: "content-length-range"; min: number; max: number };
+export type PolicyCondition = { op: "eq" | "starts-with"; field: string; value: string } | { op: "content-length-range"; min: number; max: number };
 
 export type PostPolicy = { expiration: number; conditions: PolicyCondition[] };
-
 
 function decodeBase64Utf8(b64: string): string | null {
   if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(b64)) return null;

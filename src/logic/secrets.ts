@@ -7,7 +7,6 @@ import { fromBase64, toBase64, toHex } from "./encoding";
 const te = new TextEncoder();
 const td = new TextDecoder();
 
-
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
 function secretsKey(masterKey: string): Promise<CryptoKey> {
@@ -50,7 +49,9 @@ const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 export function generateKeyPair(): { accessKeyId: string; secretAccessKey: string } {
   const idBytes = crypto.getRandomValues(new Uint8Array(24));
   const accessKeyId = "EXO" + [...idBytes].map((b) => ALNUM[b % ALNUM.length]).join("");
-  const secretAccessKey = toBase64(crypto.getRandomValues(new Uint8Array(30))).replace(/\+/g, "A").replace(/\//g, "B");
+  const secretAccessKey = toBase64(crypto.getRandomValues(new Uint8Array(30)))
+    .replace(/\+/g, "A")
+    .replace(/\//g, "B");
   return { accessKeyId, secretAccessKey };
 }
 

@@ -58,7 +58,7 @@ export async function parseSsec(headers: Headers, which: SsecHeaders, opts: Ssec
   }
   if (key === null || key.trim() === "") throw arg("key", "ssecKeyMissing");
   const keyBytes = fromBase64(key.trim());
-  if (!keyBytes || keyBytes.length !== 32) throw arg("key", "ssecKeyInvalid");
+  if (keyBytes?.length !== 32) throw arg("key", "ssecKeyInvalid");
   if (md5 === null || md5.trim() === "") throw arg("key-MD5", "ssecKeyMd5Missing");
   const actual = toBase64(await (opts.md5 ?? subtleMd5)(keyBytes));
   if (actual !== md5.trim()) throw arg("key-MD5", "ssecKeyMd5Mismatch");

@@ -12,7 +12,12 @@ function table(rows: U[], prefix = "") {
     stats.reads++;
     const out = sorted
       .filter((u) => u.key.startsWith(prefix))
-      .filter((u) => c.keyMarker === undefined || compareUtf8(u.key, c.keyMarker) > 0 || (c.uploadIdMarker !== undefined && u.key === c.keyMarker && compareUtf8(u.id, c.uploadIdMarker) > 0))
+      .filter(
+        (u) =>
+          c.keyMarker === undefined ||
+          compareUtf8(u.key, c.keyMarker) > 0 ||
+          (c.uploadIdMarker !== undefined && u.key === c.keyMarker && compareUtf8(u.id, c.uploadIdMarker) > 0),
+      )
       .filter((u) => c.from === undefined || compareUtf8(u.key, c.from) >= 0)
       .slice(0, c.limit);
     stats.rowsRead += out.length;

@@ -19,9 +19,13 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
   const { locationConstraint } = parseCreateBucketConfiguration(await readXmlBody(ctx, 64 * 1024));
   const { zones, defaultZone } = ctx.deps.config;
   if (locationConstraint !== undefined && !zones.includes(locationConstraint)) {
-    throw new S3Error("locationConstraintInvalid", { zones }, {
-      LocationConstraint: locationConstraint,
-    });
+    throw new S3Error(
+      "locationConstraintInvalid",
+      { zones },
+      {
+        LocationConstraint: locationConstraint,
+      },
+    );
   }
   const acl = await newResourceAcl(ctx, { ownerId: p.user.id, bucketOwnerId: p.user.id }, "bucket");
   const existing = await ctx.deps.meta.buckets.get(ctx.bucketName);
@@ -30,8 +34,8 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
       BucketName: ctx.bucketName,
     });
   }
-  const created = await ctx.deps.meta
-    .buckets.create({
+  const created = await ctx.deps.meta.buckets
+    .create({
       id: randomHex(8),
       name: ctx.bucketName,
       ownerId: p.user.id,
@@ -50,8 +54,7 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
   return empty(200, { location: `/${ctx.bucketName}` });
 };
 
-export const headBucket: Handler<BucketContext> = async (ctx) =>
-  empty(200, { "x-amz-bucket-region": ctx.bucket.zone, "x-amz-access-point-alias": "false" });
+export const headBucket: Handler<BucketContext> = async (ctx) => empty(200, { "x-amz-bucket-region": ctx.bucket.zone, "x-amz-access-point-alias": "false" });
 
 export const deleteBucket: Handler<BucketContext> = async (ctx) => {
   await ctx.deps.meta.buckets.delete(ctx.bucket, ctx.now);

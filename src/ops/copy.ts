@@ -106,10 +106,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const tagging = tagDirective === "REPLACE" ? taggingFromHeader(headers) : { tags: src.object.tags, tagCount: src.object.tagCount };
   const sameObject = src.bucket.id === ctx.bucket.id && src.object.key === ctx.key && (!src.versionIdGiven || src.object.isLatest);
   if (sameObject && metaDirective === "COPY" && !headers.has("x-amz-storage-class") && sameKey) {
-    throw new S3Error(
-      "copyToItself",
-      undefined,
-    );
+    throw new S3Error("copyToItself", undefined);
   }
   // The copy gets the ACL of this request's headers (default private), never the source's.
   const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
@@ -165,7 +162,10 @@ function parseCopySourceRange(raw: string | null, size: number): ByteRange | nul
 }
 
 export const uploadPartCopy: Handler<WithParams<UploadContext, PartParams>> = async (ctx) => {
-  const { upload, params: { partNumber } } = ctx;
+  const {
+    upload,
+    params: { partNumber },
+  } = ctx;
   const ssec = await requestSsec(ctx);
   checkPartKey(upload.ssecKeyMd5, ssec);
   const src = await loadCopySource(ctx);
@@ -175,15 +175,19 @@ export const uploadPartCopy: Handler<WithParams<UploadContext, PartParams>> = as
   // A whole single-blob source in the same zone under the upload's key is shared; anything else is streamed.
   const shareable = range === null && src.object.blobKey !== null && src.bucket.zone === ctx.bucket.zone && src.object.ssecKeyMd5 === upload.ssecKeyMd5;
   const stored = shareable ? { blobKey: src.object.blobKey!, md5Hex: src.object.etag, size: src.object.size } : await rewriteBytes(ctx, src, range, ssec);
-  await recordPart(ctx, {
-    uploadId: upload.id,
-    partNumber,
-    blobKey: stored.blobKey,
-    size: stored.size,
-    etag: stored.md5Hex,
-    checksumValue: null,
-    uploadedAt: ctx.now,
-  }, shareable ? src.object.id : undefined);
+  await recordPart(
+    ctx,
+    {
+      uploadId: upload.id,
+      partNumber,
+      blobKey: stored.blobKey,
+      size: stored.size,
+      etag: stored.md5Hex,
+      checksumValue: null,
+      uploadedAt: ctx.now,
+    },
+    shareable ? src.object.id : undefined,
+  );
   const out = setSsecHeaders(new Headers(), upload.ssecKeyMd5);
   if (src.bucket.versioning !== null) out.set("x-amz-copy-source-version-id", src.object.versionId);
   return xmlResponse(copyResultDocument("CopyPartResult", { etag: quoteEtag(stored.md5Hex), lastModified: new Date(ctx.now) }), { headers: out });

@@ -36,8 +36,12 @@ export const deleteObjects: Handler<BucketContext> = async (ctx) => {
           // plus DeleteMarker and DeleteMarkerVersionId (the same id) when it was a delete marker.
           deleted.push(
             vid === null
-              ? outcome.deleteMarker ? { key, deleteMarker: true, deleteMarkerVersionId: outcome.versionId } : { key }
-              : outcome.deleteMarker ? { key, versionId: vid, deleteMarker: true, deleteMarkerVersionId: vid } : { key, versionId: vid },
+              ? outcome.deleteMarker
+                ? { key, deleteMarker: true, deleteMarkerVersionId: outcome.versionId }
+                : { key }
+              : outcome.deleteMarker
+                ? { key, versionId: vid, deleteMarker: true, deleteMarkerVersionId: vid }
+                : { key, versionId: vid },
           );
         }
       } catch (e) {

@@ -107,11 +107,20 @@ export async function recordPart(ctx: ObjectContext, part: UploadPart, sharedFro
 }
 
 export const uploadPart: Handler<WithParams<UploadContext, PartParams>> = async (ctx) => {
-  const { upload, params: { partNumber } } = ctx;
+  const {
+    upload,
+    params: { partNumber },
+  } = ctx;
   const ssec = await requestSsec(ctx);
   checkPartKey(upload.ssecKeyMd5, ssec);
-  if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw new S3Error("entityTooLarge", { size: ctx.body!.length!, max: MAX_PART_BYTES, limit: "the largest part" });
-  const stored = await storeRequestBody(ctx, { zone: ctx.bucket.zone, bucketId: ctx.bucket.id, defaultAlgorithm: upload.checksumAlgorithm as never, ssecKeyBase64: ssec?.keyBase64 });
+  if ((ctx.body?.length ?? 0) > MAX_PART_BYTES)
+    throw new S3Error("entityTooLarge", { size: ctx.body!.length!, max: MAX_PART_BYTES, limit: "the largest part" });
+  const stored = await storeRequestBody(ctx, {
+    zone: ctx.bucket.zone,
+    bucketId: ctx.bucket.id,
+    defaultAlgorithm: upload.checksumAlgorithm as never,
+    ssecKeyBase64: ssec?.keyBase64,
+  });
   if (upload.checksumAlgorithm && stored.checksum && stored.checksum.algorithm !== upload.checksumAlgorithm) {
     discardUncommitted(ctx.deps, ctx.bucket.zone, [stored.blobKey]);
     throw new S3Error("partChecksumTypeMismatch", { expected: upload.checksumAlgorithm.toLowerCase(), actual: stored.checksum.algorithm.toLowerCase() });
@@ -135,7 +144,7 @@ const hexToBytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) 
 /** S3's multipart ETag: MD5 of the concatenated binary part MD5s, then "-<part count>". */
 export async function multipartEtag(partEtags: string[]): Promise<string> {
   const all = new Uint8Array(partEtags.length * 16);
-  partEtags.forEach((e, i) => all.set(hexToBytes(e), i * 16));
+  for (const [i, e] of partEtags.entries()) all.set(hexToBytes(e), i * 16);
   const digest = new Uint8Array(await crypto.subtle.digest("MD5", all));
   return `${toHex(digest)}-${partEtags.length}`;
 }
@@ -158,7 +167,8 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
   // Every named part must exist first (InvalidPart), then the sizes are judged (EntityTooSmall).
   const chosen: UploadPart[] = requested.map((r) => {
     const part = uploaded.get(r.partNumber);
-    if (!part || unquoteEtag(r.etag) !== part.etag) throw new S3Error("InvalidPart", undefined, { UploadId: upload.id, PartNumber: r.partNumber, ETag: r.etag });
+    if (!part || unquoteEtag(r.etag) !== part.etag)
+      throw new S3Error("InvalidPart", undefined, { UploadId: upload.id, PartNumber: r.partNumber, ETag: r.etag });
     for (const [algo, value] of Object.entries(r.checksums)) {
       // Without an upload algorithm, clients still echo the checksum UploadPart returned: it must match.
       const wrongAlgorithm = upload.checksumAlgorithm !== null && algo !== upload.checksumAlgorithm;
@@ -168,7 +178,12 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
   });
   chosen.slice(0, -1).forEach((part) => {
     if (part.size < MIN_PART_BYTES) {
-      throw new S3Error("EntityTooSmall", undefined, { ProposedSize: part.size, MinSizeAllowed: MIN_PART_BYTES, PartNumber: part.partNumber, ETag: quoteEtag(part.etag) });
+      throw new S3Error("EntityTooSmall", undefined, {
+        ProposedSize: part.size,
+        MinSizeAllowed: MIN_PART_BYTES,
+        PartNumber: part.partNumber,
+        ETag: quoteEtag(part.etag),
+      });
     }
   });
   const size = chosen.reduce((n, p) => n + p.size, 0);
@@ -176,7 +191,13 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
 
   const etag = await multipartEtag(chosen.map((p) => p.etag));
   const algorithm = upload.checksumAlgorithm;
-  const checksumValue = algorithm && chosen.every((p) => p.checksumValue) ? await compositeChecksum(algorithm, chosen.map((p) => p.checksumValue!)) : null;
+  const checksumValue =
+    algorithm && chosen.every((p) => p.checksumValue)
+      ? await compositeChecksum(
+          algorithm,
+          chosen.map((p) => p.checksumValue!),
+        )
+      : null;
   const version = newVersionRow(ctx.bucket, ctx.key, ctx.now, {
     size,
     etag,

@@ -46,29 +46,32 @@ export async function openObjectBody(
   const slices = partsForRange(parts, r);
   let i = 0;
   let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (!current) {
-          if (i >= slices.length) return controller.close();
-          const s = slices[i++];
-          const blob = await deps.blobs.get(bucket.zone, s.part.blobKey, { range: { offset: s.offset, length: s.length }, ssecKeyBase64 });
-          if (!blob) return controller.error(new Error(`part ${s.part.partNumber} bytes missing`));
-          current = blob.body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (!current) {
+            if (i >= slices.length) return controller.close();
+            const s = slices[i++];
+            const blob = await deps.blobs.get(bucket.zone, s.part.blobKey, { range: { offset: s.offset, length: s.length }, ssecKeyBase64 });
+            if (!blob) return controller.error(new Error(`part ${s.part.partNumber} bytes missing`));
+            current = blob.body.getReader();
+          }
+          const { done, value } = await current.read();
+          if (done) {
+            current = null;
+            continue;
+          }
+          controller.enqueue(value);
+          return;
         }
-        const { done, value } = await current.read();
-        if (done) {
-          current = null;
-          continue;
-        }
-        controller.enqueue(value);
-        return;
-      }
+      },
+      async cancel(reason) {
+        await current?.cancel(reason);
+      },
     },
-    async cancel(reason) {
-      await current?.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 /**

@@ -27,7 +27,12 @@ export async function findReadableVersion(ctx: ObjectContext, versionId: string 
     const headers = { "x-amz-delete-marker": "true", "x-amz-version-id": obj.versionId };
     // By id, S3 answers 405 with the marker's Last-Modified (API_GetObject, "x-amz-delete-marker").
     if (versionId !== null) {
-      throw new S3Error("MethodNotAllowed", undefined, { Method: ctx.request.method, ResourceType: "DeleteMarker" }, { ...headers, allow: "DELETE", "last-modified": new Date(obj.lastModified).toUTCString() });
+      throw new S3Error(
+        "MethodNotAllowed",
+        undefined,
+        { Method: ctx.request.method, ResourceType: "DeleteMarker" },
+        { ...headers, allow: "DELETE", "last-modified": new Date(obj.lastModified).toUTCString() },
+      );
     }
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key }, headers);
   }

@@ -48,9 +48,13 @@ function headersOf(fields: Map<string, string>): Headers {
     const header = FIELD_HEADERS[name] ?? (name.startsWith(USER_METADATA_PREFIX) ? name : null);
     if (header === null) continue;
     if (/[\r\n\0]/.test(value)) {
-      throw new S3Error("postFieldControlCharacters", { name, header }, {
-        ArgumentName: name,
-      });
+      throw new S3Error(
+        "postFieldControlCharacters",
+        { name, header },
+        {
+          ArgumentName: name,
+        },
+      );
     }
     h.set(header, byteString(value));
   }
@@ -100,7 +104,12 @@ export const postObject: Handler<BucketContext> = async (ctx) => {
 
   const redirect = redirectTarget(form.fields.get("success_action_redirect") ?? form.fields.get("redirect"));
   if (redirect) {
-    for (const [k, v] of [["bucket", ctx.bucketName], ["key", key], ["etag", etag]]) redirect.searchParams.append(k!, v!);
+    for (const [k, v] of [
+      ["bucket", ctx.bucketName],
+      ["key", key],
+      ["etag", etag],
+    ])
+      redirect.searchParams.append(k!, v!);
     headers.set("location", redirect.toString());
     return new Response(null, { status: 303, headers });
   }

@@ -5,7 +5,11 @@
 import type { RequestContext } from "../context";
 import { checkSingleEncryption, parseSsec, ssecResponseHeaders, type SsecHeaders, type SsecKey } from "../logic/ssec";
 
-export function requestSsec(ctx: Pick<RequestContext, "request" | "url" | "deps">, which: SsecHeaders = "target", headers = ctx.request.headers): Promise<SsecKey | null> {
+export function requestSsec(
+  ctx: Pick<RequestContext, "request" | "url" | "deps">,
+  which: SsecHeaders = "target",
+  headers = ctx.request.headers,
+): Promise<SsecKey | null> {
   return parseSsec(headers, which, {
     secure: ctx.url.protocol === "https:",
     requireSecure: ctx.deps.config.requireHttpsForSsec,

@@ -7,12 +7,7 @@
 import type { RequestContext } from "../context";
 import { S3Error } from "../errors";
 import { fromBase64 } from "../logic/encoding";
-import {
-  algorithmFromHeaderName,
-  checksumTransform,
-  parseChecksumAlgorithm,
-  type ChecksumAlgorithm,
-} from "../logic/checksums";
+import { algorithmFromHeaderName, checksumTransform, parseChecksumAlgorithm, type ChecksumAlgorithm } from "../logic/checksums";
 import { discardUncommitted } from "./write-path";
 
 export type StoredBody = {
@@ -77,7 +72,14 @@ export async function storeRequestBody(ctx: RequestContext, opts: StoreOptions):
   if (length === null) throw new S3Error("MissingContentLength");
   const limit = Math.min(ctx.deps.config.maxRequestBytes, MAX_SINGLE_PUT_BYTES);
   if (length > limit) {
-    throw new S3Error("entityTooLarge", { size: length, max: limit, limit: limit === MAX_SINGLE_PUT_BYTES ? "the largest single PUT (upload bigger objects in parts)" : "this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts)" });
+    throw new S3Error("entityTooLarge", {
+      size: length,
+      max: limit,
+      limit:
+        limit === MAX_SINGLE_PUT_BYTES
+          ? "the largest single PUT (upload bigger objects in parts)"
+          : "this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts)",
+    });
   }
   const md5Base64 = contentMd5(headers);
   const wanted = requestedChecksum(headers) ?? (defaultAlgorithm ? { algorithm: defaultAlgorithm, inTrailer: false } : null);
@@ -89,7 +91,13 @@ export async function storeRequestBody(ctx: RequestContext, opts: StoreOptions):
     stream = stream.pipeThrough(t.stream);
     computed = t.result;
   }
-  const { blobKey, md5Hex, size } = await ctx.deps.blobs.putNew(zone, bucketId, stream, { length, md5Base64, sha256Hex: body?.sha256Hex, ssecKeyBase64 }, ctx.now);
+  const { blobKey, md5Hex, size } = await ctx.deps.blobs.putNew(
+    zone,
+    bucketId,
+    stream,
+    { length, md5Base64, sha256Hex: body?.sha256Hex, ssecKeyBase64 },
+    ctx.now,
+  );
   let checksum: StoredBody["checksum"] = null;
   try {
     if (wanted?.inTrailer) {

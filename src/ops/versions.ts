@@ -23,9 +23,23 @@ async function versionMarkerSeq(ctx: BucketContext, keyMarker: string, versionId
 }
 
 function entryOf(r: ListedVersion, names: Map<string, string>): VersionEntry {
-  const common = { key: r.key, versionId: r.versionId, isLatest: r.isLatest, lastModified: new Date(r.lastModified), owner: { id: r.ownerId, displayName: names.get(r.ownerId) ?? "" } };
+  const common = {
+    key: r.key,
+    versionId: r.versionId,
+    isLatest: r.isLatest,
+    lastModified: new Date(r.lastModified),
+    owner: { id: r.ownerId, displayName: names.get(r.ownerId) ?? "" },
+  };
   if (r.isDeleteMarker) return { ...common, deleteMarker: true };
-  return { ...common, deleteMarker: false, etag: quoteEtag(r.etag), size: r.size, storageClass: r.storageClass, checksumAlgorithm: r.checksumAlgorithm, checksumType: r.checksumType };
+  return {
+    ...common,
+    deleteMarker: false,
+    etag: quoteEtag(r.etag),
+    size: r.size,
+    storageClass: r.storageClass,
+    checksumAlgorithm: r.checksumAlgorithm,
+    checksumType: r.checksumType,
+  };
 }
 
 /** ListObjectVersions https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html */

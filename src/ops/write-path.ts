@@ -15,7 +15,13 @@ import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 
 /** Deletes, after the response, those of `blobKeys` that no row refers to. */
 export function freeBlobs(deps: Deps, zone: string, blobKeys: readonly string[]): void {
-  if (blobKeys.length) deps.defer(deleteUnreferencedBlobs(deps, blobKeys.map((blobKey) => ({ zone, blobKey }))));
+  if (blobKeys.length)
+    deps.defer(
+      deleteUnreferencedBlobs(
+        deps,
+        blobKeys.map((blobKey) => ({ zone, blobKey })),
+      ),
+    );
 }
 
 /** Deletes blobs this request stored and no commit can have referred to. */

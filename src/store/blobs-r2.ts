@@ -55,7 +55,8 @@ function mapPutError(e: unknown, w: BlobWrite): never {
   if (/MD5/i.test(message) && /did not match/i.test(message)) throw new S3Error("BadDigest");
   if (/SHA-?256/i.test(message) && /did not match/i.test(message)) throw new S3Error("XAmzContentSHA256Mismatch");
   if (/10037/.test(message)) throw new S3Error(w.sha256Hex ? "XAmzContentSHA256Mismatch" : "BadDigest");
-  if (/exceeds the maximum allowed object size|100100/.test(message)) throw new S3Error("entityTooLarge", { size: w.length, max: R2_MAX_SINGLE_WRITE_BYTES, limit: "the largest object R2 stores in one write" });
+  if (/exceeds the maximum allowed object size|100100/.test(message))
+    throw new S3Error("entityTooLarge", { size: w.length, max: R2_MAX_SINGLE_WRITE_BYTES, limit: "the largest object R2 stores in one write" });
   if (/length|Provided readable stream/i.test(message)) throw new S3Error("IncompleteBody");
   throw e;
 }

@@ -105,8 +105,14 @@ export function s3UrlEncode(s: string): string {
   let out = "";
   for (const b of new TextEncoder().encode(s)) {
     if (
-      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) ||
-      b === 0x2d || b === 0x5f || b === 0x2e || b === 0x2f || b === 0x2a
+      (b >= 0x30 && b <= 0x39) ||
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      b === 0x2d ||
+      b === 0x5f ||
+      b === 0x2e ||
+      b === 0x2f ||
+      b === 0x2a
     ) {
       out += String.fromCharCode(b);
     } else if (b === 0x20) {

@@ -60,10 +60,16 @@ describe("buckets", () => {
       expect(e.message).toMatch(rule);
     }
     await s3.send(new CreateBucketCommand({ Bucket: "dup" }));
-    await expect(s3.send(new CreateBucketCommand({ Bucket: "dup" }))).rejects.toMatchObject({ name: "BucketAlreadyOwnedByYou", $metadata: { httpStatusCode: 409 } });
+    await expect(s3.send(new CreateBucketCommand({ Bucket: "dup" }))).rejects.toMatchObject({
+      name: "BucketAlreadyOwnedByYou",
+      $metadata: { httpStatusCode: 409 },
+    });
     await s3.send(new PutObjectCommand({ Bucket: "dup", Key: "k", Body: "x" }));
     await expect(s3.send(new DeleteBucketCommand({ Bucket: "dup" }))).rejects.toMatchObject({ name: "BucketNotEmpty", $metadata: { httpStatusCode: 409 } });
-    await expect(s3.send(new DeleteBucketCommand({ Bucket: "never-made" }))).rejects.toMatchObject({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new DeleteBucketCommand({ Bucket: "never-made" }))).rejects.toMatchObject({
+      name: "NoSuchBucket",
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it("enforces the per-user bucket quota (TooManyBuckets) and lets admins raise it", async () => {
@@ -89,7 +95,13 @@ describe("buckets", () => {
     const key = (await h.admin("POST", "/_admin/keys", { userId: user.userId })).json;
     const s3 = h.client({ accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey });
     expect((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
-    await expect(s3.send(new PutObjectCommand({ Bucket: "root-private", Key: "x", Body: "x" }))).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
-    await expect(s3.send(new CreateBucketCommand({ Bucket: "root-private" }))).rejects.toMatchObject({ name: "BucketAlreadyExists", $metadata: { httpStatusCode: 409 } });
+    await expect(s3.send(new PutObjectCommand({ Bucket: "root-private", Key: "x", Body: "x" }))).rejects.toMatchObject({
+      name: "AccessDenied",
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(s3.send(new CreateBucketCommand({ Bucket: "root-private" }))).rejects.toMatchObject({
+      name: "BucketAlreadyExists",
+      $metadata: { httpStatusCode: 409 },
+    });
   });
 });

@@ -76,7 +76,22 @@ describe("listUploads", () => {
     for (const key of ["p/1", "p/1", "p/2", "q"]) {
       const id = `${key}-${unique("up")}`;
       ids.push(id);
-      await s.meta.uploads.create({ id, bucketId: ub.id, key, initiatedAt: 1, ownerId: ub.ownerId, initiatorId: ub.ownerId, httpMeta: {}, userMeta: {}, checksumAlgorithm: null, checksumType: null, ssecKeyMd5: null, acl: null, tags: [], storageClass: "STANDARD" });
+      await s.meta.uploads.create({
+        id,
+        bucketId: ub.id,
+        key,
+        initiatedAt: 1,
+        ownerId: ub.ownerId,
+        initiatorId: ub.ownerId,
+        httpMeta: {},
+        userMeta: {},
+        checksumAlgorithm: null,
+        checksumType: null,
+        ssecKeyMd5: null,
+        acl: null,
+        tags: [],
+        storageClass: "STANDARD",
+      });
     }
     const all = await s.meta.listings.listUploads(ub.id, { prefix: "p/", limit: 10 });
     expect(all.map((u) => u.key)).toEqual(["p/1", "p/1", "p/2"]);
@@ -124,7 +139,22 @@ describe("buckets", () => {
     expect(await codeOf(s.meta.buckets.delete(b, 2))).toBe("BucketNotEmpty");
     await s.meta.objects.deleteVersion(b, "k", v.versionId, 2);
     const id = unique("up");
-    await s.meta.uploads.create({ id, bucketId: b.id, key: "u", initiatedAt: 1, ownerId: b.ownerId, initiatorId: b.ownerId, httpMeta: {}, userMeta: {}, checksumAlgorithm: null, checksumType: null, ssecKeyMd5: null, acl: null, tags: [], storageClass: "STANDARD" });
+    await s.meta.uploads.create({
+      id,
+      bucketId: b.id,
+      key: "u",
+      initiatedAt: 1,
+      ownerId: b.ownerId,
+      initiatorId: b.ownerId,
+      httpMeta: {},
+      userMeta: {},
+      checksumAlgorithm: null,
+      checksumType: null,
+      ssecKeyMd5: null,
+      acl: null,
+      tags: [],
+      storageClass: "STANDARD",
+    });
     const partBlob = unique("part");
     await s.meta.uploads.putPart(b.zone, { uploadId: id, partNumber: 1, blobKey: partBlob, size: 1, etag: "e", checksumValue: null, uploadedAt: 1 });
     await s.meta.buckets.delete(b, 3);
@@ -163,14 +193,26 @@ describe("JSON columns", () => {
     await s.meta.buckets.setCors(b.id, null);
     const cleared = (await s.meta.buckets.get(b.name))!;
     expect([cleared.cors, cleared.tags]).toEqual([null, []]);
-    expect((await s.db.prepare("SELECT cors, tags FROM buckets WHERE id = ?").bind(b.id).first())).toEqual({ cors: null, tags: null });
+    expect(await s.db.prepare("SELECT cors, tags FROM buckets WHERE id = ?").bind(b.id).first()).toEqual({ cors: null, tags: null });
 
     const v = version(b, "k");
     await s.meta.objects.commit(b, v, { now: 1 });
-    expect(await s.meta.objects.setTags(v.id, [{ key: "a", value: "1" }, { key: "b", value: "2" }])).toBe(true);
+    expect(
+      await s.meta.objects.setTags(v.id, [
+        { key: "a", value: "1" },
+        { key: "b", value: "2" },
+      ]),
+    ).toBe(true);
     expect(await s.meta.objects.setAcl(v.id, acl)).toBe(true);
     const obj = (await s.meta.objects.get(b.id, "k"))!;
-    expect([obj.tags, obj.tagCount, obj.acl]).toEqual([[{ key: "a", value: "1" }, { key: "b", value: "2" }], 2, acl]);
+    expect([obj.tags, obj.tagCount, obj.acl]).toEqual([
+      [
+        { key: "a", value: "1" },
+        { key: "b", value: "2" },
+      ],
+      2,
+      acl,
+    ]);
   });
 
   it("an unreadable ACL reads as the default (owner only) and unreadable key operations as none", async () => {
@@ -178,7 +220,15 @@ describe("JSON columns", () => {
     await s.db.prepare("UPDATE buckets SET acl = '{not json' WHERE id = ?").bind(b.id).run();
     await s.meta.buckets.setVersioning(b.id, "Enabled"); // clears the row cache
     expect((await s.meta.buckets.get(b.name))?.acl).toBeNull();
-    const key = { accessKeyId: unique("AK"), userId: b.ownerId, secretEnc: "enc", bucket: null, operations: ["GetObject", "PutObject"], enabled: true, createdAt: 1 };
+    const key = {
+      accessKeyId: unique("AK"),
+      userId: b.ownerId,
+      secretEnc: "enc",
+      bucket: null,
+      operations: ["GetObject", "PutObject"],
+      enabled: true,
+      createdAt: 1,
+    };
     await s.meta.keys.create(key);
     expect((await s.meta.keys.get(key.accessKeyId))?.operations).toEqual(["GetObject", "PutObject"]);
     await s.db.prepare("UPDATE access_keys SET operations = '[oops' WHERE access_key_id = ?").bind(key.accessKeyId).run();

@@ -60,7 +60,10 @@ describe("commit", () => {
     const v2 = version(b, "k");
     await s.meta.objects.commit(b, v1, opts);
     expect(await s.meta.objects.commit(b, v2, opts)).toEqual([]);
-    expect((await keyRows(b.id, "k")).map((r) => [r.version_id, r.is_latest])).toEqual([[v1.versionId, 0], [v2.versionId, 1]]);
+    expect((await keyRows(b.id, "k")).map((r) => [r.version_id, r.is_latest])).toEqual([
+      [v1.versionId, 0],
+      [v2.versionId, 1],
+    ]);
     expect((await s.meta.objects.get(b.id, "k", v1.versionId))?.isLatest).toBe(false);
   });
 
@@ -119,7 +122,9 @@ describe("commitCopy", () => {
     const b = await newBucket(s.meta, "Enabled");
     const src = version(b, "src", { blobKey: null, partCount: 2 });
     await s.meta.objects.commit(b, src, opts);
-    await s.db.batch([1, 2].map((n) => s.db.prepare("INSERT INTO object_parts VALUES (?, ?, ?, 5, ?, 'pe', NULL)").bind(src.id, n, `${src.id}-p${n}`, (n - 1) * 5)));
+    await s.db.batch(
+      [1, 2].map((n) => s.db.prepare("INSERT INTO object_parts VALUES (?, ?, ?, 5, ?, 'pe', NULL)").bind(src.id, n, `${src.id}-p${n}`, (n - 1) * 5)),
+    );
     const copy = version(b, "dst", { blobKey: null, partCount: 2 });
     await s.meta.objects.commitCopy(b, copy, src.id, opts);
     expect(await manifest(copy.id)).toEqual(await manifest(src.id));
@@ -166,14 +171,32 @@ describe("deleteVersion", () => {
 
 async function newUpload(b: Bucket, key = "k"): Promise<MultipartUpload> {
   const u: MultipartUpload = {
-    id: unique("up"), bucketId: b.id, key, initiatedAt: 1, ownerId: b.ownerId, initiatorId: b.ownerId, httpMeta: { "content-type": "text/plain" },
-    userMeta: { a: "1" }, checksumAlgorithm: null, checksumType: null, ssecKeyMd5: null, acl: null, tags: [], storageClass: "STANDARD",
+    id: unique("up"),
+    bucketId: b.id,
+    key,
+    initiatedAt: 1,
+    ownerId: b.ownerId,
+    initiatorId: b.ownerId,
+    httpMeta: { "content-type": "text/plain" },
+    userMeta: { a: "1" },
+    checksumAlgorithm: null,
+    checksumType: null,
+    ssecKeyMd5: null,
+    acl: null,
+    tags: [],
+    storageClass: "STANDARD",
   };
   await s.meta.uploads.create(u);
   return u;
 }
 const part = (u: MultipartUpload, partNumber: number, size = 5): UploadPart => ({
-  uploadId: u.id, partNumber, blobKey: unique(`part${partNumber}`), size, etag: `etag${partNumber}`, checksumValue: null, uploadedAt: 2,
+  uploadId: u.id,
+  partNumber,
+  blobKey: unique(`part${partNumber}`),
+  size,
+  etag: `etag${partNumber}`,
+  checksumValue: null,
+  uploadedAt: 2,
 });
 
 describe("uploads", () => {
@@ -212,7 +235,9 @@ describe("uploads", () => {
       { partNumber: 1, blobKey: p1.blobKey, size: 7, startOffset: 0, etag: "etag1", checksumValue: null },
       { partNumber: 3, blobKey: p3.blobKey, size: 4, startOffset: 7, etag: "etag3", checksumValue: null },
     ]);
-    expect(await rows(s.db, "SELECT blob_key FROM blob_deletions WHERE blob_key IN (?, ?, ?)", p1.blobKey, p2.blobKey, p3.blobKey)).toEqual([{ blob_key: p2.blobKey }]);
+    expect(await rows(s.db, "SELECT blob_key FROM blob_deletions WHERE blob_key IN (?, ?, ?)", p1.blobKey, p2.blobKey, p3.blobKey)).toEqual([
+      { blob_key: p2.blobKey },
+    ]);
     expect(await s.meta.uploads.get(b.id, "k", u.id)).toBeNull();
     expect(await s.meta.uploads.listParts(u.id)).toEqual([]);
     expect(await codeOf(s.meta.objects.commitCompletedUpload(b, version(b, "k"), u.id, [p1], { now: 9 }))).toBe("NoSuchUpload");

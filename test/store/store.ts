@@ -51,5 +51,10 @@ export const codeOf = (p: Promise<unknown>): Promise<string | null> =>
 
 /** Rows of `table` matching `where`. */
 export async function rows<T = Record<string, unknown>>(db: D1Database, sql: string, ...params: unknown[]): Promise<T[]> {
-  return (await db.prepare(sql).bind(...params).all<T>()).results;
+  return (
+    await db
+      .prepare(sql)
+      .bind(...params)
+      .all<T>()
+  ).results;
 }

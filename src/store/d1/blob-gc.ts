@@ -13,9 +13,7 @@ export class BlobGc {
   async queue(zone: string, blobKeys: string[], now: number): Promise<void> {
     if (blobKeys.length === 0) return;
     await this.db.batch(
-      blobKeys.map((k) =>
-        this.db.prepare("INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at) VALUES (?, ?, ?)").bind(zone, k, now),
-      ),
+      blobKeys.map((k) => this.db.prepare("INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at) VALUES (?, ?, ?)").bind(zone, k, now)),
     );
   }
 

@@ -61,16 +61,9 @@ export class Buckets {
   /** Creates the bucket unless the owner is at their bucket quota (TooManyBuckets) or the name is taken (false). */
   async create(b: Bucket): Promise<boolean> {
     const results = await commit(this.db, [
-      assertion(
-        this.db,
-        "TooManyBuckets",
-        "(SELECT COUNT(*) FROM buckets WHERE owner_id = ?2) >= (SELECT max_buckets FROM users WHERE id = ?2)",
-        b.ownerId,
-      ),
+      assertion(this.db, "TooManyBuckets", "(SELECT COUNT(*) FROM buckets WHERE owner_id = ?2) >= (SELECT max_buckets FROM users WHERE id = ?2)", b.ownerId),
       this.db
-        .prepare(
-          "INSERT OR IGNORE INTO buckets (id, name, owner_id, zone, created_at, versioning, acl, cors, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
+        .prepare("INSERT OR IGNORE INTO buckets (id, name, owner_id, zone, created_at, versioning, acl, cors, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(b.id, b.name, b.ownerId, b.zone, b.createdAt, b.versioning, writeAcl(b.acl), writeCors(b.cors), writeTags(b.tags)),
     ]);
     return results[1].meta.changes === 1;

@@ -60,7 +60,10 @@ export class Listings {
     params.push(range.limit);
     const scan = `SELECT ${LISTED_COLUMNS} FROM objects INDEXED BY objects_current WHERE ${where.join(" AND ")} ORDER BY key LIMIT ?${params.length}`;
     if (!range.rollup) {
-      const { results } = await this.db.prepare(scan).bind(...params).all<ListedObjectRow>();
+      const { results } = await this.db
+        .prepare(scan)
+        .bind(...params)
+        .all<ListedObjectRow>();
       return results.map((r) => ({ ...toListed(r), commonPrefix: null, lastKey: r.key, rows: 1 }));
     }
     // SQLite's substr/instr count characters (code points), as [...s].length does.
@@ -101,7 +104,10 @@ export class Listings {
     params.push(range.limit);
     const scan = `${from} WHERE ${where.join(" AND ")} ORDER BY key, seq DESC LIMIT ?${params.length}`;
     if (!range.rollup) {
-      const { results } = await this.db.prepare(scan).bind(...params).all<ListedVersionRow>();
+      const { results } = await this.db
+        .prepare(scan)
+        .bind(...params)
+        .all<ListedVersionRow>();
       return results.map(toListedVersion);
     }
     // As in listCurrent: versions of keys under a common prefix come back as one row per prefix.
@@ -122,7 +128,7 @@ export class Listings {
   /** Uploads in (key, upload id) order after the markers; ids are time-ordered so this is initiation order per key. */
   async listUploads(
     bucketId: string,
-    o: { prefix: string; keyMarker?: string; uploadIdMarker?: string; /** inclusive lower bound on the key */ from?: string; limit: number },
+    o: { prefix: string; keyMarker?: string; uploadIdMarker?: string /** inclusive lower bound on the key */; from?: string; limit: number },
   ): Promise<MultipartUpload[]> {
     // `key >= prefix` lets the index seek to the prefix; substr() then bounds it.
     const where = ["bucket_id = ?1", "key >= ?2", "substr(key, 1, length(?2)) = ?2"];

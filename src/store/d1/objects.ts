@@ -54,23 +54,14 @@ export class Objects {
   /** The latest version (possibly a delete marker), or a given version. */
   async get(bucketId: string, key: string, versionId?: string | null): Promise<ObjectVersion | null> {
     const r = versionId
-      ? await this.db
-          .prepare("SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?")
-          .bind(bucketId, key, versionId)
-          .first<ObjectRow>()
-      : await this.db
-          .prepare("SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1")
-          .bind(bucketId, key)
-          .first<ObjectRow>();
+      ? await this.db.prepare("SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?").bind(bucketId, key, versionId).first<ObjectRow>()
+      : await this.db.prepare("SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1").bind(bucketId, key).first<ObjectRow>();
     return r ? toVersion(r) : null;
   }
 
   /** A completed multipart object's manifest, in part order. */
   async parts(objectId: string): Promise<ObjectPart[]> {
-    const { results } = await this.db
-      .prepare("SELECT * FROM object_parts WHERE object_id = ? ORDER BY part_number")
-      .bind(objectId)
-      .all<ObjectPartRow>();
+    const { results } = await this.db.prepare("SELECT * FROM object_parts WHERE object_id = ? ORDER BY part_number").bind(objectId).all<ObjectPartRow>();
     return results.map(toPart);
   }
 
@@ -109,12 +100,24 @@ export class Objects {
    * manifest and the upload ends, unchosen parts' blobs queued for deletion. Fails with
    * NoSuchUpload if the upload ended meanwhile and InvalidPart if a chosen part changed.
    */
-  commitCompletedUpload(bucket: Bucket, v: NewObjectVersion, uploadId: string, chosen: Pick<UploadPart, "partNumber" | "etag">[], opts: CommitOptions): Promise<string[]> {
+  commitCompletedUpload(
+    bucket: Bucket,
+    v: NewObjectVersion,
+    uploadId: string,
+    chosen: Pick<UploadPart, "partNumber" | "etag">[],
+    opts: CommitOptions,
+  ): Promise<string[]> {
     return this.commitWith(bucket, v, opts, [], completionStatements(this.db, bucket.zone, uploadId, v.id, chosen, opts.now));
   }
 
   /** The commit batch; `before` runs after the bucket check, `extra` last, in the same transaction. */
-  private async commitWith(bucket: Bucket, v: NewObjectVersion, opts: CommitOptions, before: D1PreparedStatement[], extra: D1PreparedStatement[]): Promise<string[]> {
+  private async commitWith(
+    bucket: Bucket,
+    v: NewObjectVersion,
+    opts: CommitOptions,
+    before: D1PreparedStatement[],
+    extra: D1PreparedStatement[],
+  ): Promise<string[]> {
     const db = this.db;
     const stmts: D1PreparedStatement[] = [assertion(db, "NoSuchBucket", "NOT EXISTS (SELECT 1 FROM buckets WHERE id = ?2)", v.bucketId), ...before];
     const live = "SELECT 1 FROM objects WHERE bucket_id = ?2 AND key = ?3 AND is_latest = 1 AND is_delete_marker = 0";
@@ -170,9 +173,27 @@ export class Objects {
            ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)`,
       )
       .bind(
-        v.id, v.bucketId, v.key, v.versionId, v.isDeleteMarker ? 1 : 0, v.size, v.etag, v.lastModified, v.ownerId,
-        v.blobKey, v.partCount, JSON.stringify(v.httpMeta), JSON.stringify(v.userMeta), v.checksumAlgorithm,
-        v.checksumValue, v.checksumType, v.ssecKeyMd5, writeAcl(v.acl), writeTags(v.tags), v.tagCount, v.storageClass,
+        v.id,
+        v.bucketId,
+        v.key,
+        v.versionId,
+        v.isDeleteMarker ? 1 : 0,
+        v.size,
+        v.etag,
+        v.lastModified,
+        v.ownerId,
+        v.blobKey,
+        v.partCount,
+        JSON.stringify(v.httpMeta),
+        JSON.stringify(v.userMeta),
+        v.checksumAlgorithm,
+        v.checksumValue,
+        v.checksumType,
+        v.ssecKeyMd5,
+        writeAcl(v.acl),
+        writeTags(v.tags),
+        v.tagCount,
+        v.storageClass,
       );
   }
 

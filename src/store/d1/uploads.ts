@@ -87,8 +87,20 @@ export class Uploads {
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 WHERE EXISTS (SELECT 1 FROM buckets WHERE id = ?2)`,
       )
       .bind(
-        u.id, u.bucketId, u.key, u.initiatedAt, u.ownerId, u.initiatorId, JSON.stringify(u.httpMeta), JSON.stringify(u.userMeta),
-        u.checksumAlgorithm, u.checksumType, u.ssecKeyMd5, writeAcl(u.acl), writeTags(u.tags), u.storageClass,
+        u.id,
+        u.bucketId,
+        u.key,
+        u.initiatedAt,
+        u.ownerId,
+        u.initiatorId,
+        JSON.stringify(u.httpMeta),
+        JSON.stringify(u.userMeta),
+        u.checksumAlgorithm,
+        u.checksumType,
+        u.ssecKeyMd5,
+        writeAcl(u.acl),
+        writeTags(u.tags),
+        u.storageClass,
       )
       .run();
     if (r.meta.changes !== 1) throw new S3Error("NoSuchBucket");
@@ -106,7 +118,10 @@ export class Uploads {
   async putPart(zone: string, p: UploadPart, opts: { sharedFromObjectId?: string } = {}): Promise<string[]> {
     // A part sharing a copy source's blob (UploadPartCopy) requires the source row at commit time, else a
     // concurrent delete of the source could free the blob this part now refers to.
-    const shared = opts.sharedFromObjectId === undefined ? [] : [assertion(this.db, "NoSuchKey", "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2)", opts.sharedFromObjectId)];
+    const shared =
+      opts.sharedFromObjectId === undefined
+        ? []
+        : [assertion(this.db, "NoSuchKey", "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2)", opts.sharedFromObjectId)];
     const results = await commit(this.db, [
       ...shared,
       assertion(this.db, "NoSuchUpload", "NOT EXISTS (SELECT 1 FROM multipart_uploads WHERE id = ?2)", p.uploadId),
@@ -138,7 +153,9 @@ export class Uploads {
   async abort(zone: string, uploadId: string, now: number): Promise<{ existed: boolean; freed: string[] }> {
     const results = await commit(this.db, [
       this.db
-        .prepare("INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at) SELECT ?, blob_key, ? FROM upload_parts WHERE upload_id = ? RETURNING blob_key")
+        .prepare(
+          "INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at) SELECT ?, blob_key, ? FROM upload_parts WHERE upload_id = ? RETURNING blob_key",
+        )
         .bind(zone, now, uploadId),
       this.db.prepare("DELETE FROM upload_parts WHERE upload_id = ?").bind(uploadId),
       this.db.prepare("DELETE FROM multipart_uploads WHERE id = ?").bind(uploadId),

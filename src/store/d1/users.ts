@@ -78,9 +78,7 @@ export class AccessKeys {
 
   async create(key: AccessKey): Promise<void> {
     await this.db
-      .prepare(
-        "INSERT INTO access_keys (access_key_id, user_id, secret_enc, bucket, operations, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      )
+      .prepare("INSERT INTO access_keys (access_key_id, user_id, secret_enc, bucket, operations, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .bind(key.accessKeyId, key.userId, key.secretEnc, key.bucket, writeOperations(key.operations), key.enabled ? 1 : 0, key.createdAt)
       .run();
   }
