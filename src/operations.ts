@@ -49,6 +49,7 @@ import {
   readObjectParams,
 } from "./ops/params";
 import { postObject } from "./ops/post-object";
+import { getBucketRequestPayment } from "./ops/request-payment";
 import { listBuckets } from "./ops/service";
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from "./ops/tagging";
 import { getBucketVersioning, putBucketVersioning } from "./ops/versioning";
@@ -189,7 +190,7 @@ export const OPERATIONS = {
   PutBucketNotificationConfiguration: notBuilt("PUT", "notification", "s3:PutBucketNotification"),
   GetBucketAccelerateConfiguration: notBuilt("GET", "accelerate", "s3:GetAccelerateConfiguration"),
   PutBucketAccelerateConfiguration: notBuilt("PUT", "accelerate", "s3:PutAccelerateConfiguration"),
-  GetBucketRequestPayment: notBuilt("GET", "requestPayment", "s3:GetBucketRequestPayment"),
+  GetBucketRequestPayment: op({ method: "GET", level: "bucket", query: ["requestPayment"], access: owner, keys: "read", iam: "s3:GetBucketRequestPayment", handler: getBucketRequestPayment }),
   PutBucketRequestPayment: notBuilt("PUT", "requestPayment", "s3:PutBucketRequestPayment"),
   GetBucketAnalyticsConfiguration: notBuilt("GET", "analytics", "s3:GetAnalyticsConfiguration"),
   PutBucketAnalyticsConfiguration: notBuilt("PUT", "analytics", "s3:PutAnalyticsConfiguration"),

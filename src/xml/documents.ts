@@ -80,6 +80,11 @@ export function locationDocument(zone: string): string {
   return renderXml("LocationConstraint", { "#text": zone });
 }
 
+/** GetBucketRequestPayment: who pays for requests and transfer. */
+export function requestPaymentDocument(payer: "BucketOwner" | "Requester"): string {
+  return renderXml("RequestPaymentConfiguration", { Payer: payer });
+}
+
 /**
  * CreateBucket request body. An empty (or whitespace-only) body is allowed and means "default
  * zone"; an empty <LocationConstraint/> is reported as absent. Other elements (Location, Bucket:

@@ -2,6 +2,7 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   GetBucketLocationCommand,
+  GetBucketRequestPaymentCommand,
   HeadBucketCommand,
   ListBucketsCommand,
   PutObjectCommand,
@@ -26,6 +27,7 @@ describe("buckets", () => {
     expect(head.$metadata.httpStatusCode).toBe(200);
     const loc = await s3.send(new GetBucketLocationCommand({ Bucket: "alpha" }));
     expect(loc.LocationConstraint).toBe("ch-gva-2");
+    expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket: "alpha" }))).Payer).toBe("BucketOwner");
     await s3.send(new DeleteBucketCommand({ Bucket: "alpha" }));
     await expect(s3.send(new HeadBucketCommand({ Bucket: "alpha" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
