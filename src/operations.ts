@@ -87,9 +87,9 @@ type ContextFor<L extends Level, Ld extends Load> = L extends "service"
           ? UploadContext
           : ObjectContext;
 
-type Row<L extends Level, Ld extends Load, P> = {
+/** What every row says, whatever its types. */
+type RowFields = {
   method: Method;
-  level: L;
   query?: readonly string[];
   header?: string;
   access: Requirement;
@@ -97,22 +97,18 @@ type Row<L extends Level, Ld extends Load, P> = {
   readsSource?: true;
   iam: IamAction;
   onVersion?: { access?: Requirement; iam?: IamAction };
+};
+
+type Row<L extends Level, Ld extends Load, P> = RowFields & {
+  level: L;
   loads?: Ld;
   params?: (ctx: RequestContext) => P | Promise<P>;
   handler?: Handler<ContextFor<L, Ld> & { params: NoInfer<P> }>;
 };
 
 /** A row with its types checked (by `op`) and then erased, so that one table can hold them all. */
-export type OperationSpec = {
-  method: Method;
+export type OperationSpec = RowFields & {
   level: Level;
-  query?: readonly string[];
-  header?: string;
-  access: Requirement;
-  keys: KeyClass;
-  readsSource?: true;
-  iam: IamAction;
-  onVersion?: { access?: Requirement; iam?: IamAction };
   loads?: Load;
   params?: (ctx: RequestContext) => unknown;
   // biome-ignore lint/suspicious/noExplicitAny: the handler's context type is erased here, after `op` checked it per row

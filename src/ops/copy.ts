@@ -16,14 +16,14 @@ import { S3Error } from "../errors";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
-import { checkPartKey, checkReadKey, type SsecKey } from "../logic/ssec";
+import { checkReadKey, type SsecKey } from "../logic/ssec";
 import { taggingFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import type { StoredBlob } from "../store/blobs-r2";
 import type { Bucket, ObjectVersion } from "../store/model";
 import { copyResultDocument } from "../xml/multipart";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
-import { MAX_PART_BYTES, recordPart } from "./multipart";
+import { MAX_PART_BYTES, partTarget, recordPart } from "./multipart";
 import type { PartParams } from "./params";
 import { commitWrite } from "./write-path";
 import { openObjectBody, type ByteRange } from "./object-body";
@@ -162,12 +162,7 @@ function parseCopySourceRange(raw: string | null, size: number): ByteRange | nul
 }
 
 export const uploadPartCopy: Handler<WithParams<UploadContext, PartParams>> = async (ctx) => {
-  const {
-    upload,
-    params: { partNumber },
-  } = ctx;
-  const ssec = await requestSsec(ctx);
-  checkPartKey(upload.ssecKeyMd5, ssec);
+  const { upload, partNumber, ssec } = await partTarget(ctx);
   const src = await loadCopySource(ctx);
   const range = parseCopySourceRange(ctx.request.headers.get("x-amz-copy-source-range"), src.object.size);
   const length = range ? range.end - range.start + 1 : src.object.size;

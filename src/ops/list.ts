@@ -32,18 +32,18 @@ async function contentsOf(ctx: BucketContext, page: ListPage<ListedObject>, with
   }));
 }
 
+/** The elements both listing versions open with. */
+function pageHeader(ctx: BucketContext, p: Pick<ListObjectsParams, "prefix" | "delimiter" | "maxKeys" | "encodingType">, page: ListPage<ListedObject>) {
+  return { name: ctx.bucketName, prefix: p.prefix, delimiter: p.delimiter, maxKeys: p.maxKeys, encodingType: p.encodingType, isTruncated: page.isTruncated };
+}
+
 export const listObjectsV2: Handler<WithParams<BucketContext, ListObjectsV2Params>> = async (ctx) => {
-  const { prefix, delimiter, maxKeys, encodingType, continuationToken, startAfter, fetchOwner } = ctx.params;
+  const { prefix, delimiter, maxKeys, continuationToken, startAfter, fetchOwner } = ctx.params;
   const after = continuationToken !== undefined ? decodeContinuationToken(continuationToken) : startAfter;
   const page = await listCurrentPage(ctx.deps.meta.listings, ctx.bucket.id, { prefix, delimiter, after, maxKeys });
   return xmlResponse(
     listObjectsV2Document({
-      name: ctx.bucketName,
-      prefix,
-      delimiter,
-      maxKeys,
-      encodingType,
-      isTruncated: page.isTruncated,
+      ...pageHeader(ctx, ctx.params, page),
       contents: await contentsOf(ctx, page, fetchOwner),
       commonPrefixes: page.commonPrefixes,
       keyCount: page.contents.length + page.commonPrefixes.length,
@@ -55,16 +55,11 @@ export const listObjectsV2: Handler<WithParams<BucketContext, ListObjectsV2Param
 };
 
 export const listObjects: Handler<WithParams<BucketContext, ListObjectsParams>> = async (ctx) => {
-  const { prefix, delimiter, maxKeys, encodingType, marker } = ctx.params;
+  const { prefix, delimiter, maxKeys, marker } = ctx.params;
   const page = await listCurrentPage(ctx.deps.meta.listings, ctx.bucket.id, { prefix, delimiter, after: marker || undefined, maxKeys });
   return xmlResponse(
     listObjectsV1Document({
-      name: ctx.bucketName,
-      prefix,
-      delimiter,
-      maxKeys,
-      encodingType,
-      isTruncated: page.isTruncated,
+      ...pageHeader(ctx, ctx.params, page),
       contents: await contentsOf(ctx, page, true),
       commonPrefixes: page.commonPrefixes,
       marker,

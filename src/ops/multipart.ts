@@ -16,7 +16,7 @@ import { newUploadId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
 import type { Requirement } from "../operations";
-import { checkPartKey } from "../logic/ssec";
+import { checkPartKey, type SsecKey } from "../logic/ssec";
 import { tagsFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { listUploadsPage } from "../logic/upload-listing";
@@ -106,13 +106,15 @@ export async function recordPart(ctx: ObjectContext, part: UploadPart, sharedFro
   await commitWrite(ctx.deps, ctx.bucket.zone, stored, () => ctx.deps.meta.uploads.putPart(ctx.bucket.zone, part, { sharedFromObjectId }));
 }
 
-export const uploadPart: Handler<WithParams<UploadContext, PartParams>> = async (ctx) => {
-  const {
-    upload,
-    params: { partNumber },
-  } = ctx;
+/** UploadPart and UploadPartCopy: the upload, the part number and the SSE-C key, which must be the upload's. */
+export async function partTarget(ctx: WithParams<UploadContext, PartParams>): Promise<{ upload: MultipartUpload; partNumber: number; ssec: SsecKey | null }> {
   const ssec = await requestSsec(ctx);
-  checkPartKey(upload.ssecKeyMd5, ssec);
+  checkPartKey(ctx.upload.ssecKeyMd5, ssec);
+  return { upload: ctx.upload, partNumber: ctx.params.partNumber, ssec };
+}
+
+export const uploadPart: Handler<WithParams<UploadContext, PartParams>> = async (ctx) => {
+  const { upload, partNumber, ssec } = await partTarget(ctx);
   if ((ctx.body?.length ?? 0) > MAX_PART_BYTES)
     throw new S3Error("entityTooLarge", { size: ctx.body!.length!, max: MAX_PART_BYTES, limit: "the largest part" });
   const stored = await storeRequestBody(ctx, {
