@@ -77,6 +77,16 @@ function ShareLink({ s3, bucket, objectKey }: { s3: S3; bucket: string; objectKe
   );
 }
 
+const TRANSPORT_CODINGS = new Set(["gzip", "br", "deflate", "zstd"]);
+
+/** The system headers to save: all but a Content-Encoding that may only be the transport's compression (left unchanged). */
+export function metadataToSend(edited: Record<string, string>, loaded: Record<string, string>): Record<string, string> {
+  const out = { ...edited };
+  const enc = out["Content-Encoding"];
+  if (enc !== undefined && enc === loaded["Content-Encoding"] && TRANSPORT_CODINGS.has(enc.trim().toLowerCase())) delete out["Content-Encoding"];
+  return out;
+}
+
 function MetadataEditor({ s3, bucket, objectKey, head, onSaved }: { s3: S3; bucket: string; objectKey: string; head: ObjectHead; onSaved: () => void }) {
   const [system, setSystem] = useState<Record<string, string>>(head.system);
   const [meta, setMeta] = useState<Tag[]>(head.meta);
@@ -88,7 +98,7 @@ function MetadataEditor({ s3, bucket, objectKey, head, onSaved }: { s3: S3; buck
     e.preventDefault();
     if (problems.length) return;
     save.run(async () => {
-      await s3.replaceMetadata(bucket, objectKey, system, meta.filter((m) => m.key));
+      await s3.replaceMetadata(bucket, objectKey, metadataToSend(system, head.system), meta.filter((m) => m.key));
       onSaved();
       return "Metadata saved (the object's tags and ACL were kept).";
     });
@@ -102,7 +112,8 @@ function MetadataEditor({ s3, bucket, objectKey, head, onSaved }: { s3: S3; buck
           {SYSTEM_HEADERS.map((h) => (
             <div class="field" key={h}>
               <label for={`sys-${h}`}>{h}</label>
-              <input id={`sys-${h}`} name={h} value={system[h] ?? ""} onInput={(e) => setSystem((s) => ({ ...s, [h]: (e.currentTarget as HTMLInputElement).value }))} />
+              <input id={`sys-${h}`} name={h} value={system[h] ?? ""} aria-describedby={h === "Content-Encoding" ? "enc-hint" : undefined} onInput={(e) => setSystem((s) => ({ ...s, [h]: (e.currentTarget as HTMLInputElement).value }))} />
+              {h === "Content-Encoding" && <small id="enc-hint" class="hint">A browser cannot tell a stored gzip/br encoding from compression on the way, so an unchanged gzip, br, deflate or zstd here is not saved: type it again to keep it.</small>}
             </div>
           ))}
         </fieldset>

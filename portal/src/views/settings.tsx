@@ -1,5 +1,5 @@
 /** A bucket's settings: versioning, tags, ACL, CORS (rule editor and raw XML), deletion. */
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { CORS_METHODS, corsProblems, splitList, type CorsRule } from "../lib/cors";
 import { parseCors, S3Failure, type S3 } from "../lib/s3";
 import { corsXml } from "../lib/xml";
@@ -54,17 +54,24 @@ const emptyRule = (): RuleText => ({ id: "", origins: "", methods: ["GET"], head
 
 function CorsEditor({ s3, bucket }: { s3: S3; bucket: string }) {
   const current = useLoad(() => s3.getCorsXml(bucket), [s3, bucket]);
-  const [rules, setRules] = useState<RuleText[]>([]);
+  return (
+    <section class="card" aria-labelledby="cors">
+      <h2 id="cors">CORS</h2>
+      <p class="hint">Which other web sites (origins) may call this bucket from a browser. The portal itself needs no rule.</p>
+      <ErrorBox error={current.error} />
+      {current.data !== undefined && <CorsForm s3={s3} bucket={bucket} initial={current.data} />}
+    </section>
+  );
+}
+
+/** The editor proper, created once the current configuration (or its absence) is known. */
+function CorsForm({ s3, bucket, initial }: { s3: S3; bucket: string; initial: string | null }) {
+  const [rules, setRules] = useState<RuleText[]>(() => (initial ? parseCors(initial).map(toText) : []));
+  const [exists, setExists] = useState(initial !== null);
   const [mode, setMode] = useState<"rules" | "xml">("rules");
-  const [raw, setRaw] = useState("");
+  const [raw, setRaw] = useState(initial ?? corsXml([toRule(emptyRule())]));
   const [rawProblems, setRawProblems] = useState<string[]>([]);
   const act = useAction();
-  useEffect(() => {
-    if (current.data === undefined) return;
-    const parsed = current.data ? parseCors(current.data) : [];
-    setRules(parsed.map(toText));
-    setRaw(current.data ?? corsXml([toRule(emptyRule())]));
-  }, [current.data]);
 
   const problems = corsProblems(rules.map(toRule));
   const set = (i: number, patch: Partial<RuleText>) => setRules((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
@@ -89,21 +96,18 @@ function CorsEditor({ s3, bucket }: { s3: S3; bucket: string }) {
   const saveRules = (e: Event) => {
     e.preventDefault();
     if (problems.length) return;
-    act.run(async () => (await s3.putCors(bucket, rules.map(toRule)), current.reload(), "CORS rules saved."));
+    act.run(async () => (await s3.putCors(bucket, rules.map(toRule)), setExists(true), "CORS rules saved."));
   };
   const saveRaw = (e: Event) => {
     e.preventDefault();
     const p = checkRaw(raw);
     setRawProblems(p);
     if (p.length) return;
-    act.run(async () => (await s3.putCorsXml(bucket, raw), current.reload(), "CORS configuration saved."));
+    act.run(async () => (await s3.putCorsXml(bucket, raw), setRules(parseCors(raw).map(toText)), setExists(true), "CORS configuration saved."));
   };
 
   return (
-    <section class="card" aria-labelledby="cors">
-      <h2 id="cors">CORS</h2>
-      <p class="hint">Which other web sites (origins) may call this bucket from a browser. The portal itself needs no rule.</p>
-      <ErrorBox error={current.error} />
+    <>
       <div role="group" aria-label="Editor" class="toolbar">
         <button type="button" aria-pressed={mode === "rules"} onClick={() => switchTo("rules")}>Rule editor</button>
         <button type="button" aria-pressed={mode === "xml"} onClick={() => switchTo("xml")}>Raw XML</button>
@@ -133,7 +137,7 @@ function CorsEditor({ s3, bucket }: { s3: S3; bucket: string }) {
           <button type="button" onClick={() => setRules((rs) => [...rs, emptyRule()])}>Add rule</button>
           {rules.length > 0 && problems.length > 0 && <ul class="problems">{problems.map((p) => <li key={p}>{p}</li>)}</ul>}
           <button type="submit" disabled={act.busy || rules.length === 0 || problems.length > 0}>Save CORS rules</button>
-          {current.data && <button type="button" class="danger-outline" onClick={() => act.run(async () => (await s3.deleteCors(bucket), current.reload(), "CORS configuration deleted."))}>Delete CORS configuration</button>}
+          {exists && <button type="button" class="danger-outline" onClick={() => act.run(async () => (await s3.deleteCors(bucket), setExists(false), setRules([]), "CORS configuration deleted."))}>Delete CORS configuration</button>}
         </form>
       ) : (
         <form onSubmit={saveRaw}>
@@ -143,7 +147,7 @@ function CorsEditor({ s3, bucket }: { s3: S3; bucket: string }) {
       )}
       <ErrorBox error={act.error} />
       <Status message={act.message} />
-    </section>
+    </>
   );
 }
 

@@ -24,8 +24,10 @@ async function filesOf(entry: FileSystemEntry, path = ""): Promise<{ file: File;
 }
 
 export function Uploads({ s3, bucket, prefix, partSize, onUploaded }: { s3: S3; bucket: string; prefix: string; partSize: number; onUploaded: () => void }) {
-  const [uploads, setUploads] = useState<Upload[]>([]);
+  // The list lives in a ref so that an upload finishing later starts the ones added since.
+  const list = useRef<Upload[]>([]);
   const [, setTick] = useState(0);
+  const rerender = () => setTick((t) => t + 1);
   const [size, setSize] = useState(String(partSize / MiB));
   const [over, setOver] = useState(false);
   const files = useRef<HTMLInputElement>(null);
@@ -33,19 +35,17 @@ export function Uploads({ s3, bucket, prefix, partSize, onUploaded }: { s3: S3; 
   useEffect(() => setSize(String(partSize / MiB)), [partSize]);
   useEffect(() => folder.current?.setAttribute("webkitdirectory", ""), []);
 
-  const pump = (list: Upload[]) => {
-    const running = list.filter((u) => u.state === "uploading").length;
-    list.filter((u) => u.state === "queued").slice(0, Math.max(0, FILES_AT_ONCE - running)).forEach((u) => u.start().then(() => pump(list)));
-    if (running === 0 && list.some((u) => u.state === "done") && !list.some((u) => u.state === "queued")) onUploaded();
+  const pump = () => {
+    const all = list.current;
+    const running = all.filter((u) => u.state === "uploading").length;
+    all.filter((u) => u.state === "queued").slice(0, Math.max(0, FILES_AT_ONCE - running)).forEach((u) => u.start().then(pump));
+    if (running === 0 && all.some((u) => u.state === "done") && !all.some((u) => u.state === "queued")) onUploaded();
   };
 
   const add = (picked: { file: File; path: string }[]) => {
-    const fresh = picked.map((p) => new Upload(s3, bucket, prefix + p.path, p.file, Number(size) * MiB, () => setTick((t) => t + 1)));
-    setUploads((old) => {
-      const list = [...old, ...fresh];
-      queueMicrotask(() => pump(list));
-      return list;
-    });
+    list.current = [...list.current, ...picked.map((p) => new Upload(s3, bucket, prefix + p.path, p.file, Number(size) * MiB, rerender))];
+    pump();
+    rerender();
   };
 
   const fromInput = (input: HTMLInputElement | null) => {
@@ -63,7 +63,7 @@ export function Uploads({ s3, bucket, prefix, partSize, onUploaded }: { s3: S3; 
     else add([...(e.dataTransfer?.files ?? [])].map((file) => ({ file, path: file.name })));
   };
 
-  const active = uploads.filter((u) => u.state !== "cancelled");
+  const active = list.current.filter((u) => u.state !== "cancelled");
   return (
     <section class="card" aria-labelledby="upload-title">
       <h2 id="upload-title">Upload to {prefix || "the bucket's top level"}</h2>
@@ -95,14 +95,14 @@ export function Uploads({ s3, bucket, prefix, partSize, onUploaded }: { s3: S3; 
                 <div class="upload-foot">
                   <span class="state" data-state={u.state}>{u.state === "error" ? `Failed: ${describeFailure(u.error).words}${describeFailure(u.error).code ? ` (${describeFailure(u.error).code})` : ""}` : labelOf(u)}</span>
                   {u.state === "uploading" && u.multipart && <button type="button" onClick={() => u.pause()}>Pause<span class="sr-only"> {u.key}</span></button>}
-                  {u.state === "paused" && <button type="button" onClick={() => u.start().then(() => pump(uploads))}>Resume<span class="sr-only"> {u.key}</span></button>}
-                  {u.state === "error" && <button type="button" onClick={() => u.start().then(() => pump(uploads))}>Retry<span class="sr-only"> {u.key}</span></button>}
-                  {u.state !== "done" && <button type="button" class="danger-outline" onClick={() => u.cancel().then(() => setTick((t) => t + 1))}>Cancel<span class="sr-only"> {u.key}</span></button>}
+                  {u.state === "paused" && <button type="button" onClick={() => u.start().then(pump)}>Resume<span class="sr-only"> {u.key}</span></button>}
+                  {u.state === "error" && <button type="button" onClick={() => u.start().then(pump)}>Retry<span class="sr-only"> {u.key}</span></button>}
+                  {u.state !== "done" && <button type="button" class="danger-outline" onClick={() => u.cancel().then(rerender)}>Cancel<span class="sr-only"> {u.key}</span></button>}
                 </div>
               </li>
             ))}
           </ul>
-          <button type="button" onClick={() => setUploads((l) => l.filter((u) => u.state !== "done" && u.state !== "cancelled"))}>Clear finished</button>
+          <button type="button" onClick={() => ((list.current = list.current.filter((u) => u.state !== "done" && u.state !== "cancelled")), rerender())}>Clear finished</button>
         </>
       )}
     </section>
