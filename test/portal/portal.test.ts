@@ -53,7 +53,7 @@ describe.skipIf(!available && !REQUIRE)("portal in a browser against npm start",
   const heading = (name: string | RegExp) => page.getByRole("heading", { level: 1, name }).waitFor();
   const status = (text: string | RegExp) => page.getByRole("status").filter({ hasText: text }).first().waitFor();
   const alert = (text: string | RegExp) => page.getByRole("alert").filter({ hasText: text }).first().waitFor();
-  const admin = async (method: string, p: string, body?: unknown) => {
+  const admin = async (method: string, p: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${server.endpoint}/_admin${p}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
     return res.json();
   };

@@ -47,6 +47,16 @@ export function metadataProblems(meta: Tag[]): string[] {
   return problems;
 }
 
+const TRANSPORT_CODINGS = new Set(["gzip", "br", "deflate", "zstd"]);
+
+/** The system headers to save: all but a Content-Encoding that may only be the transport's compression (left unchanged). */
+export function metadataToSend(edited: Record<string, string>, loaded: Record<string, string>): Record<string, string> {
+  const out = { ...edited };
+  const enc = out["Content-Encoding"];
+  if (enc !== undefined && enc === loaded["Content-Encoding"] && TRANSPORT_CODINGS.has(enc.trim().toLowerCase())) delete out["Content-Encoding"];
+  return out;
+}
+
 /** Human-readable byte count (binary units). */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -1,6 +1,6 @@
 /** One object: details, download, share link, metadata (edited in place), tags, ACL, versions, delete. */
 import { useEffect, useState } from "preact/hooks";
-import { formatBytes, metadataProblems, SYSTEM_HEADERS } from "../lib/rules";
+import { formatBytes, metadataProblems, metadataToSend, SYSTEM_HEADERS } from "../lib/rules";
 import type { ObjectHead, S3 } from "../lib/s3";
 import type { Tag } from "../lib/xml";
 import { href } from "../session";
@@ -75,16 +75,6 @@ function ShareLink({ s3, bucket, objectKey }: { s3: S3; bucket: string; objectKe
       <Status message={act.message} />
     </section>
   );
-}
-
-const TRANSPORT_CODINGS = new Set(["gzip", "br", "deflate", "zstd"]);
-
-/** The system headers to save: all but a Content-Encoding that may only be the transport's compression (left unchanged). */
-export function metadataToSend(edited: Record<string, string>, loaded: Record<string, string>): Record<string, string> {
-  const out = { ...edited };
-  const enc = out["Content-Encoding"];
-  if (enc !== undefined && enc === loaded["Content-Encoding"] && TRANSPORT_CODINGS.has(enc.trim().toLowerCase())) delete out["Content-Encoding"];
-  return out;
 }
 
 function MetadataEditor({ s3, bucket, objectKey, head, onSaved }: { s3: S3; bucket: string; objectKey: string; head: ObjectHead; onSaved: () => void }) {
