@@ -249,14 +249,11 @@ function parseMultipart(raw: Buffer, contentType: string): { name: string; body:
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
   if (!boundary) return [];
   const text = raw.toString("latin1");
-  return text
-    .split(`--${boundary[1] ?? boundary[2]}`)
-    .map((part) => {
-      const [head, ...body] = part.split("\r\n\r\n");
-      const name = /name="([^"]*)"/.exec(head)?.[1];
-      return name === undefined ? null : { name, body: Buffer.from(body.join("\r\n\r\n").replace(/\r\n$/, ""), "latin1") };
-    })
-    .filter((p): p is { name: string; body: Buffer } => p !== null);
+  return text.split(`--${boundary[1] ?? boundary[2]}`).flatMap((part) => {
+    const [head, ...body] = part.split("\r\n\r\n");
+    const name = /name="([^"]*)"/.exec(head)?.[1];
+    return name === undefined ? [] : [{ name, body: Buffer.from(body.join("\r\n\r\n").replace(/\r\n$/, ""), "latin1") as Buffer }];
+  });
 }
 
 /** The `metadata` part of a multipart/form-data script upload. */
