@@ -138,7 +138,7 @@ export function BucketView({ s3, bucket, query, partSize }: { s3: S3; bucket: st
                   {folders.map((f) => (
                     <tr key={f} class="folder">
                       <td></td>
-                      <th scope="row"><a href={href(["bucket", bucket], { prefix: f })}><span aria-hidden="true">📁 </span>{relativeName(f, prefix)}</a></th>
+                      <th scope="row"><a href={href(["bucket", bucket], { prefix: f })}>{relativeName(f, prefix)}</a></th>
                       <td>folder</td><td></td>
                       <td class="actions">
                         {confirm === f ? (
