@@ -47,6 +47,7 @@ describe.skipIf(!available && !REQUIRE)("portal in a browser against npm start",
   const big = randomBytes(6 * MiB + 12345);
 
   const shot = async (name: string) => {
+    if (SCREENSHOTS) await page.evaluate(() => scrollTo(0, 0));
     if (SCREENSHOTS) await page.screenshot({ path: path.join(ROOT, "docs/images", `portal-${name}.png`), fullPage: false });
   };
   const portal = (hash = "") => `${server.endpoint}/_portal/${hash}`;
