@@ -113,3 +113,15 @@ export function Heading({ children }: { children: ComponentChildren }) {
 }
 
 export const formatDate = (s: string) => (s ? new Date(s).toLocaleString() : "");
+
+/** A destructive action in two steps: the first press asks, the second (named after the target) does it. */
+export function ConfirmButton({ label, confirmLabel, onConfirm, srSuffix }: { label: string; confirmLabel: string; onConfirm: () => void; srSuffix?: string }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) return <button type="button" class="danger-outline" onClick={() => setAsking(true)}>{label}{srSuffix && <span class="sr-only"> {srSuffix}</span>}</button>;
+  return (
+    <>
+      <button type="button" class="danger" onClick={() => (setAsking(false), onConfirm())}>{confirmLabel}</button>
+      <button type="button" onClick={() => setAsking(false)}>Keep</button>
+    </>
+  );
+}

@@ -395,6 +395,16 @@ describe.skipIf(!available && !REQUIRE)("portal in a browser against npm start",
     await page.getByRole("button", { name: `Disable key ${other}` }).click();
     await status(`Key ${other} disabled.`);
     expect(((await admin("GET", "/keys")).keys as { accessKeyId: string; enabled: boolean }[]).find((k) => k.accessKeyId === other)?.enabled).toBe(false);
+    await page.getByRole("button", { name: `Delete key ${other}` }).click();
+    await page.getByRole("button", { name: `Really delete key ${other}` }).click();
+    await status(`Key ${other} deleted.`);
+    expect(((await admin("GET", "/keys")).keys as { accessKeyId: string }[]).map((k) => k.accessKeyId)).not.toContain(other);
+
+    await page.getByLabel("New user's name").fill("carol");
+    await page.getByLabel("E-mail (optional)").fill("carol@example.com");
+    await page.getByRole("button", { name: "Create user" }).click();
+    await status("User carol created.");
+    expect(((await admin("GET", "/users")).users as { displayName: string; email: string }[]).find((u) => u.displayName === "carol")).toMatchObject({ email: "carol@example.com" });
   });
 
   it("a bucket-restricted key sees its bucket only", async () => {

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { Admin, type Key, type User } from "../lib/admin";
 import { useEffect } from "preact/hooks";
 import { bucketNameProblem, formatBytes } from "../lib/rules";
-import { ErrorBox, Field, formatDate, Heading, Select, Status, useAction, useLoad } from "../ui";
+import { ConfirmButton, ErrorBox, Field, formatDate, Heading, Select, Status, useAction, useLoad } from "../ui";
 
 export function AdminView({ admin, onSignIn }: { admin: Admin | null; onSignIn: (token: string) => void; zones: string[] }) {
   if (!admin) return <AdminSignIn onSignIn={onSignIn} />;
@@ -78,7 +78,7 @@ function Users({ admin, users, onChange }: { admin: Admin; users: User[]; onChan
             {users.map((u) => (
               <tr key={u.userId}>
                 <th scope="row">{u.displayName}</th><td>{u.email ?? ""}</td><td><code>{u.userId}</code></td><td>{u.maxBuckets}</td><td>{formatDate(u.createdAt)}</td>
-                <td class="actions"><button type="button" class="danger-outline" onClick={() => act.run(async () => (await admin.deleteUser(u.userId), onChange(), `User ${u.displayName} deleted.`))}>Delete<span class="sr-only"> user {u.displayName}</span></button></td>
+                <td class="actions"><ConfirmButton label="Delete" srSuffix={`user ${u.displayName}`} confirmLabel={`Really delete user ${u.displayName}`} onConfirm={() => act.run(async () => (await admin.deleteUser(u.userId), onChange(), `User ${u.displayName} deleted.`))} /></td>
               </tr>
             ))}
           </tbody>
@@ -119,7 +119,7 @@ function Keys({ admin, users, keys, onChange }: { admin: Admin; users: User[]; k
                 <th scope="row"><code>{k.accessKeyId}</code></th><td>{nameOf(k.userId)}</td><td>{k.bucket ?? "all"}</td><td>{opsText(k.operations)}</td><td>{k.enabled ? "enabled" : "disabled"}</td>
                 <td class="actions">
                   <button type="button" onClick={() => act.run(async () => (await admin.setKeyEnabled(k.accessKeyId, !k.enabled), onChange(), `Key ${k.accessKeyId} ${k.enabled ? "disabled" : "enabled"}.`))}>{k.enabled ? "Disable" : "Enable"}<span class="sr-only"> key {k.accessKeyId}</span></button>
-                  <button type="button" class="danger-outline" onClick={() => act.run(async () => (await admin.deleteKey(k.accessKeyId), onChange(), `Key ${k.accessKeyId} deleted.`))}>Delete<span class="sr-only"> key {k.accessKeyId}</span></button>
+                  <ConfirmButton label="Delete" srSuffix={`key ${k.accessKeyId}`} confirmLabel={`Really delete key ${k.accessKeyId}`} onConfirm={() => act.run(async () => (await admin.deleteKey(k.accessKeyId), onChange(), `Key ${k.accessKeyId} deleted.`))} />
                 </td>
               </tr>
             ))}
