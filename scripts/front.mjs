@@ -93,7 +93,11 @@ function finish(req, res) {
  * Starts the front on host:port (port 0 = any free port) in front of `upstream` (workerd's URL).
  * `stats` counts requests, `100 Continue` answers and replays; `log` gets one line per request when given.
  */
-export async function startFront({ upstream, host = "127.0.0.1", port = 0, log }) {
+/**
+ * `scheduled`: runs the Worker's cron handler; when given, GET /cdn-cgi/handler/scheduled calls it
+ * (under Miniflare the portal's asset router, not the Worker, would receive that trigger).
+ */
+export async function startFront({ upstream, host = "127.0.0.1", port = 0, log, scheduled }) {
   const target = new URL(upstream);
   const agent = new http.Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_MS, scheduling: "lifo" });
   const stats = { requests: 0, continues: 0, earlyAnswers: 0, replays: 0, upstreamErrors: 0 };
@@ -209,9 +213,19 @@ export async function startFront({ upstream, host = "127.0.0.1", port = 0, log }
     },
     (req, res) => {
       stats.requests++;
+      if (scheduled && req.method === "GET" && req.url?.split("?")[0] === "/cdn-cgi/handler/scheduled") return runScheduled(res);
       exchange(req, res);
     },
   );
+
+  async function runScheduled(res) {
+    try {
+      const outcome = await scheduled();
+      res.writeHead(outcome === "ok" ? 200 : 500, { "Content-Type": "text/plain" }).end(outcome);
+    } catch (e) {
+      res.writeHead(500, { "Content-Type": "text/plain" }).end(String(e?.message ?? e));
+    }
+  }
   server.on("checkContinue", (req, res) => {
     stats.requests++;
     stats.continues++;

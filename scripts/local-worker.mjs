@@ -120,6 +120,11 @@ export async function startLocalWorker({ root, stateDir, bindings, logLevel = "w
   return {
     url,
     migrations,
+    /** Runs the cron handler once (what the deployed cron trigger does); resolves to its outcome ("ok"). */
+    async scheduled() {
+      const worker = await mf.getWorker();
+      return (await worker.scheduled({ cron: "*/10 * * * *" })).outcome;
+    },
     async dispose() {
       await mf.dispose();
       removeBundle();

@@ -285,7 +285,13 @@ async function main() {
     console.error(worker.migrations.length ? `start: applied ${worker.migrations.join(", ")}` : "start: no migrations to apply");
   let front;
   try {
-    front = await startFront({ upstream: worker.url, host: HOST, port: opts.port, log: verbose ? (line) => console.log(`[front] ${line}`) : undefined });
+    front = await startFront({
+      upstream: worker.url,
+      host: HOST,
+      port: opts.port,
+      log: verbose ? (line) => console.log(`[front] ${line}`) : undefined,
+      scheduled: worker.scheduled, // Miniflare only; wrangler dev answers /cdn-cgi/handler/scheduled itself
+    });
   } catch (e) {
     await worker.dispose();
     throw e;

@@ -218,6 +218,14 @@ async function stillServing(tag: string) {
   }
 }
 
+describe.skipIf(SKIP_CLIENTS)("the cron trigger", () => {
+  it("GET /cdn-cgi/handler/scheduled runs the Worker's scheduled sweep (not the portal's asset router)", async () => {
+    const res = await fetch(`${server.endpoint}/cdn-cgi/handler/scheduled`);
+    expect(await res.text()).toBe("ok");
+    expect(res.status).toBe(200);
+  });
+});
+
 describe.skipIf(SKIP_CLIENTS)("bad requests do not stop the local server", () => {
   it("aws-chunked body with chunk size 'zz'", async () => {
     const { headers, body } = chunked("zz\r\nabc\r\n0\r\n\r\n", 3);
