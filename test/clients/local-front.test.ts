@@ -220,7 +220,7 @@ async function stillServing(tag: string) {
 
 describe.skipIf(SKIP_CLIENTS)("the cron trigger", () => {
   it("GET /cdn-cgi/handler/scheduled runs the Worker's scheduled sweep (not the portal's asset router)", async () => {
-    const res = await fetch(`${server.endpoint}/cdn-cgi/handler/scheduled`);
+    const res = await fetch(`${server!.endpoint}/cdn-cgi/handler/scheduled`);
     expect(await res.text()).toBe("ok");
     expect(res.status).toBe(200);
   });
