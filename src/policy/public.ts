@@ -24,6 +24,20 @@ import { parseCidr } from "./ip";
 import type { Policy, Statement } from "./parse";
 import { isFixed } from "./pattern";
 
+/** A bucket's Block Public Access settings (PutPublicAccessBlock). No configuration: all false. */
+export type PublicAccessBlock = {
+  /** refuse requests that set a public ACL */
+  blockPublicAcls: boolean;
+  /** evaluate ACLs without their public grants */
+  ignorePublicAcls: boolean;
+  /** refuse a public bucket policy */
+  blockPublicPolicy: boolean;
+  /** a public policy grants only to the bucket owner */
+  restrictPublicBuckets: boolean;
+};
+
+export const NO_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = { blockPublicAcls: false, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false };
+
 // ------------------------------------------------------------------ ACLs
 
 const PUBLIC_GROUPS = new Set([ALL_USERS, AUTHENTICATED_USERS]);

@@ -7,14 +7,9 @@
  *   GetBucketPolicyStatus       https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicyStatus.html
  */
 import { S3Error } from "../errors";
+import { isObjectOwnership, type ObjectOwnership } from "../logic/ownership";
+import type { PublicAccessBlock } from "../policy/public";
 import { parseXmlDocument, renderXml, xmlObject, xmlText, type XmlValue } from "./xml";
-
-export type PublicAccessBlock = {
-  blockPublicAcls: boolean;
-  ignorePublicAcls: boolean;
-  blockPublicPolicy: boolean;
-  restrictPublicBuckets: boolean;
-};
 
 const PAB_ELEMENTS = [
   ["BlockPublicAcls", "blockPublicAcls"],
@@ -51,13 +46,6 @@ export function parsePublicAccessBlock(xml: string): PublicAccessBlock {
 /** GetPublicAccessBlock: all four settings, in S3's order. */
 export function publicAccessBlockDocument(pab: PublicAccessBlock): string {
   return renderXml("PublicAccessBlockConfiguration", Object.fromEntries(PAB_ELEMENTS.map(([name, field]) => [name, pab[field]])));
-}
-
-export const OBJECT_OWNERSHIP = ["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"] as const;
-export type ObjectOwnership = (typeof OBJECT_OWNERSHIP)[number];
-
-export function isObjectOwnership(s: string): s is ObjectOwnership {
-  return (OBJECT_OWNERSHIP as readonly string[]).includes(s);
 }
 
 /** PutBucketOwnershipControls body: exactly one Rule with one ObjectOwnership value. */
