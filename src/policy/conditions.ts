@@ -160,7 +160,7 @@ export function splitOperator(operator: string): { base: string; set: Condition[
 }
 
 function checkValue(type: ValueType, operator: string, value: string): void {
-  const bad = () => malformedPolicy(`Invalid value "${value}" for condition operator ${operator}`);
+  const bad = () => malformedPolicy("bucketPolicyConditionValueInvalid", { operator, value });
   switch (type) {
     case "numeric":
       if (num(value) === null) throw bad();
@@ -182,22 +182,22 @@ function checkValue(type: ValueType, operator: string, value: string): void {
 
 /** One Condition block: `{ "Operator": { "key": value | [values] } }`, checked. */
 export function parseConditionBlock(block: unknown): Condition[] {
-  if (block === null || typeof block !== "object" || Array.isArray(block)) throw malformedPolicy("Invalid policy syntax.");
+  if (block === null || typeof block !== "object" || Array.isArray(block)) throw malformedPolicy("bucketPolicySyntax");
   const out: Condition[] = [];
   for (const [operator, keys] of Object.entries(block as Record<string, unknown>)) {
     const parts = splitOperator(operator);
-    if (!parts) throw malformedPolicy(`Invalid Condition type : ${operator}`);
-    if (keys === null || typeof keys !== "object" || Array.isArray(keys)) throw malformedPolicy("Invalid policy syntax.");
+    if (!parts) throw malformedPolicy("bucketPolicyConditionOperatorInvalid", { operator });
+    if (keys === null || typeof keys !== "object" || Array.isArray(keys)) throw malformedPolicy("bucketPolicySyntax");
     const entries = Object.entries(keys as Record<string, unknown>);
-    if (entries.length === 0) throw malformedPolicy(`Condition operator ${operator} names no condition key`);
+    if (entries.length === 0) throw malformedPolicy("bucketPolicyConditionNoKeys", { operator });
     for (const [key, raw] of entries) {
-      if (!isKnownKey(key)) throw malformedPolicy("Policy has an invalid condition key");
+      if (!isKnownKey(key)) throw malformedPolicy("bucketPolicyConditionKeyInvalid");
       const list = Array.isArray(raw) ? raw : [raw];
-      if (list.length === 0) throw malformedPolicy(`Condition key ${key} has no value`);
+      if (list.length === 0) throw malformedPolicy("bucketPolicyConditionNoValues", { key });
       const values = list.map((v) => {
         if (typeof v === "string") return v;
         if (typeof v === "number" || typeof v === "boolean") return String(v);
-        throw malformedPolicy("Invalid policy syntax.");
+        throw malformedPolicy("bucketPolicySyntax");
       });
       for (const v of values) checkValue(OPERATORS[parts.base].type, operator, v);
       out.push({ operator, ...parts, key: normalizeKey(key), values });
