@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { conditionHolds, isKnownKey, normalizeKey, parseConditionBlock, parseDate, type ConditionValues } from "./conditions";
-import { MalformedPolicy } from "./malformed";
 import { variableLookup } from "./evaluate";
 
 type Values = Record<string, string | string[]>;

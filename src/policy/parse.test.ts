@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { MalformedPolicy } from "./malformed";
 import { parsePolicy, POLICY_SIZE_LIMIT } from "./parse";
 
 const BUCKET = "photos";
