@@ -20,7 +20,12 @@ describe("Object Ownership", () => {
   });
 
   it("disables ACLs only under BucketOwnerEnforced", () => {
-    expect([aclsDisabled("BucketOwnerEnforced"), aclsDisabled("BucketOwnerPreferred"), aclsDisabled("ObjectWriter"), aclsDisabled(null)]).toEqual([true, false, false, false]);
+    expect([aclsDisabled("BucketOwnerEnforced"), aclsDisabled("BucketOwnerPreferred"), aclsDisabled("ObjectWriter"), aclsDisabled(null)]).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it.each<[string, ResolvedGrant[], boolean]>([

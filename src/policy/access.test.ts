@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALL_USERS, type ResolvedGrant } from "../logic/acl";
+import { ALL_USERS, type Acl, type ResolvedGrant } from "../logic/acl";
 import type { ObjectOwnership } from "../logic/ownership";
 import { decideAccess, type AccessAnswer, type AclQuestion, type BucketAccess } from "./access";
 import type { Caller } from "./evaluate";
@@ -12,16 +12,25 @@ const owner: Caller = { kind: "user", id: OWNER };
 const second: Caller = { kind: "user", id: SECOND };
 const anon: Caller = { kind: "anonymous" };
 
-const publicRead = JSON.stringify([{ grantee: { type: "CanonicalUser", id: OWNER }, permission: "FULL_CONTROL" }, { grantee: { type: "Group", uri: ALL_USERS }, permission: "READ" }] satisfies ResolvedGrant[]);
+const publicRead: ResolvedGrant[] = [
+  { grantee: { type: "CanonicalUser", id: OWNER }, permission: "FULL_CONTROL" },
+  { grantee: { type: "Group", uri: ALL_USERS }, permission: "READ" },
+];
 const policy = (...Statement: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement });
 const allowAllRead = policy({ Sid: "AllRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${B}/*` });
 const allowSecondRead = policy({ Sid: "SecondRead", Effect: "Allow", Principal: { AWS: SECOND }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${B}/*` });
 const denyAll = policy({ Sid: "DenyAll", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [`arn:aws:s3:::${B}`, `arn:aws:s3:::${B}/*`] });
 
 function bucket(over: { policy?: string; pab?: Partial<PublicAccessBlock>; ownership?: ObjectOwnership } = {}): BucketAccess {
-  return { name: B, ownerId: OWNER, policy: over.policy ?? null, publicAccessBlock: over.pab ? { ...NO_PUBLIC_ACCESS_BLOCK, ...over.pab } : null, objectOwnership: over.ownership ?? null };
+  return {
+    name: B,
+    ownerId: OWNER,
+    policy: over.policy ?? null,
+    publicAccessBlock: over.pab ? { ...NO_PUBLIC_ACCESS_BLOCK, ...over.pab } : null,
+    objectOwnership: over.ownership ?? null,
+  };
 }
-const read = (acl: string | null, ownerId = OWNER): AclQuestion => ({ ownerId, acl, permission: "READ" });
+const read = (acl: Acl, ownerId = OWNER): AclQuestion => ({ ownerId, acl, permission: "READ" });
 const get = (b: BucketAccess, caller: Caller, acl: AclQuestion = read(null), action = "s3:GetObject"): AccessAnswer =>
   decideAccess(b, { caller, action, resource: `arn:aws:s3:::${B}/k`, values: new Map(), acl });
 
@@ -37,13 +46,34 @@ describe("decideAccess", () => {
     ["a Deny beats ownership", bucket({ policy: denyAll }), owner, read(null), false, "policy"],
     ["IgnorePublicAcls drops the public grant", bucket({ pab: { ignorePublicAcls: true } }), anon, read(publicRead), false, "none"],
     ["IgnorePublicAcls keeps the owner", bucket({ pab: { ignorePublicAcls: true } }), owner, read(publicRead), true, "acl"],
-    ["RestrictPublicBuckets: a public policy grants anonymous nothing", bucket({ policy: allowAllRead, pab: { restrictPublicBuckets: true } }), anon, read(null), false, "none"],
+    [
+      "RestrictPublicBuckets: a public policy grants anonymous nothing",
+      bucket({ policy: allowAllRead, pab: { restrictPublicBuckets: true } }),
+      anon,
+      read(null),
+      false,
+      "none",
+    ],
     ["RestrictPublicBuckets: nor other users", bucket({ policy: allowAllRead, pab: { restrictPublicBuckets: true } }), second, read(null), false, "none"],
     ["RestrictPublicBuckets: the owner still", bucket({ policy: allowAllRead, pab: { restrictPublicBuckets: true } }), owner, read(null), true, "policy"],
-    ["RestrictPublicBuckets leaves a non-public policy alone", bucket({ policy: allowSecondRead, pab: { restrictPublicBuckets: true } }), second, read(null), true, "policy"],
+    [
+      "RestrictPublicBuckets leaves a non-public policy alone",
+      bucket({ policy: allowSecondRead, pab: { restrictPublicBuckets: true } }),
+      second,
+      read(null),
+      true,
+      "policy",
+    ],
     ["RestrictPublicBuckets leaves ACLs alone", bucket({ policy: allowAllRead, pab: { restrictPublicBuckets: true } }), anon, read(publicRead), true, "acl"],
     ["BucketOwnerEnforced: ACL grants grant nothing", bucket({ ownership: "BucketOwnerEnforced" }), anon, read(publicRead), false, "none"],
-    ["BucketOwnerEnforced: the bucket owner owns another writer's object", bucket({ ownership: "BucketOwnerEnforced" }), owner, read(null, SECOND), true, "acl"],
+    [
+      "BucketOwnerEnforced: the bucket owner owns another writer's object",
+      bucket({ ownership: "BucketOwnerEnforced" }),
+      owner,
+      read(null, SECOND),
+      true,
+      "acl",
+    ],
     ["BucketOwnerEnforced: the writer has no say", bucket({ ownership: "BucketOwnerEnforced" }), second, read(null, SECOND), false, "none"],
     ["BucketOwnerEnforced: policies still grant", bucket({ ownership: "BucketOwnerEnforced", policy: allowSecondRead }), second, read(null), true, "policy"],
     ["ObjectWriter: the writer owns", bucket({ ownership: "ObjectWriter" }), second, read(null, SECOND), true, "acl"],

@@ -12,7 +12,7 @@
  *   -> else what the ACLs grant: nothing under BucketOwnerEnforced but the bucket owner's own
  *      access; public grants dropped under IgnorePublicAcls; the resource owner's full control.
  */
-import { allows, type Permission } from "../logic/acl";
+import { allows, type Acl, type Permission } from "../logic/acl";
 import { BoundedCache } from "../logic/bounded-cache";
 import { aclsDisabled, type ObjectOwnership } from "../logic/ownership";
 import type { ConditionValues } from "./conditions";
@@ -31,7 +31,7 @@ export type BucketAccess = {
 };
 
 /** What the ACLs are asked: `permission` on a resource owned by `ownerId` with the stored `acl`; "owner" = the bucket owner's only. */
-export type AclQuestion = { ownerId: string; acl: string | null; permission: Permission } | "owner";
+export type AclQuestion = { ownerId: string; acl: Acl; permission: Permission } | "owner";
 
 export type AccessRequest = {
   caller: Caller;
@@ -52,7 +52,12 @@ export type AccessAnswer = { allowed: boolean; by: "policy" | "acl" | "owner" | 
 const POLICY_ACTIONS = new Set(["s3:getbucketpolicy", "s3:putbucketpolicy", "s3:deletebucketpolicy"]);
 
 // Parsed policies, by bucket and text: a policy is parsed once per isolate, not on every request.
-const parsed = new BoundedCache<{ policy: Policy; isPublic: boolean }>({ ttlMs: 60_000, maxEntries: 256, maxBytes: 8 << 20, sizeOf: (k) => 4 * k.length + 1024 });
+const parsed = new BoundedCache<{ policy: Policy; isPublic: boolean }>({
+  ttlMs: 60_000,
+  maxEntries: 256,
+  maxBytes: 8 << 20,
+  sizeOf: (k) => 4 * k.length + 1024,
+});
 
 /** The bucket's stored policy, parsed (it was checked when it was put). */
 export function storedPolicy(bucket: Pick<BucketAccess, "name" | "policy">): { policy: Policy; isPublic: boolean } | null {

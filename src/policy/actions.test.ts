@@ -26,6 +26,13 @@ describe("the action catalogue", () => {
   ])("kindsOf(%s)", (pattern, kinds) => expect([...kindsOf(pattern)].sort()).toEqual(kinds));
 
   it("matches patterns without regard to case", () => {
-    expect(actionsMatching("S3:GETOBJECTV*").sort()).toEqual(["s3:getobjectversion", "s3:getobjectversionacl", "s3:getobjectversionattributes", "s3:getobjectversionforreplication", "s3:getobjectversiontagging", "s3:getobjectversiontorrent"]);
+    expect(actionsMatching("S3:GETOBJECTV*").sort()).toEqual([
+      "s3:getobjectversion",
+      "s3:getobjectversionacl",
+      "s3:getobjectversionattributes",
+      "s3:getobjectversionforreplication",
+      "s3:getobjectversiontagging",
+      "s3:getobjectversiontorrent",
+    ]);
   });
 });

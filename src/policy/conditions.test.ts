@@ -133,16 +133,35 @@ describe("condition blocks", () => {
     ["no keys", { StringEquals: {} }, "Condition operator StringEquals names no condition key"],
     ["a list as the block", [{ StringEquals: { "s3:prefix": "a" } }], "Invalid policy syntax."],
   ])("refuses %s", (_, block, message) => {
-    expect(() => parseConditionBlock(block)).toThrowError(expect.objectContaining({ name: "MalformedPolicy", message }));
+    expect(() => parseConditionBlock(block)).toThrowError(expect.objectContaining({ code: "MalformedPolicy", status: 400, message }));
   });
 
   it("knows the keys the issue lists", () => {
     for (const key of [
-      "aws:SourceIp", "aws:SecureTransport", "aws:CurrentTime", "aws:PrincipalType", "aws:Referer", "aws:UserAgent", "s3:prefix", "s3:delimiter",
-      "s3:max-keys", "s3:x-amz-acl", "s3:x-amz-grant-read", "s3:x-amz-grant-full-control", "s3:x-amz-copy-source", "s3:ExistingObjectTag/k",
-      "s3:RequestObjectTag/k", "s3:RequestObjectTagKeys", "s3:VersionId", "s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-customer-algorithm",
-      "s3:signatureversion", "s3:authType", "s3:x-amz-object-ownership",
-    ]) expect(isKnownKey(key), key).toBe(true);
+      "aws:SourceIp",
+      "aws:SecureTransport",
+      "aws:CurrentTime",
+      "aws:PrincipalType",
+      "aws:Referer",
+      "aws:UserAgent",
+      "s3:prefix",
+      "s3:delimiter",
+      "s3:max-keys",
+      "s3:x-amz-acl",
+      "s3:x-amz-grant-read",
+      "s3:x-amz-grant-full-control",
+      "s3:x-amz-copy-source",
+      "s3:ExistingObjectTag/k",
+      "s3:RequestObjectTag/k",
+      "s3:RequestObjectTagKeys",
+      "s3:VersionId",
+      "s3:x-amz-server-side-encryption",
+      "s3:x-amz-server-side-encryption-customer-algorithm",
+      "s3:signatureversion",
+      "s3:authType",
+      "s3:x-amz-object-ownership",
+    ])
+      expect(isKnownKey(key), key).toBe(true);
   });
 
   it("reads dates as IAM does", () => {

@@ -12,8 +12,8 @@
  * operator; `Null` tests presence. `ForAnyValue:` holds when some request value matches (false
  * for a missing or empty set), `ForAllValues:` when every one does (true for a missing set).
  */
+import { S3Error } from "../errors";
 import { cidrContains, parseCidr, parseIp } from "./ip";
-import { malformedPolicy } from "./malformed";
 import { substitute, wildcardMatch, type VariableLookup } from "./pattern";
 
 type ValueType = "string" | "numeric" | "date" | "bool" | "binary" | "ip" | "arn" | "null";
@@ -55,7 +55,8 @@ function arnLike(request: string, policy: string, lookup: VariableLookup | null)
   };
   const r = split(request);
   const p = split(policy);
-  return r !== null && p !== null && p.every((part, i) => wildcardMatch(part, r[i], { lookup }));
+  if (r === null || p === null) return false;
+  return p.every((part, i) => wildcardMatch(part, r[i], { lookup }));
 }
 
 function ipIn(request: string, policy: string): boolean {
@@ -104,14 +105,43 @@ export const OPERATOR_NAMES: readonly string[] = Object.keys(OPERATORS);
  * fills in are listed in docs/policies.md.
  */
 const S3_KEYS = new Set([
-  "s3:prefix", "s3:delimiter", "s3:max-keys", "s3:x-amz-acl", "s3:x-amz-grant-read", "s3:x-amz-grant-write", "s3:x-amz-grant-read-acp",
-  "s3:x-amz-grant-write-acp", "s3:x-amz-grant-full-control", "s3:x-amz-copy-source", "s3:x-amz-metadata-directive",
-  "s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-aws-kms-key-id", "s3:x-amz-server-side-encryption-customer-algorithm",
-  "s3:x-amz-storage-class", "s3:x-amz-website-redirect-location", "s3:x-amz-content-sha256", "s3:requestobjecttagkeys", "s3:versionid",
-  "s3:signatureversion", "s3:signatureage", "s3:authtype", "s3:tlsversion", "s3:x-amz-object-ownership", "s3:locationconstraint",
-  "s3:object-lock-mode", "s3:object-lock-retain-until-date", "s3:object-lock-remaining-retention-days", "s3:object-lock-legal-hold",
-  "s3:resourceaccount", "s3:dataaccesspointarn", "s3:dataaccesspointaccount", "s3:accesspointnetworkorigin", "s3:if-match", "s3:if-none-match",
-  "s3:objectcreationoperation", "s3:bucketobjectlockenabled",
+  "s3:prefix",
+  "s3:delimiter",
+  "s3:max-keys",
+  "s3:x-amz-acl",
+  "s3:x-amz-grant-read",
+  "s3:x-amz-grant-write",
+  "s3:x-amz-grant-read-acp",
+  "s3:x-amz-grant-write-acp",
+  "s3:x-amz-grant-full-control",
+  "s3:x-amz-copy-source",
+  "s3:x-amz-metadata-directive",
+  "s3:x-amz-server-side-encryption",
+  "s3:x-amz-server-side-encryption-aws-kms-key-id",
+  "s3:x-amz-server-side-encryption-customer-algorithm",
+  "s3:x-amz-storage-class",
+  "s3:x-amz-website-redirect-location",
+  "s3:x-amz-content-sha256",
+  "s3:requestobjecttagkeys",
+  "s3:versionid",
+  "s3:signatureversion",
+  "s3:signatureage",
+  "s3:authtype",
+  "s3:tlsversion",
+  "s3:x-amz-object-ownership",
+  "s3:locationconstraint",
+  "s3:object-lock-mode",
+  "s3:object-lock-retain-until-date",
+  "s3:object-lock-remaining-retention-days",
+  "s3:object-lock-legal-hold",
+  "s3:resourceaccount",
+  "s3:dataaccesspointarn",
+  "s3:dataaccesspointaccount",
+  "s3:accesspointnetworkorigin",
+  "s3:if-match",
+  "s3:if-none-match",
+  "s3:objectcreationoperation",
+  "s3:bucketobjectlockenabled",
 ]);
 const S3_TAG_KEYS = ["s3:existingobjecttag/", "s3:requestobjecttag/"];
 
@@ -160,7 +190,7 @@ export function splitOperator(operator: string): { base: string; set: Condition[
 }
 
 function checkValue(type: ValueType, operator: string, value: string): void {
-  const bad = () => malformedPolicy("bucketPolicyConditionValueInvalid", { operator, value });
+  const bad = () => new S3Error("bucketPolicyConditionValueInvalid", { operator, value });
   switch (type) {
     case "numeric":
       if (num(value) === null) throw bad();
@@ -182,22 +212,22 @@ function checkValue(type: ValueType, operator: string, value: string): void {
 
 /** One Condition block: `{ "Operator": { "key": value | [values] } }`, checked. */
 export function parseConditionBlock(block: unknown): Condition[] {
-  if (block === null || typeof block !== "object" || Array.isArray(block)) throw malformedPolicy("bucketPolicySyntax");
+  if (block === null || typeof block !== "object" || Array.isArray(block)) throw new S3Error("bucketPolicySyntax");
   const out: Condition[] = [];
   for (const [operator, keys] of Object.entries(block as Record<string, unknown>)) {
     const parts = splitOperator(operator);
-    if (!parts) throw malformedPolicy("bucketPolicyConditionOperatorInvalid", { operator });
-    if (keys === null || typeof keys !== "object" || Array.isArray(keys)) throw malformedPolicy("bucketPolicySyntax");
+    if (!parts) throw new S3Error("bucketPolicyConditionOperatorInvalid", { operator });
+    if (keys === null || typeof keys !== "object" || Array.isArray(keys)) throw new S3Error("bucketPolicySyntax");
     const entries = Object.entries(keys as Record<string, unknown>);
-    if (entries.length === 0) throw malformedPolicy("bucketPolicyConditionNoKeys", { operator });
+    if (entries.length === 0) throw new S3Error("bucketPolicyConditionNoKeys", { operator });
     for (const [key, raw] of entries) {
-      if (!isKnownKey(key)) throw malformedPolicy("bucketPolicyConditionKeyInvalid");
+      if (!isKnownKey(key)) throw new S3Error("bucketPolicyConditionKeyInvalid");
       const list = Array.isArray(raw) ? raw : [raw];
-      if (list.length === 0) throw malformedPolicy("bucketPolicyConditionNoValues", { key });
+      if (list.length === 0) throw new S3Error("bucketPolicyConditionNoValues", { key });
       const values = list.map((v) => {
         if (typeof v === "string") return v;
         if (typeof v === "number" || typeof v === "boolean") return String(v);
-        throw malformedPolicy("bucketPolicySyntax");
+        throw new S3Error("bucketPolicySyntax");
       });
       for (const v of values) checkValue(OPERATORS[parts.base].type, operator, v);
       out.push({ operator, ...parts, key: normalizeKey(key), values });

@@ -47,10 +47,10 @@ export function statementApplies(s: Statement, facts: RequestFacts, lookup: Vari
   if (s.principal && !principalMatches(s.principal, facts.caller)) return false;
   if (s.notPrincipal && principalMatches(s.notPrincipal, facts.caller)) return false;
   if (s.action && !s.action.some((a) => actionMatches(a, facts.action))) return false;
-  if (s.notAction && s.notAction.some((a) => actionMatches(a, facts.action))) return false;
+  if (s.notAction?.some((a) => actionMatches(a, facts.action))) return false;
   const resourceMatches = (r: string) => wildcardMatch(r, facts.resource, { lookup });
   if (s.resource && !s.resource.some(resourceMatches)) return false;
-  if (s.notResource && s.notResource.some(resourceMatches)) return false;
+  if (s.notResource?.some(resourceMatches)) return false;
   return conditionsHold(s.conditions, facts.values, lookup);
 }
 

@@ -5,7 +5,13 @@ const BUCKET = "photos";
 const ALICE = "a1".repeat(32);
 const BOB = "b2".repeat(32);
 
-const statement = (over: Record<string, unknown> = {}) => ({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/*`, ...over });
+const statement = (over: Record<string, unknown> = {}) => ({
+  Effect: "Allow",
+  Principal: "*",
+  Action: "s3:GetObject",
+  Resource: `arn:aws:s3:::${BUCKET}/*`,
+  ...over,
+});
 const doc = (...statements: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
 describe("parsePolicy accepts", () => {
@@ -31,7 +37,13 @@ describe("parsePolicy accepts", () => {
 
   it("NotPrincipal, NotAction, NotResource and conditions", () => {
     const p = parsePolicy(
-      doc({ Effect: "Deny", NotPrincipal: { CanonicalUser: ALICE }, NotAction: "s3:Get*", NotResource: `arn:aws:s3:::${BUCKET}/public/*`, Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+      doc({
+        Effect: "Deny",
+        NotPrincipal: { CanonicalUser: ALICE },
+        NotAction: "s3:Get*",
+        NotResource: `arn:aws:s3:::${BUCKET}/public/*`,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }),
       BUCKET,
     );
     expect(p.statements[0]).toMatchObject({ notPrincipal: { users: [ALICE] }, notAction: ["s3:Get*"], notResource: [`arn:aws:s3:::${BUCKET}/public/*`] });
@@ -66,7 +78,11 @@ describe("parsePolicy refuses, with MalformedPolicy saying why,", () => {
     ["a JSON array", "[]", "Policies must be valid JSON and the first byte must be '{'"],
     ["text that is not JSON", "{Version: 1}", "This policy contains invalid Json"],
     ["more than 20 KB", JSON.stringify({ Id: "x".repeat(POLICY_SIZE_LIMIT), Statement: [statement()] }), "Policies must be less than 20 KB"],
-    ["a member named twice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::${BUCKET}/*"}]}`, "Duplicate field Effect"],
+    [
+      "a member named twice",
+      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::${BUCKET}/*"}]}`,
+      "Duplicate field Effect",
+    ],
     ["an unknown top-level field", JSON.stringify({ Version: "2012-10-17", Statement: [statement()], Extra: 1 }), "Unknown field Extra"],
     ["a bad version", JSON.stringify({ Version: "2012-10-18", Statement: [statement()] }), "The policy must contain a valid version string"],
     ["no Statement", JSON.stringify({ Version: "2012-10-17" }), "Missing required field Statement"],
@@ -84,8 +100,16 @@ describe("parsePolicy refuses, with MalformedPolicy saying why,", () => {
     ["an unknown S3 action", doc(statement({ Action: "s3:GetObjects" })), "Policy has invalid action"],
     ["a pattern naming no action", doc(statement({ Action: "s3:Frob*" })), "Policy has invalid action"],
     ["an empty action list", doc(statement({ Action: [] })), "Action must not be empty"],
-    ["an object action on the bucket", doc(statement({ Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}` })), "Action does not apply to any resource(s) in statement"],
-    ["a bucket action on objects", doc(statement({ Action: ["s3:GetObject", "s3:ListBucket"], Resource: `arn:aws:s3:::${BUCKET}/*` })), "Action does not apply to any resource(s) in statement"],
+    [
+      "an object action on the bucket",
+      doc(statement({ Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}` })),
+      "Action does not apply to any resource(s) in statement",
+    ],
+    [
+      "a bucket action on objects",
+      doc(statement({ Action: ["s3:GetObject", "s3:ListBucket"], Resource: `arn:aws:s3:::${BUCKET}/*` })),
+      "Action does not apply to any resource(s) in statement",
+    ],
     ["an account action", doc(statement({ Action: "s3:ListAllMyBuckets" })), "Action does not apply to any resource(s) in statement"],
     ["another bucket", doc(statement({ Resource: "arn:aws:s3:::other/*" })), "Policy has invalid resource"],
     ["a bucket name prefix", doc(statement({ Resource: `arn:aws:s3:::${BUCKET}x/*` })), "Policy has invalid resource"],
@@ -101,6 +125,6 @@ describe("parsePolicy refuses, with MalformedPolicy saying why,", () => {
     ["a duplicate Sid", doc(statement({ Sid: "a" }), statement({ Sid: "a" })), "Statement IDs (SID) in a single policy must be unique"],
     ["a bad condition", doc(statement({ Condition: { StringEquals: { "s3:nokey": "x" } } })), "Policy has an invalid condition key"],
   ])("%s", (_, text, message) => {
-    expect(() => parsePolicy(text, BUCKET)).toThrowError(expect.objectContaining({ name: "MalformedPolicy", message }));
+    expect(() => parsePolicy(text, BUCKET)).toThrowError(expect.objectContaining({ code: "MalformedPolicy", status: 400, message }));
   });
 });

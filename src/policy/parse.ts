@@ -20,9 +20,9 @@
  * {"AWS": "arn:aws:iam::<id>:root"} (each user is its own account); whether the ids exist is
  * the caller's check (`principalIds`). {"Service": ...} is accepted and matches no caller.
  */
+import { S3Error } from "../errors";
 import { kindsOf, type ResourceKind } from "./actions";
 import { parseConditionBlock, type Condition } from "./conditions";
-import { malformedPolicy } from "./malformed";
 import { wildcardMatch } from "./pattern";
 
 export const POLICY_SIZE_LIMIT = 20 * 1024;
@@ -72,7 +72,7 @@ function checkDuplicateMembers(text: string): void {
       const top = stack[stack.length - 1];
       if (expectKey && top) {
         const name = JSON.parse(text.slice(i, j + 1)) as string;
-        if (top.has(name)) throw malformedPolicy("bucketPolicyDuplicateField", { field: name });
+        if (top.has(name)) throw new S3Error("bucketPolicyDuplicateField", { field: name });
         top.add(name);
         expectKey = false;
       }
@@ -92,17 +92,17 @@ function checkDuplicateMembers(text: string): void {
 
 const asList = (v: unknown, field: string): string[] => {
   const list = Array.isArray(v) ? v : [v];
-  if (list.length === 0) throw malformedPolicy("bucketPolicyListEmpty", { field });
-  for (const x of list) if (typeof x !== "string") throw malformedPolicy("bucketPolicySyntax");
+  if (list.length === 0) throw new S3Error("bucketPolicyListEmpty", { field });
+  for (const x of list) if (typeof x !== "string") throw new S3Error("bucketPolicySyntax");
   return list as string[];
 };
 
 function parsePrincipals(v: unknown): Principals {
   const out: Principals = { any: false, users: [], services: [] };
   if (v === "*") return { ...out, any: true };
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw malformedPolicy("bucketPolicyPrincipalInvalid");
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new S3Error("bucketPolicyPrincipalInvalid");
   const entries = Object.entries(v as Record<string, unknown>);
-  if (entries.length === 0) throw malformedPolicy("bucketPolicyPrincipalInvalid");
+  if (entries.length === 0) throw new S3Error("bucketPolicyPrincipalInvalid");
   for (const [kind, raw] of entries) {
     const values = asList(raw, "Principal");
     for (const p of values) {
@@ -110,13 +110,13 @@ function parsePrincipals(v: unknown): Principals {
         if (p === "*") out.any = true;
         else if (USER_ID.test(p)) out.users.push(p);
         else if (ROOT_ARN.test(p)) out.users.push(ROOT_ARN.exec(p)![1]);
-        else throw malformedPolicy("bucketPolicyPrincipalInvalid");
+        else throw new S3Error("bucketPolicyPrincipalInvalid");
       } else if (kind === "CanonicalUser") {
-        if (!USER_ID.test(p)) throw malformedPolicy("bucketPolicyPrincipalInvalid");
+        if (!USER_ID.test(p)) throw new S3Error("bucketPolicyPrincipalInvalid");
         out.users.push(p);
       } else if (kind === "Service") {
         out.services.push(p);
-      } else throw malformedPolicy("bucketPolicyPrincipalInvalid");
+      } else throw new S3Error("bucketPolicyPrincipalInvalid");
     }
   }
   return out;
@@ -125,19 +125,19 @@ function parsePrincipals(v: unknown): Principals {
 function parseActions(v: unknown): string[] {
   const actions = asList(v, "Action");
   for (const a of actions) {
-    if (a !== "*" && !/^s3:[A-Za-z0-9*?]+$/i.test(a)) throw malformedPolicy("bucketPolicyActionInvalid");
-    if (kindsOf(a).size === 0) throw malformedPolicy("bucketPolicyActionInvalid");
+    if (a !== "*" && !/^s3:[A-Za-z0-9*?]+$/i.test(a)) throw new S3Error("bucketPolicyActionInvalid");
+    if (kindsOf(a).size === 0) throw new S3Error("bucketPolicyActionInvalid");
   }
   return actions;
 }
 
 /** The kinds of resource an S3 ARN pattern can name; throws unless it lies within `bucketName`. */
 export function resourceKinds(resource: string, bucketName: string): Set<ResourceKind> {
-  if (!resource.startsWith(S3_ARN_PREFIX)) throw malformedPolicy("bucketPolicyResourceInvalid");
+  if (!resource.startsWith(S3_ARN_PREFIX)) throw new S3Error("bucketPolicyResourceInvalid");
   const rest = resource.slice(S3_ARN_PREFIX.length);
   const slash = rest.indexOf("/");
   const bucketPart = slash < 0 ? rest : rest.slice(0, slash);
-  if (bucketPart === "" || !wildcardMatch(bucketPart, bucketName)) throw malformedPolicy("bucketPolicyResourceInvalid");
+  if (bucketPart === "" || !wildcardMatch(bucketPart, bucketName)) throw new S3Error("bucketPolicyResourceInvalid");
   if (slash >= 0) return new Set(["object"]);
   // A `*` in the bucket part also runs over "/key": such a pattern names objects too.
   return new Set(bucketPart.includes("*") ? ["bucket", "object"] : ["bucket"]);
@@ -146,17 +146,17 @@ export function resourceKinds(resource: string, bucketName: string): Set<Resourc
 function exactlyOne(s: Record<string, unknown>, field: string): void {
   const has = s[field] !== undefined;
   const hasNot = s[`Not${field}`] !== undefined;
-  if (has && hasNot) throw malformedPolicy("bucketPolicyFieldAndNotField", { field });
-  if (!has && !hasNot) throw malformedPolicy("bucketPolicyFieldMissing", { field });
+  if (has && hasNot) throw new S3Error("bucketPolicyFieldAndNotField", { field });
+  if (!has && !hasNot) throw new S3Error("bucketPolicyFieldMissing", { field });
 }
 
 function parseStatement(raw: unknown, index: number, bucketName: string): Statement {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw malformedPolicy("bucketPolicySyntax");
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new S3Error("bucketPolicySyntax");
   const s = raw as Record<string, unknown>;
-  for (const k of Object.keys(s)) if (!STATEMENT_FIELDS.has(k)) throw malformedPolicy("bucketPolicyUnknownField", { field: k });
-  if (s.Sid !== undefined && typeof s.Sid !== "string") throw malformedPolicy("bucketPolicySyntax");
-  if (s.Effect === undefined) throw malformedPolicy("bucketPolicyFieldMissing", { field: "Effect" });
-  if (s.Effect !== "Allow" && s.Effect !== "Deny") throw malformedPolicy("bucketPolicyEffectInvalid", { effect: String(s.Effect) });
+  for (const k of Object.keys(s)) if (!STATEMENT_FIELDS.has(k)) throw new S3Error("bucketPolicyUnknownField", { field: k });
+  if (s.Sid !== undefined && typeof s.Sid !== "string") throw new S3Error("bucketPolicySyntax");
+  if (s.Effect === undefined) throw new S3Error("bucketPolicyFieldMissing", { field: "Effect" });
+  if (s.Effect !== "Allow" && s.Effect !== "Deny") throw new S3Error("bucketPolicyEffectInvalid", { effect: String(s.Effect) });
   exactlyOne(s, "Principal");
   exactlyOne(s, "Action");
   exactlyOne(s, "Resource");
@@ -172,7 +172,7 @@ function parseStatement(raw: unknown, index: number, bucketName: string): Statem
   if (s.Resource !== undefined) {
     st.resource = resources;
     for (const a of st.action ?? []) {
-      if (![...kindsOf(a)].some((k) => kinds.has(k))) throw malformedPolicy("bucketPolicyActionResourceMismatch");
+      if (![...kindsOf(a)].some((k) => kinds.has(k))) throw new S3Error("bucketPolicyActionResourceMismatch");
     }
   } else st.notResource = resources;
   if (s.Condition !== undefined) st.conditions = parseConditionBlock(s.Condition);
@@ -182,29 +182,29 @@ function parseStatement(raw: unknown, index: number, bucketName: string): Statem
 /** Parses and checks a bucket policy put on `bucketName`; throws MalformedPolicy saying what is wrong. */
 export function parsePolicy(text: string, bucketName: string): Policy {
   const trimmed = text.trim();
-  if (trimmed === "") throw malformedPolicy("bucketPolicyNotJsonObject");
-  if (!trimmed.startsWith("{")) throw malformedPolicy("bucketPolicyNotJsonObject");
+  if (trimmed === "") throw new S3Error("bucketPolicyNotJsonObject");
+  if (!trimmed.startsWith("{")) throw new S3Error("bucketPolicyNotJsonObject");
   let doc: unknown;
   try {
     doc = JSON.parse(trimmed);
   } catch {
-    throw malformedPolicy("bucketPolicyInvalidJson");
+    throw new S3Error("bucketPolicyInvalidJson");
   }
-  if (new TextEncoder().encode(JSON.stringify(doc)).byteLength > POLICY_SIZE_LIMIT) throw malformedPolicy("bucketPolicyTooLarge");
+  if (new TextEncoder().encode(JSON.stringify(doc)).byteLength > POLICY_SIZE_LIMIT) throw new S3Error("bucketPolicyTooLarge");
   checkDuplicateMembers(trimmed);
   const top = doc as Record<string, unknown>;
-  for (const k of Object.keys(top)) if (!TOP_FIELDS.has(k)) throw malformedPolicy("bucketPolicyUnknownField", { field: k });
+  for (const k of Object.keys(top)) if (!TOP_FIELDS.has(k)) throw new S3Error("bucketPolicyUnknownField", { field: k });
   const version = top.Version ?? "2008-10-17";
   if (typeof version !== "string" || !(POLICY_VERSIONS as readonly string[]).includes(version)) {
-    throw malformedPolicy("bucketPolicyVersionInvalid");
+    throw new S3Error("bucketPolicyVersionInvalid");
   }
-  if (top.Id !== undefined && typeof top.Id !== "string") throw malformedPolicy("bucketPolicySyntax");
-  if (top.Statement === undefined) throw malformedPolicy("bucketPolicyStatementMissing");
+  if (top.Id !== undefined && typeof top.Id !== "string") throw new S3Error("bucketPolicySyntax");
+  if (top.Statement === undefined) throw new S3Error("bucketPolicyStatementMissing");
   const rawStatements = Array.isArray(top.Statement) ? top.Statement : [top.Statement];
-  if (rawStatements.length === 0) throw malformedPolicy("bucketPolicyStatementEmpty");
+  if (rawStatements.length === 0) throw new S3Error("bucketPolicyStatementEmpty");
   const statements = rawStatements.map((s, i) => parseStatement(s, i, bucketName));
   const sids = statements.map((s) => s.sid).filter((sid): sid is string => !!sid);
-  if (new Set(sids).size !== sids.length) throw malformedPolicy("bucketPolicySidDuplicate");
+  if (new Set(sids).size !== sids.length) throw new S3Error("bucketPolicySidDuplicate");
   const principalIds = [...new Set(statements.flatMap((s) => [...(s.principal?.users ?? []), ...(s.notPrincipal?.users ?? [])]))];
   const policy: Policy = { version: version as PolicyVersion, statements, principalIds };
   if (top.Id !== undefined) policy.id = top.Id as string;

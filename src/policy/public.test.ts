@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY, deserializeGrants, type ResolvedGrant } from "../logic/acl";
+import { ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY, type ResolvedGrant } from "../logic/acl";
 import { parsePolicy } from "./parse";
 import { isPublicAcl, isPublicPolicy, withoutPublicGrants } from "./public";
 
@@ -61,9 +61,9 @@ describe("public ACLs", () => {
   ])("%s: %s", (_, grants, expected) => expect(isPublicAcl(grants)).toBe(expected));
 
   it("withoutPublicGrants drops exactly the public grants", () => {
-    const stored = JSON.stringify([owner, g(ALL_USERS), { grantee: { type: "CanonicalUser", id: ALICE }, permission: "READ" }, g(AUTHENTICATED_USERS, "WRITE")]);
-    expect(deserializeGrants(withoutPublicGrants(stored, OWNER), OWNER)).toEqual([owner, { grantee: { type: "CanonicalUser", id: ALICE }, permission: "READ" }]);
-    expect(withoutPublicGrants(JSON.stringify([owner, g(ALL_USERS)]), OWNER)).toBeNull(); // back to the default
+    const alice: ResolvedGrant = { grantee: { type: "CanonicalUser", id: ALICE }, permission: "READ" };
+    expect(withoutPublicGrants([owner, g(ALL_USERS), alice, g(AUTHENTICATED_USERS, "WRITE")], OWNER)).toEqual([owner, alice]);
+    expect(withoutPublicGrants([owner, g(ALL_USERS)], OWNER)).toBeNull(); // back to the default
     expect(withoutPublicGrants(null, OWNER)).toBeNull();
   });
 });

@@ -17,7 +17,7 @@
  *   IPv4 and /32 for IPv6. A condition that a request without the key satisfies (negated
  *   operators, ...IfExists, ForAllValues:) confines nothing.
  */
-import { ALL_USERS, AUTHENTICATED_USERS, deserializeGrants, serializeGrants, type Grant, type ResolvedGrant } from "../logic/acl";
+import { ALL_USERS, AUTHENTICATED_USERS, grantsOf, normalizeGrants, type Acl, type Grant, type ResolvedGrant } from "../logic/acl";
 import { actionMatches, actionsMatching } from "./actions";
 import type { Condition } from "./conditions";
 import { parseCidr } from "./ip";
@@ -36,7 +36,12 @@ export type PublicAccessBlock = {
   restrictPublicBuckets: boolean;
 };
 
-export const NO_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = { blockPublicAcls: false, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false };
+export const NO_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = {
+  blockPublicAcls: false,
+  ignorePublicAcls: false,
+  blockPublicPolicy: false,
+  restrictPublicBuckets: false,
+};
 
 // ------------------------------------------------------------------ ACLs
 
@@ -50,18 +55,31 @@ export function isPublicAcl(grants: readonly (Grant | ResolvedGrant)[]): boolean
   return grants.some(isPublicGrant);
 }
 
-/** A stored ACL (acl column) as IgnorePublicAcls has it evaluated: public grants dropped. */
-export function withoutPublicGrants(stored: string | null, ownerId: string): string | null {
-  if (stored === null) return null;
-  return serializeGrants(deserializeGrants(stored, ownerId).filter((g) => !isPublicGrant(g)), ownerId);
+/** An ACL as IgnorePublicAcls has it evaluated: public grants dropped. */
+export function withoutPublicGrants(acl: Acl, ownerId: string): Acl {
+  if (acl === null) return null;
+  return normalizeGrants(
+    grantsOf(acl, ownerId).filter((g) => !isPublicGrant(g)),
+    ownerId,
+  );
 }
 
 // ------------------------------------------------------------------ policies
 
 const BAD_ACTIONS = ["s3:Get*", "s3:List*", "s3:Put*", "s3:Delete*", "s3:AbortMultipartUpload", "s3:RestoreObject"];
 const FIXED_KEYS = new Set([
-  "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount", "aws:principalorgid", "aws:principalaccount",
-  "aws:principalarn", "aws:userid", "s3:x-amz-server-side-encryption-aws-kms-key-id", "s3:dataaccesspointarn", "s3:dataaccesspointaccount",
+  "aws:sourcearn",
+  "aws:sourcevpc",
+  "aws:sourcevpce",
+  "aws:sourceowner",
+  "aws:sourceaccount",
+  "aws:principalorgid",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:userid",
+  "s3:x-amz-server-side-encryption-aws-kms-key-id",
+  "s3:dataaccesspointarn",
+  "s3:dataaccesspointaccount",
 ]);
 const CONFINING_OPERATORS = new Set(["StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"]);
 
@@ -75,10 +93,13 @@ function grantsBadAction(s: Statement): boolean {
 function confines(c: Condition): boolean {
   if (c.set !== null || c.ifExists) return false;
   if (c.key === "aws:sourceip") {
-    return c.base === "IpAddress" && c.values.every((v) => {
-      const block = parseCidr(v);
-      return block !== null && block.bits >= (block.v === 4 ? 8 : 32);
-    });
+    return (
+      c.base === "IpAddress" &&
+      c.values.every((v) => {
+        const block = parseCidr(v);
+        return block !== null && block.bits >= (block.v === 4 ? 8 : 32);
+      })
+    );
   }
   if (!FIXED_KEYS.has(c.key) || !CONFINING_OPERATORS.has(c.base)) return false;
   if (!c.values.every(isFixed)) return false;

@@ -31,7 +31,13 @@ describe("requestConditionValues", () => {
   });
 
   it("a user's keys", () => {
-    const input = base({ caller: { kind: "user", id: ALICE, displayName: "alice" }, secure: true, signatureVersion: 4, authType: "REST-HEADER", bucketOwnerId: "0a" });
+    const input = base({
+      caller: { kind: "user", id: ALICE, displayName: "alice" },
+      secure: true,
+      signatureVersion: 4,
+      authType: "REST-HEADER",
+      bucketOwnerId: "0a",
+    });
     expect(get(input, "aws:PrincipalType")).toBe("Account");
     expect(get(input, "aws:userid")).toBe(ALICE);
     expect(get(input, "aws:username")).toBe("alice");
@@ -71,7 +77,15 @@ describe("requestConditionValues", () => {
   });
 
   it("existing and requested tags", () => {
-    const v = requestConditionValues(base({ existingTags: [{ key: "Env", value: "prod" }], requestTags: [{ key: "Owner", value: "alice" }, { key: "Team", value: "x" }] }));
+    const v = requestConditionValues(
+      base({
+        existingTags: [{ key: "Env", value: "prod" }],
+        requestTags: [
+          { key: "Owner", value: "alice" },
+          { key: "Team", value: "x" },
+        ],
+      }),
+    );
     expect(v.get("s3:existingobjecttag/Env")).toBe("prod");
     expect(v.get("s3:requestobjecttag/Owner")).toBe("alice");
     expect(v.get("s3:requestobjecttagkeys")).toEqual(["Owner", "Team"]);

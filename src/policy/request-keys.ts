@@ -36,10 +36,23 @@ export type RequestKeyInput = {
 
 /** Request headers that are condition keys of the same name (s3:x-amz-acl, ...). */
 const HEADER_KEYS = [
-  "x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
-  "x-amz-copy-source", "x-amz-metadata-directive", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
-  "x-amz-server-side-encryption-customer-algorithm", "x-amz-storage-class", "x-amz-website-redirect-location", "x-amz-content-sha256",
-  "x-amz-object-ownership", "if-match", "if-none-match",
+  "x-amz-acl",
+  "x-amz-grant-read",
+  "x-amz-grant-write",
+  "x-amz-grant-read-acp",
+  "x-amz-grant-write-acp",
+  "x-amz-grant-full-control",
+  "x-amz-copy-source",
+  "x-amz-metadata-directive",
+  "x-amz-server-side-encryption",
+  "x-amz-server-side-encryption-aws-kms-key-id",
+  "x-amz-server-side-encryption-customer-algorithm",
+  "x-amz-storage-class",
+  "x-amz-website-redirect-location",
+  "x-amz-content-sha256",
+  "x-amz-object-ownership",
+  "if-match",
+  "if-none-match",
 ];
 const QUERY_KEYS = ["prefix", "delimiter", "max-keys"];
 
@@ -75,7 +88,10 @@ export function requestConditionValues(input: RequestKeyInput): Map<string, stri
   for (const t of input.existingTags ?? []) set(`s3:ExistingObjectTag/${t.key}`, t.value);
   if (input.requestTags) {
     for (const t of input.requestTags) set(`s3:RequestObjectTag/${t.key}`, t.value);
-    set("s3:RequestObjectTagKeys", input.requestTags.map((t) => t.key));
+    set(
+      "s3:RequestObjectTagKeys",
+      input.requestTags.map((t) => t.key),
+    );
   }
   return values;
 }

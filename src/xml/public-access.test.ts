@@ -17,13 +17,21 @@ function code(f: () => unknown): string | undefined {
 
 describe("PublicAccessBlockConfiguration", () => {
   it("reads each setting, absent ones as false", () => {
-    expect(parsePublicAccessBlock(`<PublicAccessBlockConfiguration xmlns="${NS}"><BlockPublicAcls>true</BlockPublicAcls><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>`)).toEqual({
+    expect(
+      parsePublicAccessBlock(
+        `<PublicAccessBlockConfiguration xmlns="${NS}"><BlockPublicAcls>true</BlockPublicAcls><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>`,
+      ),
+    ).toEqual({
       blockPublicAcls: true,
       ignorePublicAcls: false,
       blockPublicPolicy: false,
       restrictPublicBuckets: false,
     });
-    expect(parsePublicAccessBlock("<PublicAccessBlockConfiguration><IgnorePublicAcls>1</IgnorePublicAcls><BlockPublicPolicy> true </BlockPublicPolicy></PublicAccessBlockConfiguration>")).toMatchObject({
+    expect(
+      parsePublicAccessBlock(
+        "<PublicAccessBlockConfiguration><IgnorePublicAcls>1</IgnorePublicAcls><BlockPublicPolicy> true </BlockPublicPolicy></PublicAccessBlockConfiguration>",
+      ),
+    ).toMatchObject({
       ignorePublicAcls: true,
       blockPublicPolicy: true,
     });
@@ -34,7 +42,10 @@ describe("PublicAccessBlockConfiguration", () => {
     ["another root", "<PublicAccessBlock><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlock>"],
     ["a value that is no boolean", "<PublicAccessBlockConfiguration><BlockPublicAcls>yes</BlockPublicAcls></PublicAccessBlockConfiguration>"],
     ["an unknown element", "<PublicAccessBlockConfiguration><BlockPublicAll>true</BlockPublicAll></PublicAccessBlockConfiguration>"],
-    ["a repeated element", "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>"],
+    [
+      "a repeated element",
+      "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>",
+    ],
   ])("MalformedXML for %s", (_, xml) => expect(code(() => parsePublicAccessBlock(xml))).toBe("MalformedXML"));
 
   it("renders the golden document and round-trips", () => {
@@ -58,7 +69,10 @@ describe("OwnershipControls", () => {
   it.each([
     ["an empty body", ""],
     ["no rule", "<OwnershipControls/>"],
-    ["two rules", "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>"],
+    [
+      "two rules",
+      "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>",
+    ],
     ["an unknown value", "<OwnershipControls><Rule><ObjectOwnership>BucketOwner</ObjectOwnership></Rule></OwnershipControls>"],
     ["an empty rule", "<OwnershipControls><Rule/></OwnershipControls>"],
     ["an unknown element", "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership><X/></Rule></OwnershipControls>"],

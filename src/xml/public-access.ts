@@ -32,7 +32,10 @@ function onlyElements(el: Record<string, unknown>, allowed: readonly string[]): 
 export function parsePublicAccessBlock(xml: string): PublicAccessBlock {
   if (xml.trim() === "") throw new S3Error("MalformedXML");
   const root = xmlObject(parseXmlDocument(xml, "PublicAccessBlockConfiguration"));
-  onlyElements(root, PAB_ELEMENTS.map(([name]) => name));
+  onlyElements(
+    root,
+    PAB_ELEMENTS.map(([name]) => name),
+  );
   const out: PublicAccessBlock = { blockPublicAcls: false, ignorePublicAcls: false, blockPublicPolicy: false, restrictPublicBuckets: false };
   for (const [name, field] of PAB_ELEMENTS) {
     const text = single(root[name])?.trim();
