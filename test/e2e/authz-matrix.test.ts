@@ -205,6 +205,7 @@ const BUCKET_ROWS: Row[] = [
     req: (f) => ({ method: "PUT", path: `/${f.bucket}?ownershipControls`, ...xmlBody(OBJECT_WRITER) }),
   },
   { op: "DeleteBucketOwnershipControls", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?ownershipControls` }) },
+  { op: "GetBucketRequestPayment", need: { bucketOwner: true }, req: (f) => ({ method: "GET", path: `/${f.bucket}?requestPayment` }) },
   { op: "DeleteBucket", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}` }), allowedCodes: ["BucketNotEmpty"] },
   {
     op: "DeleteObjects",
