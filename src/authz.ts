@@ -1,14 +1,23 @@
 /**
- * Authorization = access-key scope AND ACL grants (S3's order, with policies still to come). The key scope is checked first,
- * from the operation alone; then the pipeline checks what the bucket row decides (the `access`
- * column of src/operations.ts), and the object-level checks run where the version or upload row is read,
- * so that authorization never costs an extra D1 query. The owner of a bucket or object always
- * has FULL_CONTROL; anonymous callers get only what AllUsers is granted.
+ * Authorization = access-key scope AND (an explicit Deny in the bucket policy refuses; else an
+ * Allow from the policy or an ACL grant lets in), filtered by Block Public Access and Object
+ * Ownership: S3's order (src/policy/access.ts decides; this module gathers the facts). The key
+ * scope is checked first, from the operation alone; then the pipeline checks what the bucket row
+ * decides (the `access` column of src/operations.ts), and the object-level checks run where the
+ * version or upload row is read (so that s3:ExistingObjectTag/* conditions see the object's tags),
+ * so that authorization never costs an extra D1 query. Anonymous callers get what AllUsers is
+ * granted and what a policy allows "*".
  */
+import type { RequestContext } from "./context";
 import { S3Error } from "./errors";
 import type { KeyScope, Principal } from "./identity";
-import { allows, type CallerId, type Permission } from "./logic/acl";
-import type { Op, OperationSpec, Requirement } from "./operations";
+import type { Permission } from "./logic/acl";
+import { parseTaggingHeader, type TagSet } from "./logic/tags";
+import { iamActionFor, isOperation, resourceArn, type Op, type OperationSpec, type Requirement } from "./operations";
+import { decideAccess, policyDecision, type AclQuestion } from "./policy/access";
+import type { ConditionValues } from "./policy/conditions";
+import type { Caller } from "./policy/evaluate";
+import { authTypeOf, requestConditionValues } from "./policy/request-keys";
 import type { Bucket, MultipartUpload, ObjectVersion } from "./store/model";
 
 /** Whether a key's operation set allows the operation `name`, whose key class is `spec.keys` (src/operations.ts). */
@@ -34,27 +43,83 @@ export function checkKeyScope(principal: Principal, name: Op, spec: OperationSpe
   if (scope.bucket !== null && bucketName !== null && bucketName !== scope.bucket) throw new S3Error("AccessDenied");
 }
 
-export function callerId(principal: Principal): CallerId {
-  return principal.kind === "user" ? principal.user.id : null;
+export function callerOf(principal: Principal): Caller {
+  return principal.kind === "user" ? { kind: "user", id: principal.user.id } : { kind: "anonymous" };
 }
 
 export function isBucketOwner(principal: Principal, bucket: Bucket): boolean {
   return principal.kind === "user" && principal.user.id === bucket.ownerId;
 }
 
-export function hasBucketPermission(principal: Principal, bucket: Bucket, permission: Permission): boolean {
-  return allows(callerId(principal), bucket.ownerId, bucket.acl, permission);
+/** The tags a write sets in `x-amz-tagging` (an invalid header is refused later, by the write itself). */
+function taggingHeader(headers: Headers): TagSet | undefined {
+  const raw = headers.get("x-amz-tagging");
+  if (raw === null) return undefined;
+  try {
+    return parseTaggingHeader(raw);
+  } catch {
+    return undefined;
+  }
 }
 
-/** Throws AccessDenied unless the caller holds `permission` on the bucket (for handlers such as POST uploads). */
-export function requireBucketPermission(principal: Principal, bucket: Bucket, permission: Permission): void {
-  if (!hasBucketPermission(principal, bucket, permission)) throw new S3Error("AccessDenied");
+/** The IAM action of the routed operation (src/operations.ts), s3:GetObjectVersion when a version is named, ... */
+function actionOf(ctx: RequestContext): string {
+  const op = ctx.endpoint.op;
+  return isOperation(op) ? iamActionFor(op, ctx.endpoint.query) : "s3:*";
 }
 
-/** The pipeline's step once the bucket is loaded: everything the bucket row can decide. */
-export function authorizeBucketStep(principal: Principal, req: Requirement, bucket: Bucket): void {
-  if (req.on === "bucket") requireBucketPermission(principal, bucket, req.permission);
-  else if (req.on === "bucket-owner" && !isBucketOwner(principal, bucket)) throw new S3Error("AccessDenied");
+/** The request's condition keys; `existingTags`: the object's, where its row is loaded. */
+function conditionValues(ctx: RequestContext, bucket: Bucket, existingTags?: TagSet): ConditionValues {
+  const { principal, request } = ctx;
+  return requestConditionValues({
+    headers: request.headers,
+    query: ctx.url.searchParams,
+    sourceIp: request.headers.get("cf-connecting-ip"),
+    secure: ctx.url.protocol === "https:",
+    now: ctx.now,
+    caller: principal.kind === "user" ? { kind: "user", id: principal.user.id, displayName: principal.user.displayName } : { kind: "anonymous" },
+    signatureVersion: ctx.signatureVersion,
+    authType: authTypeOf(request, principal.kind === "user", ctx.postForm !== undefined),
+    bucketOwnerId: bucket.ownerId,
+    existingTags,
+    requestTags: taggingHeader(request.headers),
+  });
+}
+
+/**
+ * Whether the caller may do `action` on the bucket or one of its objects (`key`), by the bucket
+ * policy and, when it says nothing, by the ACLs (`acl`).
+ */
+export function mayAccess(ctx: RequestContext, bucket: Bucket, action: string, key: string | null, acl: AclQuestion, existingTags?: TagSet): boolean {
+  const values = conditionValues(ctx, bucket, existingTags);
+  return decideAccess(bucket, { caller: callerOf(ctx.principal), action, resource: resourceArn(bucket.name, key), values, acl }).allowed;
+}
+
+function requireAccess(...args: Parameters<typeof mayAccess>): void {
+  if (!mayAccess(...args)) throw new S3Error("AccessDenied");
+}
+
+const bucketAcl = (bucket: Bucket, permission: Permission): AclQuestion => ({ ownerId: bucket.ownerId, acl: bucket.acl, permission });
+
+/** Whether the caller may list the bucket (s3:ListBucket or bucket READ): only then is a missing key reported as missing. */
+function mayList(ctx: RequestContext, bucket: Bucket): boolean {
+  return mayAccess(ctx, bucket, "s3:ListBucket", null, bucketAcl(bucket, "READ"));
+}
+
+/** Throws AccessDenied unless the caller may write `key` into the bucket (browser POST uploads, checked by their handler). */
+export function requireObjectWrite(ctx: RequestContext, bucket: Bucket, key: string): void {
+  requireAccess(ctx, bucket, "s3:PutObject", key, bucketAcl(bucket, "WRITE"));
+}
+
+/**
+ * The pipeline's step once the bucket is loaded: everything the bucket row can decide. Operations
+ * that load their object version are decided where it is read (checkObjectAccess).
+ */
+export function authorizeBucketStep(ctx: RequestContext, spec: OperationSpec, req: Requirement, bucket: Bucket): void {
+  if (spec.loads === "version") return;
+  const action = actionOf(ctx);
+  if (req.on === "bucket") requireAccess(ctx, bucket, action, ctx.endpoint.key, bucketAcl(bucket, req.permission));
+  else if (req.on === "bucket-owner") requireAccess(ctx, bucket, action, ctx.endpoint.key, "owner");
 }
 
 /**
@@ -62,33 +127,53 @@ export function authorizeBucketStep(principal: Principal, req: Requirement, buck
  * object or a delete marker is only reported to callers who may list the bucket; others get
  * AccessDenied, so that keys cannot be probed (S3 answers 403 instead of 404 without s3:ListBucket).
  */
-export function checkObjectAccess(principal: Principal, bucket: Bucket, req: Requirement, obj: ObjectVersion | null): void {
-  if (req.on !== "object") return;
-  const ok =
-    obj === null || obj.isDeleteMarker ? hasBucketPermission(principal, bucket, "READ") : allows(callerId(principal), obj.ownerId, obj.acl, req.permission);
-  if (!ok) throw new S3Error("AccessDenied");
+export function checkObjectAccess(ctx: RequestContext, bucket: Bucket, req: Requirement, obj: ObjectVersion | null): void {
+  const action = actionOf(ctx);
+  const key = ctx.endpoint.key;
+  if (req.on === "object") {
+    const ok =
+      obj === null || obj.isDeleteMarker
+        ? mayList(ctx, bucket)
+        : mayAccess(ctx, bucket, action, key, { ownerId: obj.ownerId, acl: obj.acl, permission: req.permission }, obj.tags);
+    if (!ok) throw new S3Error("AccessDenied");
+  } else if (req.on === "bucket-owner") {
+    requireAccess(ctx, bucket, action, key, "owner", obj && !obj.isDeleteMarker ? obj.tags : undefined);
+  }
 }
 
-/** ListParts and AbortMultipartUpload: the bucket owner or whoever initiated the upload. */
-export function checkUploadAccess(principal: Principal, bucket: Bucket, req: Requirement, upload: MultipartUpload): void {
+/** ListParts and AbortMultipartUpload: the bucket owner's or the upload's initiator's, unless the policy says otherwise. */
+export function checkUploadAccess(ctx: RequestContext, bucket: Bucket, req: Requirement, upload: MultipartUpload): void {
   if (req.on !== "upload") return;
-  if (isBucketOwner(principal, bucket)) return;
-  if (principal.kind === "user" && principal.user.id === upload.initiatorId) return;
-  throw new S3Error("AccessDenied");
+  const action = actionOf(ctx);
+  const initiator = ctx.principal.kind === "user" && ctx.principal.user.id === upload.initiatorId;
+  const decision = policyDecision(bucket, {
+    caller: callerOf(ctx.principal),
+    action,
+    resource: resourceArn(bucket.name, upload.key),
+    values: conditionValues(ctx, bucket),
+  });
+  if (decision.effect === "deny") throw new S3Error("AccessDenied");
+  if (initiator) return;
+  requireAccess(ctx, bucket, action, upload.key, "owner");
 }
 
-/** One key of DeleteObjects, authorized as DeleteObject would be (a version: the bucket owner's). */
-export function checkDeleteKeyAccess(principal: Principal, bucket: Bucket, versionId: string | null): void {
-  const ok = versionId === null ? hasBucketPermission(principal, bucket, "WRITE") : isBucketOwner(principal, bucket);
-  if (!ok) throw new S3Error("AccessDenied");
+/** One key of DeleteObjects, authorized as DeleteObject would be (a version: the bucket owner's, or the policy's). */
+export function checkDeleteKeyAccess(ctx: RequestContext, bucket: Bucket, key: string, versionId: string | null): void {
+  if (versionId === null) requireAccess(ctx, bucket, "s3:DeleteObject", key, bucketAcl(bucket, "WRITE"));
+  else requireAccess(ctx, bucket, "s3:DeleteObjectVersion", key, "owner");
 }
 
 /**
- * A copy's source: the key's bucket restriction applies to it too, and the caller needs READ on
- * the source object (a missing source is reported only to callers who may list its bucket).
+ * A copy's source: the key's bucket restriction applies to it too, and the caller needs
+ * s3:GetObject (or READ) on the source object (a missing source is reported only to callers who may list its bucket).
  */
-export function checkCopySourceAccess(principal: Principal, bucket: Bucket, obj: ObjectVersion | null): void {
+export function checkCopySourceAccess(ctx: RequestContext, bucket: Bucket, key: string, versionId: string | null, obj: ObjectVersion | null): void {
+  const { principal } = ctx;
   if (principal.kind === "user" && principal.scope.bucket !== null && principal.scope.bucket !== bucket.name) throw new S3Error("AccessDenied");
-  const ok = obj === null || obj.isDeleteMarker ? hasBucketPermission(principal, bucket, "READ") : allows(callerId(principal), obj.ownerId, obj.acl, "READ");
+  const action = versionId === null ? "s3:GetObject" : "s3:GetObjectVersion";
+  const ok =
+    obj === null || obj.isDeleteMarker
+      ? mayList(ctx, bucket)
+      : mayAccess(ctx, bucket, action, key, { ownerId: obj.ownerId, acl: obj.acl, permission: "READ" }, obj.tags);
   if (!ok) throw new S3Error("AccessDenied");
 }

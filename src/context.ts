@@ -22,6 +22,8 @@ export type RequestContext = {
   url: URL;
   endpoint: Endpoint;
   principal: Principal;
+  /** how the request was signed (s3:signatureversion): SigV2, SigV4, or not at all */
+  signatureVersion: 2 | 4 | null;
   /** the verified request body; null when the request has none */
   body: VerifiedBody | null;
   /** POST Object: the form fields before the file (whose bytes are `body`) */

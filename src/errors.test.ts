@@ -7,6 +7,12 @@ import { CODES, REASONS, S3Error, type ErrorCode } from "./errors";
 // and the admin API's own codes. A copy on purpose: a wrong status in CODES fails here.
 const AWS_STATUS: Record<ErrorCode, number> = {
   AccessDenied: 403,
+  NoSuchBucketPolicy: 404,
+  NoSuchPublicAccessBlockConfiguration: 404,
+  OwnershipControlsNotFoundError: 404,
+  MalformedPolicy: 400,
+  AccessControlListNotSupported: 400,
+  InvalidBucketAclWithObjectOwnership: 400,
   AccessForbidden: 403,
   AuthorizationHeaderMalformed: 400,
   AuthorizationQueryParametersError: 400,

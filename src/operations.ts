@@ -48,6 +48,18 @@ import {
   partParams,
   readObjectParams,
 } from "./ops/params";
+import {
+  deleteBucketOwnershipControls,
+  deleteBucketPolicy,
+  deletePublicAccessBlock,
+  getBucketOwnershipControls,
+  getBucketPolicy,
+  getBucketPolicyStatus,
+  getPublicAccessBlock,
+  putBucketOwnershipControls,
+  putBucketPolicy,
+  putPublicAccessBlock,
+} from "./ops/policy";
 import { postObject } from "./ops/post-object";
 import { getBucketRequestPayment } from "./ops/request-payment";
 import { listBuckets } from "./ops/service";
@@ -156,16 +168,16 @@ export const OPERATIONS = {
   PutBucketTagging: op({ method: "PUT", level: "bucket", query: ["tagging"], access: owner, keys: "write", iam: "s3:PutBucketTagging", handler: putBucketTagging }),
   DeleteBucketTagging: op({ method: "DELETE", level: "bucket", query: ["tagging"], access: owner, keys: "write", iam: "s3:PutBucketTagging", handler: deleteBucketTagging }),
 
-  GetBucketPolicy: notBuilt("GET", "policy", "s3:GetBucketPolicy"),
-  PutBucketPolicy: notBuilt("PUT", "policy", "s3:PutBucketPolicy"),
-  DeleteBucketPolicy: notBuilt("DELETE", "policy", "s3:DeleteBucketPolicy"),
-  GetBucketPolicyStatus: notBuilt("GET", "policyStatus", "s3:GetBucketPolicyStatus"),
-  GetPublicAccessBlock: notBuilt("GET", "publicAccessBlock", "s3:GetBucketPublicAccessBlock"),
-  PutPublicAccessBlock: notBuilt("PUT", "publicAccessBlock", "s3:PutBucketPublicAccessBlock"),
-  DeletePublicAccessBlock: notBuilt("DELETE", "publicAccessBlock", "s3:PutBucketPublicAccessBlock"),
-  GetBucketOwnershipControls: notBuilt("GET", "ownershipControls", "s3:GetBucketOwnershipControls"),
-  PutBucketOwnershipControls: notBuilt("PUT", "ownershipControls", "s3:PutBucketOwnershipControls"),
-  DeleteBucketOwnershipControls: notBuilt("DELETE", "ownershipControls", "s3:PutBucketOwnershipControls"),
+  GetBucketPolicy: op({ method: "GET", level: "bucket", query: ["policy"], access: owner, keys: "read", iam: "s3:GetBucketPolicy", handler: getBucketPolicy }),
+  PutBucketPolicy: op({ method: "PUT", level: "bucket", query: ["policy"], access: owner, keys: "acl", iam: "s3:PutBucketPolicy", handler: putBucketPolicy }),
+  DeleteBucketPolicy: op({ method: "DELETE", level: "bucket", query: ["policy"], access: owner, keys: "acl", iam: "s3:DeleteBucketPolicy", handler: deleteBucketPolicy }),
+  GetBucketPolicyStatus: op({ method: "GET", level: "bucket", query: ["policyStatus"], access: owner, keys: "read", iam: "s3:GetBucketPolicyStatus", handler: getBucketPolicyStatus }),
+  GetPublicAccessBlock: op({ method: "GET", level: "bucket", query: ["publicAccessBlock"], access: owner, keys: "read", iam: "s3:GetBucketPublicAccessBlock", handler: getPublicAccessBlock }),
+  PutPublicAccessBlock: op({ method: "PUT", level: "bucket", query: ["publicAccessBlock"], access: owner, keys: "acl", iam: "s3:PutBucketPublicAccessBlock", handler: putPublicAccessBlock }),
+  DeletePublicAccessBlock: op({ method: "DELETE", level: "bucket", query: ["publicAccessBlock"], access: owner, keys: "acl", iam: "s3:PutBucketPublicAccessBlock", handler: deletePublicAccessBlock }),
+  GetBucketOwnershipControls: op({ method: "GET", level: "bucket", query: ["ownershipControls"], access: owner, keys: "read", iam: "s3:GetBucketOwnershipControls", handler: getBucketOwnershipControls }),
+  PutBucketOwnershipControls: op({ method: "PUT", level: "bucket", query: ["ownershipControls"], access: owner, keys: "acl", iam: "s3:PutBucketOwnershipControls", handler: putBucketOwnershipControls }),
+  DeleteBucketOwnershipControls: op({ method: "DELETE", level: "bucket", query: ["ownershipControls"], access: owner, keys: "acl", iam: "s3:PutBucketOwnershipControls", handler: deleteBucketOwnershipControls }),
   GetObjectLockConfiguration: notBuilt("GET", "object-lock", "s3:GetBucketObjectLockConfiguration"),
   PutObjectLockConfiguration: notBuilt("PUT", "object-lock", "s3:PutBucketObjectLockConfiguration"),
   GetBucketLifecycleConfiguration: notBuilt("GET", "lifecycle", "s3:GetLifecycleConfiguration"),

@@ -61,7 +61,18 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
       ? await identity.resolve(auth.accessKeyId).then((r) => ({ kind: "user" as const, user: r!.user, accessKeyId: auth.accessKeyId!, scope: r!.scope }))
       : { kind: "anonymous" };
 
-    const base: RequestContext = { request, url, endpoint, principal, body: auth.body, postForm: auth.form, deps, requestId, now: Date.now() };
+    const base: RequestContext = {
+      request,
+      url,
+      endpoint,
+      principal,
+      signatureVersion: auth.signatureVersion,
+      body: auth.body,
+      postForm: auth.form,
+      deps,
+      requestId,
+      now: Date.now(),
+    };
     const response = await dispatch(base, endpoint, loaded);
     return withRequestId(await applyCors(response, request, endpoint, meta, loaded), requestId);
   } catch (e) {
@@ -115,7 +126,7 @@ async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded
   if (spec.loads === "none") return spec.handler!({ ...base, bucketName, params: await spec.params?.(base) });
   const bucket = (loaded.bucket = await base.deps.meta.buckets.get(bucketName));
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: bucketName });
-  authorizeBucketStep(base.principal, requirement, bucket);
+  authorizeBucketStep(base, spec, requirement, bucket);
   if (!spec.handler) throw new S3Error("operationNotImplemented", { op: name });
   const params = await spec.params?.(base);
   if (endpoint.level === "bucket") return spec.handler({ ...base, bucket, bucketName, params });

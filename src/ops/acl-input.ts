@@ -3,12 +3,18 @@
  * - the canned or grant headers of the writes that create a resource (CreateBucket, PutObject,
  *   CreateMultipartUpload, CopyObject), which default to "private";
  * - the headers or AccessControlPolicy body of PutBucketAcl / PutObjectAcl, one or the other.
+ * Either is checked against the bucket's Object Ownership (BucketOwnerEnforced: only the bucket
+ * owner's full control, else AccessControlListNotSupported) and Block Public Access (BlockPublicAcls:
+ * a public ACL is AccessDenied).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketAcl.html
  */
 import type { BucketContext, RequestContext } from "../context";
 import { S3Error } from "../errors";
 import { aclFromHeaders, normalizeGrants, resolveGrants, type Acl, type AclTarget, type GranteeDirectory, type Owners, type ResolvedGrant } from "../logic/acl";
+import { aclsDisabled, newObjectOwner, onlyBucketOwnerFullControl } from "../logic/ownership";
+import { isPublicAcl } from "../policy/public";
 import type { MetaStore } from "../store/d1";
+import type { Bucket } from "../store/model";
 import { parseAccessControlPolicy } from "../xml/acl";
 import { readXmlBody } from "./request-body";
 
@@ -21,23 +27,52 @@ export function granteeDirectory(meta: MetaStore): GranteeDirectory {
   };
 }
 
-/** The stored ACL for a resource being created: from the headers (x-amz-acl, x-amz-grant-*), else null ("private"). */
-export async function newResourceAcl(ctx: RequestContext, owners: Owners, target: AclTarget, headers = ctx.request.headers): Promise<Acl> {
-  const requested = aclFromHeaders(headers, owners, target);
-  if (requested === null) return null;
-  return normalizeGrants(await resolveGrants(requested, granteeDirectory(ctx.deps.meta)), owners.ownerId);
+/** Refuses an ACL the bucket's Object Ownership or Block Public Access does not allow. */
+export function checkAclAllowed(bucket: Pick<Bucket, "ownerId" | "objectOwnership" | "publicAccessBlock">, grants: ResolvedGrant[]): void {
+  if (aclsDisabled(bucket.objectOwnership) && !onlyBucketOwnerFullControl(grants, bucket.ownerId)) throw new S3Error("AccessControlListNotSupported");
+  if (bucket.publicAccessBlock?.blockPublicAcls && isPublicAcl(grants)) throw new S3Error("AccessDenied");
 }
 
-/** Owners of an object written now: the writer (the bucket owner for anonymous writes) and the bucket owner. */
-export function newObjectOwners(ctx: BucketContext): Owners {
-  return { ownerId: ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId, bucketOwnerId: ctx.bucket.ownerId };
+/**
+ * The stored ACL for a resource being created: from the headers (x-amz-acl, x-amz-grant-*; a
+ * browser form's fields), else null ("private"), checked
+ * against the bucket it goes into (for a new bucket: the settings it is created with).
+ */
+export async function newResourceAcl(
+  ctx: RequestContext,
+  owners: Owners,
+  target: AclTarget,
+  bucket: Pick<Bucket, "ownerId" | "objectOwnership" | "publicAccessBlock">,
+  headers = ctx.request.headers,
+): Promise<Acl> {
+  const requested = aclFromHeaders(headers, owners, target);
+  if (requested === null) return null;
+  const grants = await resolveGrants(requested, granteeDirectory(ctx.deps.meta));
+  checkAclAllowed(bucket, grants);
+  return normalizeGrants(grants, owners.ownerId);
+}
+
+/**
+ * Owners of an object written now: the writer (the bucket owner for anonymous writes, and under
+ * the bucket's Object Ownership), and the bucket owner.
+ */
+export function newObjectOwners(ctx: BucketContext, headers = ctx.request.headers): Owners {
+  const writer = ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId;
+  const ownerId = newObjectOwner(ctx.bucket.objectOwnership, writer, ctx.bucket.ownerId, headers.get("x-amz-acl"));
+  return { ownerId, bucketOwnerId: ctx.bucket.ownerId };
 }
 
 /**
  * The ACL a Put*Acl request sets. Headers and a body together are UnexpectedContent, neither is
  * MissingSecurityHeader; a body naming another owner is AccessDenied (an ACL never changes owners).
  */
-export async function requestedAcl(ctx: RequestContext, owners: Owners, target: AclTarget): Promise<ResolvedGrant[]> {
+export async function requestedAcl(ctx: BucketContext, owners: Owners, target: AclTarget): Promise<ResolvedGrant[]> {
+  const grants = await requestedGrants(ctx, owners, target);
+  checkAclAllowed(ctx.bucket, grants);
+  return grants;
+}
+
+async function requestedGrants(ctx: RequestContext, owners: Owners, target: AclTarget): Promise<ResolvedGrant[]> {
   const fromHeaders = aclFromHeaders(ctx.request.headers, owners, target);
   const body = await readXmlBody(ctx, MAX_ACL_BODY_BYTES);
   const dir = granteeDirectory(ctx.deps.meta);

@@ -7,6 +7,7 @@
 import type { BucketContext, Handler, VersionContext } from "../context";
 import { S3Error } from "../errors";
 import { grantsOf, normalizeGrants, type Acl } from "../logic/acl";
+import { aclsDisabled } from "../logic/ownership";
 import type { MetaStore } from "../store/d1";
 import { accessControlPolicyDocument, type AclDocumentInput } from "../xml/acl";
 import { requestedAcl } from "./acl-input";
@@ -30,7 +31,8 @@ async function aclDocument(meta: MetaStore, ownerId: string, acl: Acl): Promise<
 }
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAcl.html */
-export const getBucketAcl: Handler<BucketContext> = async (ctx) => xmlResponse(await aclDocument(ctx.deps.meta, ctx.bucket.ownerId, ctx.bucket.acl));
+export const getBucketAcl: Handler<BucketContext> = async (ctx) =>
+  xmlResponse(await aclDocument(ctx.deps.meta, ctx.bucket.ownerId, aclsDisabled(ctx.bucket.objectOwnership) ? null : ctx.bucket.acl));
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketAcl.html */
 export const putBucketAcl: Handler<BucketContext> = async (ctx) => {
@@ -43,6 +45,8 @@ export const putBucketAcl: Handler<BucketContext> = async (ctx) => {
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html */
 export const getObjectAcl: Handler<VersionContext> = async (ctx) => {
   const obj = ctx.version;
+  // With ACLs disabled (BucketOwnerEnforced) the bucket owner owns every object, with full control.
+  if (aclsDisabled(ctx.bucket.objectOwnership)) return xmlResponse(await aclDocument(ctx.deps.meta, ctx.bucket.ownerId, null));
   return xmlResponse(await aclDocument(ctx.deps.meta, obj.ownerId, obj.acl));
 };
 

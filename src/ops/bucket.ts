@@ -6,6 +6,7 @@ import type { BucketContext, Handler, NewBucketContext } from "../context";
 import { S3Error } from "../errors";
 import { drainBlobDeletions } from "../jobs/blob-deletions";
 import { validateBucketName } from "../logic/names";
+import { isObjectOwnership, type ObjectOwnership } from "../logic/ownership";
 import { randomHex } from "../logic/secrets";
 import { newResourceAcl } from "./acl-input";
 import { locationDocument, parseCreateBucketConfiguration } from "../xml/documents";
@@ -27,7 +28,15 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
       },
     );
   }
-  const acl = await newResourceAcl(ctx, { ownerId: p.user.id, bucketOwnerId: p.user.id }, "bucket");
+  const objectOwnership = requestedObjectOwnership(ctx.request.headers);
+  const acl = await newResourceAcl(ctx, { ownerId: p.user.id, bucketOwnerId: p.user.id }, "bucket", {
+    ownerId: p.user.id,
+    objectOwnership,
+    publicAccessBlock: null,
+  }).catch((e) => {
+    // CreateBucket names the conflict between its own ACL and ownership headers (S3's code for it).
+    throw e instanceof S3Error && e.code === "AccessControlListNotSupported" ? new S3Error("InvalidBucketAclWithObjectOwnership") : e;
+  });
   const existing = await ctx.deps.meta.buckets.get(ctx.bucketName);
   if (existing) {
     throw new S3Error(existing.ownerId === p.user.id ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", undefined, {
@@ -45,6 +54,9 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
       acl,
       cors: null,
       tags: [],
+      policy: null,
+      publicAccessBlock: null,
+      objectOwnership,
     })
     .catch((e) => {
       // The store knows only that the quota was hit; the message gives the quota itself.
@@ -53,6 +65,14 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
   if (!created) throw new S3Error("BucketAlreadyExists", undefined, { BucketName: ctx.bucketName });
   return empty(200, { location: `/${ctx.bucketName}` });
 };
+
+/** `x-amz-object-ownership` on CreateBucket; absent: no ownership controls (this service's default, ObjectWriter). */
+function requestedObjectOwnership(headers: Headers): ObjectOwnership | null {
+  const v = headers.get("x-amz-object-ownership");
+  if (v === null) return null;
+  if (!isObjectOwnership(v.trim())) throw new S3Error("objectOwnershipInvalid", undefined, { ArgumentName: "x-amz-object-ownership", ArgumentValue: v });
+  return v.trim() as ObjectOwnership;
+}
 
 export const headBucket: Handler<BucketContext> = async (ctx) => empty(200, { "x-amz-bucket-region": ctx.bucket.zone, "x-amz-access-point-alias": "false" });
 

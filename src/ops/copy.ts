@@ -60,7 +60,7 @@ export async function loadCopySource(ctx: ObjectContext): Promise<CopySource> {
   const bucket = parsed.bucket === ctx.bucketName ? ctx.bucket : await ctx.deps.meta.buckets.get(parsed.bucket);
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: parsed.bucket });
   const object = await ctx.deps.meta.objects.get(bucket.id, parsed.key, parsed.versionId);
-  checkCopySourceAccess(ctx.principal, bucket, object);
+  checkCopySourceAccess(ctx, bucket, parsed.key, parsed.versionId, object);
   if (!object) {
     if (parsed.versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: parsed.key, VersionId: parsed.versionId });
     throw new S3Error("NoSuchKey", undefined, { Key: parsed.key });
@@ -109,7 +109,8 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     throw new S3Error("copyToItself", undefined);
   }
   // The copy gets the ACL of this request's headers (default private), never the source's.
-  const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
+  const owners = newObjectOwners(ctx);
+  const acl = await newResourceAcl(ctx, owners, "object", ctx.bucket);
   const conditions = await writeConditions(ctx);
   const metadata = metaDirective === "REPLACE" ? extractObjectMetadata(headers) : { http: src.object.httpMeta, userMeta: src.object.userMeta };
   const o = src.object;
@@ -121,7 +122,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const version = newVersionRow(ctx.bucket, ctx.key, ctx.now, {
     size: o.size,
     etag: rewritten ? rewritten.md5Hex : o.etag,
-    ownerId: ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId,
+    ownerId: owners.ownerId,
     blobKey: rewritten ? rewritten.blobKey : o.blobKey,
     partCount: rewritten ? null : o.partCount,
     httpMeta: metadata.http,

@@ -29,7 +29,7 @@ export const deleteObjects: Handler<BucketContext> = async (ctx) => {
       try {
         validateObjectKey(key);
         const vid = versionId === undefined ? null : requestedVersionId(new URLSearchParams({ versionId }));
-        checkDeleteKeyAccess(ctx.principal, ctx.bucket, vid);
+        checkDeleteKeyAccess(ctx, ctx.bucket, key, vid);
         const outcome = await deleteKey(ctx.deps, ctx.bucket, key, vid, ctx.principal, ctx.now, (keys) => freed.push(...keys));
         if (!quiet) {
           // A new delete marker: DeleteMarker + DeleteMarkerVersionId. A version removed by id: VersionId,

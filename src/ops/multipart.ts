@@ -45,7 +45,7 @@ export const MAX_OBJECT_BYTES = 4 * 1024 ** 4;
 export async function findUpload(ctx: ObjectContext, uploadId: string, req: Requirement): Promise<MultipartUpload> {
   const upload = uploadId ? await ctx.deps.meta.uploads.get(ctx.bucket.id, ctx.key, uploadId) : null;
   if (!upload) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
-  checkUploadAccess(ctx.principal, ctx.bucket, req, upload);
+  checkUploadAccess(ctx, ctx.bucket, req, upload);
   return upload;
 }
 
@@ -69,13 +69,14 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   if (typeHeader === "FULL_OBJECT") throw new S3Error("fullObjectChecksumUnsupported");
   const principalId = ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId;
   // Resolved now (unknown grantees fail here, not at Complete), applied by CompleteMultipartUpload.
-  const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
+  const owners = newObjectOwners(ctx);
+  const acl = await newResourceAcl(ctx, owners, "object", ctx.bucket);
   const upload: MultipartUpload = {
     id: newUploadId(ctx.now),
     bucketId: ctx.bucket.id,
     key: ctx.key,
     initiatedAt: ctx.now,
-    ownerId: principalId,
+    ownerId: owners.ownerId,
     initiatorId: principalId,
     httpMeta: metadata.http,
     userMeta: metadata.userMeta,

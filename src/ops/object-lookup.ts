@@ -12,7 +12,7 @@ import type { ObjectVersion } from "../store/model";
 /** The named version; delete markers are returned, not thrown. The object's ACL is checked here, where the row is read. */
 export async function findVersion(ctx: ObjectContext, versionId: string | null, req: Requirement): Promise<ObjectVersion> {
   const obj = await ctx.deps.meta.objects.get(ctx.bucket.id, ctx.key, versionId);
-  checkObjectAccess(ctx.principal, ctx.bucket, req, obj);
+  checkObjectAccess(ctx, ctx.bucket, req, obj);
   if (!obj) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key });

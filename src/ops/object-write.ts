@@ -65,14 +65,15 @@ export async function writeObject(ctx: ObjectContext, headers: Headers): Promise
   const metadata = extractObjectMetadata(headers);
   const storageClass = checkStorageClass(headers);
   const tagging = taggingFromHeader(headers);
-  const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object", headers);
+  const owners = newObjectOwners(ctx, headers);
+  const acl = await newResourceAcl(ctx, owners, "object", ctx.bucket, headers);
   const conditions = await writeConditions(ctx, headers);
 
   const stored = await storeRequestBody(ctx, { zone: bucket.zone, bucketId: bucket.id, ssecKeyBase64: ssec?.keyBase64, headers });
   const version = newVersionRow(bucket, key, ctx.now, {
     size: stored.size,
     etag: stored.md5Hex,
-    ownerId: ctx.principal.kind === "user" ? ctx.principal.user.id : bucket.ownerId,
+    ownerId: owners.ownerId,
     blobKey: stored.blobKey,
     partCount: null,
     httpMeta: metadata.http,

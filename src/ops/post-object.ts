@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingHTTPPOST.html
  */
-import { requireBucketPermission } from "../authz";
+import { requireObjectWrite } from "../authz";
 import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
 import { USER_METADATA_PREFIX } from "../logic/metadata";
@@ -80,13 +80,13 @@ function redirectTarget(raw: string | undefined): URL | null {
 export const postObject: Handler<BucketContext> = async (ctx) => {
   const form = ctx.postForm;
   if (!form) throw new S3Error("MalformedPOSTRequest");
-  requireBucketPermission(ctx.principal, ctx.bucket, "WRITE");
   const rawKey = form.fields.get("key");
   if (rawKey === undefined) throw missingKey();
   if (!form.file || !ctx.body) {
     throw new S3Error("postFileCount", undefined, { ArgumentName: "file", ArgumentValue: 0 });
   }
   const key = rawKey.split("${filename}").join(form.file.filename);
+  requireObjectWrite(ctx, ctx.bucket, key);
   const size = ctx.body.length ?? 0;
   if (size > MAX_POST_OBJECT_BYTES) throw new S3Error("entityTooLarge", { size, max: MAX_POST_OBJECT_BYTES, limit: "the largest browser form (POST) upload" });
   const policy = form.fields.get("policy");

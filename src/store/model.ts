@@ -5,6 +5,8 @@
  */
 import type { Acl } from "../logic/acl";
 import type { CorsRule } from "../logic/cors";
+import type { ObjectOwnership } from "../logic/ownership";
+import type { PublicAccessBlock } from "../policy/public";
 import type { TagSet } from "../logic/tags";
 
 export type { Acl } from "../logic/acl";
@@ -36,6 +38,12 @@ export type Bucket = {
   cors: CorsRule[] | null;
   /** empty: no tags */
   tags: TagSet;
+  /** the bucket policy's JSON as put (checked then), or null */
+  policy: string | null;
+  /** null: no Block Public Access configuration */
+  publicAccessBlock: PublicAccessBlock | null;
+  /** null: no ownership controls (behaves as ObjectWriter) */
+  objectOwnership: ObjectOwnership | null;
 };
 
 export type BucketUsage = { objectCount: number; storedBytes: number; billedBytes: number };

@@ -138,6 +138,14 @@ const xmlBody = (body: string, headers: Record<string, string> = {}) => ({ body,
 const TAGS = "<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>";
 const CORS = "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
 const PUBLIC_SOURCE = "mx-src/pub";
+const NO_BLOCK = "<PublicAccessBlockConfiguration><BlockPublicAcls>false</BlockPublicAcls></PublicAccessBlockConfiguration>";
+const OBJECT_WRITER = "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>";
+/** A policy that grants only the owner, who holds everything anyway. */
+const ownerOnlyPolicy = (bucket: string) =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { CanonicalUser: ROOT_USER_ID }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucket}/*` }],
+  });
 
 let h: Harness;
 let second: User;
@@ -168,6 +176,37 @@ const BUCKET_ROWS: Row[] = [
   { op: "GetBucketCors", need: { bucketOwner: true }, req: (f) => ({ method: "GET", path: `/${f.bucket}?cors` }), allowedCodes: ["NoSuchCORSConfiguration"] },
   { op: "PutBucketCors", need: { bucketOwner: true }, req: (f) => ({ method: "PUT", path: `/${f.bucket}?cors`, ...xmlBody(CORS) }) },
   { op: "DeleteBucketCors", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?cors` }) },
+  // Bucket policies, Block Public Access, Object Ownership: the bucket owner's (settings chosen to change no other row's outcome).
+  { op: "GetBucketPolicy", need: { bucketOwner: true }, req: (f) => ({ method: "GET", path: `/${f.bucket}?policy` }), allowedCodes: ["NoSuchBucketPolicy"] },
+  { op: "PutBucketPolicy", need: { bucketOwner: true }, req: (f) => ({ method: "PUT", path: `/${f.bucket}?policy`, body: ownerOnlyPolicy(f.bucket) }) },
+  {
+    op: "GetBucketPolicyStatus",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "GET", path: `/${f.bucket}?policyStatus` }),
+    allowedCodes: ["NoSuchBucketPolicy"],
+  },
+  { op: "DeleteBucketPolicy", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?policy` }) },
+  {
+    op: "GetPublicAccessBlock",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "GET", path: `/${f.bucket}?publicAccessBlock` }),
+    allowedCodes: ["NoSuchPublicAccessBlockConfiguration"],
+  },
+  { op: "PutPublicAccessBlock", need: { bucketOwner: true }, req: (f) => ({ method: "PUT", path: `/${f.bucket}?publicAccessBlock`, ...xmlBody(NO_BLOCK) }) },
+  { op: "DeletePublicAccessBlock", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?publicAccessBlock` }) },
+  {
+    op: "GetBucketOwnershipControls",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "GET", path: `/${f.bucket}?ownershipControls` }),
+    allowedCodes: ["OwnershipControlsNotFoundError"],
+  },
+  {
+    op: "PutBucketOwnershipControls",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "PUT", path: `/${f.bucket}?ownershipControls`, ...xmlBody(OBJECT_WRITER) }),
+  },
+  { op: "DeleteBucketOwnershipControls", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?ownershipControls` }) },
+  { op: "GetBucketRequestPayment", need: { bucketOwner: true }, req: (f) => ({ method: "GET", path: `/${f.bucket}?requestPayment` }) },
   { op: "DeleteBucket", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}` }), allowedCodes: ["BucketNotEmpty"] },
   {
     op: "DeleteObjects",
@@ -270,7 +309,8 @@ function scopeAllows(p: Principal, op: string): boolean {
     case "readOnly":
       return isRead(op);
     case "writeOnly":
-      return !isRead(op) && !/^Put(Bucket|Object)Acl$/.test(op) && !isCopy(op);
+      // Like ACL changes, policy, public access block and ownership changes could expose what a write-only key cannot read.
+      return !isRead(op) && !/^(Put(Bucket|Object)Acl|(Put|Delete)(BucketPolicy|PublicAccessBlock|BucketOwnershipControls))$/.test(op) && !isCopy(op);
     default:
       return true;
   }

@@ -59,7 +59,7 @@ describe("virtual-host style addressing", () => {
 
 describe("errors and unimplemented operations", () => {
   it("answers real-but-unbuilt S3 operations with NotImplemented (501) as XML with a request id", async () => {
-    const res = await signer.fetch(`${h.url}/vhost?policy`);
+    const res = await signer.fetch(`${h.url}/vhost?website`);
     expect(res.status).toBe(501);
     const text = await res.text();
     expect(text).toMatch(/<Code>NotImplemented<\/Code>/);

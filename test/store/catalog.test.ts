@@ -215,6 +215,29 @@ describe("JSON columns", () => {
     ]);
   });
 
+  it("keeps a bucket's policy, public access block and ownership controls, and removes them", async () => {
+    const b = await newBucket(s.meta);
+    const policy = '{"Version": "2012-10-17", "Statement": []}';
+    const pab = { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: true, restrictPublicBuckets: false };
+    await s.meta.buckets.setPolicy(b.id, policy);
+    await s.meta.buckets.setPublicAccessBlock(b.id, pab);
+    await s.meta.buckets.setObjectOwnership(b.id, "BucketOwnerEnforced");
+    const read = (await s.meta.buckets.get(b.name))!;
+    expect([read.policy, read.publicAccessBlock, read.objectOwnership]).toEqual([policy, pab, "BucketOwnerEnforced"]);
+    await s.meta.buckets.setPolicy(b.id, null);
+    await s.meta.buckets.setPublicAccessBlock(b.id, null);
+    await s.meta.buckets.setObjectOwnership(b.id, null);
+    const cleared = (await s.meta.buckets.get(b.name))!;
+    expect([cleared.policy, cleared.publicAccessBlock, cleared.objectOwnership]).toEqual([null, null, null]);
+    // Unreadable values fail closed: every public access setting on, ACLs disabled.
+    await s.db.prepare("UPDATE buckets SET public_access_block = 'x', object_ownership = 'Other' WHERE id = ?").bind(b.id).run();
+    const bad = (await s.meta.buckets.get(b.name).then(() => s.meta.buckets.listAll())).find((x) => x.id === b.id)!;
+    expect([bad.publicAccessBlock, bad.objectOwnership]).toEqual([
+      { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true },
+      "BucketOwnerEnforced",
+    ]);
+  });
+
   it("an unreadable ACL reads as the default (owner only) and unreadable key operations as none", async () => {
     const b = await newBucket(s.meta);
     await s.db.prepare("UPDATE buckets SET acl = '{not json' WHERE id = ?").bind(b.id).run();

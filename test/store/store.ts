@@ -32,7 +32,20 @@ export const unique = (prefix: string): string => `${prefix}-${process.pid}-${++
 export async function newBucket(meta: MetaStore, versioning: Bucket["versioning"] = null, maxBuckets = 10): Promise<Bucket> {
   const ownerId = unique("user");
   await meta.users.create({ id: ownerId, displayName: ownerId, email: null, maxBuckets, createdAt: 1 });
-  const b: Bucket = { id: unique("bkt"), name: unique("name"), ownerId, zone: "zone-a", createdAt: 1, versioning, acl: null, cors: null, tags: [] };
+  const b: Bucket = {
+    id: unique("bkt"),
+    name: unique("name"),
+    ownerId,
+    zone: "zone-a",
+    createdAt: 1,
+    versioning,
+    acl: null,
+    cors: null,
+    tags: [],
+    policy: null,
+    publicAccessBlock: null,
+    objectOwnership: null,
+  };
   if (!(await meta.buckets.create(b))) throw new Error("bucket not created");
   return b;
 }

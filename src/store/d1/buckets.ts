@@ -4,7 +4,9 @@ import type { Acl, Bucket, BucketUsage } from "../model";
 import type { CorsRule } from "../../logic/cors";
 import type { TagSet } from "../../logic/tags";
 import { assertion, commit } from "./batch";
-import { readAcl, readCors, readTags, writeAcl, writeCors, writeTags } from "./columns";
+import type { ObjectOwnership } from "../../logic/ownership";
+import type { PublicAccessBlock } from "../../policy/public";
+import { readAcl, readCors, readObjectOwnership, readPublicAccessBlock, readTags, writeAcl, writeCors, writePublicAccessBlock, writeTags } from "./columns";
 import type { BucketRow } from "./rows";
 
 const toBucket = (r: BucketRow): Bucket => ({
@@ -17,6 +19,9 @@ const toBucket = (r: BucketRow): Bucket => ({
   acl: readAcl(r.acl),
   cors: readCors(r.cors),
   tags: readTags(r.tags),
+  policy: r.policy,
+  publicAccessBlock: readPublicAccessBlock(r.public_access_block),
+  objectOwnership: readObjectOwnership(r.object_ownership),
 });
 
 /**
@@ -63,8 +68,23 @@ export class Buckets {
     const results = await commit(this.db, [
       assertion(this.db, "TooManyBuckets", "(SELECT COUNT(*) FROM buckets WHERE owner_id = ?2) >= (SELECT max_buckets FROM users WHERE id = ?2)", b.ownerId),
       this.db
-        .prepare("INSERT OR IGNORE INTO buckets (id, name, owner_id, zone, created_at, versioning, acl, cors, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(b.id, b.name, b.ownerId, b.zone, b.createdAt, b.versioning, writeAcl(b.acl), writeCors(b.cors), writeTags(b.tags)),
+        .prepare(
+          "INSERT OR IGNORE INTO buckets (id, name, owner_id, zone, created_at, versioning, acl, cors, tags, policy, public_access_block, object_ownership) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(
+          b.id,
+          b.name,
+          b.ownerId,
+          b.zone,
+          b.createdAt,
+          b.versioning,
+          writeAcl(b.acl),
+          writeCors(b.cors),
+          writeTags(b.tags),
+          b.policy,
+          writePublicAccessBlock(b.publicAccessBlock),
+          b.objectOwnership,
+        ),
     ]);
     return results[1].meta.changes === 1;
   }
@@ -90,7 +110,11 @@ export class Buckets {
   }
 
   /** Sets one configuration column and forgets the cached rows. */
-  private async set(column: "acl" | "versioning" | "tags" | "cors", bucketId: string, value: string | null): Promise<void> {
+  private async set(
+    column: "acl" | "versioning" | "tags" | "cors" | "policy" | "public_access_block" | "object_ownership",
+    bucketId: string,
+    value: string | null,
+  ): Promise<void> {
     await this.db.prepare(`UPDATE buckets SET ${column} = ? WHERE id = ?`).bind(value, bucketId).run();
     bucketCache.clear();
   }
@@ -112,6 +136,21 @@ export class Buckets {
   /** Replaces the bucket's CORS rules; null removes them. */
   setCors(bucketId: string, cors: CorsRule[] | null): Promise<void> {
     return this.set("cors", bucketId, writeCors(cors));
+  }
+
+  /** Replaces the bucket policy (its JSON as put); null removes it. */
+  setPolicy(bucketId: string, policy: string | null): Promise<void> {
+    return this.set("policy", bucketId, policy);
+  }
+
+  /** Replaces the Block Public Access configuration; null removes it. */
+  setPublicAccessBlock(bucketId: string, pab: PublicAccessBlock | null): Promise<void> {
+    return this.set("public_access_block", bucketId, writePublicAccessBlock(pab));
+  }
+
+  /** Replaces the ownership controls; null removes them. */
+  setObjectOwnership(bucketId: string, ownership: ObjectOwnership | null): Promise<void> {
+    return this.set("object_ownership", bucketId, ownership);
   }
 
   /** Live objects and their bytes (billed with S3's 128 KiB minimum object size). */

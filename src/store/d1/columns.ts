@@ -5,7 +5,30 @@
 import { parseStoredGrants, type Acl } from "../../logic/acl";
 import { deserializeCors, serializeCors, type CorsRule } from "../../logic/cors";
 import { deserializeTags, serializeTags, type TagSet } from "../../logic/tags";
+import { isObjectOwnership, type ObjectOwnership } from "../../logic/ownership";
+import type { PublicAccessBlock } from "../../policy/public";
 import type { KeyOperations } from "../model";
+
+/** Block Public Access: JSON of the four settings, NULL for none; an unreadable value reads as all four on (fails closed). */
+export function readPublicAccessBlock(s: string | null): PublicAccessBlock | null {
+  if (s === null) return null;
+  try {
+    const v = JSON.parse(s) as Record<string, unknown>;
+    const flag = (k: keyof PublicAccessBlock) => v[k] !== false;
+    return {
+      blockPublicAcls: flag("blockPublicAcls"),
+      ignorePublicAcls: flag("ignorePublicAcls"),
+      blockPublicPolicy: flag("blockPublicPolicy"),
+      restrictPublicBuckets: flag("restrictPublicBuckets"),
+    };
+  } catch {
+    return { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
+  }
+}
+export const writePublicAccessBlock = (pab: PublicAccessBlock | null): string | null => (pab === null ? null : JSON.stringify(pab));
+
+/** Object Ownership: its name, NULL for no controls; an unknown value reads as BucketOwnerEnforced (ACLs off: fails closed). */
+export const readObjectOwnership = (s: string | null): ObjectOwnership | null => (s === null ? null : isObjectOwnership(s) ? s : "BucketOwnerEnforced");
 
 /** ACLs: a JSON grant list, NULL for the default; an unreadable value reads as the default (owner only). */
 export const readAcl = (s: string | null): Acl => parseStoredGrants(s);

@@ -22,6 +22,9 @@ export type BucketRow = {
   acl: string | null;
   cors: string | null;
   tags: string | null;
+  policy: string | null;
+  public_access_block: string | null;
+  object_ownership: string | null;
 };
 
 export type ObjectRow = {
