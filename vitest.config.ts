@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// One run, two tiers: pure-module unit tests beside the code (src/**/*.test.ts) and
-// end-to-end tests that start the Worker in workerd (Miniflare) and talk to it over HTTP.
+// One run, three tiers: pure-module unit tests beside the code (src/**/*.test.ts), store tests
+// (test/store: the D1 store against Miniflare's local D1 with the migrations applied, no Worker),
+// and end-to-end tests that start the Worker in workerd (Miniflare) and talk to it over HTTP.
 export default defineConfig({
   test: {
     environment: "node",

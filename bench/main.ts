@@ -2,7 +2,7 @@
  * `npm run bench -- [--quick] [--fresh]`: sos-worker against a Worker that only calls the R2 binding, both
  * in workerd through the Miniflare class, in the same run, and sos-worker through `npm start`'s front
  * against sos-worker direct. Each suite starts a fresh pair of
- * Workers on fresh storage (workerd's memory grows over long runs, TOOLCHAIN.md section 7) and
+ * Workers on fresh storage (workerd's memory grows over long runs) and
  * disposes of them. Prints markdown tables; exits non-zero if any request misbehaves.
  */
 import fs from "node:fs";

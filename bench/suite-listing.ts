@@ -134,7 +134,10 @@ export async function listingSuite(cfg: BenchConfig, sos: BenchWorker, base: Ben
   const na = versioning ? undefined : "versioning not implemented";
   const pair = (x: Variant, y: Variant) => compare(cfg, x, y, log);
 
-  const [v2, r2] = await pair({ what: "sos ListObjectsV2", page: sosListV2(sos, PLAIN, false), shape: flat }, { what: "R2 list", page: r2List(base, false), shape: flat });
+  const [v2, r2] = await pair(
+    { what: "sos ListObjectsV2", page: sosListV2(sos, PLAIN, false), shape: flat },
+    { what: "R2 list", page: r2List(base, false), shape: flat },
+  );
   const [v2d, r2d] = await pair(
     { what: "sos ListObjectsV2 delimiter", page: sosListV2(sos, PLAIN, true), shape: delim },
     { what: "R2 list delimiter", page: r2List(base, true), shape: delim },

@@ -15,15 +15,17 @@ type Transfer = { mibps: number; beforeMiB: number; peakMiB: number; method: str
 
 async function upload(cfg: BenchConfig, t: Target, key: string, size: number): Promise<Transfer> {
   const beforeMiB = rssBytes(t.worker.pid) / MiB;
-  const { result: ms, peakBytes, method } = await peakRss(t.worker.pid, () =>
-    timed(() => t.multipartUpload(key, size, cfg.partBytes, cfg.partConcurrency)),
-  );
+  const { result: ms, peakBytes, method } = await peakRss(t.worker.pid, () => timed(() => t.multipartUpload(key, size, cfg.partBytes, cfg.partConcurrency)));
   return { mibps: size / MiB / (ms / 1000), beforeMiB, peakMiB: peakBytes / MiB, method };
 }
 
 async function download(t: Target, key: string, size: number): Promise<Transfer> {
   const beforeMiB = rssBytes(t.worker.pid) / MiB;
-  const { result: ms, peakBytes, method } = await peakRss(t.worker.pid, () =>
+  const {
+    result: ms,
+    peakBytes,
+    method,
+  } = await peakRss(t.worker.pid, () =>
     timed(async () => {
       const bytes = await t.get(key, patternChecker(`${t.worker.name} GET ${key}`), false);
       if (bytes !== size) throw new Error(`${t.worker.name} GET ${key}: ${bytes} bytes, expected ${size}`);
@@ -37,7 +39,14 @@ export const sizeLabel = (size: number) => (size >= 1024 * MiB ? `${size / 1024 
 const memory = (t: Transfer) => `${fixed(t.peakMiB, 0)} (from ${fixed(t.beforeMiB, 0)})`;
 
 /** Upload then download one object of `size` on each side; `sosFirst` alternates the order between sizes. */
-export async function multipartRows(cfg: BenchConfig, size: number, sos: Target, base: Target, sosFirst: boolean, log: (s: string) => void): Promise<{ rows: string[][]; method: string }> {
+export async function multipartRows(
+  cfg: BenchConfig,
+  size: number,
+  sos: Target,
+  base: Target,
+  sosFirst: boolean,
+  log: (s: string) => void,
+): Promise<{ rows: string[][]; method: string }> {
   const key = `mpu/${size}`;
   const label = sizeLabel(size);
   const parts = `${Math.ceil(size / cfg.partBytes)} × ${cfg.partBytes / MiB} MiB parts, ${cfg.partConcurrency} in flight`;

@@ -67,7 +67,16 @@ async function large(cfg: BenchConfig, t: Target, op: "put" | "get", key: string
 async function largeMiBps(cfg: BenchConfig, sos: Target, base: Target, op: "put" | "get"): Promise<[number, number]> {
   const rates: [number[], number[]] = [[], []];
   for (let i = 0; i < cfg.largeRuns; i++) {
-    const order = i % 2 ? ([[base, 1], [sos, 0]] as const) : ([[sos, 0], [base, 1]] as const);
+    const order =
+      i % 2
+        ? ([
+            [base, 1],
+            [sos, 0],
+          ] as const)
+        : ([
+            [sos, 0],
+            [base, 1],
+          ] as const);
     for (const [t, side] of order) rates[side].push(await large(cfg, t, op, `large/${i}`));
   }
   return [median(rates[0]), median(rates[1])];

@@ -21,7 +21,12 @@ export type Target = {
 type Part = { partNumber: number; etag: string };
 
 /** Uploads the parts of a multipart object from a shared queue of part numbers. */
-async function uploadParts(size: number, partSize: number, concurrency: number, upload: (n: number, offset: number, length: number) => Promise<string>): Promise<Part[]> {
+async function uploadParts(
+  size: number,
+  partSize: number,
+  concurrency: number,
+  upload: (n: number, offset: number, length: number) => Promise<string>,
+): Promise<Part[]> {
   const count = Math.ceil(size / partSize);
   const parts: Part[] = [];
   let next = 1;
@@ -66,7 +71,8 @@ export function sosTarget(worker: BenchWorker, bucket: string): Target {
       const headers = await signed("POST", complete, { "content-length": String(Buffer.byteLength(xml)), "content-type": "application/xml" });
       const done = expectStatus("sos CompleteMultipartUpload", await send("POST", complete, { headers, body: xml }));
       // CompleteMultipartUpload can fail with 200 and an Error document.
-      if (!done.body.toString("utf8").includes("<CompleteMultipartUploadResult")) throw new Error(`sos CompleteMultipartUpload: ${done.body.toString("utf8").slice(0, 500)}`);
+      if (!done.body.toString("utf8").includes("<CompleteMultipartUploadResult"))
+        throw new Error(`sos CompleteMultipartUpload: ${done.body.toString("utf8").slice(0, 500)}`);
     },
   };
 }
@@ -86,11 +92,17 @@ export function baselineTarget(worker: BenchWorker): Target {
       const { uploadId } = JSON.parse(created.body.toString("utf8")) as { uploadId: string };
       const parts = await uploadParts(size, partSize, concurrency, async (n, offset, length) => {
         const u = url(key, `?partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`);
-        const r = expectStatus(`R2 uploadPart ${n}`, await send("PUT", u, { headers: { "content-length": String(length) }, body: patternStream(length, offset) }));
+        const r = expectStatus(
+          `R2 uploadPart ${n}`,
+          await send("PUT", u, { headers: { "content-length": String(length) }, body: patternStream(length, offset) }),
+        );
         return (JSON.parse(r.body.toString("utf8")) as Part).etag;
       });
       const body = JSON.stringify(parts);
-      expectStatus("R2 complete", await send("POST", url(key, `?uploadId=${encodeURIComponent(uploadId)}`), { headers: { "content-length": String(Buffer.byteLength(body)) }, body }));
+      expectStatus(
+        "R2 complete",
+        await send("POST", url(key, `?uploadId=${encodeURIComponent(uploadId)}`), { headers: { "content-length": String(Buffer.byteLength(body)) }, body }),
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Starts the two Workers under comparison in the same runtime mode: the Miniflare class directly
- * (no wrangler dev proxy or inspector, TOOLCHAIN.md section 5), log level WARN, wrangler.toml's
+ * (no wrangler dev proxy or inspector: they add latency of their own), log level WARN, wrangler.toml's
  * compatibility date and flags, D1/R2 state persisted under a temp directory. Each gets its own
  * workerd process, whose pid is kept so that its memory can be read from /proc.
  */

@@ -2,8 +2,19 @@
 export declare const DEFAULT_ENDPOINT: string;
 export declare const HELP: string;
 export declare class UsageError extends Error {}
-export interface AdminRequest { method: "GET" | "POST" | "PATCH" | "DELETE"; path: string; body?: Record<string, unknown> }
-export interface Parsed { help: boolean; json: boolean; endpoint?: string; token?: string; command: string | null; request: AdminRequest | null }
+export interface AdminRequest {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: string;
+  body?: Record<string, unknown>;
+}
+export interface Parsed {
+  help: boolean;
+  json: boolean;
+  endpoint?: string;
+  token?: string;
+  command: string | null;
+  request: AdminRequest | null;
+}
 export declare function tokenize(argv: string[]): { positionals: string[]; options: Record<string, string | true> };
 export declare function parseOps(v: string): string | string[];
 export declare function parseArgs(argv: string[]): Parsed;

@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs as parseArgv } from "node:util";
 
 export const DEFAULT_ENDPOINT = "http://127.0.0.1:8787";
 const CREDENTIALS_FILE = "sos-dev-credentials.json";
@@ -36,47 +37,39 @@ Exit status: 0 on success, 1 when the server reports an error or cannot be reach
 
 export class UsageError extends Error {}
 
-// option name -> takes a value?
 const OPTIONS = {
-  "--endpoint": true,
-  "--token": true,
-  "--json": false,
-  "--help": false,
-  "-h": false,
-  "--email": true,
-  "--max-buckets": true,
-  "--user": true,
-  "--bucket": true,
-  "--ops": true,
+  endpoint: { type: "string" },
+  token: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  email: { type: "string" },
+  "max-buckets": { type: "string" },
+  user: { type: "string" },
+  bucket: { type: "string" },
+  ops: { type: "string" },
 };
+// node:util would read "-3" as an option: a negative number is marked as a positional (refused later where a count is due).
+const NUMBER_MARK = "\u0000";
+const unmark = (v) => (typeof v === "string" && v.startsWith(NUMBER_MARK) ? v.slice(1) : v);
 
-/** Split argv into positionals and options; options may appear anywhere, as `--x v` or `--x=v`. */
+/** Split argv into positionals and options (node:util parseArgs); options may appear anywhere, as `--x v` or `--x=v`. */
 export function tokenize(argv) {
-  const positionals = [];
-  const options = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith("-") && a !== "-" && !/^-\d/.test(a)) {
-      const eq = a.indexOf("=");
-      const name = eq > 0 ? a.slice(0, eq) : a;
-      if (!(name in OPTIONS)) throw new UsageError(`unknown option ${name}`);
-      if (OPTIONS[name]) {
-        let v;
-        if (eq > 0) v = a.slice(eq + 1);
-        else if (i + 1 < argv.length) v = argv[++i];
-        else throw new UsageError(`${name} needs a value`);
-        options[name.replace(/^-+/, "")] = v;
-      } else {
-        if (eq > 0) throw new UsageError(`${name} takes no value`);
-        options[name === "-h" ? "help" : name.replace(/^-+/, "")] = true;
-      }
-    } else positionals.push(a);
+  let parsed;
+  try {
+    parsed = parseArgv({ args: argv.map((a) => (/^-\d/.test(a) ? NUMBER_MARK + a : a)), options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(usageMessage(e));
   }
-  return { positionals, options };
+  return { positionals: parsed.positionals.map(unmark), options: Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, unmark(v)])) };
+}
+
+/** node:util's parse error, in this tool's words. */
+function usageMessage(e) {
+  const name = /'(-[^' ]+)/.exec(e.message)?.[1] ?? "";
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${name}`;
+  if (/argument missing/.test(e.message)) return `${name} needs a value`;
+  if (/does not take an argument/.test(e.message)) return `${name} takes no value`;
+  return e.message;
 }
 
 function intArg(v, what) {
@@ -89,7 +82,10 @@ const OP_PRESETS = ["full", "read-only", "write-only"];
 /** --ops value -> request field: a preset name stays a string, a comma list becomes an array. */
 export function parseOps(v) {
   if (OP_PRESETS.includes(v)) return v;
-  const ops = String(v).split(",").map((s) => s.trim()).filter(Boolean);
+  const ops = String(v)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (ops.length === 0) throw new UsageError("--ops needs full, read-only, write-only or a comma-separated list of operations");
   for (const op of ops) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(op)) throw new UsageError(`invalid operation name "${op}"`);
   return ops;
@@ -233,7 +229,11 @@ export function table(rows, preferred = []) {
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
   const data = rows.map((r) => cols.map((c) => cell(r[c])));
   const widths = cols.map((c, i) => Math.max(c.length, ...data.map((d) => d[i].length)));
-  const line = (vals) => vals.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (vals) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(cols), ...data.map(line)].join("\n");
 }
 
@@ -255,7 +255,7 @@ function humanBytes(n) {
 const USER_COLS = ["userId", "displayName", "email", "maxBuckets", "createdAt"];
 const KEY_COLS = ["accessKeyId", "userId", "bucket", "operations", "enabled", "createdAt"];
 
-export function formatHuman(parsed, status, body) {
+export function formatHuman(parsed, _status, body) {
   const req = parsed.request;
   if (req.method === "DELETE") return `deleted ${parsed.command.split(" ")[0]} ${decodeURIComponent(req.path.split("/").pop())}`;
   switch (parsed.command) {
@@ -271,7 +271,9 @@ export function formatHuman(parsed, status, body) {
       return table(body?.keys ?? [], KEY_COLS);
     case "key enable":
     case "key disable":
-      return body && typeof body === "object" && Object.keys(body).length ? fields(body, KEY_COLS) : `${parsed.command.split(" ")[1]}d key ${decodeURIComponent(req.path.split("/").pop())}`;
+      return body && typeof body === "object" && Object.keys(body).length
+        ? fields(body, KEY_COLS)
+        : `${parsed.command.split(" ")[1]}d key ${decodeURIComponent(req.path.split("/").pop())}`;
     case "usage": {
       const rows = (body?.buckets ?? []).map((b) => ({ ...b, stored: humanBytes(b.storedBytes), billed: humanBytes(b.billedBytes) }));
       return table(rows, ["name", "owner", "objectCount", "storedBytes", "stored", "billedBytes", "billed"]);
@@ -301,7 +303,7 @@ export async function run(argv, { env = process.env, stdout = process.stdout, st
   const endpoint = resolveEndpoint(parsed.endpoint, env);
   const token = resolveToken(parsed.token, env);
   if (!token) {
-    stderr.write("sos-admin: no admin token (use --token, set SOS_ADMIN_TOKEN, or start the server with \"npm start\" here)\n");
+    stderr.write('sos-admin: no admin token (use --token, set SOS_ADMIN_TOKEN, or start the server with "npm start" here)\n');
     return 2;
   }
   const { method, path: p, body } = parsed.request;

@@ -7,7 +7,18 @@
 // that are not set yet (never replacing one that is), deploys, and prints the endpoint. Re-running it
 // creates nothing that exists and changes no secret. --dry-run works offline: it builds the exact
 // bundle, checks its size against the Workers limits and prints the plan. docs/deployment.md has more.
-import { applyMigrations, countStoredAccessKeys, createBucket, createDatabase, createQueue, deployWorker, listBuckets, listDatabases, listQueues, listSecretNames } from "./deploy/account.mjs";
+import {
+  applyMigrations,
+  countStoredAccessKeys,
+  createBucket,
+  createDatabase,
+  createQueue,
+  deployWorker,
+  listBuckets,
+  listDatabases,
+  listQueues,
+  listSecretNames,
+} from "./deploy/account.mjs";
 import { buildBundle, checkSize } from "./deploy/bundle.mjs";
 import { baseDomainArgs, readDeployConfig, recordDatabaseId } from "./deploy/config.mjs";
 import { SECRET_NAMES, secretsToCreate, withSecretsFile } from "./deploy/secrets.mjs";
@@ -22,8 +33,10 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--dry-run") opts.dryRun = true;
     else if (argv[i] === "--config" && argv[i + 1]) opts.config = argv[++i];
-    else if (argv[i] === "--help" || argv[i] === "-h") return console.log(USAGE), process.exit(0);
-    else throw new DeployError(`unknown argument ${argv[i]}\n${USAGE}`);
+    else if (argv[i] === "--help" || argv[i] === "-h") {
+      console.log(USAGE);
+      return process.exit(0);
+    } else throw new DeployError(`unknown argument ${argv[i]}\n${USAGE}`);
   }
   return opts;
 }
@@ -34,15 +47,22 @@ const step = (line) => log(`• ${line}`);
 function printPlan(deploy) {
   const { database: db } = deploy;
   log("Plan (each item is created only if it does not exist yet; nothing that exists is changed):");
-  log(`  D1 database   ${db.name} (binding ${db.binding}${db.id ? `, database_id ${db.id}` : ""}${db.jurisdiction ? `, jurisdiction ${db.jurisdiction}` : db.locationHint ? `, location ${db.locationHint}` : ""})`);
+  log(
+    `  D1 database   ${db.name} (binding ${db.binding}${db.id ? `, database_id ${db.id}` : ""}${db.jurisdiction ? `, jurisdiction ${db.jurisdiction}` : db.locationHint ? `, location ${db.locationHint}` : ""})`,
+  );
   for (const b of deploy.buckets) {
-    log(`  R2 bucket     ${b.name} (zone ${b.zone}, binding ${b.binding}${b.locationHint ? `, location ${b.locationHint}` : ""}${b.jurisdiction ? `, jurisdiction ${b.jurisdiction}` : ""})`);
+    log(
+      `  R2 bucket     ${b.name} (zone ${b.zone}, binding ${b.binding}${b.locationHint ? `, location ${b.locationHint}` : ""}${b.jurisdiction ? `, jurisdiction ${b.jurisdiction}` : ""})`,
+    );
   }
   for (const q of deploy.queues) log(`  queue         ${q}`);
   log(`  migrations    npx wrangler d1 migrations apply ${db.binding} --remote (those not applied yet)`);
   log(`  secrets       ${SECRET_NAMES.join(", ")} (generated only if not set)`);
   log(`  Worker        ${deploy.workerName}${deploy.assetsDirectory ? ` with static assets from ${deploy.assetsDirectory}` : ""}`);
-  const routes = [...deploy.routes.map((r) => (typeof r === "string" ? r : r.pattern)), ...(baseDomainArgs(deploy).length ? [`${deploy.baseDomain} (custom domain)`, `*.${deploy.baseDomain}/*`] : [])];
+  const routes = [
+    ...deploy.routes.map((r) => (typeof r === "string" ? r : r.pattern)),
+    ...(baseDomainArgs(deploy).length ? [`${deploy.baseDomain} (custom domain)`, `*.${deploy.baseDomain}/*`] : []),
+  ];
   log(`  endpoints     ${[...(deploy.workersDev ? [`https://${deploy.workerName}.<your subdomain>.workers.dev`] : []), ...routes].join(", ")}`);
 }
 
@@ -54,7 +74,9 @@ async function ensureDatabase(deploy, databases) {
     throw new DeployError(`wrangler.toml has database_id ${db.id} for ${db.name}, but the account's ${db.name} is ${found.uuid}.`);
   }
   if (db.id && !found) {
-    throw new DeployError(`wrangler.toml has database_id ${db.id}, but the account has no D1 database named ${db.name}: remove the database_id line to create it.`);
+    throw new DeployError(
+      `wrangler.toml has database_id ${db.id}, but the account has no D1 database named ${db.name}: remove the database_id line to create it.`,
+    );
   }
   let uuid = found?.uuid;
   if (found) step(`D1 database ${db.name} exists (${uuid})`);
@@ -74,7 +96,8 @@ async function ensureDatabase(deploy, databases) {
 async function ensureBuckets(deploy, existing) {
   const missing = deploy.buckets.filter((b) => !existing.get(b.jurisdiction ?? "")?.has(b.name));
   for (const b of deploy.buckets) if (!missing.includes(b)) step(`R2 bucket ${b.name} exists`);
-  for (const b of missing) step(`creating R2 bucket ${b.name}${b.locationHint ? ` in ${b.locationHint}` : ""}${b.jurisdiction ? ` (jurisdiction ${b.jurisdiction})` : ""}`);
+  for (const b of missing)
+    step(`creating R2 bucket ${b.name}${b.locationHint ? ` in ${b.locationHint}` : ""}${b.jurisdiction ? ` (jurisdiction ${b.jurisdiction})` : ""}`);
   await Promise.all(missing.map((b) => createBucket(deploy, b)));
 }
 
@@ -97,12 +120,18 @@ function printCredentials(created) {
 }
 
 function printEndpoint(deploy, targets, created) {
-  const urls = targets.map((t) => t.split(" ")[0]).map((t) => (t.startsWith("https://") ? t : t.includes("*") ? null : `https://${t}`)).filter(Boolean);
-  const endpoint = (deploy.baseDomain && urls.find((u) => u === `https://${deploy.baseDomain}`)) || urls[0] || "(no public URL: add a route or set workers_dev = true)";
+  const urls = targets
+    .map((t) => t.split(" ")[0])
+    .map((t) => (t.startsWith("https://") ? t : t.includes("*") ? null : `https://${t}`))
+    .filter(Boolean);
+  const endpoint =
+    (deploy.baseDomain && urls.find((u) => u === `https://${deploy.baseDomain}`)) || urls[0] || "(no public URL: add a route or set workers_dev = true)";
   log();
   log(`Endpoint: ${endpoint}${targets.length > 1 ? `   (all targets: ${targets.join(", ")})` : ""}`);
   log("Configure a client, for example:");
-  log(`  export AWS_ACCESS_KEY_ID=${created.SOS_ROOT_ACCESS_KEY ?? "<root access key>"} AWS_SECRET_ACCESS_KEY=${created.SOS_ROOT_SECRET_KEY ? "<the root secret key above>" : "<root secret key>"} AWS_DEFAULT_REGION=${deploy.buckets[0].zone}`);
+  log(
+    `  export AWS_ACCESS_KEY_ID=${created.SOS_ROOT_ACCESS_KEY ?? "<root access key>"} AWS_SECRET_ACCESS_KEY=${created.SOS_ROOT_SECRET_KEY ? "<the root secret key above>" : "<root secret key>"} AWS_DEFAULT_REGION=${deploy.buckets[0].zone}`,
+  );
   log(`  aws --endpoint-url ${endpoint} s3 mb s3://my-first-bucket`);
   log(`  SOS_ENDPOINT=${endpoint} SOS_ADMIN_TOKEN=<admin token> npx sos-admin user list`);
 }
@@ -121,7 +150,12 @@ async function main() {
 
   log(`Deploying Worker ${deploy.workerName} from ${deploy.configPath}`);
   // What exists, in parallel: each wrangler start costs seconds.
-  const [databases, buckets, queues, secretNames] = await Promise.all([listDatabases(deploy), listBuckets(deploy), listQueues(deploy), listSecretNames(deploy)]);
+  const [databases, buckets, queues, secretNames] = await Promise.all([
+    listDatabases(deploy),
+    listBuckets(deploy),
+    listQueues(deploy),
+    listSecretNames(deploy),
+  ]);
   const [databaseCreated] = await Promise.all([ensureDatabase(deploy, databases), ensureBuckets(deploy, buckets), ensureQueues(deploy, queues)]);
 
   // Migrations before the new code goes live, so that it never runs on an older schema.
@@ -131,7 +165,9 @@ async function main() {
   const existing = secretNames ?? new Set();
   // A new master key cannot read secrets stored under the old one: refuse rather than strand them.
   if (!existing.has("SOS_MASTER_KEY") && !databaseCreated && (await countStoredAccessKeys(deploy)) > 0) {
-    throw new DeployError("SOS_MASTER_KEY is not set, but D1 holds access keys encrypted under a master key: put the old key back with `npx wrangler secret put SOS_MASTER_KEY` (docs/deployment.md).");
+    throw new DeployError(
+      "SOS_MASTER_KEY is not set, but D1 holds access keys encrypted under a master key: put the old key back with `npx wrangler secret put SOS_MASTER_KEY` (docs/deployment.md).",
+    );
   }
   const created = secretsToCreate(existing);
   const names = Object.keys(created);

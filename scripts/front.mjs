@@ -124,10 +124,21 @@ export async function startFront({ upstream, host = "127.0.0.1", port = 0, log }
       // A streamed body goes on a fresh connection: on a kept-alive one that workerd closes just then it could not be sent again.
       const resendable = !hasBody(req) || body !== undefined;
       const pooled = resendable && !mode;
-      upReq = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: forwardedHeaders(req), setHost: false, agent: pooled ? agent : false });
+      upReq = http.request({
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: forwardedHeaders(req),
+        setHost: false,
+        agent: pooled ? agent : false,
+      });
       const thisReq = upReq;
       let answered = false;
-      const replayTimer = mode === "headers-only" ? setTimeout(() => thisReq.destroy(Object.assign(new Error("no answer without the body"), { code: "ETIMEDOUT" })), REPLAY_TIMEOUT_MS) : undefined;
+      const replayTimer =
+        mode === "headers-only"
+          ? setTimeout(() => thisReq.destroy(Object.assign(new Error("no answer without the body"), { code: "ETIMEDOUT" })), REPLAY_TIMEOUT_MS)
+          : undefined;
 
       thisReq.on("response", (up) => {
         answered = true;
@@ -141,7 +152,10 @@ export async function startFront({ upstream, host = "127.0.0.1", port = 0, log }
         res.writeHead(up.statusCode, up.statusMessage, responseHeaders(up, early));
         up.pipe(res, { end: false });
         up.on("end", () => {
-          if (log) log(`${req.method} ${req.url} ${up.statusCode} ${(performance.now() - started).toFixed(1)} ms${early ? " (answered before the body ended)" : ""}${mode ? ` (${mode})` : ""}`);
+          if (log)
+            log(
+              `${req.method} ${req.url} ${up.statusCode} ${(performance.now() - started).toFixed(1)} ms${early ? " (answered before the body ended)" : ""}${mode ? ` (${mode})` : ""}`,
+            );
           if (early) thisReq.destroy(); // its request body is unfinished: the socket cannot be reused
           finish(req, res);
         });
@@ -165,9 +179,10 @@ export async function startFront({ upstream, host = "127.0.0.1", port = 0, log }
         stats.upstreamErrors++;
         if (log) log(`${req.method} ${req.url}: upstream error ${err.code ?? err.message}`);
         if (res.headersSent) return res.destroy();
-        const { id, body } = unavailableBody(err);
-        res.writeHead(503, { "Content-Type": "application/xml", "Content-Length": Buffer.byteLength(body), "x-amz-request-id": id, Connection: "close" });
-        res.write(body);
+        // (Not `body`: that name is the request body the resend above tests.)
+        const { id, body: errorXml } = unavailableBody(err);
+        res.writeHead(503, { "Content-Type": "application/xml", "Content-Length": Buffer.byteLength(errorXml), "x-amz-request-id": id, Connection: "close" });
+        res.write(errorXml);
         finish(req, res);
       });
 
@@ -233,7 +248,9 @@ export async function startFront({ upstream, host = "127.0.0.1", port = 0, log }
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { upstream: { type: "string" }, host: { type: "string", default: "127.0.0.1" }, port: { type: "string", default: "0" } } });
+  const { values } = parseArgs({
+    options: { upstream: { type: "string" }, host: { type: "string", default: "127.0.0.1" }, port: { type: "string", default: "0" } },
+  });
   if (!values.upstream) throw new Error("--upstream URL is required");
   const front = await startFront({ upstream: values.upstream, host: values.host, port: Number(values.port) });
   console.log(`front listening on ${front.url}`);

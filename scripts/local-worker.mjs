@@ -48,9 +48,16 @@ export async function applyD1Migrations(mf, root) {
     if (!fs.existsSync(dir)) continue;
     const db = await mf.getD1Database(d1.binding);
     // The same schema as wrangler's initMigrationsTable.
-    await db.prepare(`CREATE TABLE IF NOT EXISTS ${table}(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`).run();
+    await db
+      .prepare(
+        `CREATE TABLE IF NOT EXISTS ${table}(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`,
+      )
+      .run();
     const done = new Set((await db.prepare(`SELECT name FROM ${table}`).all()).results.map((r) => r.name));
-    for (const name of fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    for (const name of fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".sql"))
+      .sort()) {
       if (done.has(name)) continue;
       const statements = unstable_splitSqlQuery(fs.readFileSync(path.join(dir, name), "utf8")).map((q) => db.prepare(q));
       await db.batch([...statements, db.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name)]);

@@ -77,7 +77,8 @@ export function parseStartArgs(argv, env = process.env) {
   };
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw new Error(`invalid port: ${values.port ?? env.PORT}`);
   if (!LOG_LEVELS.includes(opts.logLevel)) throw new Error(`invalid log level: ${opts.logLevel} (one of ${LOG_LEVELS.join(", ")})`);
-  if (opts.passthrough.length && !opts.wrangler) throw new Error(`unexpected arguments: ${opts.passthrough.join(" ")} (extra "wrangler dev" arguments need --wrangler)`);
+  if (opts.passthrough.length && !opts.wrangler)
+    throw new Error(`unexpected arguments: ${opts.passthrough.join(" ")} (extra "wrangler dev" arguments need --wrangler)`);
   return opts;
 }
 
@@ -132,7 +133,12 @@ function zonesFromWranglerToml() {
   try {
     const toml = fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
     const m = toml.match(/^\s*SOS_ZONES\s*=\s*"([^"]*)"/m);
-    return m ? m[1].split(",").map((s) => s.trim()).filter(Boolean) : [];
+    return m
+      ? m[1]
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   } catch {
     return [];
   }
@@ -174,12 +180,32 @@ function freePort(host) {
 /** `wrangler dev` on an internal port (--wrangler); resolves once it answers HTTP. */
 async function startWranglerDev(opts, stateDir, creds) {
   const envFile = path.join(stateDir, ENV_FILE);
-  writePrivate(envFile, "# written by scripts/start.mjs; local development secrets for wrangler dev --env-file\n" +
-    SECRET_NAMES.map((n) => `${n}=${dotenvQuote(creds[n])}`).join("\n") + "\n" +
-    Object.entries(LOCAL_VARS).map(([n, v]) => `${n}=${dotenvQuote(v)}`).join("\n") + "\n");
+  writePrivate(
+    envFile,
+    "# written by scripts/start.mjs; local development secrets for wrangler dev --env-file\n" +
+      SECRET_NAMES.map((n) => `${n}=${dotenvQuote(creds[n])}`).join("\n") +
+      "\n" +
+      Object.entries(LOCAL_VARS)
+        .map(([n, v]) => `${n}=${dotenvQuote(v)}`)
+        .join("\n") +
+      "\n",
+  );
   const port = await freePort(HOST);
-  const devArgs = ["dev", "--ip", HOST, "--port", String(port), "--persist-to", stateDir, "--env-file", envFile,
-    "--log-level", opts.logLevel, "--show-interactive-dev-session=false", ...opts.passthrough];
+  const devArgs = [
+    "dev",
+    "--ip",
+    HOST,
+    "--port",
+    String(port),
+    "--persist-to",
+    stateDir,
+    "--env-file",
+    envFile,
+    "--log-level",
+    opts.logLevel,
+    "--show-interactive-dev-session=false",
+    ...opts.passthrough,
+  ];
   // Same process group as us, so a terminal Ctrl-C or a group kill reaches wrangler and its workerd processes.
   const child = spawn(process.execPath, [WRANGLER, ...devArgs], { cwd: ROOT, env: childEnv(), stdio: ["ignore", "inherit", "inherit"] });
   const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve(signal ?? `code ${code}`)));
@@ -236,50 +262,24 @@ function banner(opts, endpoint, stateDir, creds) {
 }
 
 async function main() {
-  let opts;
-  try {
-    opts = parseStartArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error(`start: ${e.message}\n\n${usage()}`);
-    process.exit(2);
-  }
-  if (opts.help) {
-    console.log(usage());
-    return;
-  }
-  if (!fs.existsSync(WRANGLER)) {
-    console.error(`start: ${WRANGLER} not found; run "npm ci" first`);
-    process.exit(1);
-  }
+  const opts = optionsOrExit(process.argv.slice(2));
+  if (opts.help) return console.log(usage());
+  if (!fs.existsSync(WRANGLER)) exit(`${WRANGLER} not found; run "npm ci" first`);
   const endpoint = `http://${HOST}:${opts.port}`;
   const stateDir = path.resolve(ROOT, opts.stateDir);
   fs.mkdirSync(stateDir, { recursive: true });
-
   const { file: credFile, creds } = loadCredentials(stateDir);
   writePrivate(credFile, JSON.stringify({ ...creds, endpoint, note: "local development credentials written by scripts/start.mjs" }, null, 2) + "\n");
-
-  if (!(await portIsFree(opts.port, HOST))) {
-    console.error(`start: ${HOST}:${opts.port} is already in use (set PORT or --port)`);
-    process.exit(1);
-  }
+  if (!(await portIsFree(opts.port, HOST))) exit(`${HOST}:${opts.port} is already in use (set PORT or --port)`);
 
   const verbose = opts.logLevel === "debug" || opts.logLevel === "info" || opts.logLevel === "log";
   // 1. Under --wrangler, the migrations by wrangler itself (idempotent; "No migrations to apply" on
   //    later runs). Under Miniflare, startLocalWorker applies them, keeping wrangler's bookkeeping.
-  if (opts.wrangler) {
-    const mig = await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir]);
-    if (mig.code !== 0) {
-      process.stderr.write(mig.out);
-      console.error(`start: "wrangler d1 migrations apply DB --local" failed (exit ${mig.code ?? mig.signal})`);
-      process.exit(1);
-    }
-    if (verbose) process.stderr.write(mig.out);
-  }
-
+  if (opts.wrangler) await applyWranglerMigrations(stateDir, verbose);
   // 2. The Worker on an internal port, 3. the front on the public one.
-  let stopping = false;
   const worker = await (opts.wrangler ? startWranglerDev : startMiniflare)(opts, stateDir, creds);
-  if (verbose && worker.migrations) console.error(worker.migrations.length ? `start: applied ${worker.migrations.join(", ")}` : "start: no migrations to apply");
+  if (verbose && worker.migrations)
+    console.error(worker.migrations.length ? `start: applied ${worker.migrations.join(", ")}` : "start: no migrations to apply");
   let front;
   try {
     front = await startFront({ upstream: worker.url, host: HOST, port: opts.port, log: verbose ? (line) => console.log(`[front] ${line}`) : undefined });
@@ -287,7 +287,35 @@ async function main() {
     await worker.dispose();
     throw e;
   }
+  stopOnSignals(front, worker, opts);
+  process.stdout.write(banner(opts, endpoint, stateDir, creds) + "\n");
+}
 
+function exit(message, code = 1) {
+  console.error(`start: ${message}`);
+  process.exit(code);
+}
+
+function optionsOrExit(argv) {
+  try {
+    return parseStartArgs(argv);
+  } catch (e) {
+    return exit(`${e.message}\n\n${usage()}`, 2);
+  }
+}
+
+async function applyWranglerMigrations(stateDir, verbose) {
+  const mig = await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir]);
+  if (mig.code !== 0) {
+    process.stderr.write(mig.out);
+    exit(`"wrangler d1 migrations apply DB --local" failed (exit ${mig.code ?? mig.signal})`);
+  }
+  if (verbose) process.stderr.write(mig.out);
+}
+
+/** Ctrl-C, SIGTERM, SIGHUP or the end of wrangler dev close the front and the Worker, then exit. */
+function stopOnSignals(front, worker, opts) {
+  let stopping = false;
   const stop = async (code) => {
     if (stopping) return;
     stopping = true;
@@ -300,15 +328,11 @@ async function main() {
     }
     process.exit(code);
   };
-  process.on("SIGINT", () => stop(0));
-  process.on("SIGTERM", () => stop(0));
-  process.on("SIGHUP", () => stop(0));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stop(0));
   worker.exited?.then((how) => {
     if (!stopping) console.error(`start: wrangler dev exited (${how})`);
     stop(1);
   });
-
-  process.stdout.write(banner(opts, endpoint, stateDir, creds) + "\n");
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -9,7 +9,7 @@ import { S3Error } from "./errors";
 import type { KeyScope, Principal } from "./identity";
 import { allows, type CallerId, type Permission } from "./logic/acl";
 import type { Op, OperationSpec, Requirement } from "./operations";
-import type { Bucket, MultipartUpload, ObjectVersion } from "./store/meta-d1";
+import type { Bucket, MultipartUpload, ObjectVersion } from "./store/model";
 
 /** Whether a key's operation set allows the operation `name`, whose key class is `spec.keys` (src/operations.ts). */
 export function scopeAllowsOperation(scope: KeyScope, name: Op, spec: Pick<OperationSpec, "keys">): boolean {
@@ -20,14 +20,8 @@ export function scopeAllowsOperation(scope: KeyScope, name: Op, spec: Pick<Opera
       return spec.keys === "read";
     case "write-only":
       return spec.keys === "write";
-    default: {
-      try {
-        const ops = JSON.parse(scope.operations) as string[];
-        return Array.isArray(ops) && ops.includes(name);
-      } catch {
-        return false;
-      }
-    }
+    default:
+      return scope.operations.includes(name);
   }
 }
 
@@ -70,7 +64,8 @@ export function authorizeBucketStep(principal: Principal, req: Requirement, buck
  */
 export function checkObjectAccess(principal: Principal, bucket: Bucket, req: Requirement, obj: ObjectVersion | null): void {
   if (req.on !== "object") return;
-  const ok = obj === null || obj.isDeleteMarker ? hasBucketPermission(principal, bucket, "READ") : allows(callerId(principal), obj.ownerId, obj.acl, req.permission);
+  const ok =
+    obj === null || obj.isDeleteMarker ? hasBucketPermission(principal, bucket, "READ") : allows(callerId(principal), obj.ownerId, obj.acl, req.permission);
   if (!ok) throw new S3Error("AccessDenied");
 }
 

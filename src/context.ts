@@ -5,7 +5,8 @@ import type { Config, Env } from "./env";
 import type { Principal } from "./identity";
 import type { Endpoint } from "./router";
 import type { BlobStore } from "./store/blobs-r2";
-import type { Bucket, MetaStore, MultipartUpload, ObjectVersion } from "./store/meta-d1";
+import type { MetaStore } from "./store/d1";
+import type { Bucket, MultipartUpload, ObjectVersion } from "./store/model";
 
 export type Deps = {
   env: Env;
@@ -41,3 +42,5 @@ export type VersionContext = ObjectContext & { versionId: string | null; version
 export type UploadContext = ObjectContext & { upload: MultipartUpload };
 
 export type Handler<C extends RequestContext = RequestContext> = (ctx: C) => Promise<Response>;
+/** A context with the operation's parsed query parameters (the row's `params` parser, src/ops/params.ts). */
+export type WithParams<C extends RequestContext, P> = C & { params: P };

@@ -1,38 +1,52 @@
 /**
- * THE error table: every S3 error code this service answers, with its HTTP status and
- * default message (AWS S3 API reference, "Error responses" / "List of error codes").
- * Lower layers throw `S3Error("Code")`; the pipeline renders it once as XML.
+ * THE error catalogue (modelled on MinIO's cmd/api-errors.go): every error this service answers,
+ * S3 and admin API alike, keyed by *reason*.
+ *
+ * - `CODES`: each error code with its HTTP status (as AWS documents it: S3 API reference, "Error
+ *   responses") and default message. A code is itself a reason: `new S3Error("NoSuchKey")`.
+ * - `REASONS`: the specific reasons (camelCase), each naming its code and its message, a template when
+ *   the message needs values: `new S3Error("maxKeysNotInteger", undefined, { ArgumentName: ... })`,
+ *   `new S3Error("bucketQuota", { maxBuckets: 3 })`. A reason's status is its code's status, so
+ *   the two cannot disagree.
+ *
+ * Throw sites never write message text. The pipeline renders an S3Error as S3 error XML, the admin
+ * API as JSON (`{code, message}`); errors.test.ts fails on a row nothing uses.
+ * Security: a template must never put a secret, a signature or an Authorization header value in the message.
  */
-export const ERRORS = {
+import type { Op } from "./operations";
+
+export const CODES = {
   AccessDenied: [403, "Access Denied"],
-  AccessForbidden: [403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."],
-  AccountProblem: [403, "There is a problem with your account that prevents the operation from completing successfully."],
+  AccessForbidden: [
+    403,
+    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+  ],
   AuthorizationHeaderMalformed: [400, "The authorization header is malformed."],
   AuthorizationQueryParametersError: [400, "Error parsing the X-Amz-Credential parameter."],
   BadDigest: [400, "The Content-MD5 you specified did not match what we received."],
   BadRequest: [400, "Bad Request"],
-  BucketAlreadyExists: [409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."],
+  BucketAlreadyExists: [
+    409,
+    "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
+  ],
   BucketAlreadyOwnedByYou: [409, "Your previous request to create the named bucket succeeded and you already own it."],
   BucketNotEmpty: [409, "The bucket you tried to delete is not empty."],
   ConditionalRequestConflict: [409, "A conflicting operation occurred. If using PutObject you can retry the request."],
-  CORSResponse: [403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."],
   EntityTooLarge: [400, "Your proposed upload exceeds the maximum allowed object size."],
   EntityTooSmall: [400, "Your proposed upload is smaller than the minimum allowed object size."],
-  ExpiredToken: [400, "The provided token has expired."],
-  IllegalLocationConstraintException: [400, "The specified location-constraint is not valid."],
   IllegalVersioningConfigurationException: [400, "The versioning configuration specified in the request is invalid."],
   IncompleteBody: [400, "You did not provide the number of bytes specified by the Content-Length HTTP header."],
-  InlineDataTooLarge: [400, "Inline data exceeds the maximum allowed size."],
   InternalError: [500, "We encountered an internal error. Please try again."],
   InvalidAccessKeyId: [403, "The AWS Access Key Id you provided does not exist in our records."],
   InvalidArgument: [400, "Invalid Argument"],
   InvalidBucketName: [400, "The specified bucket is not valid."],
-  InvalidBucketState: [409, "The request is not valid with the current state of the bucket."],
   InvalidDigest: [400, "The Content-MD5 you specified is not valid."],
   InvalidEncryptionAlgorithmError: [400, "The encryption request you specified is not valid. The valid value is AES256."],
   InvalidLocationConstraint: [400, "The specified location constraint is not valid."],
-  InvalidObjectState: [403, "The operation is not valid for the current state of the object."],
-  InvalidPart: [400, "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag."],
+  InvalidPart: [
+    400,
+    "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.",
+  ],
   InvalidPartOrder: [400, "The list of parts was not in ascending order. Parts must be ordered by part number."],
   InvalidPartNumber: [416, "The requested partnumber is not satisfiable"],
   InvalidPolicyDocument: [400, "The content of the form does not meet the conditions specified in the policy document."],
@@ -40,7 +54,6 @@ export const ERRORS = {
   InvalidRequest: [400, "Invalid Request"],
   InvalidStorageClass: [400, "The storage class you specified is not valid."],
   InvalidTag: [400, "The tag provided was not a valid tag."],
-  InvalidToken: [400, "The provided token is malformed or otherwise invalid."],
   InvalidURI: [400, "Couldn't parse the specified URI."],
   KeyTooLongError: [400, "Your key is too long."],
   MalformedACLError: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
@@ -51,18 +64,17 @@ export const ERRORS = {
   MetadataTooLarge: [400, "Your metadata headers exceed the maximum allowed metadata size."],
   MethodNotAllowed: [405, "The specified method is not allowed against this resource."],
   MissingContentLength: [411, "You must provide the Content-Length HTTP header."],
-  MissingRequestBodyError: [400, "Request Body is empty."],
   MissingSecurityHeader: [400, "Your request is missing a required header."],
   NoSuchBucket: [404, "The specified bucket does not exist."],
-  NoSuchBucketPolicy: [404, "The bucket policy does not exist."],
   NoSuchCORSConfiguration: [404, "The CORS configuration does not exist."],
   NoSuchKey: [404, "The specified key does not exist."],
-  NoSuchLifecycleConfiguration: [404, "The lifecycle configuration does not exist."],
   NoSuchTagSet: [404, "The TagSet does not exist."],
-  NoSuchUpload: [404, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."],
+  NoSuchUpload: [
+    404,
+    "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.",
+  ],
   NoSuchVersion: [404, "The specified version does not exist."],
   NotImplemented: [501, "A header you provided implies functionality that is not implemented."],
-  NotModified: [304, "Not Modified"],
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold."],
   RequestTimeTooSkewed: [403, "The difference between the request time and the server's time is too large."],
   ServiceUnavailable: [503, "Please reduce your request rate."],
@@ -72,50 +84,346 @@ export const ERRORS = {
   UnexpectedContent: [400, "This request does not support content."],
   UnresolvableGrantByEmailAddress: [400, "The email address you provided does not match any account on record."],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
-  InvalidChecksum: [400, "The checksum you specified is not valid."],
-  // Admin API (not S3, but rendered the same way so clients see one error shape).
+  // Admin API only (JSON under /_admin; not S3 codes).
   AdminUnauthorized: [401, "A valid admin bearer token is required."],
   NoSuchUser: [404, "The specified user does not exist."],
   NoSuchAccessKey: [404, "The specified access key does not exist."],
+  UserAlreadyExists: [409, "A user with that display name or email already exists."],
+  UserOwnsBuckets: [409, "Delete the user's buckets first."],
+  NotFound: [404, "No such admin endpoint."],
+  NotConfigured: [503, "This sos-worker deployment is not set up."],
 } as const satisfies Record<string, readonly [number, string]>;
 
-export type ErrorCode = keyof typeof ERRORS;
+export type ErrorCode = keyof typeof CODES;
 
 /** Extra elements rendered inside <Error> (BucketName, Key, CanonicalRequest, ...). */
 export type ErrorDetails = Record<string, string | number | undefined>;
 
-export class S3Error extends Error {
+interface Row {
+  code: ErrorCode;
+  /** The message, or a template of the reason's parameters. */
+  message: string | ((p: never) => string);
+  /** <Error> elements the reason always carries, from its parameters. */
+  details?: (p: never) => ErrorDetails;
+}
+
+const AUTH_HEADER = "The authorization header is malformed; ";
+const AUTH_QUERY = "Error parsing the X-Amz-Credential parameter; ";
+const CREDENTIAL_FORM = `the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`;
+const CREDENTIAL_DATE = "Invalid credential date. Date is not the same as X-Amz-Date.";
+const wrongService = (p: { service: string }) => `incorrect service "${p.service}". This endpoint belongs to "s3".`;
+const wrongTerminal = (p: { terminal: string }) => `incorrect terminal "${p.terminal}". This endpoint uses "aws4_request".`;
+const wrongRegion = (p: { region: string; expected: string }) => `the region '${p.region}' is wrong; expecting '${p.expected}'`;
+const SSEC_MISSING = "Requests specifying Server Side Encryption with Customer provided keys must provide";
+const AMZ_DATE_FORM = `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`;
+const TAGGING_HEADER = "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.";
+const PART_NUMBER_RANGE = "Part number must be an integer between 1 and 10000, inclusive";
+const notInteger = (name: string) => `Provided ${name} not an integer or within integer range`;
+const bucketPostField = (name: string) => `Bucket POST must contain a field named '${name}'.  If it is specified, please check the order of the fields.`;
+
+export const REASONS = {
+  // ---- authentication (src/auth)
+  authMechanismConflict: {
+    code: "InvalidArgument",
+    message:
+      "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+  },
+  authTypeUnsupported: { code: "InvalidArgument", message: "Unsupported Authorization Type" },
+  authDateMissing: { code: "AccessDenied", message: "AWS authentication requires a valid Date or x-amz-date header" },
+  requestExpired: { code: "AccessDenied", message: "Request has expired" },
+  headersNotSigned: { code: "AccessDenied", message: "There were headers present in the request which were not signed" },
+  contentSha256Missing: { code: "InvalidRequest", message: "Missing required header for this request: x-amz-content-sha256" },
+  contentSha256Invalid: {
+    code: "InvalidArgument",
+    message:
+      "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.",
+  },
+  sigV4aUnsupported: { code: "NotImplemented", message: "Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported." },
+  headerCredentialMalformed: { code: "AuthorizationHeaderMalformed", message: AUTH_HEADER + CREDENTIAL_FORM },
+  headerCredentialService: { code: "AuthorizationHeaderMalformed", message: (p: { service: string }) => AUTH_HEADER + wrongService(p) },
+  headerCredentialTerminal: { code: "AuthorizationHeaderMalformed", message: (p: { terminal: string }) => AUTH_HEADER + wrongTerminal(p) },
+  headerCredentialRegion: {
+    code: "AuthorizationHeaderMalformed",
+    message: (p: { region: string; expected: string }) => AUTH_HEADER + wrongRegion(p),
+    details: (p: { expected: string }) => ({ Region: p.expected }),
+  },
+  headerCredentialDate: { code: "AuthorizationHeaderMalformed", message: AUTH_HEADER + CREDENTIAL_DATE },
+  queryCredentialMalformed: { code: "AuthorizationQueryParametersError", message: AUTH_QUERY + CREDENTIAL_FORM },
+  queryCredentialService: { code: "AuthorizationQueryParametersError", message: (p: { service: string }) => AUTH_QUERY + wrongService(p) },
+  queryCredentialTerminal: { code: "AuthorizationQueryParametersError", message: (p: { terminal: string }) => AUTH_QUERY + wrongTerminal(p) },
+  queryCredentialRegion: {
+    code: "AuthorizationQueryParametersError",
+    message: (p: { region: string; expected: string }) => AUTH_QUERY + wrongRegion(p),
+    details: (p: { expected: string }) => ({ Region: p.expected }),
+  },
+  queryCredentialDate: { code: "AuthorizationQueryParametersError", message: AUTH_QUERY + CREDENTIAL_DATE },
+  // The malformed component is not echoed: it is part of the Authorization header.
+  authHeaderType: { code: "AuthorizationHeaderMalformed", message: AUTH_HEADER + 'the authorization type must be "AWS4-HMAC-SHA256".' },
+  authHeaderComponent: { code: "AuthorizationHeaderMalformed", message: AUTH_HEADER + "an authorization component is malformed (expected name=value)." },
+  authHeaderParameterMissing: {
+    code: "AuthorizationHeaderMalformed",
+    message: (p: { name: string }) => `${AUTH_HEADER}Authorization header requires '${p.name}' parameter.`,
+  },
+  presignedParametersMissing: {
+    code: "AuthorizationQueryParametersError",
+    message:
+      "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+  },
+  presignedAlgorithm: { code: "AuthorizationQueryParametersError", message: 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"' },
+  presignedDate: { code: "AuthorizationQueryParametersError", message: AMZ_DATE_FORM },
+  presignedExpiresNotNumber: { code: "AuthorizationQueryParametersError", message: "X-Amz-Expires should be a number" },
+  presignedExpiresNegative: { code: "AuthorizationQueryParametersError", message: "X-Amz-Expires must be non-negative" },
+  presignedExpiresZero: { code: "AuthorizationQueryParametersError", message: "X-Amz-Expires must be at least 1 second" },
+  presignedExpiresTooLong: {
+    code: "AuthorizationQueryParametersError",
+    message: (p: { max: number }) => `X-Amz-Expires must be less than a week (in seconds) that is ${p.max}`,
+  },
+  sigV2HeaderInvalid: { code: "InvalidArgument", message: "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature" },
+  sigV2QueryParametersMissing: { code: "AccessDenied", message: "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters" },
+  sigV2ExpiresInvalid: { code: "AccessDenied", message: (p: { expires: string }) => "Invalid date (should be seconds since epoch): " + p.expires },
+  accessKeyDisabled: { code: "InvalidAccessKeyId", message: "The AWS Access Key Id you provided is disabled." },
+  decodedLengthMissing: { code: "MissingContentLength", message: "You must provide the x-amz-decoded-content-length header with aws-chunked uploads." },
+  decodedLengthInvalid: { code: "InvalidArgument", message: "x-amz-decoded-content-length is not a valid length." },
+  trailerUnsupported: {
+    code: "InvalidRequest",
+    message: (p: { header: string }) => `The value specified in the x-amz-trailer header is not supported: ${p.header}`,
+  },
+  trailerChecksumMissing: { code: "InvalidRequest", message: "The x-amz-trailer header named a checksum the body did not carry." },
+  requestTooBig: { code: "MaxMessageLengthExceeded", message: (p: { maxBytes: number }) => `Your request was too big (more than ${p.maxBytes} bytes).` },
+  // aws-chunked bodies (src/auth/chunked.ts)
+  chunkedNeedsSigV4: { code: "InvalidRequest", message: (p: { mode: string }) => `${p.mode} requires AWS Signature Version 4 header authentication.` },
+  chunkedLineTooLong: { code: "InvalidRequest", message: "aws-chunked line too long" },
+  chunkedDataWithoutCrlf: { code: "InvalidRequest", message: "aws-chunked chunk data is not followed by CRLF" },
+  chunkedDataAfterEnd: { code: "InvalidRequest", message: "aws-chunked body has data after the final chunk" },
+  chunkedTrailerSignatureUnexpected: { code: "InvalidRequest", message: "x-amz-trailer-signature sent with an unsigned payload mode" },
+  chunkedTrailersNotAllowed: { code: "InvalidRequest", message: "Trailing headers are not allowed with STREAMING-AWS4-HMAC-SHA256-PAYLOAD" },
+  chunkedTrailerMissing: {
+    code: "InvalidRequest",
+    message: (p: { name: string }) => `The x-amz-trailer header names ${p.name} but the trailer did not carry it.`,
+  },
+  chunkedSizeInvalid: { code: "InvalidRequest", message: "Invalid aws-chunked chunk size" },
+  chunkedSignatureMissing: { code: "InvalidRequest", message: "Missing chunk-signature in an aws-chunked chunk header" },
+  chunkedChunkTooLarge: { code: "InvalidRequest", message: "aws-chunked chunk too large" },
+  chunkedTrailerLineMalformed: { code: "InvalidRequest", message: "Malformed aws-chunked trailer line" },
+  chunkedTooManyTrailers: { code: "InvalidRequest", message: "Too many aws-chunked trailers" },
+  chunkedTrailerSignatureMissing: { code: "InvalidRequest", message: "Missing x-amz-trailer-signature in the aws-chunked trailer" },
+  chunkedEndedEarly: { code: "IncompleteBody", message: "The aws-chunked body ended before its final chunk." },
+  chunkedLengthMismatch: {
+    code: "IncompleteBody",
+    message: (p: { got: number; want: number }) => `The decoded body length (${p.got}) does not match x-amz-decoded-content-length (${p.want}).`,
+  },
+  // browser form uploads (POST Object, src/auth/post-form.ts, src/logic/{form-data,post-policy}.ts)
+  postFieldMissing: {
+    code: "InvalidArgument",
+    message: (p: { name: string }) => bucketPostField(p.name),
+    details: (p: { name: string }) => ({ ArgumentName: p.name, ArgumentValue: "" }),
+  },
+  postAlgorithm: { code: "InvalidArgument", message: 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"' },
+  postDate: { code: "InvalidArgument", message: AMZ_DATE_FORM },
+  postFieldControlCharacters: {
+    code: "InvalidArgument",
+    message: (p: { name: string; header: string }) =>
+      `The value of the form field '${p.name}' (sent as the ${p.header} header) must not contain CR, LF or NUL characters.`,
+  },
+  postFileCount: { code: "InvalidArgument", message: "POST requires exactly one file upload per request." },
+  postFileNotLast: { code: "MalformedPOSTRequest", message: "The file must be the last field of the form." },
+  postFileNotLastBeforeClose: { code: "MalformedPOSTRequest", message: "The file must be the last field of the form, followed by the closing boundary." },
+  policyInvalidJson: { code: "InvalidPolicyDocument", message: "Invalid Policy: Invalid JSON." },
+  policyExpirationMissing: { code: "InvalidPolicyDocument", message: "Invalid Policy: Policy missing expiration." },
+  policyExpirationInvalid: {
+    code: "InvalidPolicyDocument",
+    message: (p: { expiration: string }) => `Invalid Policy: Invalid 'expiration' value: '${p.expiration}'`,
+  },
+  policyConditionsMissing: { code: "InvalidPolicyDocument", message: "Invalid Policy: Policy missing conditions." },
+  policyConditionsNotList: { code: "InvalidPolicyDocument", message: "Invalid Policy: Invalid 'conditions' value: must be a list." },
+  policyConditionInvalid: { code: "InvalidPolicyDocument", message: (p: { condition: string }) => `Invalid Policy: Invalid Condition: ${p.condition}` },
+  policyExpired: { code: "AccessDenied", message: "Invalid according to Policy: Policy expired." },
+  policyConditionFailed: {
+    code: "AccessDenied",
+    message: (p: { condition: string }) => `Invalid according to Policy: Policy Condition failed: ${p.condition}`,
+  },
+  policyExtraFields: { code: "AccessDenied", message: (p: { fields: string[] }) => `Invalid according to Policy: Extra input fields: ${p.fields.join(", ")}` },
+  // sizes and quotas
+  entityTooLarge: {
+    code: "EntityTooLarge",
+    message: (p: { size: number; max: number; limit: string }) =>
+      `Your proposed upload exceeds the maximum allowed size: ${p.size} bytes is more than ${p.limit} of ${p.max} bytes.`,
+    details: (p: { size: number; max: number }) => ({ ProposedSize: p.size, MaxSizeAllowed: p.max }),
+  },
+  bucketQuota: {
+    code: "TooManyBuckets",
+    message: (p: { maxBuckets: number }) =>
+      `You have attempted to create more buckets than allowed: your quota is ${p.maxBuckets} bucket${p.maxBuckets === 1 ? "" : "s"} (an administrator can raise it).`,
+  },
+  copySourceTooLarge: {
+    code: "InvalidRequest",
+    message: (p: { max: number }) => `The specified copy source is larger than the maximum allowable size for a copy source: ${p.max}`,
+  },
+  // names, keys, versions, listings
+  bucketNameInvalid: { code: "InvalidBucketName", message: (p: { problem: string }) => `The specified bucket is not valid. ${p.problem}` },
+  keyEmpty: { code: "InvalidArgument", message: "Object key must not be empty." },
+  keyNotUtf8: { code: "InvalidArgument", message: "Object key must be valid UTF-8." },
+  versionIdInvalid: { code: "InvalidArgument", message: "Invalid version id specified" },
+  versionIdMarkerWithoutKeyMarker: { code: "InvalidArgument", message: "A version-id marker cannot be specified without a key marker." },
+  versionIdMarkerEmpty: { code: "InvalidArgument", message: "A version-id marker cannot be empty." },
+  notAnInteger: { code: "InvalidArgument", message: (p: { name: string }) => notInteger(p.name) },
+  encodingTypeInvalid: { code: "InvalidArgument", message: "Invalid Encoding Method specified in Request" },
+  continuationTokenInvalid: { code: "InvalidArgument", message: "The continuation token provided is incorrect" },
+  partNumberInvalid: { code: "InvalidArgument", message: PART_NUMBER_RANGE },
+  locationConstraintInvalid: {
+    code: "InvalidLocationConstraint",
+    message: (p: { zones: readonly string[] }) => `The specified location-constraint is not valid. Valid values: ${p.zones.join(", ")}.`,
+  },
+  // copies
+  copySourceEncoding: { code: "InvalidArgument", message: "Invalid copy source encoding" },
+  copySourceForm: { code: "InvalidArgument", message: "Copy Source must mention the source bucket and key: sourcebucket/sourcekey" },
+  copySourceDeleteMarker: { code: "InvalidRequest", message: "The source of a copy request may not specifically refer to a delete marker by version id." },
+  directiveInvalid: { code: "InvalidArgument", message: (p: { name: string; value: string }) => `Unknown ${p.name}: ${p.value}` },
+  copyToItself: {
+    code: "InvalidRequest",
+    message:
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+  },
+  copySourceRangeInvalid: {
+    code: "InvalidArgument",
+    message:
+      "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+  },
+  // integrity and checksums
+  contentMd5Required: { code: "InvalidRequest", message: "Missing required header for this request: Content-MD5" },
+  checksumAlgorithmInvalid: { code: "InvalidRequest", message: "The algorithm type you specified in x-amz-checksum- header is invalid." },
+  checksumHeadersMultiple: { code: "InvalidRequest", message: "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed." },
+  sdkChecksumAlgorithmInvalid: { code: "InvalidRequest", message: "Value for x-amz-sdk-checksum-algorithm header is invalid." },
+  checksumAlgorithmUnsupported: {
+    code: "InvalidRequest",
+    message: "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+  },
+  checksumValueInvalid: { code: "InvalidRequest", message: (p: { header: string }) => `Value for ${p.header} header is invalid.` },
+  checksumMismatch: { code: "BadDigest", message: (p: { algorithm: string }) => `The ${p.algorithm} you specified did not match the calculated checksum.` },
+  checksumTypeInvalid: { code: "InvalidRequest", message: "Value for x-amz-checksum-type header is invalid." },
+  fullObjectChecksumUnsupported: { code: "NotImplemented", message: "Full-object checksums of multipart uploads are not implemented; use COMPOSITE." },
+  partChecksumTypeMismatch: {
+    code: "InvalidRequest",
+    message: (p: { expected: string; actual: string }) =>
+      `Checksum Type mismatch occurred, expected checksum Type: ${p.expected}, actual checksum Type: ${p.actual}`,
+  },
+  // encryption
+  sseKmsUnsupported: { code: "InvalidArgument", message: "Server Side Encryption with KMS managed key is not supported." },
+  ssecInsecure: {
+    code: "InvalidRequest",
+    message: "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
+  },
+  ssecAlgorithmMissing: { code: "InvalidArgument", message: `${SSEC_MISSING} a valid encryption algorithm.` },
+  ssecKeyMissing: { code: "InvalidArgument", message: `${SSEC_MISSING} an appropriate secret key.` },
+  ssecKeyInvalid: { code: "InvalidArgument", message: "The secret key was invalid for the specified algorithm." },
+  ssecKeyMd5Missing: { code: "InvalidArgument", message: `${SSEC_MISSING} the client calculated MD5 of the secret key.` },
+  ssecKeyMd5Mismatch: { code: "InvalidArgument", message: "The calculated MD5 hash of the key did not match the hash that was provided." },
+  ssecWithOtherEncryption: {
+    code: "InvalidArgument",
+    message: "Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
+  },
+  ssecRequired: {
+    code: "InvalidRequest",
+    message: "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.",
+  },
+  ssecNotApplicable: { code: "InvalidRequest", message: "The encryption parameters are not applicable to this object." },
+  ssecUploadRequiresKey: {
+    code: "InvalidRequest",
+    message: "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.",
+  },
+  ssecUploadKeyMismatch: { code: "InvalidArgument", message: "The provided encryption parameters did not match the ones used originally." },
+  // ACLs
+  grantFormat: { code: "InvalidArgument", message: "Argument format not recognized" },
+  cannedAndGrantHeaders: { code: "InvalidRequest", message: "Specifying both Canned ACLs and Header Grants is not allowed" },
+  tooManyGrants: { code: "MalformedACLError", message: (p: { max: number }) => `An ACL can have at most ${p.max} grants.` },
+  grantGroupUri: { code: "InvalidArgument", message: "Invalid group uri" },
+  grantCanonicalId: { code: "InvalidArgument", message: "Invalid id" },
+  // CORS
+  corsMethodUnsupported: {
+    code: "InvalidRequest",
+    message: (p: { method: string }) => `Found unsupported HTTP method in CORS config. Unsupported method is ${p.method}`,
+  },
+  corsOriginWildcards: { code: "InvalidRequest", message: (p: { origin: string }) => `AllowedOrigin "${p.origin}" can not have more than one wildcard.` },
+  corsHeaderWildcards: { code: "InvalidRequest", message: (p: { header: string }) => `AllowedHeader "${p.header}" can not have more than one wildcard.` },
+  corsExposeWildcard: {
+    code: "InvalidRequest",
+    message: (p: { header: string }) => `ExposeHeader "${p.header}" contains wildcard. We currently do not support wildcard for ExposeHeader.`,
+  },
+  corsOriginMissing: { code: "BadRequest", message: "Insufficient information. Origin request header needed." },
+  corsRequestMethodInvalid: { code: "BadRequest", message: (p: { method: string | null }) => `Invalid Access-Control-Request-Method: ${p.method ?? "null"}` },
+  corsNotEnabled: { code: "AccessForbidden", message: "CORSResponse: CORS is not enabled for this bucket." },
+  // tags
+  objectTagsTooMany: { code: "BadRequest", message: "Object tags cannot be greater than 10" },
+  bucketTagsTooMany: { code: "BadRequest", message: "Bucket tag count cannot be greater than 50" },
+  tagKeyInvalid: { code: "InvalidTag", message: "The TagKey you have provided is invalid" },
+  tagKeyTooLong: { code: "InvalidTag", message: (p: { max: number }) => `The TagKey you have provided is too long, max ${p.max}` },
+  tagValueInvalid: { code: "InvalidTag", message: "The TagValue you have provided is invalid" },
+  tagValueTooLong: { code: "InvalidTag", message: (p: { max: number }) => `The TagValue you have provided is too long, max ${p.max}` },
+  objectTagReservedPrefix: { code: "InvalidTag", message: "Your TagKey cannot be prefixed with aws:" },
+  bucketTagReservedPrefix: { code: "InvalidTag", message: "System tags cannot be added/updated by requester" },
+  tagKeyDuplicate: { code: "InvalidTag", message: "Cannot provide multiple Tags with the same key" },
+  taggingHeaderInvalid: { code: "InvalidArgument", message: TAGGING_HEADER },
+  // other request checks
+  versioningStatusMissing: { code: "IllegalVersioningConfigurationException", message: "The Versioning element must be specified" },
+  mfaDeleteUnsupported: { code: "NotImplemented", message: "MFA Delete is not supported." },
+  anonymousResponseHeaders: { code: "InvalidRequest", message: "Request specific response headers cannot be used for anonymous GET requests." },
+  operationNotImplemented: { code: "NotImplemented", message: (p: { op: Op }) => `${p.op} is not implemented.` },
+  notSetUp: { code: "ServiceUnavailable", message: (p: { problem: string }) => `This sos-worker deployment is not set up: ${p.problem}` },
+  blobMissing: { code: "InternalError", message: "The object's bytes are missing." },
+  zoneWithoutBinding: { code: "InternalError", message: (p: { zone: string }) => `zone ${p.zone} has no R2 binding` },
+  // admin API (src/admin/api.ts)
+  adminBodyNotObject: { code: "InvalidRequest", message: "The body must be a JSON object." },
+  adminOperationsUnknown: {
+    code: "InvalidRequest",
+    message: (p: { names: string[] }) => `Unknown S3 operation name(s): ${p.names.join(", ")} (use names such as GetObject, ListObjectsV2).`,
+  },
+  adminOperationsInvalid: { code: "InvalidRequest", message: 'operations must be "full", "read-only", "write-only" or a list of S3 operation names.' },
+  adminMaxBucketsInvalid: { code: "InvalidRequest", message: "maxBuckets must be a non-negative integer." },
+  adminDisplayNameInvalid: { code: "InvalidRequest", message: "displayName must be 1-64 characters of letters, digits, spaces and ._@+-" },
+  adminEmailInvalid: { code: "InvalidRequest", message: "email must be an e-mail address." },
+  adminNothingToChange: { code: "InvalidRequest", message: "Nothing to change: give maxBuckets." },
+  adminKeyBucketInvalid: { code: "InvalidRequest", message: (p: { problem: string }) => `bucket must be a valid bucket name: ${p.problem}` },
+  adminEnabledMissing: { code: "InvalidRequest", message: "Give enabled: true or false." },
+  adminNotConfigured: { code: "NotConfigured", message: (p: { problem: string }) => `The admin API is not configured: ${p.problem}` },
+  adminNotSetUp: { code: "NotConfigured", message: (p: { problem: string }) => `This sos-worker deployment is not set up: ${p.problem}` },
+  adminInternalError: { code: "InternalError", message: "Internal error." },
+} as const satisfies Record<string, Row>;
+
+type Specific = typeof REASONS;
+/** What a throw site names: an error code (its default message) or a specific reason. */
+export type Reason = ErrorCode | keyof Specific;
+type ParamsOf<R extends Reason> = R extends keyof Specific ? (Specific[R]["message"] extends (p: infer P) => string ? P : undefined) : undefined;
+type ResponseHeaders = Record<string, string>;
+/** The arguments after the reason: its parameters (none for a plain message), <Error> details, response headers. */
+export type ErrorArgs<R extends Reason> = [ParamsOf<R>] extends [undefined]
+  ? [params?: undefined, details?: ErrorDetails, headers?: ResponseHeaders]
+  : [params: ParamsOf<R>, details?: ErrorDetails, headers?: ResponseHeaders];
+
+function rowOf(reason: Reason): Row {
+  return Object.hasOwn(REASONS, reason) ? REASONS[reason as keyof Specific] : { code: reason as ErrorCode, message: CODES[reason as ErrorCode][1] };
+}
+
+export class S3Error<R extends Reason = Reason> extends Error {
+  readonly code: ErrorCode;
   readonly status: number;
+  /** Extra elements rendered inside <Error>. */
+  readonly details: ErrorDetails;
+  /** Response headers to add (e.g. x-amz-delete-marker on a 405, Allow). */
+  readonly headers: ResponseHeaders;
   constructor(
-    readonly code: ErrorCode,
-    message?: string,
-    readonly details: ErrorDetails = {},
-    /** Response headers to add (e.g. x-amz-delete-marker on a 405, Allow). */
-    readonly headers: Record<string, string> = {},
+    readonly reason: R,
+    ...[params, details, headers]: ErrorArgs<R>
   ) {
-    super(message ?? ERRORS[code][1]);
+    const row = rowOf(reason);
+    super(typeof row.message === "string" ? row.message : (row.message as (p: unknown) => string)(params));
     this.name = "S3Error";
-    this.status = ERRORS[code][0];
+    this.code = row.code;
+    this.status = CODES[row.code][0];
+    this.details = { ...(row.details as ((p: unknown) => ErrorDetails) | undefined)?.(params), ...details };
+    this.headers = headers ?? {};
   }
 }
 
 export function isS3Error(e: unknown): e is S3Error {
   return e instanceof S3Error;
-}
-
-/** EntityTooLarge that says which limit was exceeded and its size in bytes (and keeps S3's detail elements). */
-export function entityTooLarge(proposedSize: number, maxSizeAllowed: number, limit: string): S3Error {
-  return new S3Error(
-    "EntityTooLarge",
-    `Your proposed upload exceeds the maximum allowed size: ${proposedSize} bytes is more than ${limit} of ${maxSizeAllowed} bytes.`,
-    { ProposedSize: proposedSize, MaxSizeAllowed: maxSizeAllowed },
-  );
-}
-
-/** TooManyBuckets that gives the owner's bucket quota. */
-export function tooManyBuckets(maxBuckets: number): S3Error {
-  return new S3Error(
-    "TooManyBuckets",
-    `You have attempted to create more buckets than allowed: your quota is ${maxBuckets} bucket${maxBuckets === 1 ? "" : "s"} (an administrator can raise it).`,
-  );
 }

@@ -4,24 +4,36 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Env } from "./env";
-import { S3Error } from "./errors";
+import type { S3Error } from "./errors";
 import { identityCacheSize, Identity } from "./identity";
 import { encryptSecret } from "./logic/secrets";
-import type { AccessKey, MetaStore, User } from "./store/meta-d1";
+import type { MetaStore } from "./store/d1";
+import type { AccessKey, User } from "./store/model";
 
 const USER: User = { id: "u1", displayName: "u", email: null, maxBuckets: 10, createdAt: 0 };
 
 async function setup(keys: Partial<AccessKey>[], env: Partial<Env>) {
   const lookups: string[] = [];
-  const rows = new Map(keys.map((k) => [k.accessKeyId!, { userId: "u1", bucket: null, operations: "full", enabled: true, createdAt: 0, secretEnc: "", ...k } as AccessKey]));
+  const rows = new Map(
+    keys.map((k) => [k.accessKeyId!, { userId: "u1", bucket: null, operations: "full", enabled: true, createdAt: 0, secretEnc: "", ...k } as AccessKey]),
+  );
   const meta = {
-    getAccessKey: async (id: string) => (lookups.push(id), rows.get(id) ?? null),
-    getUser: async () => USER,
+    keys: {
+      get: async (id: string) => {
+        lookups.push(id);
+        return rows.get(id) ?? null;
+      },
+    },
+    users: { get: async () => USER },
   } as unknown as MetaStore;
   return { identity: new Identity(env as Env, meta), lookups };
 }
 
-const codeAndMessage = (p: Promise<unknown>) => p.then(() => null, (e: S3Error) => [e.code, e.message]);
+const codeAndMessage = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: S3Error) => [e.code, e.message],
+  );
 
 describe("Identity.secretFor", () => {
   it("refuses malformed ids before any lookup, and caches nothing for them", async () => {
@@ -48,7 +60,10 @@ describe("Identity.secretFor", () => {
   it("decrypts secrets stored under SOS_MASTER_KEY_PREVIOUS during a master-key rotation", async () => {
     const oldId = "EXO" + "O".repeat(24);
     const newId = "EXO" + "N".repeat(24);
-    const keys = [{ accessKeyId: oldId, secretEnc: await encryptSecret("old-master", "old secret") }, { accessKeyId: newId, secretEnc: await encryptSecret("new-master", "new secret") }];
+    const keys = [
+      { accessKeyId: oldId, secretEnc: await encryptSecret("old-master", "old secret") },
+      { accessKeyId: newId, secretEnc: await encryptSecret("new-master", "new secret") },
+    ];
     const { identity } = await setup(keys, { SOS_MASTER_KEY: "new-master", SOS_MASTER_KEY_PREVIOUS: "old-master" });
     expect(await identity.secretFor(oldId)).toBe("old secret");
     expect(await identity.secretFor(newId)).toBe("new secret");

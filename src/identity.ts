@@ -7,7 +7,8 @@ import type { Env } from "./env";
 import { S3Error } from "./errors";
 import { BoundedCache, estimateBytes } from "./logic/bounded-cache";
 import { decryptSecret } from "./logic/secrets";
-import type { MetaStore, User } from "./store/meta-d1";
+import type { MetaStore } from "./store/d1";
+import type { KeyOperations, User } from "./store/model";
 
 /** Canonical id of the root user: fixed, so the root key can rotate without orphaning buckets. */
 export const ROOT_USER_ID = "5053a9b2d14b8c0e1f6d7a3e9c2b4f8016e5d7c9a1b3f2e4d6c8a0b9e7f5d3c1";
@@ -15,13 +16,10 @@ export const ROOT_USER_ID = "5053a9b2d14b8c0e1f6d7a3e9c2b4f8016e5d7c9a1b3f2e4d6c
 export type KeyScope = {
   /** bucket name the key is limited to, or null */
   bucket: string | null;
-  /** 'full' | 'read-only' | 'write-only' | JSON array of operation names */
-  operations: string;
+  operations: KeyOperations;
 };
 
-export type Principal =
-  | { kind: "anonymous" }
-  | { kind: "user"; user: User; accessKeyId: string; scope: KeyScope };
+export type Principal = { kind: "anonymous" } | { kind: "user"; user: User; accessKeyId: string; scope: KeyScope };
 
 type Resolved = { secret: string; user: User; scope: KeyScope; enabled: boolean };
 
@@ -72,7 +70,7 @@ export class Identity {
     const r = await this.resolve(accessKeyId);
     const echo = accessKeyId.length <= 128 ? { AWSAccessKeyId: accessKeyId } : {};
     if (r === null) throw new S3Error("InvalidAccessKeyId", undefined, echo);
-    if (!r.enabled) throw new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided is disabled.", echo);
+    if (!r.enabled) throw new S3Error("accessKeyDisabled", undefined, echo);
     return r.secret;
   }
 
@@ -91,15 +89,15 @@ export class Identity {
   private async load(accessKeyId: string): Promise<Resolved | null> {
     if (this.env.SOS_ROOT_ACCESS_KEY && this.env.SOS_ROOT_SECRET_KEY && accessKeyId === this.env.SOS_ROOT_ACCESS_KEY) {
       if (!rootEnsured) {
-        await this.meta.ensureUser(rootUser());
+        await this.meta.users.ensure(rootUser());
         rootEnsured = true;
       }
-      const user = (await this.meta.getUser(ROOT_USER_ID)) ?? rootUser();
+      const user = (await this.meta.users.get(ROOT_USER_ID)) ?? rootUser();
       return { secret: this.env.SOS_ROOT_SECRET_KEY, user, scope: { bucket: null, operations: "full" }, enabled: true };
     }
-    const key = await this.meta.getAccessKey(accessKeyId);
+    const key = await this.meta.keys.get(accessKeyId);
     if (!key || !this.env.SOS_MASTER_KEY) return null;
-    const user = await this.meta.getUser(key.userId);
+    const user = await this.meta.users.get(key.userId);
     if (!user) return null;
     const secret = await decryptWithMasterKeys(this.env, key.secretEnc);
     return { secret, user, scope: { bucket: key.bucket, operations: key.operations }, enabled: key.enabled };

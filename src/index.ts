@@ -5,7 +5,7 @@ import { runScheduledSweep } from "./jobs/cron";
 import { handleRequest } from "./pipeline";
 import { setupProblem } from "./setup-check";
 import { BlobStore } from "./store/blobs-r2";
-import { MetaStore } from "./store/meta-d1";
+import { MetaStore } from "./store/d1";
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {

@@ -38,7 +38,18 @@ import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, l
 import { deleteObject } from "./ops/object-delete";
 import { getObject, headObject } from "./ops/object-read";
 import { putObject } from "./ops/object-write";
+import {
+  deleteObjectParams,
+  listMultipartUploadsParams,
+  listObjectsParams,
+  listObjectsV2Params,
+  listObjectVersionsParams,
+  listPartsParams,
+  partParams,
+  readObjectParams,
+} from "./ops/params";
 import { postObject } from "./ops/post-object";
+import { getBucketRequestPayment } from "./ops/request-payment";
 import { listBuckets } from "./ops/service";
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from "./ops/tagging";
 import { getBucketVersioning, putBucketVersioning } from "./ops/versioning";
@@ -76,9 +87,9 @@ type ContextFor<L extends Level, Ld extends Load> = L extends "service"
           ? UploadContext
           : ObjectContext;
 
-type Row<L extends Level, Ld extends Load, P> = {
+/** What every row says, whatever its types. */
+type RowFields = {
   method: Method;
-  level: L;
   query?: readonly string[];
   header?: string;
   access: Requirement;
@@ -86,25 +97,21 @@ type Row<L extends Level, Ld extends Load, P> = {
   readsSource?: true;
   iam: IamAction;
   onVersion?: { access?: Requirement; iam?: IamAction };
+};
+
+type Row<L extends Level, Ld extends Load, P> = RowFields & {
+  level: L;
   loads?: Ld;
   params?: (ctx: RequestContext) => P | Promise<P>;
   handler?: Handler<ContextFor<L, Ld> & { params: NoInfer<P> }>;
 };
 
 /** A row with its types checked (by `op`) and then erased, so that one table can hold them all. */
-export type OperationSpec = {
-  method: Method;
+export type OperationSpec = RowFields & {
   level: Level;
-  query?: readonly string[];
-  header?: string;
-  access: Requirement;
-  keys: KeyClass;
-  readsSource?: true;
-  iam: IamAction;
-  onVersion?: { access?: Requirement; iam?: IamAction };
   loads?: Load;
   params?: (ctx: RequestContext) => unknown;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- erased here, checked per row by `op`
+  // biome-ignore lint/suspicious/noExplicitAny: the handler's context type is erased here, after `op` checked it per row
   handler?: (ctx: any) => Promise<Response>;
 };
 
@@ -123,6 +130,7 @@ const notBuilt = (method: "GET" | "PUT" | "DELETE", sub: string, iam: IamAction)
 const objectNotBuilt = (method: Method, sub: string, iam: IamAction, onVersion?: IamAction) =>
   op({ method, level: "object", query: [sub], access: owner, keys: method === "GET" ? "read" : "write", iam, onVersion: onVersion && { iam: onVersion } });
 
+// biome-ignore format: one line per operation keeps the table readable as a table
 export const OPERATIONS = {
   ListBuckets: op({ method: "GET", level: "service", access: handler, keys: "read", iam: "s3:ListAllMyBuckets", handler: listBuckets }),
 
@@ -130,10 +138,10 @@ export const OPERATIONS = {
   HeadBucket: op({ method: "HEAD", level: "bucket", access: bucket("READ"), keys: "read", iam: "s3:ListBucket", handler: headBucket }),
   DeleteBucket: op({ method: "DELETE", level: "bucket", access: owner, keys: "write", iam: "s3:DeleteBucket", handler: deleteBucket }),
   GetBucketLocation: op({ method: "GET", level: "bucket", query: ["location"], access: owner, keys: "read", iam: "s3:GetBucketLocation", handler: getBucketLocation }),
-  ListObjects: op({ method: "GET", level: "bucket", access: bucket("READ"), keys: "read", iam: "s3:ListBucket", handler: listObjects }),
-  ListObjectsV2: op({ method: "GET", level: "bucket", query: ["list-type"], access: bucket("READ"), keys: "read", iam: "s3:ListBucket", handler: listObjectsV2 }),
-  ListObjectVersions: op({ method: "GET", level: "bucket", query: ["versions"], access: bucket("READ"), keys: "read", iam: "s3:ListBucketVersions", handler: listObjectVersions }),
-  ListMultipartUploads: op({ method: "GET", level: "bucket", query: ["uploads"], access: bucket("READ"), keys: "read", iam: "s3:ListBucketMultipartUploads", handler: listMultipartUploads }),
+  ListObjects: op({ method: "GET", level: "bucket", access: bucket("READ"), keys: "read", iam: "s3:ListBucket", params: listObjectsParams, handler: listObjects }),
+  ListObjectsV2: op({ method: "GET", level: "bucket", query: ["list-type"], access: bucket("READ"), keys: "read", iam: "s3:ListBucket", params: listObjectsV2Params, handler: listObjectsV2 }),
+  ListObjectVersions: op({ method: "GET", level: "bucket", query: ["versions"], access: bucket("READ"), keys: "read", iam: "s3:ListBucketVersions", params: listObjectVersionsParams, handler: listObjectVersions }),
+  ListMultipartUploads: op({ method: "GET", level: "bucket", query: ["uploads"], access: bucket("READ"), keys: "read", iam: "s3:ListBucketMultipartUploads", params: listMultipartUploadsParams, handler: listMultipartUploads }),
   DeleteObjects: op({ method: "POST", level: "bucket", query: ["delete"], access: { on: "each-key" }, keys: "write", iam: "s3:DeleteObject", handler: deleteObjects }),
   PostObject: op({ method: "POST", level: "bucket", access: handler, keys: "write", iam: "s3:PutObject", handler: postObject }),
 
@@ -178,7 +186,7 @@ export const OPERATIONS = {
   PutBucketNotificationConfiguration: notBuilt("PUT", "notification", "s3:PutBucketNotification"),
   GetBucketAccelerateConfiguration: notBuilt("GET", "accelerate", "s3:GetAccelerateConfiguration"),
   PutBucketAccelerateConfiguration: notBuilt("PUT", "accelerate", "s3:PutAccelerateConfiguration"),
-  GetBucketRequestPayment: notBuilt("GET", "requestPayment", "s3:GetBucketRequestPayment"),
+  GetBucketRequestPayment: op({ method: "GET", level: "bucket", query: ["requestPayment"], access: owner, keys: "read", iam: "s3:GetBucketRequestPayment", handler: getBucketRequestPayment }),
   PutBucketRequestPayment: notBuilt("PUT", "requestPayment", "s3:PutBucketRequestPayment"),
   GetBucketAnalyticsConfiguration: notBuilt("GET", "analytics", "s3:GetAnalyticsConfiguration"),
   PutBucketAnalyticsConfiguration: notBuilt("PUT", "analytics", "s3:PutAnalyticsConfiguration"),
@@ -193,11 +201,11 @@ export const OPERATIONS = {
   PutBucketIntelligentTieringConfiguration: notBuilt("PUT", "intelligent-tiering", "s3:PutIntelligentTieringConfiguration"),
   DeleteBucketIntelligentTieringConfiguration: notBuilt("DELETE", "intelligent-tiering", "s3:PutIntelligentTieringConfiguration"),
 
-  GetObject: op({ method: "GET", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version", handler: getObject }),
-  HeadObject: op({ method: "HEAD", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version", handler: headObject }),
+  GetObject: op({ method: "GET", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version", params: readObjectParams, handler: getObject }),
+  HeadObject: op({ method: "HEAD", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version", params: readObjectParams, handler: headObject }),
   PutObject: op({ method: "PUT", level: "object", access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", handler: putObject }),
   CopyObject: op({ method: "PUT", level: "object", header: "x-amz-copy-source", access: bucket("WRITE"), keys: "write", readsSource: true, iam: "s3:PutObject", handler: copyObject }),
-  DeleteObject: op({ method: "DELETE", level: "object", access: bucket("WRITE"), keys: "write", iam: "s3:DeleteObject", onVersion: { access: owner, iam: "s3:DeleteObjectVersion" }, handler: deleteObject }),
+  DeleteObject: op({ method: "DELETE", level: "object", access: bucket("WRITE"), keys: "write", iam: "s3:DeleteObject", onVersion: { access: owner, iam: "s3:DeleteObjectVersion" }, params: deleteObjectParams, handler: deleteObject }),
   GetObjectAcl: op({ method: "GET", level: "object", query: ["acl"], access: object("READ_ACP"), keys: "read", iam: "s3:GetObjectAcl", onVersion: { iam: "s3:GetObjectVersionAcl" }, loads: "version", handler: getObjectAcl }),
   PutObjectAcl: op({ method: "PUT", level: "object", query: ["acl"], access: object("WRITE_ACP"), keys: "acl", iam: "s3:PutObjectAcl", onVersion: { iam: "s3:PutObjectVersionAcl" }, loads: "version", handler: putObjectAcl }),
   GetObjectTagging: op({ method: "GET", level: "object", query: ["tagging"], access: owner, keys: "read", iam: "s3:GetObjectTagging", onVersion: { iam: "s3:GetObjectVersionTagging" }, loads: "version", handler: getObjectTagging }),
@@ -213,11 +221,11 @@ export const OPERATIONS = {
   SelectObjectContent: op({ method: "POST", level: "object", query: ["select"], access: owner, keys: "read", iam: "s3:GetObject" }),
 
   CreateMultipartUpload: op({ method: "POST", level: "object", query: ["uploads"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", handler: createMultipartUpload }),
-  UploadPart: op({ method: "PUT", level: "object", query: ["partNumber", "uploadId"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", loads: "upload", handler: uploadPart }),
-  UploadPartCopy: op({ method: "PUT", level: "object", query: ["partNumber", "uploadId"], header: "x-amz-copy-source", access: bucket("WRITE"), keys: "write", readsSource: true, iam: "s3:PutObject", loads: "upload", handler: uploadPartCopy }),
+  UploadPart: op({ method: "PUT", level: "object", query: ["partNumber", "uploadId"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", loads: "upload", params: partParams, handler: uploadPart }),
+  UploadPartCopy: op({ method: "PUT", level: "object", query: ["partNumber", "uploadId"], header: "x-amz-copy-source", access: bucket("WRITE"), keys: "write", readsSource: true, iam: "s3:PutObject", loads: "upload", params: partParams, handler: uploadPartCopy }),
   CompleteMultipartUpload: op({ method: "POST", level: "object", query: ["uploadId"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", loads: "upload", handler: completeMultipartUpload }),
   AbortMultipartUpload: op({ method: "DELETE", level: "object", query: ["uploadId"], access: { on: "upload" }, keys: "write", iam: "s3:AbortMultipartUpload", loads: "upload", handler: abortMultipartUpload }),
-  ListParts: op({ method: "GET", level: "object", query: ["uploadId"], access: { on: "upload" }, keys: "read", iam: "s3:ListMultipartUploadParts", loads: "upload", handler: listParts }),
+  ListParts: op({ method: "GET", level: "object", query: ["uploadId"], access: { on: "upload" }, keys: "read", iam: "s3:ListMultipartUploadParts", loads: "upload", params: listPartsParams, handler: listParts }),
 } satisfies Record<string, OperationSpec>;
 
 /** An S3 operation's name: a misspelt one is a compile error. */

@@ -20,11 +20,13 @@ import { randomHex } from "./logic/secrets";
 import { missingSecret, notSetUp, setupProblem } from "./setup-check";
 import { OPERATIONS, requirementFor, type OperationSpec } from "./operations";
 import { findUpload } from "./ops/multipart";
-import { findReadableVersion, requestedVersionId } from "./ops/object-lookup";
+import { findReadableVersion } from "./ops/object-lookup";
+import { requestedVersionId } from "./ops/params";
 import { answerPreflight, withCorsHeaders } from "./ops/cors";
 import { isAdminPath, route, type Endpoint } from "./router";
 import { BlobStore } from "./store/blobs-r2";
-import { MetaStore, type Bucket } from "./store/meta-d1";
+import { MetaStore } from "./store/d1";
+import type { Bucket } from "./store/model";
 import { errorDocument } from "./xml/documents";
 
 export async function handleRequest(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -78,7 +80,7 @@ type Loaded = { bucket?: Bucket | null };
 async function applyCors(response: Response, request: Request, endpoint: Endpoint | undefined, meta: MetaStore | undefined, loaded: Loaded): Promise<Response> {
   const name = endpoint?.bucket;
   if (!name || !meta) return response;
-  return withCorsHeaders(response, request, async () => (loaded.bucket !== undefined ? loaded.bucket : meta.getBucket(name)));
+  return withCorsHeaders(response, request, async () => (loaded.bucket !== undefined ? loaded.bucket : meta.buckets.get(name)));
 }
 
 /** Bodies we refuse smaller than this are read and dropped so the client's connection stays reusable. */
@@ -111,10 +113,10 @@ async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded
 
   const bucketName = endpoint.bucket!;
   if (spec.loads === "none") return spec.handler!({ ...base, bucketName, params: await spec.params?.(base) });
-  const bucket = (loaded.bucket = await base.deps.meta.getBucket(bucketName));
+  const bucket = (loaded.bucket = await base.deps.meta.buckets.get(bucketName));
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: bucketName });
   authorizeBucketStep(base.principal, requirement, bucket);
-  if (!spec.handler) throw new S3Error("NotImplemented", `${name} is not implemented.`);
+  if (!spec.handler) throw new S3Error("operationNotImplemented", { op: name });
   const params = await spec.params?.(base);
   if (endpoint.level === "bucket") return spec.handler({ ...base, bucket, bucketName, params });
 
@@ -123,7 +125,7 @@ async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded
     const versionId = requestedVersionId(endpoint.query);
     return spec.handler({ ...octx, params, versionId, version: await findReadableVersion(octx, versionId, requirement) });
   }
-  if (spec.loads === "upload") return spec.handler({ ...octx, params, upload: await findUpload(octx, requirement) });
+  if (spec.loads === "upload") return spec.handler({ ...octx, params, upload: await findUpload(octx, endpoint.query.get("uploadId") ?? "", requirement) });
   return spec.handler({ ...octx, params });
 }
 

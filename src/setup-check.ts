@@ -35,5 +35,5 @@ export function setupProblem(e: unknown): string | null {
 
 /** The S3 error a not-set-up deployment answers: 503, the message saying what is missing and what to run. */
 export function notSetUp(problem: string): S3Error {
-  return new S3Error("ServiceUnavailable", `This sos-worker deployment is not set up: ${problem}`);
+  return new S3Error("notSetUp", { problem });
 }

@@ -51,7 +51,12 @@ export async function listQueues(deploy) {
   if (deploy.queues.length === 0) return new Set();
   const { out } = await wrangler(["queues", "list", "--config", deploy.configPath], { cwd: deploy.projectDir });
   // A table: one row per queue, the name in the second column ("│ id │ name │ ...").
-  return new Set(out.split("\n").map((l) => l.split("│").map((c) => c.trim())[2]).filter(Boolean));
+  return new Set(
+    out
+      .split("\n")
+      .map((l) => l.split("│").map((c) => c.trim())[2])
+      .filter(Boolean),
+  );
 }
 
 export async function createQueue(deploy, name) {
@@ -88,6 +93,8 @@ export async function deployWorker(deploy, secretsFile, extraArgs) {
 /** How many access keys D1 stores (their secrets are encrypted under SOS_MASTER_KEY). */
 export async function countStoredAccessKeys(deploy) {
   const sql = "SELECT COUNT(*) AS n FROM access_keys";
-  const { stdout } = await wrangler(["d1", "execute", deploy.database.binding, "--remote", "--json", "--command", sql, "--config", deploy.configPath], { cwd: deploy.projectDir });
+  const { stdout } = await wrangler(["d1", "execute", deploy.database.binding, "--remote", "--json", "--command", sql, "--config", deploy.configPath], {
+    cwd: deploy.projectDir,
+  });
   return parseJson(stdout)[0].results[0].n;
 }

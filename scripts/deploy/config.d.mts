@@ -1,6 +1,12 @@
 // Types for the exports of scripts/deploy/config.mjs (used by test/deploy/config.test.ts).
 export type Route = string | { pattern: string; custom_domain?: boolean; zone_name?: string };
-export interface Bucket { zone: string; binding: string; name: string; jurisdiction?: string; locationHint?: string }
+export interface Bucket {
+  zone: string;
+  binding: string;
+  name: string;
+  jurisdiction?: string;
+  locationHint?: string;
+}
 export interface DeployConfig {
   configPath: string;
   projectDir: string;

@@ -16,7 +16,10 @@ export const r2BindingName = (zone) => `R2_${zone.toUpperCase().replace(/-/g, "_
 /** "ch-gva-2=weur, de-fra-1=weur" -> Map(zone -> hint) */
 export function parseLocationHints(text = "") {
   const hints = new Map();
-  for (const pair of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [zone, hint] = pair.split("=").map((s) => s.trim());
     if (!zone || !LOCATION_HINTS.includes(hint)) {
       throw new DeployError(`SOS_ZONE_LOCATION_HINTS: "${pair}" is not zone=hint with a hint among ${LOCATION_HINTS.join(", ")}.`);
@@ -32,7 +35,10 @@ export async function readDeployConfig(configPath) {
   const { unstable_readConfig } = await import("wrangler");
   const config = unstable_readConfig({ config: configPath }, { hideWarnings: true });
   const vars = config.vars ?? {};
-  const zones = String(vars.SOS_ZONES ?? "ch-gva-2").split(",").map((z) => z.trim()).filter(Boolean);
+  const zones = String(vars.SOS_ZONES ?? "ch-gva-2")
+    .split(",")
+    .map((z) => z.trim())
+    .filter(Boolean);
   const hints = parseLocationHints(vars.SOS_ZONE_LOCATION_HINTS);
   for (const zone of hints.keys()) if (!zones.includes(zone)) throw new DeployError(`SOS_ZONE_LOCATION_HINTS names ${zone}, which is not in SOS_ZONES.`);
 

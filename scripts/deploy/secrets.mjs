@@ -40,7 +40,9 @@ export function secretsToCreate(existing) {
   const rootHalves = ["SOS_ROOT_ACCESS_KEY", "SOS_ROOT_SECRET_KEY"].filter((n) => existing.has(n));
   if (rootHalves.length === 1) {
     const other = rootHalves[0] === "SOS_ROOT_ACCESS_KEY" ? "SOS_ROOT_SECRET_KEY" : "SOS_ROOT_ACCESS_KEY";
-    throw new DeployError(`${rootHalves[0]} is set but ${other} is not: set it with \`npx wrangler secret put ${other}\` (or delete both to get a new root key).`);
+    throw new DeployError(
+      `${rootHalves[0]} is set but ${other} is not: set it with \`npx wrangler secret put ${other}\` (or delete both to get a new root key).`,
+    );
   }
   return Object.fromEntries(SECRET_NAMES.filter((n) => !existing.has(n)).map((n) => [n, SECRET_GENERATORS[n]()]));
 }

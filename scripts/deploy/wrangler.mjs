@@ -25,7 +25,10 @@ export function wrangler(args, { cwd, allowFailure = false } = {}) {
     });
     let out = "";
     let stdout = "";
-    child.stdout.on("data", (d) => ((out += d), (stdout += d)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      stdout += d;
+    });
     child.stderr.on("data", (d) => (out += d));
     child.on("error", reject);
     child.on("close", (code) => {

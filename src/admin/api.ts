@@ -7,20 +7,19 @@ import { sha256Hex, timingSafeEqual } from "../auth/crypto";
 import type { Deps } from "../context";
 import { forgetAccessKey } from "../identity";
 import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
-import type { AccessKey, User } from "../store/meta-d1";
+import type { AccessKey, KeyOperations, User } from "../store/model";
 import { bucketNameProblem } from "../logic/names";
 import { isOperation } from "../operations";
 import { ADMIN_PREFIX } from "../router";
 import { missingSecret, secretNotSet, setupProblem } from "../setup-check";
+import { S3Error, type ErrorArgs, type Reason } from "../errors";
 
-type AdminError = { status: number; code: string; message: string };
-
-const fail = (status: number, code: string, message: string): never => {
-  throw { status, code, message } satisfies AdminError;
+/** Throws an admin error from the one error catalogue (answered as JSON `{code, message}`, see handleAdmin). */
+const fail = <R extends Reason>(reason: R, ...args: ErrorArgs<R>): never => {
+  throw new S3Error(reason, ...args);
 };
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 /** Constant-time comparison of the presented token with the configured one (hashed first, so lengths do not leak). */
 async function tokenMatches(presented: string, expected: string): Promise<boolean> {
@@ -28,13 +27,19 @@ async function tokenMatches(presented: string, expected: string): Promise<boolea
   return timingSafeEqual(a, b);
 }
 
-const userJson = (u: User) => ({ userId: u.id, displayName: u.displayName, email: u.email, maxBuckets: u.maxBuckets, createdAt: new Date(u.createdAt).toISOString() });
+const userJson = (u: User) => ({
+  userId: u.id,
+  displayName: u.displayName,
+  email: u.email,
+  maxBuckets: u.maxBuckets,
+  createdAt: new Date(u.createdAt).toISOString(),
+});
 
 const keyJson = (k: AccessKey) => ({
   accessKeyId: k.accessKeyId,
   userId: k.userId,
   bucket: k.bucket,
-  operations: k.operations.startsWith("[") ? (JSON.parse(k.operations) as string[]) : k.operations,
+  operations: k.operations,
   enabled: k.enabled,
   createdAt: new Date(k.createdAt).toISOString(),
 });
@@ -48,26 +53,32 @@ async function body(req: IRequest): Promise<Record<string, unknown>> {
   } catch {
     /* fall through */
   }
-  return fail(400, "InvalidRequest", "The body must be a JSON object.");
+  return fail("adminBodyNotObject");
 }
 
-function parseOperations(v: unknown): string {
+function parseOperations(v: unknown): KeyOperations {
   if (v === undefined || v === null) return "full";
   if (v === "full" || v === "read-only" || v === "write-only") return v;
-  const list = typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
+  const list =
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v;
   if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === "string")) {
     // A misspelt name (or an IAM action such as "ListBucket") would silently grant nothing: refuse it.
     const unknown = list.filter((s) => !isOperation(s));
-    if (unknown.length === 0) return JSON.stringify([...new Set(list)]);
-    return fail(400, "InvalidRequest", `Unknown S3 operation name(s): ${unknown.join(", ")} (use names such as GetObject, ListObjectsV2).`);
+    if (unknown.length === 0) return [...new Set(list as string[])];
+    return fail("adminOperationsUnknown", { names: unknown });
   }
-  return fail(400, "InvalidRequest", 'operations must be "full", "read-only", "write-only" or a list of S3 operation names.');
+  return fail("adminOperationsInvalid");
 }
 
 function parseMaxBuckets(v: unknown): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 100000) return v;
-  return fail(400, "InvalidRequest", "maxBuckets must be a non-negative integer.");
+  return fail("adminMaxBucketsInvalid");
 }
 
 function buildRouter(deps: Deps) {
@@ -78,40 +89,40 @@ function buildRouter(deps: Deps) {
     const b = await body(req);
     const displayName = typeof b.displayName === "string" ? b.displayName.trim() : "";
     // Spaces are allowed inside a name ("Bob Smith"), not at its ends (the value is trimmed above).
-    if (!/^[\w.@+ -]{1,64}$/.test(displayName)) fail(400, "InvalidRequest", "displayName must be 1-64 characters of letters, digits, spaces and ._@+-");
+    if (!/^[\w.@+ -]{1,64}$/.test(displayName)) fail("adminDisplayNameInvalid");
     const email = typeof b.email === "string" ? b.email.trim().toLowerCase() : null;
-    if (email !== null && !/^[^@\s]+@[^@\s]+$/.test(email)) fail(400, "InvalidRequest", "email must be an e-mail address.");
+    if (email !== null && !/^[^@\s]+@[^@\s]+$/.test(email)) fail("adminEmailInvalid");
     const user: User = { id: randomHex(32), displayName, email, maxBuckets: parseMaxBuckets(b.maxBuckets) ?? 20, createdAt: Date.now() };
-    if (!(await meta.createUser(user))) fail(409, "UserAlreadyExists", "A user with that display name or email already exists.");
+    if (!(await meta.users.create(user))) fail("UserAlreadyExists");
     return json(userJson(user), 201);
   });
-  router.get("/users", async () => json({ users: (await meta.listUsers()).map(userJson) }));
+  router.get("/users", async () => json({ users: (await meta.users.list()).map(userJson) }));
   router.get("/users/:id", async (req) => {
-    const u = await meta.getUser(req.params.id);
-    return u ? json(userJson(u)) : fail(404, "NoSuchUser", "The specified user does not exist.");
+    const u = await meta.users.get(req.params.id);
+    return u ? json(userJson(u)) : fail("NoSuchUser");
   });
   router.patch("/users/:id", async (req) => {
     const maxBuckets = parseMaxBuckets((await body(req)).maxBuckets);
-    if (maxBuckets === undefined) fail(400, "InvalidRequest", "Nothing to change: give maxBuckets.");
-    if (!(await meta.setUserMaxBuckets(req.params.id, maxBuckets!))) fail(404, "NoSuchUser", "The specified user does not exist.");
-    return json(userJson((await meta.getUser(req.params.id))!));
+    if (maxBuckets === undefined) fail("adminNothingToChange");
+    if (!(await meta.users.setMaxBuckets(req.params.id, maxBuckets!))) fail("NoSuchUser");
+    return json(userJson((await meta.users.get(req.params.id))!));
   });
   router.delete("/users/:id", async (req) => {
-    const keys = await meta.listAccessKeys(req.params.id);
-    const r = await meta.deleteUser(req.params.id);
-    if (r === "missing") fail(404, "NoSuchUser", "The specified user does not exist.");
-    if (r === "owns-buckets") fail(409, "UserOwnsBuckets", "Delete the user's buckets first.");
-    keys.forEach((k) => forgetAccessKey(k.accessKeyId));
+    const keys = await meta.keys.list(req.params.id);
+    const r = await meta.users.delete(req.params.id);
+    if (r === "missing") fail("NoSuchUser");
+    if (r === "owns-buckets") fail("UserOwnsBuckets");
+    for (const k of keys) forgetAccessKey(k.accessKeyId);
     return new Response(null, { status: 204 });
   });
 
   router.post("/keys", async (req) => {
     const b = await body(req);
     const userId = typeof b.userId === "string" ? b.userId : "";
-    if (!(await meta.getUser(userId))) fail(404, "NoSuchUser", "The specified user does not exist.");
+    if (!(await meta.users.get(userId))) fail("NoSuchUser");
     const bucket = b.bucket === undefined || b.bucket === null ? null : String(b.bucket);
     const problem = bucket === null ? null : bucketNameProblem(bucket);
-    if (problem) fail(400, "InvalidRequest", `bucket must be a valid bucket name: ${problem}`);
+    if (problem) fail("adminKeyBucketInvalid", { problem });
     const { accessKeyId, secretAccessKey } = generateKeyPair();
     const key: AccessKey = {
       accessKeyId,
@@ -122,54 +133,61 @@ function buildRouter(deps: Deps) {
       enabled: true,
       createdAt: Date.now(),
     };
-    await meta.createAccessKey(key);
+    await meta.keys.create(key);
     // The secret is shown once, here, and stored only encrypted.
     return json({ ...keyJson(key), secretAccessKey }, 201);
   });
-  router.get("/keys", async (req) => json({ keys: (await meta.listAccessKeys((req.query.userId as string) || undefined)).map(keyJson) }));
+  router.get("/keys", async (req) => json({ keys: (await meta.keys.list((req.query.userId as string) || undefined)).map(keyJson) }));
   router.patch("/keys/:id", async (req) => {
     const b = await body(req);
-    if (typeof b.enabled !== "boolean") fail(400, "InvalidRequest", "Give enabled: true or false.");
-    if (!(await meta.setAccessKeyEnabled(req.params.id, b.enabled as boolean))) fail(404, "NoSuchAccessKey", "The specified access key does not exist.");
+    if (typeof b.enabled !== "boolean") fail("adminEnabledMissing");
+    if (!(await meta.keys.setEnabled(req.params.id, b.enabled as boolean))) fail("NoSuchAccessKey");
     forgetAccessKey(req.params.id);
-    return json(keyJson((await meta.getAccessKey(req.params.id))!));
+    return json(keyJson((await meta.keys.get(req.params.id))!));
   });
   router.delete("/keys/:id", async (req) => {
-    if (!(await meta.deleteAccessKey(req.params.id))) fail(404, "NoSuchAccessKey", "The specified access key does not exist.");
+    if (!(await meta.keys.delete(req.params.id))) fail("NoSuchAccessKey");
     forgetAccessKey(req.params.id);
     return new Response(null, { status: 204 });
   });
 
   router.get("/usage", async (req) => {
     const only = (req.query.bucket as string) || undefined;
-    const buckets = (await meta.listAllBuckets()).filter((b) => !only || b.name === only);
-    if (only && buckets.length === 0) fail(404, "NoSuchBucket", "The specified bucket does not exist.");
+    const buckets = (await meta.buckets.listAll()).filter((b) => !only || b.name === only);
+    if (only && buckets.length === 0) fail("NoSuchBucket");
     const rows = [];
-    for (const b of buckets) rows.push({ name: b.name, owner: b.ownerId, zone: b.zone, ...(await meta.bucketUsage(b.id)) });
+    for (const b of buckets) rows.push({ name: b.name, owner: b.ownerId, zone: b.zone, ...(await meta.buckets.usage(b.id)) });
     return json({ buckets: rows });
   });
 
-  router.all("*", () => fail(404, "NotFound", "No such admin endpoint."));
+  router.all("*", () => fail("NotFound"));
   return router;
 }
 
 export async function handleAdmin(request: Request, _url: URL, deps: Deps): Promise<Response> {
   try {
     const expected = deps.env.SOS_ADMIN_TOKEN;
-    if (!expected) fail(503, "NotConfigured", `The admin API is not configured: ${secretNotSet("SOS_ADMIN_TOKEN")}`);
+    if (!expected) fail("adminNotConfigured", { problem: secretNotSet("SOS_ADMIN_TOKEN") });
     const missing = missingSecret(deps.env);
-    if (missing) fail(503, "NotConfigured", `This sos-worker deployment is not set up: ${missing}`);
+    if (missing) fail("adminNotSetUp", { problem: missing });
     const presented = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
     if (!expected || !presented || !(await tokenMatches(presented, expected))) {
-      fail(401, "AdminUnauthorized", "A valid admin bearer token is required.");
+      fail("AdminUnauthorized");
     }
     return await buildRouter(deps).fetch(request);
   } catch (e) {
-    const err = e as Partial<AdminError>;
-    if (typeof err?.status === "number" && typeof err.code === "string") return json({ code: err.code, message: err.message }, err.status);
-    const setup = setupProblem(e);
-    if (setup) return json({ code: "NotConfigured", message: `This sos-worker deployment is not set up: ${setup}` }, 503);
-    console.error("admin error", e);
-    return json({ code: "InternalError", message: "Internal error." }, 500);
+    return errorJson(e);
   }
+}
+
+/** The admin API's error shape, `{code, message}` with the code's status, for any thrown value. */
+function errorJson(e: unknown): Response {
+  let err: S3Error;
+  if (e instanceof S3Error) err = e;
+  else {
+    const setup = setupProblem(e);
+    if (!setup) console.error("admin error", e);
+    err = setup ? new S3Error("adminNotSetUp", { problem: setup }) : new S3Error("adminInternalError");
+  }
+  return json({ code: err.code, message: err.message }, err.status);
 }

@@ -56,7 +56,8 @@ export function percentDecodeBytes(s: string, plusIsSpace = false): Uint8Array {
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     if (c === 37 && i + 2 < src.length) {
-      const hi = hexVal(src[i + 1]!), lo = hexVal(src[i + 2]!);
+      const hi = hexVal(src[i + 1]!),
+        lo = hexVal(src[i + 2]!);
       if (hi >= 0 && lo >= 0) {
         out[n++] = (hi << 4) | lo;
         i += 2;
@@ -71,7 +72,10 @@ export function percentDecodeBytes(s: string, plusIsSpace = false): Uint8Array {
 /** Canonical URI: each "/"-separated segment decoded once and UriEncode()d; "/" kept. */
 export function canonicalUri(rawPath: string): string {
   if (!rawPath) return "/";
-  return rawPath.split("/").map((seg) => uriEncodeBytes(percentDecodeBytes(seg))).join("/");
+  return rawPath
+    .split("/")
+    .map((seg) => uriEncodeBytes(percentDecodeBytes(seg)))
+    .join("/");
 }
 
 /**
@@ -111,8 +115,6 @@ export function canonicalHeaders(headers: Headers, signed: readonly string[], ho
   return out;
 }
 
-export function canonicalRequest(
-  method: string, uri: string, query: string, headersBlock: string, signedHeaders: string, payloadHash: string,
-): string {
+export function canonicalRequest(method: string, uri: string, query: string, headersBlock: string, signedHeaders: string, payloadHash: string): string {
   return `${method}\n${uri}\n${query}\n${headersBlock}\n${signedHeaders}\n${payloadHash}`;
 }

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { S3Error } from "../errors";
 import { createChecksum, type ChecksumAlgorithm } from "../logic/checksums";
 import { awsChunkedDecoder, chunkStringToSign, type AwsChunkedOptions } from "./chunked";
-import { hmac, sha256Hex, signingKey, toHex } from "./crypto";
+import { toHex } from "../logic/encoding";
+import { hmac, sha256Hex, signingKey } from "./crypto";
 import type { ChunkSigning } from "./sigv4";
 
 const enc = new TextEncoder();
@@ -20,14 +21,14 @@ async function exampleSigning(seedSignature: string): Promise<ChunkSigning> {
 }
 
 const SIGNED_WIRE =
-  `10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n${A64K}\r\n`
-  + `400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n${A1K}\r\n`
-  + `0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n`;
+  `10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n${A64K}\r\n` +
+  `400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n${A1K}\r\n` +
+  `0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n`;
 
 const TRAILER_CHUNKS =
-  `10000;chunk-signature=b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2\r\n${A64K}\r\n`
-  + `400;chunk-signature=1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7\r\n${A1K}\r\n`
-  + `0;chunk-signature=2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992\r\n`;
+  `10000;chunk-signature=b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2\r\n${A64K}\r\n` +
+  `400;chunk-signature=1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7\r\n${A1K}\r\n` +
+  `0;chunk-signature=2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992\r\n`;
 const TRAILER_LINES = "x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n";
 
 type Split = "whole" | "bytes" | "random";
@@ -38,14 +39,18 @@ async function decode(wire: string | Uint8Array, opts: AwsChunkedOptions, split:
   const pieces: Uint8Array[] = [];
   if (split === "whole") pieces.push(bytes);
   else {
-    for (let i = 0; i < bytes.length;) {
+    for (let i = 0; i < bytes.length; ) {
       const n = split === "bytes" ? 1 : 1 + Math.floor(Math.random() * Math.random() * 9000);
       pieces.push(bytes.slice(i, i + n));
       i += n;
     }
   }
   const src = new ReadableStream<Uint8Array>({
-    pull(c) { const p = pieces.shift(); if (p) c.enqueue(p); else c.close(); },
+    pull(c) {
+      const p = pieces.shift();
+      if (p) c.enqueue(p);
+      else c.close();
+    },
   });
   const d = awsChunkedDecoder(opts);
   const out = new Uint8Array(await new Response(src.pipeThrough(d.stream)).arrayBuffer());
@@ -53,15 +58,16 @@ async function decode(wire: string | Uint8Array, opts: AwsChunkedOptions, split:
 }
 
 async function decodeError(wire: string | Uint8Array, opts: AwsChunkedOptions, split: Split = "whole"): Promise<S3Error> {
-  const e = await decode(wire, opts, split).then(() => null, (e) => e);
+  const e = await decode(wire, opts, split).then(
+    () => null,
+    (e) => e,
+  );
   expect(e).toBeInstanceOf(S3Error);
   return e as S3Error;
 }
 
 /** An encoder written from the spec, checked against the AWS vectors below, used for random bodies. */
-async function encodeSigned(
-  data: Uint8Array, chunkSize: number, signing: ChunkSigning, trailer?: { algo: ChecksumAlgorithm; value?: string },
-) {
+async function encodeSigned(data: Uint8Array, chunkSize: number, signing: ChunkSigning, trailer?: { algo: ChecksumAlgorithm; value?: string }) {
   const parts: (string | Uint8Array)[] = [];
   let prev = signing.seedSignature;
   const sign = async (payload: Uint8Array) => {
@@ -76,7 +82,7 @@ async function encodeSigned(
   if (trailer) {
     const sum = createChecksum(trailer.algo);
     sum.update(data);
-    const line = `x-amz-checksum-${trailer.algo.toLowerCase()}:${trailer.value ?? await sum.digest()}`;
+    const line = `x-amz-checksum-${trailer.algo.toLowerCase()}:${trailer.value ?? (await sum.digest())}`;
     const sts = `AWS4-HMAC-SHA256-TRAILER\n${signing.amzDate}\n${signing.scope}\n${prev}\n${await sha256Hex(line + "\n")}`;
     parts.push(`${line}\r\nx-amz-trailer-signature:${toHex(await hmac(signing.key, sts))}\r\n\r\n`);
   } else parts.push("\r\n");
@@ -103,7 +109,10 @@ function concat(parts: (string | Uint8Array)[]): Uint8Array {
   const bufs = parts.map((p) => (typeof p === "string" ? enc.encode(p) : p));
   const out = new Uint8Array(bufs.reduce((n, b) => n + b.length, 0));
   let o = 0;
-  for (const b of bufs) { out.set(b, o); o += b.length; }
+  for (const b of bufs) {
+    out.set(b, o);
+    o += b.length;
+  }
   return out;
 }
 
@@ -213,7 +222,12 @@ describe("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER (AWS example, CRC32C traile
 
   it("round-trips random bodies through our signed encoder", async () => {
     const o = await opts();
-    for (const [len, chunk] of [[0, 8192], [1, 8192], [8192, 8192], [200_001, 65536]] as const) {
+    for (const [len, chunk] of [
+      [0, 8192],
+      [1, 8192],
+      [8192, 8192],
+      [200_001, 65536],
+    ] as const) {
       const data = randomBytes(len);
       const wire = await encodeSigned(data, chunk, o.signing!, { algo: "SHA256" });
       const { out, trailer } = await decode(wire, { ...o, decodedLength: len, trailerAlgorithm: "SHA256" }, "random");
@@ -225,7 +239,9 @@ describe("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER (AWS example, CRC32C traile
 
 describe("STREAMING-UNSIGNED-PAYLOAD-TRAILER (what @aws-sdk/client-s3 sends for stream bodies)", () => {
   const opts = (len: number, algo: ChecksumAlgorithm | null = "CRC32"): AwsChunkedOptions => ({
-    mode: "STREAMING-UNSIGNED-PAYLOAD-TRAILER", decodedLength: len, trailerAlgorithm: algo,
+    mode: "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    decodedLength: len,
+    trailerAlgorithm: algo,
   });
 
   for (const split of ["whole", "bytes", "random"] as const) {
@@ -274,7 +290,10 @@ describe("STREAMING-UNSIGNED-PAYLOAD-TRAILER (what @aws-sdk/client-s3 sends for 
     const wire = await encodeUnsigned(data, 8 << 20, null);
     const pieces: number[] = [];
     const src = new ReadableStream<Uint8Array>({
-      start(c) { for (let i = 0; i < wire.length; i += 65536) c.enqueue(wire.slice(i, i + 65536)); c.close(); },
+      start(c) {
+        for (let i = 0; i < wire.length; i += 65536) c.enqueue(wire.slice(i, i + 65536));
+        c.close();
+      },
     });
     const d = awsChunkedDecoder(opts(data.length, null));
     const reader = src.pipeThrough(d.stream).getReader();

@@ -13,15 +13,16 @@
  * trailers (the AWS trailer example), a missing final CRLF, bare LF line ends.
  */
 import { S3Error } from "../errors";
-import {
-  checksumHeaderName, checksumMismatch, createChecksum, decodeChecksumValue, bytesToBase64,
-  type Checksum, type ChecksumAlgorithm,
-} from "../logic/checksums";
-import { EMPTY_SHA256, hmac, sha256Hex, timingSafeEqual, toHex } from "./crypto";
+import { checksumHeaderName, checksumMismatch, createChecksum, decodeChecksumValue, type Checksum, type ChecksumAlgorithm } from "../logic/checksums";
+import { toBase64, toHex } from "../logic/encoding";
+import { EMPTY_SHA256, hmac, sha256Hex, timingSafeEqual } from "./crypto";
 import type { StreamingMode } from "./payload";
 import type { ChunkSigning } from "./sigv4";
 
-export interface TrailerChecksum { algorithm: ChecksumAlgorithm; value: string }
+export interface TrailerChecksum {
+  algorithm: ChecksumAlgorithm;
+  value: string;
+}
 
 export interface AwsChunkedOptions {
   mode: StreamingMode;
@@ -45,7 +46,7 @@ export function awsChunkedDecoder(opts: AwsChunkedOptions): {
   trailer: Promise<TrailerChecksum | null>;
 } {
   if (opts.mode !== "STREAMING-UNSIGNED-PAYLOAD-TRAILER" && !opts.signing) {
-    throw new S3Error("InvalidRequest", `${opts.mode} requires AWS Signature Version 4 header authentication.`);
+    throw new S3Error("chunkedNeedsSigV4", { mode: opts.mode });
   }
   const d = new Decoder(opts);
   let settle!: { resolve: (t: TrailerChecksum | null) => void; reject: (e: unknown) => void };
@@ -94,7 +95,7 @@ class Decoder {
         case "trailer": {
           const nl = input.indexOf(10, i);
           const end = nl < 0 ? input.length : nl;
-          if (this.lineLen + (end - i) > MAX_LINE) throw malformed("aws-chunked line too long");
+          if (this.lineLen + (end - i) > MAX_LINE) throw new S3Error("chunkedLineTooLong");
           this.line.set(input.subarray(i, end), this.lineLen);
           this.lineLen += end - i;
           i = end;
@@ -129,13 +130,15 @@ class Decoder {
         case "dataEnd": {
           const b = input[i++]!;
           if (b === 13 && !this.sawCr) this.sawCr = true;
-          else if (b === 10) { this.sawCr = false; this.state = "size"; }
-          else throw malformed("aws-chunked chunk data is not followed by CRLF");
+          else if (b === 10) {
+            this.sawCr = false;
+            this.state = "size";
+          } else throw new S3Error("chunkedDataWithoutCrlf");
           break;
         }
         case "done": {
           const b = input[i++]!;
-          if (b !== 13 && b !== 10) throw malformed("aws-chunked body has data after the final chunk");
+          if (b !== 13 && b !== 10) throw new S3Error("chunkedDataAfterEnd");
           break;
         }
       }
@@ -147,22 +150,22 @@ class Decoder {
       if (this.lineLen > 0) this.onTrailerLine(this.takeLine()); // last line without CRLF
       this.state = "done";
     }
-    if (this.state !== "done") throw new S3Error("IncompleteBody", "The aws-chunked body ended before its final chunk.");
+    if (this.state !== "done") throw new S3Error("chunkedEndedEarly");
     const want = this.opts.decodedLength;
     if (want !== null && this.total !== want) throw incomplete(this.total, want);
     if (this.opts.mode === "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER") await this.verifyTrailer();
-    else if (this.trailerSig !== null) throw malformed("x-amz-trailer-signature sent with an unsigned payload mode");
+    else if (this.trailerSig !== null) throw new S3Error("chunkedTrailerSignatureUnexpected");
     if (this.opts.mode === "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" && this.trailers.length) {
-      throw malformed("Trailing headers are not allowed with STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+      throw new S3Error("chunkedTrailersNotAllowed");
     }
     const algo = this.opts.trailerAlgorithm;
     if (!algo) return null;
     const name = checksumHeaderName(algo);
     const sent = this.trailers.find(([n]) => n === name)?.[1];
-    if (sent === undefined) throw malformed(`The x-amz-trailer header names ${name} but the trailer did not carry it.`);
+    if (sent === undefined) throw new S3Error("chunkedTrailerMissing", { name });
     const expected = decodeChecksumValue(algo, sent);
     const got = await this.checksum!.digest();
-    if (got !== bytesToBase64(expected)) throw checksumMismatch(algo);
+    if (got !== toBase64(expected)) throw checksumMismatch(algo);
     return { algorithm: algo, value: got };
   }
 
@@ -176,7 +179,7 @@ class Decoder {
   private async onSizeLine(text: string): Promise<void> {
     const semi = text.indexOf(";");
     const hex = (semi >= 0 ? text.slice(0, semi) : text).trim();
-    if (!/^[0-9a-fA-F]{1,16}$/.test(hex)) throw malformed("Invalid aws-chunked chunk size");
+    if (!/^[0-9a-fA-F]{1,16}$/.test(hex)) throw new S3Error("chunkedSizeInvalid");
     const size = parseInt(hex, 16);
     let sig: string | null = null;
     if (semi >= 0) {
@@ -186,7 +189,7 @@ class Decoder {
       }
     }
     if (this.signed) {
-      if (sig === null) throw malformed("Missing chunk-signature in an aws-chunked chunk header");
+      if (sig === null) throw new S3Error("chunkedSignatureMissing");
       this.chunkSig = sig;
     }
     const want = this.opts.decodedLength;
@@ -196,7 +199,7 @@ class Decoder {
       this.state = "trailer";
       return;
     }
-    if (size > (this.opts.maxChunkSize ?? 16 << 20)) throw malformed("aws-chunked chunk too large");
+    if (size > (this.opts.maxChunkSize ?? 16 << 20)) throw new S3Error("chunkedChunkTooLarge");
     this.remaining = size;
     if (this.signed) {
       this.chunk = new Uint8Array(size);
@@ -213,11 +216,11 @@ class Decoder {
       return;
     }
     const colon = text.indexOf(":");
-    if (colon <= 0) throw malformed("Malformed aws-chunked trailer line");
+    if (colon <= 0) throw new S3Error("chunkedTrailerLineMalformed");
     const name = text.slice(0, colon).trim().toLowerCase();
     const value = text.slice(colon + 1).trim();
     if (name === TRAILER_SIGNATURE) this.trailerSig = value;
-    else if (this.trailers.push([name, value]) > MAX_TRAILERS) throw malformed("Too many aws-chunked trailers");
+    else if (this.trailers.push([name, value]) > MAX_TRAILERS) throw new S3Error("chunkedTooManyTrailers");
   }
 
   private emit(bytes: Uint8Array, ctrl: Ctrl): void {
@@ -231,9 +234,12 @@ class Decoder {
   }
 
   private async verifyTrailer(): Promise<void> {
-    if (this.trailerSig === null) throw malformed("Missing x-amz-trailer-signature in the aws-chunked trailer");
+    if (this.trailerSig === null) throw new S3Error("chunkedTrailerSignatureMissing");
     this.chunkSig = this.trailerSig;
-    const canonical = [...this.trailers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, v]) => `${n}:${v}\n`).join("");
+    const canonical = [...this.trailers]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([n, v]) => `${n}:${v}\n`)
+      .join("");
     const s = this.opts.signing!;
     await this.checkSig(`AWS4-HMAC-SHA256-TRAILER\n${s.amzDate}\n${s.scope}\n${this.prevSig}\n${await sha256Hex(canonical)}`);
   }
@@ -252,10 +258,6 @@ export function chunkStringToSign(s: ChunkSigning, prevSig: string, dataSha256: 
   return `AWS4-HMAC-SHA256-PAYLOAD\n${s.amzDate}\n${s.scope}\n${prevSig}\n${EMPTY_SHA256}\n${dataSha256}`;
 }
 
-function malformed(message: string): S3Error {
-  return new S3Error("InvalidRequest", message);
-}
-
 function incomplete(got: number, want: number): S3Error {
-  return new S3Error("IncompleteBody", `The decoded body length (${got}) does not match x-amz-decoded-content-length (${want}).`);
+  return new S3Error("chunkedLengthMismatch", { got, want });
 }

@@ -2,20 +2,14 @@
  * Small crypto.subtle helpers shared by SigV4 (HMAC-SHA256), chunk signing and SigV2 (HMAC-SHA1).
  * SigV4 signing key derivation: https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
  */
+import { toHex } from "../logic/encoding";
+
 const enc = new TextEncoder();
 /** crypto.subtle wants ArrayBuffer-backed views (TS 5.7+ typed-array generics); ours always are. */
 type Bytes = Uint8Array<ArrayBuffer>;
 const bytes = (d: string | Uint8Array): Bytes => (typeof d === "string" ? enc.encode(d) : d) as Bytes;
 
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-export function toHex(buf: ArrayBuffer | Uint8Array): string {
-  const b = buf instanceof Uint8Array ? buf : new Uint8Array(buf);
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
-  return s;
-}
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", bytes(data)));
@@ -53,7 +47,8 @@ let bytesEqual: BytesEqual | undefined;
  * (signatures are fixed-length hex or base64; the admin token is hashed first).
  */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const x = enc.encode(a), y = enc.encode(b);
+  const x = enc.encode(a),
+    y = enc.encode(b);
   if (x.length !== y.length) return false;
   return (bytesEqual ??= runtimeBytesEqual())(x, y);
 }

@@ -19,7 +19,12 @@ const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const lookupSecret = async (id: string) => (id === AKID ? SECRET : null);
 const enc = new TextEncoder();
 
-interface Seen { auth: AuthResult; bytes: Uint8Array | null; trailer: unknown; path: string }
+interface Seen {
+  auth: AuthResult;
+  bytes: Uint8Array | null;
+  trailer: unknown;
+  path: string;
+}
 let seen: Seen[] = [];
 let server: Server;
 let endpoint = "";
@@ -38,9 +43,11 @@ beforeAll(async () => {
       const bytes = auth.body ? await readBodyBytes(auth.body, 1 << 30) : null;
       seen.push({ auth, bytes, trailer: await auth.body?.trailerChecksum, path: req.url! });
       res.writeHead(200, { ETag: '"0"', "Content-Type": "application/xml" });
-      res.end(req.url!.includes("list-type") ? '<?xml version="1.0"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>' : "");
+      res.end(
+        req.url!.includes("list-type") ? '<?xml version="1.0"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListBucketResult>' : "",
+      );
     } catch (e) {
-      const err = e instanceof S3Error ? e : new S3Error("InternalError", String(e));
+      const err = e instanceof S3Error ? e : new S3Error("InternalError");
       res.writeHead(err.status, { "Content-Type": "application/xml" });
       res.end(`<?xml version="1.0"?><Error><Code>${err.code}</Code><Message>${err.message}</Message></Error>`);
     }
@@ -49,18 +56,39 @@ beforeAll(async () => {
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
-beforeEach(() => { seen = []; });
-
-const s3 = (secret = SECRET) => new S3Client({
-  endpoint, region: "us-east-1", forcePathStyle: true, maxAttempts: 1,
-  credentials: { accessKeyId: AKID, secretAccessKey: secret },
+beforeEach(() => {
+  seen = [];
 });
+
+const s3 = (secret = SECRET) =>
+  new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    maxAttempts: 1,
+    credentials: { accessKeyId: AKID, secretAccessKey: secret },
+  });
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 describe("@aws-sdk/client-s3 requests verify", () => {
   // Keys with characters the SDK escapes differently from encodeURIComponent, or not at all.
-  const KEYS = ["a b", "ünïcödé/ключ", "plus+sign", "100%", "~user", "!'()*", "a=b&c?d#e", "x//y", "semi;colon,comma",
-    'quote"', "<>", "back\\slash", "[]{}|^`", "tab\tnl", "日本語 キー.txt"];
+  const KEYS = [
+    "a b",
+    "ünïcödé/ключ",
+    "plus+sign",
+    "100%",
+    "~user",
+    "!'()*",
+    "a=b&c?d#e",
+    "x//y",
+    "semi;colon,comma",
+    'quote"',
+    "<>",
+    "back\\slash",
+    "[]{}|^`",
+    "tab\tnl",
+    "日本語 キー.txt",
+  ];
 
   it("GetObject for awkward keys", async () => {
     const c = s3();
@@ -84,10 +112,14 @@ describe("@aws-sdk/client-s3 requests verify", () => {
 
   it("PutObject with a stream body: aws-chunked STREAMING-UNSIGNED-PAYLOAD-TRAILER, CRC32 trailer verified", async () => {
     const data = new Uint8Array(200_000).map((_, i) => (i * 7) & 0xff);
-    await s3().send(new PutObjectCommand({
-      Bucket: "bkt", Key: "streamed", ContentLength: data.length,
-      Body: Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]),
-    }));
+    await s3().send(
+      new PutObjectCommand({
+        Bucket: "bkt",
+        Key: "streamed",
+        ContentLength: data.length,
+        Body: Readable.from([data.subarray(0, 70_000), data.subarray(70_000)]),
+      }),
+    );
     const s = seen[0]!;
     expect(hex(s.bytes!)).toBe(hex(data));
     expect(s.auth.body!.length).toBe(data.length);
@@ -98,14 +130,22 @@ describe("@aws-sdk/client-s3 requests verify", () => {
   });
 
   it("PutObject with a stream body and ChecksumAlgorithm SHA256", async () => {
-    await s3().send(new PutObjectCommand({
-      Bucket: "bkt", Key: "s", ContentLength: 5, ChecksumAlgorithm: "SHA256", Body: Readable.from([Buffer.from("hello")]),
-    }));
+    await s3().send(
+      new PutObjectCommand({
+        Bucket: "bkt",
+        Key: "s",
+        ContentLength: 5,
+        ChecksumAlgorithm: "SHA256",
+        Body: Readable.from([Buffer.from("hello")]),
+      }),
+    );
     expect(seen[0]!.trailer).toEqual({ algorithm: "SHA256", value: "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=" });
   });
 
   it("a wrong secret surfaces as SignatureDoesNotMatch", async () => {
-    const e = await s3("wrong").send(new GetObjectCommand({ Bucket: "bkt", Key: "a b" })).catch((e) => e);
+    const e = await s3("wrong")
+      .send(new GetObjectCommand({ Bucket: "bkt", Key: "a b" }))
+      .catch((e) => e);
     expect(e.name).toBe("SignatureDoesNotMatch");
   });
 });
@@ -134,7 +174,10 @@ function request(url: string, init: RequestInit & { headers?: Record<string, str
 }
 const auth = (r: Request) => authenticate(r, new URL(r.url), { lookupSecret, allowedRegions: ["us-east-1"], now: new Date() });
 async function s3error(p: Promise<unknown>): Promise<S3Error> {
-  const e = await p.then(() => null, (e) => e);
+  const e = await p.then(
+    () => null,
+    (e) => e,
+  );
   expect(e).toBeInstanceOf(S3Error);
   return e as S3Error;
 }
@@ -168,8 +211,10 @@ describe("authenticate: mechanism selection and bodies", () => {
 
   it("aws-chunked without signing is decoded for anonymous requests too; wrong decoded length -> IncompleteBody", async () => {
     const headers = {
-      "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked",
-      "x-amz-decoded-content-length": "5", "x-amz-trailer": "x-amz-checksum-crc32",
+      "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+      "content-encoding": "aws-chunked",
+      "x-amz-decoded-content-length": "5",
+      "x-amz-trailer": "x-amz-checksum-crc32",
     };
     const body = "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n";
     const r = await auth(request("https://h/b/k", { method: "PUT", body, headers }));
@@ -193,7 +238,9 @@ describe("authenticate: mechanism selection and bodies", () => {
 
 describe("readBodyBytes", () => {
   const body = (s: string, extra: Partial<VerifiedBody> = {}): VerifiedBody => ({
-    stream: new Response(s).body!, length: enc.encode(s).length, ...extra,
+    stream: new Response(s).body!,
+    length: enc.encode(s).length,
+    ...extra,
   });
 
   it("null body -> empty bytes", async () => expect(await readBodyBytes(null, 10)).toEqual(new Uint8Array(0)));

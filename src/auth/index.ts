@@ -16,7 +16,8 @@ import { S3Error } from "../errors";
 import { algorithmFromHeaderName, type ChecksumAlgorithm } from "../logic/checksums";
 import { rawTarget } from "./canonical";
 import { awsChunkedDecoder } from "./chunked";
-import { EMPTY_SHA256, toHex } from "./crypto";
+import { toHex } from "../logic/encoding";
+import { EMPTY_SHA256 } from "./crypto";
 import { parsePayloadHash, type PayloadHash } from "./payload";
 import { verifySigV2Header, verifySigV2Query } from "./sigv2";
 import { verifySigV4Header, verifySigV4Presigned, type ChunkSigning, type SigningRequest } from "./sigv4";
@@ -73,9 +74,7 @@ export async function authenticate(request: Request, url: URL, opts: AuthOptions
   const v4Query = params.has("X-Amz-Algorithm") || params.has("X-Amz-Signature") || params.has("X-Amz-Credential");
   const v2Query = params.has("Signature") || params.has("AWSAccessKeyId");
   if ([authorization !== null, v4Query, v2Query].filter(Boolean).length > 1) {
-    throw new S3Error("InvalidArgument",
-      "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
-      { ArgumentName: "Authorization" }); // the header's value is not echoed: it may carry a credential
+    throw new S3Error("authMechanismConflict", undefined, { ArgumentName: "Authorization" }); // the header's value is not echoed: it may carry a credential
   }
 
   const v4 = { lookupSecret: opts.lookupSecret, allowedRegions: opts.allowedRegions, now };
@@ -96,7 +95,7 @@ export async function authenticate(request: Request, url: URL, opts: AuthOptions
       signatureVersion = 2;
     } else {
       // The value is not echoed back: it may be a bearer token or another credential.
-      throw new S3Error("InvalidArgument", "Unsupported Authorization Type", { ArgumentName: "Authorization" });
+      throw new S3Error("authTypeUnsupported", undefined, { ArgumentName: "Authorization" });
     }
   } else if (v4Query) {
     const r = await verifySigV4Presigned(req, params, v4);
@@ -118,9 +117,9 @@ function verifiedBody(request: Request, payload: PayloadHash, signing: ChunkSign
   const h = request.headers;
   if (payload.kind === "streaming") {
     const rawLength = h.get("x-amz-decoded-content-length");
-    if (rawLength === null) throw new S3Error("MissingContentLength", "You must provide the x-amz-decoded-content-length header with aws-chunked uploads.");
+    if (rawLength === null) throw new S3Error("decodedLengthMissing");
     if (!/^\d+$/.test(rawLength.trim())) {
-      throw new S3Error("InvalidArgument", "x-amz-decoded-content-length is not a valid length.", { ArgumentName: "x-amz-decoded-content-length", ArgumentValue: rawLength });
+      throw new S3Error("decodedLengthInvalid", undefined, { ArgumentName: "x-amz-decoded-content-length", ArgumentValue: rawLength });
     }
     const decodedLength = Number(rawLength.trim());
     const decoder = awsChunkedDecoder({
@@ -135,8 +134,8 @@ function verifiedBody(request: Request, payload: PayloadHash, signing: ChunkSign
 
   const rawLength = h.get("content-length");
   const chunkedTE = h.has("transfer-encoding");
-  const noBody = request.method === "GET" || request.method === "HEAD" || request.body === null
-    || (rawLength !== null && rawLength.trim() === "0" && !chunkedTE);
+  const noBody =
+    request.method === "GET" || request.method === "HEAD" || request.body === null || (rawLength !== null && rawLength.trim() === "0" && !chunkedTE);
   if (noBody) {
     if (payload.kind === "hex" && payload.hex !== EMPTY_SHA256) throw sha256Mismatch(payload.hex, EMPTY_SHA256);
     return null;
@@ -149,13 +148,14 @@ function verifiedBody(request: Request, payload: PayloadHash, signing: ChunkSign
 function trailerAlgorithm(header: string | null): ChecksumAlgorithm | null {
   if (header === null || header.trim() === "") return null;
   const algo = algorithmFromHeaderName(header);
-  if (!algo) throw new S3Error("InvalidRequest", `The value specified in the x-amz-trailer header is not supported: ${header}`);
+  if (!algo) throw new S3Error("trailerUnsupported", { header });
   return algo;
 }
 
 function sha256Mismatch(client: string, computed: string): S3Error {
   return new S3Error("XAmzContentSHA256Mismatch", undefined, {
-    ClientComputedContentSHA256: client, S3ComputedContentSHA256: computed,
+    ClientComputedContentSHA256: client,
+    S3ComputedContentSHA256: computed,
   });
 }
 
@@ -165,7 +165,7 @@ function sha256Mismatch(client: string, computed: string): S3Error {
  */
 export async function readBodyBytes(body: VerifiedBody | null, maxBytes: number): Promise<Uint8Array> {
   if (body === null) return new Uint8Array(0);
-  const tooBig = () => new S3Error("MaxMessageLengthExceeded", `Your request was too big (more than ${maxBytes} bytes).`);
+  const tooBig = () => new S3Error("requestTooBig", { maxBytes });
   if (body.length !== null && body.length > maxBytes) {
     await body.stream.cancel().catch(() => {});
     throw tooBig();
@@ -186,7 +186,10 @@ export async function readBodyBytes(body: VerifiedBody | null, maxBytes: number)
   if (body.length !== null && total !== body.length) throw new S3Error("IncompleteBody");
   const out = new Uint8Array(total);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   if (body.sha256Hex !== undefined) {
     const computed = toHex(await crypto.subtle.digest("SHA-256", out));
     if (computed !== body.sha256Hex) throw sha256Mismatch(body.sha256Hex, computed);

@@ -12,7 +12,8 @@
 import { S3Error } from "../errors";
 import { formBoundary, readForm } from "../logic/form-data";
 import type { AuthOptions, AuthResult } from "./index";
-import { hmac, hmacKey, signingKey, timingSafeEqual, toHex } from "./crypto";
+import { toBase64, toHex } from "../logic/encoding";
+import { hmac, hmacKey, signingKey, timingSafeEqual } from "./crypto";
 import { ALGORITHM, checkScope, parseAmzDate, parseCredential } from "./sigv4-parse";
 
 /** S3 refuses forms whose fields before the file exceed this. */
@@ -28,9 +29,7 @@ export type PostForm = {
 export type PostAuthResult = AuthResult & { form: PostForm };
 
 function missingField(name: string): S3Error {
-  return new S3Error("InvalidArgument", `Bucket POST must contain a field named '${name}'.  If it is specified, please check the order of the fields.`, {
-    ArgumentName: name, ArgumentValue: "",
-  });
+  return new S3Error("postFieldMissing", { name });
 }
 
 export async function authenticatePostForm(request: Request, opts: AuthOptions): Promise<PostAuthResult> {
@@ -73,11 +72,11 @@ async function verifyV4(fields: Map<string, string>, opts: AuthOptions): Promise
   for (const name of ["x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature", "policy"]) if (!fields.get(name)) throw missingField(name);
   const algorithm = fields.get("x-amz-algorithm")!;
   if (algorithm !== ALGORITHM) {
-    throw new S3Error("InvalidArgument", `X-Amz-Algorithm only supports "${ALGORITHM}"`, { ArgumentName: "x-amz-algorithm", ArgumentValue: algorithm });
+    throw new S3Error("postAlgorithm", undefined, { ArgumentName: "x-amz-algorithm", ArgumentValue: algorithm });
   }
   const amzDate = fields.get("x-amz-date")!;
   if (!parseAmzDate(amzDate)) {
-    throw new S3Error("InvalidArgument", `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`, { ArgumentName: "x-amz-date", ArgumentValue: amzDate });
+    throw new S3Error("postDate", undefined, { ArgumentName: "x-amz-date", ArgumentValue: amzDate });
   }
   const credential = parseCredential(fields.get("x-amz-credential")!, "AuthorizationQueryParametersError");
   checkScope(credential, opts.allowedRegions, amzDate, "AuthorizationQueryParametersError");
@@ -94,7 +93,7 @@ async function verifyV2(fields: Map<string, string>, opts: AuthOptions): Promise
   const policy = fields.get("policy")!;
   const provided = fields.get("signature")!;
   const key = await hmacKey(await secretFor(accessKeyId, opts), "SHA-1");
-  const expected = btoa(String.fromCharCode(...new Uint8Array(await hmac(key, policy))));
+  const expected = toBase64(await hmac(key, policy));
   if (!timingSafeEqual(expected, provided)) throw signatureMismatch(accessKeyId, policy, provided);
   return accessKeyId;
 }

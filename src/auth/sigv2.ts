@@ -10,17 +10,48 @@
  */
 import { S3Error } from "../errors";
 import { canonicalUri } from "./canonical";
+import { toBase64 } from "../logic/encoding";
 import { hmac, hmacKey, timingSafeEqual } from "./crypto";
 import { MAX_SKEW_MS, type SigningRequest } from "./sigv4";
 
 /** Query parameters that belong to the canonicalized resource (AWS list + what botocore/s3cmd sign). */
 export const SUBRESOURCES = new Set([
-  "accelerate", "acl", "analytics", "cors", "delete", "encryption", "inventory", "legal-hold", "lifecycle",
-  "location", "logging", "metrics", "notification", "object-lock", "partNumber", "policy", "replication",
-  "requestPayment", "restore", "retention", "select", "select-type", "tagging", "torrent", "uploadId",
-  "uploads", "versionId", "versioning", "versions", "website",
-  "response-cache-control", "response-content-disposition", "response-content-encoding",
-  "response-content-language", "response-content-type", "response-expires",
+  "accelerate",
+  "acl",
+  "analytics",
+  "cors",
+  "delete",
+  "encryption",
+  "inventory",
+  "legal-hold",
+  "lifecycle",
+  "location",
+  "logging",
+  "metrics",
+  "notification",
+  "object-lock",
+  "partNumber",
+  "policy",
+  "replication",
+  "requestPayment",
+  "restore",
+  "retention",
+  "select",
+  "select-type",
+  "tagging",
+  "torrent",
+  "uploadId",
+  "uploads",
+  "versionId",
+  "versioning",
+  "versions",
+  "website",
+  "response-cache-control",
+  "response-content-disposition",
+  "response-content-encoding",
+  "response-content-language",
+  "response-content-type",
+  "response-expires",
 ]);
 
 export interface SigV2Options {
@@ -49,37 +80,53 @@ export function canonicalResourceV2(rawPath: string, rawQuery: string, bucket?: 
  * `dateOrExpires`: the Date line (header auth) or the Expires value (query auth). Fetch joins repeated
  * headers with ", " where S3 joins them with ","; `splitCommas` canonicalises values that way.
  */
-export function stringToSignV2(
-  req: SigningRequest, dateOrExpires: string, resource: string, splitCommas = false, omitAmzDate = false,
-): string {
+export function stringToSignV2(req: SigningRequest, dateOrExpires: string, resource: string, splitCommas = false, omitAmzDate = false): string {
   const h = req.headers;
   const amz = new Map<string, string>();
   h.forEach((value, name) => {
-    if (name.startsWith("x-amz-") && !(omitAmzDate && name === "x-amz-date")) amz.set(name, splitCommas ? value.split(",").map((v) => v.trim()).join(",") : value.trim());
+    if (name.startsWith("x-amz-") && !(omitAmzDate && name === "x-amz-date"))
+      amz.set(
+        name,
+        splitCommas
+          ? value
+              .split(",")
+              .map((v) => v.trim())
+              .join(",")
+          : value.trim(),
+      );
   });
-  const amzLines = [...amz.keys()].sort().map((k) => `${k}:${amz.get(k)}\n`).join("");
+  const amzLines = [...amz.keys()]
+    .sort()
+    .map((k) => `${k}:${amz.get(k)}\n`)
+    .join("");
   return `${req.method}\n${h.get("content-md5") ?? ""}\n${h.get("content-type") ?? ""}\n${dateOrExpires}\n${amzLines}${resource}`;
 }
 
 export async function verifySigV2Header(req: SigningRequest, authorization: string, opts: SigV2Options): Promise<{ accessKeyId: string }> {
   const m = /^AWS ([^:\s]+):(\S+)$/.exec(authorization.trim());
-  if (!m) throw new S3Error("InvalidArgument", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature", { ArgumentName: "Authorization" });
+  if (!m) throw new S3Error("sigV2HeaderInvalid", undefined, { ArgumentName: "Authorization" });
   const [, accessKeyId, signature] = m as unknown as [string, string, string];
   // x-amz-date wins over Date; it is then part of the amz headers and the Date line stays empty.
   const amzDate = req.headers.get("x-amz-date");
   const date = req.headers.get("date");
   const when = Date.parse(amzDate ?? date ?? "");
-  if (Number.isNaN(when)) throw new S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+  if (Number.isNaN(when)) throw new S3Error("authDateMissing");
   if (Math.abs(opts.now.getTime() - when) > MAX_SKEW_MS) {
     throw new S3Error("RequestTimeTooSkewed", undefined, {
-      RequestTime: (amzDate ?? date)!, ServerTime: opts.now.toUTCString(), MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
+      RequestTime: (amzDate ?? date)!,
+      ServerTime: opts.now.toUTCString(),
+      MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
     });
   }
   // The documented rule is an empty Date line plus x-amz-date among the amz headers; the AWS DELETE
   // example instead puts the x-amz-date value on the Date line. Both are accepted.
-  const variants: DateVariant[] = amzDate !== null
-    ? [{ dateLine: "", omitAmzDate: false }, { dateLine: amzDate.trim(), omitAmzDate: true }]
-    : [{ dateLine: date!, omitAmzDate: false }];
+  const variants: DateVariant[] =
+    amzDate !== null
+      ? [
+          { dateLine: "", omitAmzDate: false },
+          { dateLine: amzDate.trim(), omitAmzDate: true },
+        ]
+      : [{ dateLine: date!, omitAmzDate: false }];
   await verify(req, accessKeyId, signature, variants, opts);
   return { accessKeyId };
 }
@@ -90,11 +137,11 @@ export async function verifySigV2Query(req: SigningRequest, params: URLSearchPar
   // URLSearchParams turns an unescaped "+" of the base64 signature into a space.
   const signature = params.get("Signature")?.replace(/ /g, "+");
   if (!accessKeyId || !expires || !signature) {
-    throw new S3Error("AccessDenied", "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters");
+    throw new S3Error("sigV2QueryParametersMissing");
   }
-  if (!/^\d+$/.test(expires)) throw new S3Error("AccessDenied", "Invalid date (should be seconds since epoch): " + expires);
+  if (!/^\d+$/.test(expires)) throw new S3Error("sigV2ExpiresInvalid", { expires });
   if (Number(expires) * 1000 < opts.now.getTime()) {
-    throw new S3Error("AccessDenied", "Request has expired", {
+    throw new S3Error("requestExpired", undefined, {
       Expires: new Date(Number(expires) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
       ServerTime: opts.now.toISOString().replace(/\.\d{3}Z$/, "Z"),
     });
@@ -109,7 +156,10 @@ export async function verifySigV2Query(req: SigningRequest, params: URLSearchPar
  * repeated x-amz-* headers joined by ", " (fetch) or "," (S3), for each date variant. The variants
  * are cheap and only failing requests try more than one.
  */
-interface DateVariant { dateLine: string; omitAmzDate: boolean }
+interface DateVariant {
+  dateLine: string;
+  omitAmzDate: boolean;
+}
 
 async function verify(req: SigningRequest, accessKeyId: string, provided: string, dates: DateVariant[], opts: SigV2Options): Promise<void> {
   const secret = await opts.lookupSecret(accessKeyId);
@@ -127,18 +177,16 @@ async function verify(req: SigningRequest, accessKeyId: string, provided: string
         const sts = stringToSignV2(req, dateLine, canonicalResourceV2(path, req.rawQuery, opts.bucket), splitCommas, omitAmzDate);
         if (tried.has(sts)) continue;
         tried.add(sts);
-        if (timingSafeEqual(base64(await hmac(key, sts)), provided)) return;
+        if (timingSafeEqual(toBase64(await hmac(key, sts)), provided)) return;
       }
     }
   }
   const first = tried.values().next().value;
   throw new S3Error("SignatureDoesNotMatch", undefined, {
-    AWSAccessKeyId: accessKeyId, StringToSign: first!, SignatureProvided: provided,
+    AWSAccessKeyId: accessKeyId,
+    StringToSign: first!,
+    SignatureProvided: provided,
   });
-}
-
-function base64(buf: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(buf)));
 }
 
 function safeDecode(s: string): string {

@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
  * Error codes and messages follow what S3 answers for each malformation.
  */
-import { S3Error, type ErrorCode } from "../errors";
+import { S3Error } from "../errors";
 
 export const ALGORITHM = "AWS4-HMAC-SHA256";
 export const MAX_PRESIGNED_EXPIRES = 604800; // one week
@@ -31,15 +31,30 @@ export interface ParsedPresigned extends ParsedV4 {
   expires: number;
 }
 
-const HEADER_PREFIX = "The authorization header is malformed; ";
-const QUERY_PREFIX = "Error parsing the X-Amz-Credential parameter; ";
+/** The reasons of a bad credential, by where it came from (header and query auth differ in code and message). */
+const CREDENTIAL_REASONS = {
+  AuthorizationHeaderMalformed: {
+    malformed: "headerCredentialMalformed",
+    service: "headerCredentialService",
+    terminal: "headerCredentialTerminal",
+    region: "headerCredentialRegion",
+    date: "headerCredentialDate",
+  },
+  AuthorizationQueryParametersError: {
+    malformed: "queryCredentialMalformed",
+    service: "queryCredentialService",
+    terminal: "queryCredentialTerminal",
+    region: "queryCredentialRegion",
+    date: "queryCredentialDate",
+  },
+} as const;
+type CredentialCode = keyof typeof CREDENTIAL_REASONS;
 
 /** AKID/YYYYMMDD/region/service/aws4_request. `code` differs between header and query auth. */
-export function parseCredential(value: string, code: "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError"): Credential {
+export function parseCredential(value: string, code: CredentialCode): Credential {
   const parts = value.split("/");
   if (parts.length !== 5 || !parts[0] || !/^\d{8}$/.test(parts[1]!)) {
-    const prefix = code === "AuthorizationHeaderMalformed" ? HEADER_PREFIX : QUERY_PREFIX;
-    throw new S3Error(code, `${prefix}the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
+    throw new S3Error(CREDENTIAL_REASONS[code].malformed);
   }
   const [accessKeyId, date, region, service, terminal] = parts as [string, string, string, string, string];
   return { accessKeyId, date, region, service, terminal };
@@ -49,18 +64,18 @@ export function parseCredential(value: string, code: "AuthorizationHeaderMalform
  * Checks the scope of a credential: service "s3", terminal "aws4_request", region in `allowedRegions`,
  * date equal to the request date.
  */
-export function checkScope(c: Credential, allowedRegions: readonly string[], amzDate: string, code: ErrorCode): void {
-  const prefix = code === "AuthorizationHeaderMalformed" ? HEADER_PREFIX : QUERY_PREFIX;
-  if (c.service !== "s3") throw new S3Error(code, `${prefix}incorrect service "${c.service}". This endpoint belongs to "s3".`);
+export function checkScope(c: Credential, allowedRegions: readonly string[], amzDate: string, code: CredentialCode): void {
+  const reasons = CREDENTIAL_REASONS[code];
+  if (c.service !== "s3") throw new S3Error(reasons.service, { service: c.service });
   if (c.terminal !== "aws4_request") {
-    throw new S3Error(code, `${prefix}incorrect terminal "${c.terminal}". This endpoint uses "aws4_request".`);
+    throw new S3Error(reasons.terminal, { terminal: c.terminal });
   }
   if (!allowedRegions.includes(c.region)) {
     const expected = allowedRegions[0] ?? "us-east-1";
-    throw new S3Error(code, `${prefix}the region '${c.region}' is wrong; expecting '${expected}'`, { Region: expected });
+    throw new S3Error(reasons.region, { region: c.region, expected });
   }
   if (amzDate.slice(0, 8) !== c.date) {
-    throw new S3Error(code, `${prefix}Invalid credential date. Date is not the same as X-Amz-Date.`);
+    throw new S3Error(reasons.date);
   }
 }
 
@@ -68,19 +83,19 @@ export function checkScope(c: Credential, allowedRegions: readonly string[], amz
 export function parseAuthorizationV4(header: string): ParsedV4 {
   const value = header.trim();
   if (!value.startsWith(ALGORITHM + " ")) {
-    throw new S3Error("AuthorizationHeaderMalformed", `${HEADER_PREFIX}the authorization type must be "${ALGORITHM}".`);
+    throw new S3Error("authHeaderType");
   }
   const fields = new Map<string, string>();
   for (const part of value.slice(ALGORITHM.length).split(",")) {
     const p = part.trim();
     if (!p) continue;
     const eq = p.indexOf("=");
-    if (eq <= 0) throw new S3Error("AuthorizationHeaderMalformed", `${HEADER_PREFIX}the authorization component "${p}" is malformed.`);
+    if (eq <= 0) throw new S3Error("authHeaderComponent");
     fields.set(p.slice(0, eq).trim(), p.slice(eq + 1).trim());
   }
   for (const name of ["Credential", "SignedHeaders", "Signature"]) {
     if (!fields.get(name)) {
-      throw new S3Error("AuthorizationHeaderMalformed", `${HEADER_PREFIX}Authorization header requires '${name}' parameter.`);
+      throw new S3Error("authHeaderParameterMissing", { name });
     }
   }
   const signedHeaders = fields.get("SignedHeaders")!;
@@ -96,20 +111,19 @@ const REQUIRED_QUERY = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"
 
 /** The X-Amz-* parameters of a presigned URL (already percent-decoded by URLSearchParams). */
 export function parsePresignedQuery(params: URLSearchParams): ParsedPresigned {
-  const qerr = (message: string) => new S3Error("AuthorizationQueryParametersError", message);
   if (REQUIRED_QUERY.some((n) => !params.get(n))) {
-    throw qerr("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
+    throw new S3Error("presignedParametersMissing");
   }
-  if (params.get("X-Amz-Algorithm") !== ALGORITHM) throw qerr(`X-Amz-Algorithm only supports "${ALGORITHM}"`);
+  if (params.get("X-Amz-Algorithm") !== ALGORITHM) throw new S3Error("presignedAlgorithm");
   const amzDate = params.get("X-Amz-Date")!;
   const timestamp = parseAmzDate(amzDate);
-  if (!timestamp) throw qerr(`X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`);
+  if (!timestamp) throw new S3Error("presignedDate");
   const rawExpires = params.get("X-Amz-Expires")!;
-  if (!/^-?\d+$/.test(rawExpires)) throw qerr("X-Amz-Expires should be a number");
+  if (!/^-?\d+$/.test(rawExpires)) throw new S3Error("presignedExpiresNotNumber");
   const expires = Number(rawExpires);
-  if (expires < 0) throw qerr("X-Amz-Expires must be non-negative");
-  if (expires === 0) throw qerr("X-Amz-Expires must be at least 1 second");
-  if (expires > MAX_PRESIGNED_EXPIRES) throw qerr(`X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGNED_EXPIRES}`);
+  if (expires < 0) throw new S3Error("presignedExpiresNegative");
+  if (expires === 0) throw new S3Error("presignedExpiresZero");
+  if (expires > MAX_PRESIGNED_EXPIRES) throw new S3Error("presignedExpiresTooLong", { max: MAX_PRESIGNED_EXPIRES });
   const signedHeaders = params.get("X-Amz-SignedHeaders")!;
   return {
     credential: parseCredential(params.get("X-Amz-Credential")!, "AuthorizationQueryParametersError"),
@@ -132,5 +146,8 @@ export function parseAmzDate(s: string): Date | null {
 }
 
 export function formatAmzDate(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }

@@ -30,7 +30,10 @@ function req(url: string, headers: Record<string, string>, method = "GET"): Sign
 }
 
 async function s3error(p: Promise<unknown>): Promise<S3Error> {
-  const e = await p.then(() => null, (e) => e);
+  const e = await p.then(
+    () => null,
+    (e) => e,
+  );
   expect(e).toBeInstanceOf(S3Error);
   return e as S3Error;
 }
@@ -40,7 +43,8 @@ describe("AWS header-auth examples", () => {
 
   it("GET Object with Range", async () => {
     const r = req("https://examplebucket.s3.amazonaws.com/test.txt", {
-      ...base, range: "bytes=0-9",
+      ...base,
+      range: "bytes=0-9",
       authorization: authz("host;range;x-amz-content-sha256;x-amz-date", "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"),
     });
     const res = await verifySigV4Header(r, r.headers.get("authorization")!, opts());
@@ -50,49 +54,79 @@ describe("AWS header-auth examples", () => {
   });
 
   it("PUT Object (key with $, Date header signed)", async () => {
-    const r = req("https://examplebucket.s3.amazonaws.com/test$file.text", {
-      host: "examplebucket.s3.amazonaws.com", date: "Fri, 24 May 2013 00:00:00 GMT", "x-amz-date": DATE,
-      "x-amz-storage-class": "REDUCED_REDUNDANCY",
-      "x-amz-content-sha256": "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072",
-      authorization: authz("date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class", "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"),
-    }, "PUT");
+    const r = req(
+      "https://examplebucket.s3.amazonaws.com/test$file.text",
+      {
+        host: "examplebucket.s3.amazonaws.com",
+        date: "Fri, 24 May 2013 00:00:00 GMT",
+        "x-amz-date": DATE,
+        "x-amz-storage-class": "REDUCED_REDUNDANCY",
+        "x-amz-content-sha256": "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072",
+        authorization: authz(
+          "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
+          "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd",
+        ),
+      },
+      "PUT",
+    );
     const res = await verifySigV4Header(r, r.headers.get("authorization")!, opts());
     expect(res.payload).toEqual({ kind: "hex", hex: "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072" });
   });
 
   it("GET Bucket Lifecycle", async () => {
     const r = req("https://examplebucket.s3.amazonaws.com/?lifecycle", {
-      ...base, authorization: authz("host;x-amz-content-sha256;x-amz-date", "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"),
+      ...base,
+      authorization: authz("host;x-amz-content-sha256;x-amz-date", "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"),
     });
     await expect(verifySigV4Header(r, r.headers.get("authorization")!, opts())).resolves.toBeTruthy();
   });
 
   it("GET Bucket (List Objects) with max-keys and prefix", async () => {
     const r = req("https://examplebucket.s3.amazonaws.com/?max-keys=2&prefix=J", {
-      ...base, authorization: authz("host;x-amz-content-sha256;x-amz-date", "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"),
+      ...base,
+      authorization: authz("host;x-amz-content-sha256;x-amz-date", "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"),
     });
     await expect(verifySigV4Header(r, r.headers.get("authorization")!, opts())).resolves.toBeTruthy();
   });
 
   it("seed signatures of the chunked-upload examples", async () => {
-    const chunked = (sha: string, sig: string) => req("https://s3.amazonaws.com/examplebucket/chunkObject.txt", {
-      host: "s3.amazonaws.com", "x-amz-date": DATE, "x-amz-storage-class": "REDUCED_REDUNDANCY",
-      "x-amz-content-sha256": sha, "content-encoding": "aws-chunked", "x-amz-decoded-content-length": "66560",
-      "content-length": "66824",
-      authorization: authz("content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;x-amz-storage-class", sig),
-    }, "PUT");
+    const chunked = (sha: string, sig: string) =>
+      req(
+        "https://s3.amazonaws.com/examplebucket/chunkObject.txt",
+        {
+          host: "s3.amazonaws.com",
+          "x-amz-date": DATE,
+          "x-amz-storage-class": "REDUCED_REDUNDANCY",
+          "x-amz-content-sha256": sha,
+          "content-encoding": "aws-chunked",
+          "x-amz-decoded-content-length": "66560",
+          "content-length": "66824",
+          authorization: authz("content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;x-amz-storage-class", sig),
+        },
+        "PUT",
+      );
     const a = chunked("STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
     const ra = await verifySigV4Header(a, a.headers.get("authorization")!, opts());
     expect(ra.payload).toEqual({ kind: "streaming", mode: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" });
     expect(ra.chunkSigning.seedSignature).toBe("4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
     // The trailer example sends Transfer-Encoding instead of Content-Length and signs x-amz-trailer.
-    const b = req("https://s3.amazonaws.com/examplebucket/chunkObject.txt", {
-      host: "s3.amazonaws.com", "x-amz-date": DATE, "x-amz-storage-class": "REDUCED_REDUNDANCY",
-      "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", "content-encoding": "aws-chunked",
-      "x-amz-decoded-content-length": "66560", "x-amz-trailer": "x-amz-checksum-crc32c",
-      authorization: authz("content-encoding;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;x-amz-storage-class;x-amz-trailer",
-        "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e"),
-    }, "PUT");
+    const b = req(
+      "https://s3.amazonaws.com/examplebucket/chunkObject.txt",
+      {
+        host: "s3.amazonaws.com",
+        "x-amz-date": DATE,
+        "x-amz-storage-class": "REDUCED_REDUNDANCY",
+        "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        "content-encoding": "aws-chunked",
+        "x-amz-decoded-content-length": "66560",
+        "x-amz-trailer": "x-amz-checksum-crc32c",
+        authorization: authz(
+          "content-encoding;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;x-amz-storage-class;x-amz-trailer",
+          "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e",
+        ),
+      },
+      "PUT",
+    );
     await expect(verifySigV4Header(b, b.headers.get("authorization")!, opts())).resolves.toBeTruthy();
   });
 
@@ -106,7 +140,8 @@ describe("AWS header-auth examples", () => {
 
   it("rejects a tampered request with SignatureDoesNotMatch and echoes the canonical request", async () => {
     const r = req("https://examplebucket.s3.amazonaws.com/test.txt", {
-      ...base, range: "bytes=0-10",
+      ...base,
+      range: "bytes=0-10",
       authorization: authz("host;range;x-amz-content-sha256;x-amz-date", "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"),
     });
     const e = await s3error(verifySigV4Header(r, r.headers.get("authorization")!, opts()));
@@ -133,14 +168,20 @@ describe("header-auth checks before the signature", () => {
     expect((await run(good, A, opts({ lookupSecret: async () => null }))).code).toBe("InvalidAccessKeyId");
   });
   it("region outside the allowed list -> AuthorizationHeaderMalformed naming the region", async () => {
-    const e = await run(good, authz("host;range;x-amz-content-sha256;x-amz-date", sig, "eu-west-9"), opts({ allowedRegions: ["ch-gva-2", "us-east-1", "auto"] }));
+    const e = await run(
+      good,
+      authz("host;range;x-amz-content-sha256;x-amz-date", sig, "eu-west-9"),
+      opts({ allowedRegions: ["ch-gva-2", "us-east-1", "auto"] }),
+    );
     expect(e.code).toBe("AuthorizationHeaderMalformed");
     expect(e.message).toBe("The authorization header is malformed; the region 'eu-west-9' is wrong; expecting 'ch-gva-2'");
     expect(e.details.Region).toBe("ch-gva-2");
   });
   it("wrong service / malformed credential / missing parts -> AuthorizationHeaderMalformed", async () => {
     expect((await run(good, A.replace("/s3/", "/iam/"))).message).toMatch(/incorrect service "iam"/);
-    expect((await run(good, A.replace("Credential=AKIAIOSFODNN7EXAMPLE/20130524/", "Credential=AKIAIOSFODNN7EXAMPLE/"))).code).toBe("AuthorizationHeaderMalformed");
+    expect((await run(good, A.replace("Credential=AKIAIOSFODNN7EXAMPLE/20130524/", "Credential=AKIAIOSFODNN7EXAMPLE/"))).code).toBe(
+      "AuthorizationHeaderMalformed",
+    );
     expect((await run(good, A.replace(/,Signature=.*/, ""))).message).toMatch(/requires 'Signature'/);
   });
   it("clock skew beyond 15 minutes -> RequestTimeTooSkewed", async () => {
@@ -152,7 +193,9 @@ describe("header-auth checks before the signature", () => {
   it("no usable date -> AccessDenied; credential date differing from x-amz-date -> malformed", async () => {
     const { "x-amz-date": _, ...noDate } = good;
     expect((await run(noDate, A)).message).toBe("AWS authentication requires a valid Date or x-amz-date header");
-    expect((await run({ ...good, "x-amz-date": "20130525T000000Z" }, A, opts({ now: new Date("2013-05-25T00:00:00Z") }))).message).toMatch(/Invalid credential date/);
+    expect((await run({ ...good, "x-amz-date": "20130525T000000Z" }, A, opts({ now: new Date("2013-05-25T00:00:00Z") }))).message).toMatch(
+      /Invalid credential date/,
+    );
   });
   it("missing or invalid x-amz-content-sha256", async () => {
     const { "x-amz-content-sha256": _, ...noSha } = good;
@@ -164,7 +207,10 @@ describe("header-auth checks before the signature", () => {
 describe("the signed-headers rule (header auth)", () => {
   // The AWS GET-with-Range example, replayed with headers the signer never saw.
   const signed = {
-    host: "examplebucket.s3.amazonaws.com", "x-amz-date": DATE, "x-amz-content-sha256": EMPTY_SHA256, range: "bytes=0-9",
+    host: "examplebucket.s3.amazonaws.com",
+    "x-amz-date": DATE,
+    "x-amz-content-sha256": EMPTY_SHA256,
+    range: "bytes=0-9",
     authorization: authz("host;range;x-amz-content-sha256;x-amz-date", "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"),
   };
   const run = (headers: Record<string, string>) => {
@@ -191,16 +237,28 @@ describe("the signed-headers rule (header auth)", () => {
   it("checks before the key is looked up (no secret needed to refuse)", async () => {
     let looked = false;
     const r = req("https://examplebucket.s3.amazonaws.com/test.txt", { ...signed, "x-amz-acl": "private" });
-    const e = await s3error(verifySigV4Header(r, signed.authorization, opts({ lookupSecret: async () => ((looked = true), SECRET) })));
+    const e = await s3error(
+      verifySigV4Header(
+        r,
+        signed.authorization,
+        opts({
+          lookupSecret: async () => {
+            looked = true;
+            return SECRET;
+          },
+        }),
+      ),
+    );
     expect([e.code, looked]).toEqual(["AccessDenied", false]);
   });
 });
 
 describe("presigned URL (AWS example: GET /test.txt, X-Amz-Expires=86400)", () => {
-  const url = "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-    + "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z"
-    + "&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
-    + "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
+  const url =
+    "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256" +
+    "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z" +
+    "&X-Amz-Expires=86400&X-Amz-SignedHeaders=host" +
+    "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
   const run = (u: string, o = opts(), headers: Record<string, string> = { host: "examplebucket.s3.amazonaws.com" }) => {
     const r = req(u, headers);
     return verifySigV4Presigned(r, new URLSearchParams(r.rawQuery), o);
@@ -240,7 +298,9 @@ describe("presigned URL (AWS example: GET /test.txt, X-Amz-Expires=86400)", () =
     expect(e.details.HeadersNotSigned).toBe("x-amz-acl");
   });
   it("requires host among the signed headers", async () => {
-    const e = await s3error(run(url.replace("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders=range"), opts(), { host: "examplebucket.s3.amazonaws.com", range: "bytes=0-1" }));
+    const e = await s3error(
+      run(url.replace("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders=range"), opts(), { host: "examplebucket.s3.amazonaws.com", range: "bytes=0-1" }),
+    );
     expect([e.code, e.details.HeadersNotSigned]).toEqual(["AccessDenied", "host"]);
   });
 });

@@ -11,11 +11,10 @@
  */
 import { S3Error } from "../errors";
 import { canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, rawTarget } from "./canonical";
-import { hmac, sha256Hex, signingKey, timingSafeEqual, toHex } from "./crypto";
+import { toHex } from "../logic/encoding";
+import { hmac, sha256Hex, signingKey, timingSafeEqual } from "./crypto";
 import { parsePayloadHash, type PayloadHash } from "./payload";
-import {
-  ALGORITHM, checkScope, formatAmzDate, parseAmzDate, parseAuthorizationV4, parsePresignedQuery, type ParsedV4,
-} from "./sigv4-parse";
+import { ALGORITHM, checkScope, formatAmzDate, parseAmzDate, parseAuthorizationV4, parsePresignedQuery, type ParsedV4 } from "./sigv4-parse";
 
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -61,11 +60,13 @@ export async function verifySigV4Header(req: SigningRequest, authorization: stri
   checkScope(parsed.credential, opts.allowedRegions, amzDate, "AuthorizationHeaderMalformed");
   if (Math.abs(opts.now.getTime() - timestamp.getTime()) > MAX_SKEW_MS) {
     throw new S3Error("RequestTimeTooSkewed", undefined, {
-      RequestTime: raw, ServerTime: isoSeconds(opts.now), MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
+      RequestTime: raw,
+      ServerTime: isoSeconds(opts.now),
+      MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
     });
   }
   const contentSha = req.headers.get("x-amz-content-sha256");
-  if (contentSha === null) throw new S3Error("InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
+  if (contentSha === null) throw new S3Error("contentSha256Missing");
   const payload = parsePayloadHash(contentSha);
   assertHeadersSigned(req.headers, parsed.signedHeaderList);
   const secret = await secretFor(parsed.credential.accessKeyId, opts);
@@ -96,7 +97,7 @@ export function assertHeadersSigned(headers: Headers, signedHeaderList: readonly
     if (name.startsWith("x-amz-") && !UNSIGNED_OK.has(name) && !signed.has(name)) notSigned.push(name);
   });
   if (notSigned.length) {
-    throw new S3Error("AccessDenied", "There were headers present in the request which were not signed", {
+    throw new S3Error("headersNotSigned", undefined, {
       HeadersNotSigned: notSigned.join(", "),
     });
   }
@@ -109,8 +110,10 @@ export async function verifySigV4Presigned(req: SigningRequest, params: URLSearc
   const signedAt = parsed.timestamp.getTime();
   const expiresAt = signedAt + parsed.expires * 1000;
   if (now > expiresAt || signedAt - MAX_SKEW_MS > now) {
-    throw new S3Error("AccessDenied", "Request has expired", {
-      "X-Amz-Expires": parsed.expires, Expires: isoSeconds(new Date(expiresAt)), ServerTime: isoSeconds(opts.now),
+    throw new S3Error("requestExpired", undefined, {
+      "X-Amz-Expires": parsed.expires,
+      Expires: isoSeconds(new Date(expiresAt)),
+      ServerTime: isoSeconds(opts.now),
     });
   }
   assertHeadersSigned(req.headers, parsed.signedHeaderList);
@@ -131,7 +134,12 @@ export async function stringToSign(amzDate: string, scope: string, canonical: st
 }
 
 async function verifySignature(
-  req: SigningRequest, parsed: ParsedV4, amzDate: string, secret: string, payloadHash: string, excludeParam?: string,
+  req: SigningRequest,
+  parsed: ParsedV4,
+  amzDate: string,
+  secret: string,
+  payloadHash: string,
+  excludeParam?: string,
 ): Promise<{ key: CryptoKey; scope: string }> {
   const c = parsed.credential;
   const scope = `${c.date}/${c.region}/${c.service}/${c.terminal}`;
@@ -173,7 +181,7 @@ function requestTime(headers: Headers): { amzDate: string; timestamp: Date; raw:
     const ms = date === null ? NaN : Date.parse(date);
     if (!Number.isNaN(ms)) return { amzDate: formatAmzDate(new Date(ms)), timestamp: new Date(ms), raw: date! };
   }
-  throw new S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+  throw new S3Error("authDateMissing");
 }
 
 function isoSeconds(d: Date): string {

@@ -10,7 +10,7 @@ type Pending = { zone: string; blobKey: string };
 
 export async function deleteUnreferencedBlobs(deps: Pick<Deps, "meta" | "blobs">, pending: Pending[]): Promise<number> {
   if (pending.length === 0) return 0;
-  const referenced = await deps.meta.referencedBlobs(pending.map((p) => p.blobKey));
+  const referenced = await deps.meta.blobGc.referenced(pending.map((p) => p.blobKey));
   const byZone = new Map<string, { free: string[]; all: string[] }>();
   for (const p of pending) {
     const z = byZone.get(p.zone) ?? { free: [], all: [] };
@@ -21,7 +21,7 @@ export async function deleteUnreferencedBlobs(deps: Pick<Deps, "meta" | "blobs">
   let deleted = 0;
   for (const [zone, { free, all }] of byZone) {
     await deps.blobs.delete(zone, free);
-    await deps.meta.forgetBlobDeletions(zone, all);
+    await deps.meta.blobGc.forget(zone, all);
     deleted += free.length;
   }
   return deleted;
@@ -29,6 +29,6 @@ export async function deleteUnreferencedBlobs(deps: Pick<Deps, "meta" | "blobs">
 
 /** Processes up to `limit` queued deletions, oldest first. */
 export async function drainBlobDeletions(deps: Pick<Deps, "meta" | "blobs">, limit = 500): Promise<number> {
-  const pending = await deps.meta.pendingBlobDeletions(limit);
+  const pending = await deps.meta.blobGc.pending(limit);
   return deleteUnreferencedBlobs(deps, pending);
 }

@@ -22,7 +22,7 @@ export async function sweepOrphanBlobs(deps: Pick<Deps, "meta" | "blobs" | "conf
         return t !== null && now - t > ORPHAN_GRACE_MS;
       });
       if (old.length) {
-        const known = await deps.meta.knownBlobs(old);
+        const known = await deps.meta.blobGc.known(old);
         const orphans = old.filter((k) => !known.has(k));
         await deps.blobs.delete(zone, orphans);
         removed += orphans.length;

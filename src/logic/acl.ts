@@ -85,7 +85,7 @@ const CANNED: Record<string, { targets: AclTarget[]; grants: (o: Owners) => Reso
 /** The grants of a canned ACL: the owner's FULL_CONTROL first, as S3 lists them. */
 export function cannedGrants(name: string, owners: Owners, target: AclTarget): ResolvedGrant[] {
   const canned = Object.hasOwn(CANNED, name) ? CANNED[name] : undefined;
-  if (!canned || !canned.targets.includes(target)) {
+  if (!canned?.targets.includes(target)) {
     throw new S3Error("InvalidArgument", undefined, { ArgumentName: "x-amz-acl", ArgumentValue: name });
   }
   return [{ grantee: user(owners.ownerId), permission: "FULL_CONTROL" }, ...canned.grants(owners)];
@@ -106,7 +106,7 @@ const GRANT_HEADERS: [string, Permission][] = [
  * optionally double-quoted (`id="a1b2", uri="http://acs.amazonaws.com/groups/global/AllUsers"`).
  */
 export function parseGrantHeader(header: string, value: string, permission: Permission): Grant[] {
-  const bad = (arg: string) => new S3Error("InvalidArgument", "Argument format not recognized", { ArgumentName: header, ArgumentValue: arg });
+  const bad = (arg: string) => new S3Error("grantFormat", undefined, { ArgumentName: header, ArgumentValue: arg });
   return value.split(",").map((raw) => {
     const token = raw.trim();
     const m = /^([A-Za-z]+)\s*=\s*(?:"([^"]*)"|([^"\s]*))$/.exec(token);
@@ -137,7 +137,7 @@ export function aclFromHeaders(headers: Headers, owners: Owners, target: AclTarg
     return v === null ? [] : parseGrantHeader(name, v, permission);
   });
   const hasGrantHeaders = GRANT_HEADERS.some(([name]) => headers.has(name));
-  if (canned !== null && hasGrantHeaders) throw new S3Error("InvalidRequest", "Specifying both Canned ACLs and Header Grants is not allowed");
+  if (canned !== null && hasGrantHeaders) throw new S3Error("cannedAndGrantHeaders");
   if (canned !== null) return cannedGrants(canned.trim(), owners, target);
   return hasGrantHeaders ? granted : null;
 }
@@ -156,7 +156,7 @@ export type GranteeDirectory = {
  * (InvalidArgument otherwise).
  */
 export async function resolveGrants(grants: Grant[], dir: GranteeDirectory): Promise<ResolvedGrant[]> {
-  if (grants.length > MAX_GRANTS) throw new S3Error("MalformedACLError", `An ACL can have at most ${MAX_GRANTS} grants.`);
+  if (grants.length > MAX_GRANTS) throw new S3Error("tooManyGrants", { max: MAX_GRANTS });
   const known = new Map<string, boolean>();
   const exists = async (id: string) => {
     if (!known.has(id)) known.set(id, await dir.userExists(id));
@@ -166,10 +166,10 @@ export async function resolveGrants(grants: Grant[], dir: GranteeDirectory): Pro
   for (const g of grants) {
     const { grantee, permission } = g;
     if (grantee.type === "Group") {
-      if (!GROUP_URIS.has(grantee.uri)) throw new S3Error("InvalidArgument", "Invalid group uri", { ArgumentName: "uri", ArgumentValue: grantee.uri });
+      if (!GROUP_URIS.has(grantee.uri)) throw new S3Error("grantGroupUri", undefined, { ArgumentName: "uri", ArgumentValue: grantee.uri });
       out.push({ grantee, permission });
     } else if (grantee.type === "CanonicalUser") {
-      if (!(await exists(grantee.id))) throw new S3Error("InvalidArgument", "Invalid id", { ArgumentName: "CanonicalUser/ID", ArgumentValue: grantee.id });
+      if (!(await exists(grantee.id))) throw new S3Error("grantCanonicalId", undefined, { ArgumentName: "CanonicalUser/ID", ArgumentValue: grantee.id });
       out.push({ grantee, permission });
     } else {
       const id = await dir.userIdByEmail(grantee.email);
@@ -185,26 +185,49 @@ export async function resolveGrants(grants: Grant[], dir: GranteeDirectory): Pro
 const sameGrantee = (a: ResolvedGrant["grantee"], b: ResolvedGrant["grantee"]) =>
   a.type === "CanonicalUser" ? b.type === "CanonicalUser" && a.id === b.id : b.type === "Group" && a.uri === b.uri;
 
+/** An ACL as the store keeps it: its grants, or null for the default (the owner's FULL_CONTROL). */
+export type Acl = ResolvedGrant[] | null;
+
+/** The ACL to store for these grants: null when they are exactly the default. */
+export function normalizeGrants(grants: ResolvedGrant[], ownerId: string): Acl {
+  if (grants.length === 1 && grants[0].permission === "FULL_CONTROL" && sameGrantee(grants[0].grantee, user(ownerId))) return null;
+  return grants.map((g) => ({
+    grantee: g.grantee.type === "CanonicalUser" ? { type: g.grantee.type, id: g.grantee.id } : { type: g.grantee.type, uri: g.grantee.uri },
+    permission: g.permission,
+  }));
+}
+
 /** JSON for the acl column; null when the ACL is exactly the default (the owner's FULL_CONTROL). */
 export function serializeGrants(grants: ResolvedGrant[], ownerId: string): string | null {
-  if (grants.length === 1 && grants[0].permission === "FULL_CONTROL" && sameGrantee(grants[0].grantee, user(ownerId))) return null;
-  return JSON.stringify(grants.map((g) => ({ grantee: g.grantee.type === "CanonicalUser" ? { type: g.grantee.type, id: g.grantee.id } : { type: g.grantee.type, uri: g.grantee.uri }, permission: g.permission })));
+  const acl = normalizeGrants(grants, ownerId);
+  return acl === null ? null : JSON.stringify(acl);
+}
+
+/** The grants an ACL gives (the default: the owner's FULL_CONTROL). */
+export function grantsOf(acl: Acl, ownerId: string): ResolvedGrant[] {
+  return acl ?? [{ grantee: user(ownerId), permission: "FULL_CONTROL" }];
 }
 
 /** The grants of a stored ACL. An unreadable value fails closed: only the owner keeps access. */
 export function deserializeGrants(stored: string | null, ownerId: string): ResolvedGrant[] {
-  const ownerOnly: ResolvedGrant[] = [{ grantee: user(ownerId), permission: "FULL_CONTROL" }];
-  if (stored === null) return ownerOnly;
+  return grantsOf(parseStoredGrants(stored), ownerId);
+}
+
+/** The acl column read back (the store does this once per row). An unreadable value fails closed to the default. */
+export function parseStoredGrants(stored: string | null): Acl {
+  if (stored === null) return null;
   try {
     const parsed = JSON.parse(stored) as unknown;
-    if (!Array.isArray(parsed)) return ownerOnly;
+    if (!Array.isArray(parsed)) return null;
     return parsed.filter(
       (g): g is ResolvedGrant =>
-        !!g && typeof g === "object" && isPermission(String(g.permission)) &&
+        !!g &&
+        typeof g === "object" &&
+        isPermission(String(g.permission)) &&
         ((g.grantee?.type === "CanonicalUser" && typeof g.grantee.id === "string") || (g.grantee?.type === "Group" && typeof g.grantee.uri === "string")),
     );
   } catch {
-    return ownerOnly;
+    return null;
   }
 }
 
@@ -220,12 +243,12 @@ function granteeMatches(g: ResolvedGrant["grantee"], caller: CallerId): boolean 
   return false; // LogDelivery: no caller of this service is the log-delivery group
 }
 
-/** Every permission `caller` holds on a resource owned by `ownerId` with the stored ACL. */
-export function grantedPermissions(caller: CallerId, ownerId: string, stored: string | null): Set<Permission> {
+/** Every permission `caller` holds on a resource owned by `ownerId` with this ACL. */
+export function grantedPermissions(caller: CallerId, ownerId: string, acl: Acl): Set<Permission> {
   if (caller !== null && caller === ownerId) return new Set(PERMISSIONS);
   const held = new Set<Permission>();
-  if (stored === null) return held;
-  for (const g of deserializeGrants(stored, ownerId)) {
+  if (acl === null) return held;
+  for (const g of acl) {
     if (!granteeMatches(g.grantee, caller)) continue;
     if (g.permission === "FULL_CONTROL") return new Set(PERMISSIONS);
     held.add(g.permission);
@@ -234,6 +257,6 @@ export function grantedPermissions(caller: CallerId, ownerId: string, stored: st
 }
 
 /** Whether `caller` holds `permission` (FULL_CONTROL grants all of them). */
-export function allows(caller: CallerId, ownerId: string, stored: string | null, permission: Permission): boolean {
-  return grantedPermissions(caller, ownerId, stored).has(permission);
+export function allows(caller: CallerId, ownerId: string, acl: Acl, permission: Permission): boolean {
+  return grantedPermissions(caller, ownerId, acl).has(permission);
 }

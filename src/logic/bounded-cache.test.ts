@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { BoundedCache } from "./bounded-cache";
 
 const cache = (over: { maxEntries?: number; maxBytes?: number; ttlMs?: number } = {}) =>
-  new BoundedCache<string>({ ttlMs: over.ttlMs ?? 1000, maxEntries: over.maxEntries ?? 3, maxBytes: over.maxBytes ?? 1000, sizeOf: (k, v) => k.length + v.length });
+  new BoundedCache<string>({
+    ttlMs: over.ttlMs ?? 1000,
+    maxEntries: over.maxEntries ?? 3,
+    maxBytes: over.maxBytes ?? 1000,
+    sizeOf: (k, v) => k.length + v.length,
+  });
 
 describe("BoundedCache", () => {
   it("evicts the least recently used entry beyond maxEntries", () => {

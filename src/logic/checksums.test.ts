@@ -3,8 +3,16 @@ import { Crc32 } from "@aws-crypto/crc32";
 import { Crc32c } from "@aws-crypto/crc32c";
 import { S3Error } from "../errors";
 import {
-  algorithmFromHeaderName, checksumHeaderName, checksumTransform, checksumValuesEqual, createChecksum,
-  decodeChecksumValue, parseChecksumAlgorithm, Sha1Js, Sha256Js, type ChecksumAlgorithm,
+  algorithmFromHeaderName,
+  checksumHeaderName,
+  checksumTransform,
+  checksumValuesEqual,
+  createChecksum,
+  decodeChecksumValue,
+  parseChecksumAlgorithm,
+  Sha1Js,
+  Sha256Js,
+  type ChecksumAlgorithm,
 } from "./checksums";
 
 const enc = new TextEncoder();
@@ -49,14 +57,17 @@ describe("createChecksum", () => {
 });
 
 describe("slice-by-8 CRC32/CRC32C match @aws-crypto on random input and random splits", () => {
-  for (const [algo, Lib] of [["CRC32", Crc32], ["CRC32C", Crc32c]] as const) {
+  for (const [algo, Lib] of [
+    ["CRC32", Crc32],
+    ["CRC32C", Crc32c],
+  ] as const) {
     it(algo, async () => {
       for (const len of [0, 1, 7, 8, 9, 15, 16, 17, 1000, 70_001]) {
         const data = randomBytes(len);
         const n = new Lib().update(data).digest();
         const want = Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]).toString("base64");
         const c = createChecksum(algo);
-        for (let i = 0; i < len;) {
+        for (let i = 0; i < len; ) {
           const k = Math.min(len - i, Math.floor(Math.random() * 40));
           c.update(data.subarray(i, i + k));
           i += k;
@@ -68,7 +79,10 @@ describe("slice-by-8 CRC32/CRC32C match @aws-crypto on random input and random s
 });
 
 describe("pure-JS SHA matches crypto.subtle on random input and random splits", () => {
-  for (const [name, Ctor] of [["SHA-1", Sha1Js], ["SHA-256", Sha256Js]] as const) {
+  for (const [name, Ctor] of [
+    ["SHA-1", Sha1Js],
+    ["SHA-256", Sha256Js],
+  ] as const) {
     it(name, async () => {
       for (const len of [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 70_000]) {
         const data = randomBytes(len);
@@ -88,7 +102,9 @@ describe("pure-JS SHA matches crypto.subtle on random input and random splits", 
 
 describe("crypto.DigestStream path (workerd)", () => {
   const c = crypto as unknown as { DigestStream?: unknown };
-  afterEach(() => { delete c.DigestStream; });
+  afterEach(() => {
+    delete c.DigestStream;
+  });
 
   it("writes copies to the stream and reads its digest", async () => {
     // A stand-in with workerd's shape: a WritableStream with a `digest` promise.
@@ -127,7 +143,11 @@ describe("names and parsing", () => {
     expect(parseChecksumAlgorithm("crc32c")).toBe("CRC32C");
     expect(parseChecksumAlgorithm("Sha256")).toBe("SHA256");
     expect(() => parseChecksumAlgorithm("md5")).toThrow(S3Error);
-    try { parseChecksumAlgorithm("xxhash"); } catch (e) { expect((e as S3Error).code).toBe("InvalidRequest"); }
+    try {
+      parseChecksumAlgorithm("xxhash");
+    } catch (e) {
+      expect((e as S3Error).code).toBe("InvalidRequest");
+    }
   });
 
   it("validates client values by decoded size", () => {
@@ -141,7 +161,10 @@ describe("names and parsing", () => {
 
 async function pump(ts: TransformStream<Uint8Array, Uint8Array>, parts: string[]): Promise<string> {
   const body = new ReadableStream<Uint8Array>({
-    start(c) { for (const p of parts) c.enqueue(enc.encode(p)); c.close(); },
+    start(c) {
+      for (const p of parts) c.enqueue(enc.encode(p));
+      c.close();
+    },
   });
   return new Response(body.pipeThrough(ts)).text();
 }

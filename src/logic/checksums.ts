@@ -13,6 +13,7 @@
  */
 import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
 import { S3Error } from "../errors";
+import { fromBase64, toBase64 } from "./encoding";
 
 export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256";
 
@@ -31,7 +32,7 @@ export interface Checksum {
 export function parseChecksumAlgorithm(s: string): ChecksumAlgorithm {
   const up = s.trim().toUpperCase();
   if ((CHECKSUM_ALGORITHMS as readonly string[]).includes(up)) return up as ChecksumAlgorithm;
-  throw new S3Error("InvalidRequest", `Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]`);
+  throw new S3Error("checksumAlgorithmUnsupported");
 }
 
 /** "CRC32" -> "x-amz-checksum-crc32" */
@@ -49,23 +50,27 @@ export function algorithmFromHeaderName(name: string): ChecksumAlgorithm | null 
 
 /** Decodes a client-supplied checksum value; InvalidRequest when it is not base64 of the right size. */
 export function decodeChecksumValue(algo: ChecksumAlgorithm, value: string): Uint8Array {
-  const bytes = base64ToBytes(value.trim());
+  const bytes = fromBase64(value.trim());
   if (!bytes || bytes.length !== DIGEST_BYTES[algo]) {
-    throw new S3Error("InvalidRequest", `Value for ${checksumHeaderName(algo)} header is invalid.`);
+    throw new S3Error("checksumValueInvalid", { header: checksumHeaderName(algo) });
   }
   return bytes;
 }
 
 export function createChecksum(algo: ChecksumAlgorithm): Checksum {
   switch (algo) {
-    case "CRC32": return crcChecksum(CRC32_TABLES);
-    case "CRC32C": return crcChecksum(CRC32C_TABLES);
+    case "CRC32":
+      return crcChecksum(CRC32_TABLES);
+    case "CRC32C":
+      return crcChecksum(CRC32C_TABLES);
     case "CRC64NVME": {
       const c = new Crc64Nvme();
-      return { update: (b) => c.update(b), digest: async () => bytesToBase64(await c.digest()) };
+      return { update: (b) => c.update(b), digest: async () => toBase64(await c.digest()) };
     }
-    case "SHA1": return shaChecksum("SHA-1");
-    case "SHA256": return shaChecksum("SHA-256");
+    case "SHA1":
+      return shaChecksum("SHA-1");
+    case "SHA256":
+      return shaChecksum("SHA-256");
   }
 }
 
@@ -89,7 +94,7 @@ export function checksumTransform(
     },
     async flush() {
       const got = await sum.digest();
-      if (expected && !bytesEqual(base64ToBytes(got)!, expected)) {
+      if (expected && !bytesEqual(fromBase64(got)!, expected)) {
         const err = checksumMismatch(algo);
         settle.reject(err);
         throw err;
@@ -101,13 +106,13 @@ export function checksumTransform(
 }
 
 export function checksumMismatch(algo: ChecksumAlgorithm): S3Error {
-  return new S3Error("BadDigest", `The ${algo} you specified did not match the calculated checksum.`);
+  return new S3Error("checksumMismatch", { algorithm: algo });
 }
 
 /** Compares two base64 checksum values by their decoded bytes (padding/whitespace tolerant). */
 export function checksumValuesEqual(a: string, b: string): boolean {
-  const x = base64ToBytes(a.trim());
-  const y = base64ToBytes(b.trim());
+  const x = fromBase64(a.trim());
+  const y = fromBase64(b.trim());
   return !!x && !!y && bytesEqual(x, y);
 }
 
@@ -118,11 +123,13 @@ function crcChecksum(tables: Int32Array): Checksum {
   let crc = 0;
   return {
     update: (b) => void (crc = crc32Update(tables, crc, b)),
-    digest: async () => bytesToBase64(new Uint8Array([crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff])),
+    digest: async () => toBase64(new Uint8Array([crc >>> 24, (crc >>> 16) & 0xff, (crc >>> 8) & 0xff, crc & 0xff])),
   };
 }
 
-interface DigestStreamLike extends WritableStream<ArrayBufferView> { readonly digest: Promise<ArrayBuffer> }
+interface DigestStreamLike extends WritableStream<ArrayBufferView> {
+  readonly digest: Promise<ArrayBuffer>;
+}
 type DigestStreamCtor = new (algorithm: string) => DigestStreamLike;
 
 function shaChecksum(name: "SHA-1" | "SHA-256"): Checksum {
@@ -137,31 +144,12 @@ function shaChecksum(name: "SHA-1" | "SHA-256"): Checksum {
       digest: async () => {
         await writer.close();
         if (failed) throw failed;
-        return bytesToBase64(new Uint8Array(await ds.digest));
+        return toBase64(new Uint8Array(await ds.digest));
       },
     };
   }
   const h = name === "SHA-1" ? new Sha1Js() : new Sha256Js();
-  return { update: (b) => h.update(b), digest: async () => bytesToBase64(h.digest()) };
-}
-
-export function bytesToBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-/** null when `s` is not valid base64. */
-export function base64ToBytes(s: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return null;
-  try {
-    const bin = atob(s);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  } catch {
-    return null;
-  }
+  return { update: (b) => h.update(b), digest: async () => toBase64(h.digest()) };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -222,34 +210,59 @@ abstract class MdHash {
 export class Sha256Js extends MdHash {
   private readonly h = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
   private readonly w = new Int32Array(64);
-  protected state(): Int32Array { return this.h; }
+  protected state(): Int32Array {
+    return this.h;
+  }
   protected compress(d: Uint8Array, off: number): void {
     const w = this.w;
     for (let t = 0; t < 16; t++, off += 4) w[t] = (d[off]! << 24) | (d[off + 1]! << 16) | (d[off + 2]! << 8) | d[off + 3]!;
     for (let t = 16; t < 64; t++) {
-      const a = w[t - 15]!, b = w[t - 2]!;
+      const a = w[t - 15]!,
+        b = w[t - 2]!;
       const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
       const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
       w[t] = (w[t - 16]! + s0 + w[t - 7]! + s1) | 0;
     }
     const h = this.h;
-    let a = h[0]!, b = h[1]!, c = h[2]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!, dd = h[3]!;
+    let a = h[0]!,
+      b = h[1]!,
+      c = h[2]!,
+      e = h[4]!,
+      f = h[5]!,
+      g = h[6]!,
+      hh = h[7]!,
+      dd = h[3]!;
     for (let t = 0; t < 64; t++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
       const t1 = (hh + S1 + ((e & f) ^ (~e & g)) + K256[t]! + w[t]!) | 0;
       const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
       const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-      hh = g; g = f; f = e; e = (dd + t1) | 0; dd = c; c = b; b = a; a = (t1 + t2) | 0;
+      hh = g;
+      g = f;
+      f = e;
+      e = (dd + t1) | 0;
+      dd = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) | 0;
     }
-    h[0] = (h[0]! + a) | 0; h[1] = (h[1]! + b) | 0; h[2] = (h[2]! + c) | 0; h[3] = (h[3]! + dd) | 0;
-    h[4] = (h[4]! + e) | 0; h[5] = (h[5]! + f) | 0; h[6] = (h[6]! + g) | 0; h[7] = (h[7]! + hh) | 0;
+    h[0] = (h[0]! + a) | 0;
+    h[1] = (h[1]! + b) | 0;
+    h[2] = (h[2]! + c) | 0;
+    h[3] = (h[3]! + dd) | 0;
+    h[4] = (h[4]! + e) | 0;
+    h[5] = (h[5]! + f) | 0;
+    h[6] = (h[6]! + g) | 0;
+    h[7] = (h[7]! + hh) | 0;
   }
 }
 
 export class Sha1Js extends MdHash {
   private readonly h = new Int32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]);
   private readonly w = new Int32Array(80);
-  protected state(): Int32Array { return this.h; }
+  protected state(): Int32Array {
+    return this.h;
+  }
   protected compress(d: Uint8Array, off: number): void {
     const w = this.w;
     for (let t = 0; t < 16; t++, off += 4) w[t] = (d[off]! << 24) | (d[off + 1]! << 16) | (d[off + 2]! << 8) | d[off + 3]!;
@@ -258,29 +271,47 @@ export class Sha1Js extends MdHash {
       w[t] = (x << 1) | (x >>> 31);
     }
     const h = this.h;
-    let a = h[0]!, b = h[1]!, c = h[2]!, dd = h[3]!, e = h[4]!;
+    let a = h[0]!,
+      b = h[1]!,
+      c = h[2]!,
+      dd = h[3]!,
+      e = h[4]!;
     for (let t = 0; t < 80; t++) {
       let f: number, k: number;
-      if (t < 20) { f = (b & c) | (~b & dd); k = 0x5a827999; }
-      else if (t < 40) { f = b ^ c ^ dd; k = 0x6ed9eba1; }
-      else if (t < 60) { f = (b & c) | (b & dd) | (c & dd); k = 0x8f1bbcdc; }
-      else { f = b ^ c ^ dd; k = 0xca62c1d6; }
+      if (t < 20) {
+        f = (b & c) | (~b & dd);
+        k = 0x5a827999;
+      } else if (t < 40) {
+        f = b ^ c ^ dd;
+        k = 0x6ed9eba1;
+      } else if (t < 60) {
+        f = (b & c) | (b & dd) | (c & dd);
+        k = 0x8f1bbcdc;
+      } else {
+        f = b ^ c ^ dd;
+        k = 0xca62c1d6;
+      }
       const tmp = (((a << 5) | (a >>> 27)) + f + e + k + w[t]!) | 0;
-      e = dd; dd = c; c = (b << 30) | (b >>> 2); b = a; a = tmp;
+      e = dd;
+      dd = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = tmp;
     }
-    h[0] = (h[0]! + a) | 0; h[1] = (h[1]! + b) | 0; h[2] = (h[2]! + c) | 0; h[3] = (h[3]! + dd) | 0; h[4] = (h[4]! + e) | 0;
+    h[0] = (h[0]! + a) | 0;
+    h[1] = (h[1]! + b) | 0;
+    h[2] = (h[2]! + c) | 0;
+    h[3] = (h[3]! + dd) | 0;
+    h[4] = (h[4]! + e) | 0;
   }
 }
 
 const K256 = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74,
+  0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d,
+  0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e,
+  0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
+  0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -313,8 +344,15 @@ function crc32Update(t: Int32Array, crc: number, d: Uint8Array): number {
   const n = d.length;
   for (; i + 8 <= n; i += 8) {
     const a = c ^ (d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24));
-    c = t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]!
-      ^ t[768 + d[i + 4]!]! ^ t[512 + d[i + 5]!]! ^ t[256 + d[i + 6]!]! ^ t[d[i + 7]!]!;
+    c =
+      t[1792 + (a & 0xff)]! ^
+      t[1536 + ((a >>> 8) & 0xff)]! ^
+      t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^
+      t[768 + d[i + 4]!]! ^
+      t[512 + d[i + 5]!]! ^
+      t[256 + d[i + 6]!]! ^
+      t[d[i + 7]!]!;
   }
   for (; i < n; i++) c = t[(c ^ d[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;

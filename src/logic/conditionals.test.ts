@@ -42,10 +42,18 @@ describe("parseHttpDate", () => {
     expect(parseHttpDate(" Sun, 06 Nov 1994 08:49:37 GMT ")?.getTime()).toBe(want);
   });
 
-  test.each([null, undefined, "", "1", "yesterday", "2024-05-01T12:00:00Z", "Sun, 06 Nov 1994 08:49:37", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT"])(
-    "invalid: %s",
-    (v) => expect(parseHttpDate(v)).toBeUndefined(),
-  );
+  test.each([
+    null,
+    undefined,
+    "",
+    "1",
+    "yesterday",
+    "2024-05-01T12:00:00Z",
+    "Sun, 06 Nov 1994 08:49:37",
+    "Sun, 31 Feb 1994 08:49:37 GMT",
+    "Sun, 06 Foo 1994 08:49:37 GMT",
+    "Sun, 06 Nov 1994 25:49:37 GMT",
+  ])("invalid: %s", (v) => expect(parseHttpDate(v)).toBeUndefined());
 
   test("formatHttpDate round-trips at second granularity", () => {
     expect(formatHttpDate(OBJ.lastModified)).toBe(SAME);
@@ -142,9 +150,7 @@ describe("checkPreconditions (GET/HEAD)", () => {
     const p = parsePreconditions(h, "x-amz-copy-source-");
     expect(p.ifMatch).toBeUndefined();
     expect(evaluatePreconditions(p, OBJ)).toEqual({ outcome: "not-modified", header: "x-amz-copy-source-If-None-Match" });
-    expect(check({ "x-amz-copy-source-if-match": ETAG, "x-amz-copy-source-if-unmodified-since": BEFORE }, "x-amz-copy-source-")).toBe(
-      "proceed",
-    );
+    expect(check({ "x-amz-copy-source-if-match": ETAG, "x-amz-copy-source-if-unmodified-since": BEFORE }, "x-amz-copy-source-")).toBe("proceed");
     expect(check({ "x-amz-copy-source-if-unmodified-since": BEFORE }, "x-amz-copy-source-")).toBe("precondition-failed");
   });
 
@@ -163,8 +169,7 @@ describe("checkPreconditions (GET/HEAD)", () => {
 });
 
 describe("checkWritePreconditions", () => {
-  const write = (h: Record<string, string>, existing: { etag: string } | null) =>
-    thrown(() => checkWritePreconditions(new Headers(h), existing));
+  const write = (h: Record<string, string>, existing: { etag: string } | null) => thrown(() => checkWritePreconditions(new Headers(h), existing));
 
   test("no headers: always allowed", () => {
     expect(write({}, null)).toBeUndefined();

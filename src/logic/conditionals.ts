@@ -116,10 +116,7 @@ export function hasPreconditions(p: Preconditions): boolean {
  * "x-amz-copy-source-If-None-Match") so callers can add <Condition> to the error.
  * Dates compare at one-second granularity, since Last-Modified is sent in whole seconds.
  */
-export function evaluatePreconditions(
-  p: Preconditions,
-  object: { etag: string; lastModified: Date },
-): { outcome: PreconditionOutcome; header?: string } {
+export function evaluatePreconditions(p: Preconditions, object: { etag: string; lastModified: Date }): { outcome: PreconditionOutcome; header?: string } {
   const lastModified = Math.floor(object.lastModified.getTime() / 1000) * 1000;
   const name = (h: string) => p.prefix + h;
   if (p.ifMatch) {
@@ -135,10 +132,7 @@ export function evaluatePreconditions(
   return { outcome: "proceed" };
 }
 
-export function checkPreconditions(
-  p: Preconditions,
-  object: { etag: string; lastModified: Date },
-): PreconditionOutcome {
+export function checkPreconditions(p: Preconditions, object: { etag: string; lastModified: Date }): PreconditionOutcome {
   return evaluatePreconditions(p, object).outcome;
 }
 

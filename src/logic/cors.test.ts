@@ -28,7 +28,14 @@ const headers = (h: Record<string, string>) => new Headers(h);
 
 describe("validateCorsRules", () => {
   it("accepts a full rule and 100 rules", () => {
-    const full = rule({ id: "r", allowedOrigins: ["https://*.example.com"], allowedMethods: ["GET", "PUT", "POST", "DELETE", "HEAD"], allowedHeaders: ["x-amz-*"], exposeHeaders: ["ETag"], maxAgeSeconds: 0 });
+    const full = rule({
+      id: "r",
+      allowedOrigins: ["https://*.example.com"],
+      allowedMethods: ["GET", "PUT", "POST", "DELETE", "HEAD"],
+      allowedHeaders: ["x-amz-*"],
+      exposeHeaders: ["ETag"],
+      maxAgeSeconds: 0,
+    });
     expect(validateCorsRules([full])).toEqual([full]);
     expect(validateCorsRules(Array.from({ length: 100 }, () => rule()))).toHaveLength(100);
   });
@@ -88,12 +95,22 @@ describe("matchCorsRule", () => {
 
 describe("preflightResponseHeaders", () => {
   const rules = [
-    rule({ allowedOrigins: ["https://app.test"], allowedMethods: ["GET", "PUT"], allowedHeaders: ["*"], exposeHeaders: ["ETag", "x-amz-version-id"], maxAgeSeconds: 600 }),
+    rule({
+      allowedOrigins: ["https://app.test"],
+      allowedMethods: ["GET", "PUT"],
+      allowedHeaders: ["*"],
+      exposeHeaders: ["ETag", "x-amz-version-id"],
+      maxAgeSeconds: 600,
+    }),
     rule({ allowedMethods: ["GET"] }),
   ];
 
   it("answers the first matching rule with the requested headers echoed in lowercase", () => {
-    const h = preflightResponseHeaders(rules, headers({ origin: "https://app.test", "access-control-request-method": "PUT", "access-control-request-headers": "Authorization, X-Amz-Date" }), "OBJECT");
+    const h = preflightResponseHeaders(
+      rules,
+      headers({ origin: "https://app.test", "access-control-request-method": "PUT", "access-control-request-headers": "Authorization, X-Amz-Date" }),
+      "OBJECT",
+    );
     expect(h).toEqual({
       "Access-Control-Allow-Origin": "https://app.test",
       "Access-Control-Allow-Methods": "GET, PUT",
@@ -124,9 +141,16 @@ describe("preflightResponseHeaders", () => {
   it("403 AccessForbidden when no configuration or no rule matches", () => {
     const req = headers({ origin: "https://else.test", "access-control-request-method": "PUT" });
     expect(errorOf(() => preflightResponseHeaders(null, req, "OBJECT"))).toMatchObject({
-      code: "AccessForbidden", status: 403, message: "CORSResponse: CORS is not enabled for this bucket.", details: { Method: "PUT", ResourceType: "OBJECT" },
+      code: "AccessForbidden",
+      status: 403,
+      message: "CORSResponse: CORS is not enabled for this bucket.",
+      details: { Method: "PUT", ResourceType: "OBJECT" },
     });
-    expect(errorOf(() => preflightResponseHeaders(rules, req, "BUCKET"))).toMatchObject({ code: "AccessForbidden", status: 403, details: { Method: "PUT", ResourceType: "BUCKET" } });
+    expect(errorOf(() => preflightResponseHeaders(rules, req, "BUCKET"))).toMatchObject({
+      code: "AccessForbidden",
+      status: 403,
+      details: { Method: "PUT", ResourceType: "BUCKET" },
+    });
     expect(errorOf(() => preflightResponseHeaders(rules, req, "BUCKET"))!.message).toMatch(/^CORSResponse: This CORS request is not allowed/);
   });
 });

@@ -32,14 +32,14 @@ export function validateCorsRules(rules: CorsRule[]): CorsRule[] {
   for (const r of rules) if (r.allowedOrigins.length === 0 || r.allowedMethods.length === 0) throw new S3Error("MalformedXML");
   for (const r of rules) {
     const method = r.allowedMethods.find((m) => !(CORS_METHODS as readonly string[]).includes(m));
-    if (method !== undefined) throw new S3Error("InvalidRequest", `Found unsupported HTTP method in CORS config. Unsupported method is ${method}`);
+    if (method !== undefined) throw new S3Error("corsMethodUnsupported", { method });
     const origin = r.allowedOrigins.find((o) => wildcards(o) > 1);
-    if (origin !== undefined) throw new S3Error("InvalidRequest", `AllowedOrigin "${origin}" can not have more than one wildcard.`);
+    if (origin !== undefined) throw new S3Error("corsOriginWildcards", { origin });
     const header = r.allowedHeaders.find((h) => wildcards(h) > 1);
-    if (header !== undefined) throw new S3Error("InvalidRequest", `AllowedHeader "${header}" can not have more than one wildcard.`);
+    if (header !== undefined) throw new S3Error("corsHeaderWildcards", { header });
     const expose = r.exposeHeaders.find((h) => h.includes("*"));
     if (expose !== undefined) {
-      throw new S3Error("InvalidRequest", `ExposeHeader "${expose}" contains wildcard. We currently do not support wildcard for ExposeHeader.`);
+      throw new S3Error("corsExposeWildcard", { header: expose });
     }
   }
   return rules;
@@ -97,7 +97,10 @@ export function corsResponseHeaders(rules: CorsRule[] | null, origin: string, me
 /** Access-Control-Request-Headers as S3 compares them: trimmed, lowercased, empties dropped. */
 export function parseRequestHeaderList(value: string | null): string[] {
   if (value === null) return [];
-  return value.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  return value
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== "");
 }
 
 /**
@@ -110,13 +113,13 @@ export function preflightResponseHeaders(
   resourceType: "BUCKET" | "OBJECT",
 ): Record<string, string> {
   const origin = request.get("origin");
-  if (origin === null || origin === "") throw new S3Error("BadRequest", "Insufficient information. Origin request header needed.");
+  if (origin === null || origin === "") throw new S3Error("corsOriginMissing");
   const method = request.get("access-control-request-method");
   if (method === null || !(CORS_METHODS as readonly string[]).includes(method)) {
-    throw new S3Error("BadRequest", `Invalid Access-Control-Request-Method: ${method ?? "null"}`);
+    throw new S3Error("corsRequestMethodInvalid", { method });
   }
   const details = { Method: method, ResourceType: resourceType };
-  if (!rules) throw new S3Error("AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.", details);
+  if (!rules) throw new S3Error("corsNotEnabled", undefined, details);
   const requested = parseRequestHeaderList(request.get("access-control-request-headers"));
   const match = matchCorsRule(rules, origin, method, requested);
   if (!match) throw new S3Error("AccessForbidden", undefined, details);

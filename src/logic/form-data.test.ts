@@ -73,9 +73,16 @@ describe("readForm", () => {
 
   it.each([1, 7, 64, 65536])("reads fields and streams the file exactly, in %i-byte chunks", async (size) => {
     for (const content of [file, tricky, new Uint8Array(0)]) {
-      const bytes = body([["key", "uploads/${filename}"], ["x-amz-meta-color", "grün"], ["file", content, "a.png"]]);
+      const bytes = body([
+        ["key", "uploads/${filename}"],
+        ["x-amz-meta-color", "grün"],
+        ["file", content, "a.png"],
+      ]);
       const form = await readForm(streamOf(bytes, size), B, bytes.length, { maxPreFileBytes: 20480 });
-      expect(form.fields).toEqual([["key", "uploads/${filename}"], ["x-amz-meta-color", "grün"]]);
+      expect(form.fields).toEqual([
+        ["key", "uploads/${filename}"],
+        ["x-amz-meta-color", "grün"],
+      ]);
       expect(form.file).toMatchObject({ filename: "a.png", contentType: "image/png", length: content.length });
       expect(Buffer.compare(await drain(form.file!.stream), Buffer.from(content))).toBe(0);
     }
@@ -87,7 +94,11 @@ describe("readForm", () => {
   });
 
   it("fails the file stream when a field follows the file", async () => {
-    const bytes = body([["key", "k"], ["file", file, "a"], ["x-amz-meta-late", "v"]]);
+    const bytes = body([
+      ["key", "k"],
+      ["file", file, "a"],
+      ["x-amz-meta-late", "v"],
+    ]);
     const form = await readForm(streamOf(bytes, 4096), B, bytes.length, { maxPreFileBytes: 20480 });
     expect(await code(drain(form.file!.stream))).toBe("MalformedPOSTRequest");
   });
@@ -99,7 +110,10 @@ describe("readForm", () => {
   });
 
   it("refuses fields larger than the limit before the file", async () => {
-    const bytes = body([["policy", "p".repeat(30_000)], ["file", file, "a"]]);
+    const bytes = body([
+      ["policy", "p".repeat(30_000)],
+      ["file", file, "a"],
+    ]);
     expect(await code(readForm(streamOf(bytes, 1024), B, bytes.length, { maxPreFileBytes: 20480 }))).toBe("MaxPostPreDataLengthExceededError");
   });
 

@@ -67,7 +67,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-const malformed = (why?: string) => new S3Error("MalformedPOSTRequest", why);
+const malformed = () => new S3Error("MalformedPOSTRequest");
 
 /** name, filename and Content-Type of one part, from its header block. */
 function partHeaders(block: string): { name: string; filename: string | null; contentType: string | null } {
@@ -95,7 +95,12 @@ function partHeaders(block: string): { name: string; filename: string | null; co
  * Reads the form up to the file part (the field named "file"), which is returned as a stream of
  * the rest of the body. `totalLength` is the request's Content-Length.
  */
-export async function readForm(body: ReadableStream<Uint8Array>, boundary: string, totalLength: number, opts: { maxPreFileBytes: number }): Promise<ParsedForm> {
+export async function readForm(
+  body: ReadableStream<Uint8Array>,
+  boundary: string,
+  totalLength: number,
+  opts: { maxPreFileBytes: number },
+): Promise<ParsedForm> {
   const reader = body.getReader();
   const dashBoundary = enc.encode("--" + boundary);
   const delimiter = enc.encode("\r\n--" + boundary);
@@ -167,54 +172,61 @@ export async function readForm(body: ReadableStream<Uint8Array>, boundary: strin
  * is not exactly `closing`.
  */
 function fileStream(
-  reader: ReadableStreamDefaultReader<Uint8Array>, leftover: Uint8Array, length: number, delimiter: Uint8Array, closing: Uint8Array,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  leftover: Uint8Array,
+  length: number,
+  delimiter: Uint8Array,
+  closing: Uint8Array,
 ): ReadableStream<Uint8Array> {
   let pending: Uint8Array | null = leftover.length > 0 ? leftover : null;
   let left = length;
   let carry: Uint8Array = new Uint8Array(0); // last delimiter.length - 1 file bytes, for matches across chunks
   let tail: Uint8Array = new Uint8Array(0);
   const keep = delimiter.length - 1;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        let chunk: Uint8Array;
-        if (pending) {
-          chunk = pending;
-          pending = null;
-        } else {
-          const { done, value } = await reader.read();
-          if (done) {
-            if (left > 0) return controller.error(new S3Error("IncompleteBody"));
-            if (tail.length !== closing.length || indexOfBytes(tail, closing) !== 0) {
-              return controller.error(malformed("The file must be the last field of the form, followed by the closing boundary."));
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          let chunk: Uint8Array;
+          if (pending) {
+            chunk = pending;
+            pending = null;
+          } else {
+            const { done, value } = await reader.read();
+            if (done) {
+              if (left > 0) return controller.error(new S3Error("IncompleteBody"));
+              if (tail.length !== closing.length || indexOfBytes(tail, closing) !== 0) {
+                return controller.error(new S3Error("postFileNotLastBeforeClose"));
+              }
+              return controller.close();
             }
-            return controller.close();
+            chunk = value;
           }
-          chunk = value;
-        }
-        const filePart = chunk.subarray(0, Math.min(left, chunk.length));
-        if (filePart.length > 0) {
-          const edge = concat(carry, filePart.subarray(0, keep));
-          if (indexOfBytes(edge, delimiter) >= 0 || indexOfBytes(filePart, delimiter) >= 0) {
-            await reader.cancel().catch(() => {});
-            return controller.error(malformed("The file must be the last field of the form."));
+          const filePart = chunk.subarray(0, Math.min(left, chunk.length));
+          if (filePart.length > 0) {
+            const edge = concat(carry, filePart.subarray(0, keep));
+            if (indexOfBytes(edge, delimiter) >= 0 || indexOfBytes(filePart, delimiter) >= 0) {
+              await reader.cancel().catch(() => {});
+              return controller.error(new S3Error("postFileNotLast"));
+            }
+            carry = filePart.length >= keep ? filePart.slice(filePart.length - keep) : concat(carry, filePart).slice(-keep);
+            left -= filePart.length;
           }
-          carry = filePart.length >= keep ? filePart.slice(filePart.length - keep) : concat(carry, filePart).slice(-keep);
-          left -= filePart.length;
-        }
-        const rest = chunk.subarray(filePart.length);
-        if (rest.length > 0) {
-          tail = concat(tail, rest);
-          if (tail.length > closing.length) {
-            await reader.cancel().catch(() => {});
-            return controller.error(malformed("The file must be the last field of the form, followed by the closing boundary."));
+          const rest = chunk.subarray(filePart.length);
+          if (rest.length > 0) {
+            tail = concat(tail, rest);
+            if (tail.length > closing.length) {
+              await reader.cancel().catch(() => {});
+              return controller.error(new S3Error("postFileNotLastBeforeClose"));
+            }
           }
+          if (filePart.length > 0) return controller.enqueue(filePart);
         }
-        if (filePart.length > 0) return controller.enqueue(filePart);
-      }
+      },
+      async cancel(reason) {
+        await reader.cancel(reason).catch(() => {});
+      },
     },
-    async cancel(reason) {
-      await reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }

@@ -1,13 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { S3Error } from "../errors";
-import {
-  DEFAULT_CONTENT_TYPE,
-  extractObjectMetadata,
-  hasResponseOverrides,
-  responseHeadersFor,
-  storedContentEncoding,
-  userMetadataSize,
-} from "./metadata";
+import { DEFAULT_CONTENT_TYPE, extractObjectMetadata, hasResponseOverrides, responseHeadersFor, storedContentEncoding, userMetadataSize } from "./metadata";
 
 describe("extractObjectMetadata", () => {
   test("user metadata: lowercased names without the prefix; other headers ignored", () => {

@@ -123,7 +123,7 @@ export function responseHeadersFor(
   if (h.contentDisposition !== undefined) out["Content-Disposition"] = h.contentDisposition;
   if (h.contentLanguage !== undefined) out["Content-Language"] = h.contentLanguage;
   if (h.cacheControl !== undefined) out["Cache-Control"] = h.cacheControl;
-  if (h.expires !== undefined) out["Expires"] = h.expires;
+  if (h.expires !== undefined) out.Expires = h.expires;
   for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
     const v = overrides.get(param);
     if (v) out[header] = v;

@@ -36,7 +36,7 @@ export function isValidBucketName(name: string): boolean {
 /** Throws InvalidBucketName (with <BucketName>, the message saying which rule failed) unless the name is valid. */
 export function validateBucketName(name: string): void {
   const problem = bucketNameProblem(name);
-  if (problem) throw new S3Error("InvalidBucketName", `The specified bucket is not valid. ${problem}`, { BucketName: name });
+  if (problem) throw new S3Error("bucketNameInvalid", { problem }, { BucketName: name });
 }
 
 /** Number of bytes in the UTF-8 encoding of `s` (lone surrogates count as U+FFFD, 3 bytes). */
@@ -69,8 +69,8 @@ export function isWellFormedUnicode(s: string): boolean {
  * characters included. Too long -> KeyTooLongError with <Size> and <MaxSizeAllowed>, as S3.
  */
 export function validateObjectKey(key: string): void {
-  if (key.length === 0) throw new S3Error("InvalidArgument", "Object key must not be empty.");
-  if (!isWellFormedUnicode(key)) throw new S3Error("InvalidArgument", "Object key must be valid UTF-8.");
+  if (key.length === 0) throw new S3Error("keyEmpty");
+  if (!isWellFormedUnicode(key)) throw new S3Error("keyNotUtf8");
   const size = utf8ByteLength(key);
   if (size > MAX_KEY_BYTES) {
     throw new S3Error("KeyTooLongError", undefined, { Size: size, MaxSizeAllowed: MAX_KEY_BYTES });

@@ -1,12 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { S3Error } from "../errors";
-import {
-  commonPrefixOf,
-  compareUtf8,
-  decodeContinuationToken,
-  encodeContinuationToken,
-  prefixSuccessor,
-} from "./pagination";
+import { commonPrefixOf, compareUtf8, decodeContinuationToken, encodeContinuationToken, prefixSuccessor } from "./pagination";
 
 /** The reference order: bytes of the UTF-8 encoding, as SQLite BINARY and S3 compare. */
 function compareBytes(a: string, b: string): number {
@@ -17,7 +11,26 @@ function compareBytes(a: string, b: string): number {
 }
 
 // Characters chosen at the edges where UTF-16 and UTF-8 orders disagree.
-const ALPHABET = ["", "\u0000", "a", "b", "/", "\u007f", "\u0080", "é", "\u07ff", "\u0800", "\ud7ff", "\ue000", "\uffee", "\uffff", "\u{10000}", "😀", "\u{10fffe}", "\u{10ffff}"].filter((c) => c !== "");
+const ALPHABET = [
+  "",
+  "\u0000",
+  "a",
+  "b",
+  "/",
+  "\u007f",
+  "\u0080",
+  "é",
+  "\u07ff",
+  "\u0800",
+  "\ud7ff",
+  "\ue000",
+  "\uffee",
+  "\uffff",
+  "\u{10000}",
+  "😀",
+  "\u{10fffe}",
+  "\u{10ffff}",
+].filter((c) => c !== "");
 
 function rng(seed: number) {
   return () => {

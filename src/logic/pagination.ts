@@ -10,6 +10,7 @@
  * (a surrogate pair, 0xD800..0xDFFF) meets U+E000..U+FFFF. Everything here works on code points.
  */
 import { S3Error } from "../errors";
+import { fromBase64Url, toBase64Url } from "./encoding";
 
 /** Compare two well-formed strings in UTF-8 byte (= code point) order: -1, 0 or 1. */
 export function compareUtf8(a: string, b: string): number {
@@ -60,12 +61,6 @@ export function commonPrefixOf(key: string, prefix: string, delimiter: string | 
 
 const TOKEN_VERSION = 1;
 
-function toBase64Url(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 /** Token that resumes a listing after `key` (exclusive). */
 export function encodeContinuationToken(key: string): string {
   const utf8 = new TextEncoder().encode(key);
@@ -76,7 +71,7 @@ export function encodeContinuationToken(key: string): string {
 }
 
 function badToken(token: string): S3Error {
-  return new S3Error("InvalidArgument", "The continuation token provided is incorrect", {
+  return new S3Error("continuationTokenInvalid", undefined, {
     ArgumentName: "continuation-token",
     ArgumentValue: token,
   });
@@ -84,15 +79,8 @@ function badToken(token: string): S3Error {
 
 /** The key a token resumes after; InvalidArgument for anything we did not issue. */
 export function decodeContinuationToken(token: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(token) || token.length % 4 === 1) throw badToken(token);
-  let bin: string;
-  try {
-    bin = atob(token.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (token.length % 4)) % 4));
-  } catch {
-    throw badToken(token);
-  }
-  const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  if (bytes[0] !== TOKEN_VERSION) throw badToken(token);
+  const bytes = fromBase64Url(token);
+  if (!bytes || bytes[0] !== TOKEN_VERSION) throw badToken(token);
   let key: string;
   try {
     key = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes.subarray(1));

@@ -13,29 +13,26 @@
  * A failed check is 403 AccessDenied "Invalid according to Policy: ..."; a document that cannot be
  * read is 400 InvalidPolicyDocument.
  */
-import { entityTooLarge, S3Error } from "../errors";
+import { S3Error } from "../errors";
+import { fromBase64 } from "./encoding";
 
-export type PolicyCondition =
-  | { op: "eq" | "starts-with"; field: string; value: string }
-  | { op: "content-length-range"; min: number; max: number };
+export type PolicyCondition = { op: "eq" | "starts-with"; field: string; value: string } | { op: "content-length-range"; min: number; max: number };
 
 export type PostPolicy = { expiration: number; conditions: PolicyCondition[] };
 
-const invalid = (why: string) => new S3Error("InvalidPolicyDocument", `Invalid Policy: ${why}`);
-const denied = (why: string) => new S3Error("AccessDenied", `Invalid according to Policy: ${why}`);
-
 function decodeBase64Utf8(b64: string): string | null {
   if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(b64)) return null;
+  const bytes = fromBase64(b64.replace(/\s+/g, ""));
+  if (!bytes) return null;
   try {
-    const bin = atob(b64.replace(/\s+/g, ""));
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return null;
   }
 }
 
 function parseCondition(c: unknown): PolicyCondition {
-  const bad = () => invalid(`Invalid Condition: ${JSON.stringify(c)}`);
+  const bad = () => new S3Error("policyConditionInvalid", { condition: JSON.stringify(c) });
   if (Array.isArray(c)) {
     const op = typeof c[0] === "string" ? c[0].toLowerCase() : "";
     if (op === "content-length-range") {
@@ -64,13 +61,13 @@ export function decodePostPolicy(policyBase64: string): PostPolicy {
   } catch {
     doc = undefined;
   }
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw invalid("Invalid JSON.");
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new S3Error("policyInvalidJson");
   const { expiration, conditions } = doc as { expiration?: unknown; conditions?: unknown };
-  if (expiration === undefined) throw invalid("Policy missing expiration.");
+  if (expiration === undefined) throw new S3Error("policyExpirationMissing");
   const expiresAt = typeof expiration === "string" && /^\d{4}-\d{2}-\d{2}T/.test(expiration) ? Date.parse(expiration) : NaN;
-  if (Number.isNaN(expiresAt)) throw invalid(`Invalid 'expiration' value: '${String(expiration)}'`);
-  if (conditions === undefined) throw invalid("Policy missing conditions.");
-  if (!Array.isArray(conditions)) throw invalid("Invalid 'conditions' value: must be a list.");
+  if (Number.isNaN(expiresAt)) throw new S3Error("policyExpirationInvalid", { expiration: String(expiration) });
+  if (conditions === undefined) throw new S3Error("policyConditionsMissing");
+  if (!Array.isArray(conditions)) throw new S3Error("policyConditionsNotList");
   return { expiration: expiresAt, conditions: conditions.map(parseCondition) };
 }
 
@@ -102,18 +99,18 @@ export type PostRequestFacts = {
 
 /** Throws the error S3 answers when the form does not satisfy its policy. */
 export function checkPostPolicy(policy: PostPolicy, req: PostRequestFacts): void {
-  if (req.now > policy.expiration) throw denied("Policy expired.");
+  if (req.now > policy.expiration) throw new S3Error("policyExpired");
   const covered = new Set<string>();
   for (const c of policy.conditions) {
     if (c.op === "content-length-range") {
       if (req.fileLength < c.min) throw new S3Error("EntityTooSmall", undefined, { ProposedSize: req.fileLength, MinSizeAllowed: c.min });
-      if (req.fileLength > c.max) throw entityTooLarge(req.fileLength, c.max, "the policy's content-length-range maximum");
+      if (req.fileLength > c.max) throw new S3Error("entityTooLarge", { size: req.fileLength, max: c.max, limit: "the policy's content-length-range maximum" });
       continue;
     }
     covered.add(c.field);
     const value = c.field === "bucket" ? req.bucket : c.field === "key" ? req.key : (req.fields.get(c.field) ?? "");
-    if (!matches(c, value)) throw denied(`Policy Condition failed: ${show(c)}`);
+    if (!matches(c, value)) throw new S3Error("policyConditionFailed", { condition: show(c) });
   }
   const extra = [...req.fields.keys()].filter((name) => !isExemptField(name) && !covered.has(name));
-  if (extra.length > 0) throw denied(`Extra input fields: ${extra.join(", ")}`);
+  if (extra.length > 0) throw new S3Error("policyExtraFields", { fields: extra });
 }

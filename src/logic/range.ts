@@ -21,12 +21,7 @@ export interface ByteRange {
 const RANGE_RE = /^bytes[ \t]*=[ \t]*(\d*)[ \t]*-[ \t]*(\d*)$/i;
 
 function unsatisfiable(header: string, size: number): S3Error {
-  return new S3Error(
-    "InvalidRange",
-    undefined,
-    { RangeRequested: header, ActualObjectSize: size },
-    { "Content-Range": `bytes */${size}` },
-  );
+  return new S3Error("InvalidRange", undefined, { RangeRequested: header, ActualObjectSize: size }, { "Content-Range": `bytes */${size}` });
 }
 
 export function parseRange(header: string | null | undefined, size: number): ByteRange | null {

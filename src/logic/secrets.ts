@@ -2,11 +2,10 @@
  * Access-key secrets at rest: AES-256-GCM under a key derived (HKDF-SHA-256) from the
  * SOS_MASTER_KEY Worker secret. D1 stores base64(iv || ciphertext); plaintext never leaves memory.
  */
+import { fromBase64, toBase64, toHex } from "./encoding";
+
 const te = new TextEncoder();
 const td = new TextDecoder();
-
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
@@ -35,11 +34,11 @@ export async function encryptSecret(masterKey: string, secret: string): Promise<
   const out = new Uint8Array(iv.length + ct.length);
   out.set(iv);
   out.set(ct, iv.length);
-  return b64(out);
+  return toBase64(out);
 }
 
 export async function decryptSecret(masterKey: string, stored: string): Promise<string> {
-  const bytes = unb64(stored);
+  const bytes = fromBase64(stored)!;
   const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.slice(0, 12) }, await secretsKey(masterKey), bytes.slice(12));
   return td.decode(pt);
 }
@@ -50,11 +49,13 @@ const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 export function generateKeyPair(): { accessKeyId: string; secretAccessKey: string } {
   const idBytes = crypto.getRandomValues(new Uint8Array(24));
   const accessKeyId = "EXO" + [...idBytes].map((b) => ALNUM[b % ALNUM.length]).join("");
-  const secretAccessKey = b64(crypto.getRandomValues(new Uint8Array(30))).replace(/\+/g, "A").replace(/\//g, "B");
+  const secretAccessKey = toBase64(crypto.getRandomValues(new Uint8Array(30)))
+    .replace(/\+/g, "A")
+    .replace(/\//g, "B");
   return { accessKeyId, secretAccessKey };
 }
 
 /** Random lowercase hex id of `bytes` bytes (canonical user ids are 32 bytes). */
 export function randomHex(bytes: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }

@@ -40,13 +40,43 @@ describe.each<[SsecHeaders, string]>([
   });
 
   it.each<[string, { algorithm?: string; key?: string; md5?: string }, string, string]>([
-    ["no algorithm", { key: KEY_B64, md5: KEY_MD5 }, "InvalidArgument", "Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm."],
-    ["no key", { algorithm: "AES256", md5: KEY_MD5 }, "InvalidArgument", "Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key."],
-    ["no MD5", { algorithm: "AES256", key: KEY_B64 }, "InvalidArgument", "Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key."],
-    ["a 128-bit key", { algorithm: "AES256", key: Buffer.alloc(16, 1).toString("base64"), md5: KEY_MD5 }, "InvalidArgument", "The secret key was invalid for the specified algorithm."],
-    ["a key that is not base64", { algorithm: "AES256", key: "not base64!", md5: KEY_MD5 }, "InvalidArgument", "The secret key was invalid for the specified algorithm."],
+    [
+      "no algorithm",
+      { key: KEY_B64, md5: KEY_MD5 },
+      "InvalidArgument",
+      "Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.",
+    ],
+    [
+      "no key",
+      { algorithm: "AES256", md5: KEY_MD5 },
+      "InvalidArgument",
+      "Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.",
+    ],
+    [
+      "no MD5",
+      { algorithm: "AES256", key: KEY_B64 },
+      "InvalidArgument",
+      "Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.",
+    ],
+    [
+      "a 128-bit key",
+      { algorithm: "AES256", key: Buffer.alloc(16, 1).toString("base64"), md5: KEY_MD5 },
+      "InvalidArgument",
+      "The secret key was invalid for the specified algorithm.",
+    ],
+    [
+      "a key that is not base64",
+      { algorithm: "AES256", key: "not base64!", md5: KEY_MD5 },
+      "InvalidArgument",
+      "The secret key was invalid for the specified algorithm.",
+    ],
     ["a wrong MD5", { ...full, md5: OTHER_MD5 }, "InvalidArgument", "The calculated MD5 hash of the key did not match the hash that was provided."],
-    ["AES128", { ...full, algorithm: "AES128" }, "InvalidEncryptionAlgorithmError", "The encryption request you specified is not valid. The valid value is AES256."],
+    [
+      "AES128",
+      { ...full, algorithm: "AES128" },
+      "InvalidEncryptionAlgorithmError",
+      "The encryption request you specified is not valid. The valid value is AES256.",
+    ],
   ])("refuses %s", async (_, values, code, message) => {
     expect(await failure(parseSsec(triple(prefix, values), which, opts))).toMatchObject({ code, status: 400, message });
   });
@@ -58,7 +88,9 @@ describe.each<[SsecHeaders, string]>([
 
   it("refuses plain HTTP when HTTPS is required, and allows it when it is not", async () => {
     expect(await failure(parseSsec(triple(prefix, full), which, { ...opts, secure: false }))).toMatchObject({
-      code: "InvalidRequest", status: 400, message: "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
+      code: "InvalidRequest",
+      status: 400,
+      message: "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
     });
     expect(await parseSsec(triple(prefix, full), which, { ...opts, secure: false, requireSecure: false })).toEqual({ keyBase64: KEY_B64, keyMd5: KEY_MD5 });
   });

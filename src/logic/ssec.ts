@@ -7,7 +7,7 @@
  * Error codes and messages are those S3 answers for each misuse.
  */
 import { S3Error } from "../errors";
-import { base64ToBytes, bytesToBase64 } from "./checksums";
+import { fromBase64, toBase64 } from "./encoding";
 
 export type SsecKey = {
   /** base64 of the 256-bit key, exactly as sent: handed to R2, never stored */
@@ -25,8 +25,7 @@ const PREFIX: Record<SsecHeaders, string> = {
 
 export const SSEC_ALGORITHM = "AES256";
 
-const SECURE_MESSAGE = "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.";
-const MISSING = "Requests specifying Server Side Encryption with Customer provided keys must provide";
+type SsecArgumentReason = "ssecAlgorithmMissing" | "ssecKeyMissing" | "ssecKeyInvalid" | "ssecKeyMd5Missing" | "ssecKeyMd5Mismatch";
 
 export type Md5 = (bytes: Uint8Array) => Promise<Uint8Array>;
 
@@ -51,25 +50,25 @@ export async function parseSsec(headers: Headers, which: SsecHeaders, opts: Ssec
   const key = headers.get(p + "key");
   const md5 = headers.get(p + "key-md5");
   if (algorithm === null && key === null && md5 === null) return null;
-  if (opts.requireSecure && !opts.secure) throw new S3Error("InvalidRequest", SECURE_MESSAGE);
-  const arg = (name: string, message: string) => new S3Error("InvalidArgument", message, { ArgumentName: p + name });
-  if (algorithm === null || algorithm.trim() === "") throw arg("algorithm", `${MISSING} a valid encryption algorithm.`);
+  if (opts.requireSecure && !opts.secure) throw new S3Error("ssecInsecure");
+  const arg = (name: string, reason: SsecArgumentReason) => new S3Error(reason, undefined, { ArgumentName: p + name });
+  if (algorithm === null || algorithm.trim() === "") throw arg("algorithm", "ssecAlgorithmMissing");
   if (algorithm.trim() !== SSEC_ALGORITHM) {
     throw new S3Error("InvalidEncryptionAlgorithmError", undefined, { ArgumentName: p + "algorithm", ArgumentValue: algorithm });
   }
-  if (key === null || key.trim() === "") throw arg("key", `${MISSING} an appropriate secret key.`);
-  const keyBytes = base64ToBytes(key.trim());
-  if (!keyBytes || keyBytes.length !== 32) throw arg("key", "The secret key was invalid for the specified algorithm.");
-  if (md5 === null || md5.trim() === "") throw arg("key-MD5", `${MISSING} the client calculated MD5 of the secret key.`);
-  const actual = bytesToBase64(await (opts.md5 ?? subtleMd5)(keyBytes));
-  if (actual !== md5.trim()) throw arg("key-MD5", "The calculated MD5 hash of the key did not match the hash that was provided.");
+  if (key === null || key.trim() === "") throw arg("key", "ssecKeyMissing");
+  const keyBytes = fromBase64(key.trim());
+  if (keyBytes?.length !== 32) throw arg("key", "ssecKeyInvalid");
+  if (md5 === null || md5.trim() === "") throw arg("key-MD5", "ssecKeyMd5Missing");
+  const actual = toBase64(await (opts.md5 ?? subtleMd5)(keyBytes));
+  if (actual !== md5.trim()) throw arg("key-MD5", "ssecKeyMd5Mismatch");
   return { keyBase64: key.trim(), keyMd5: actual };
 }
 
 /** x-amz-server-side-encryption (SSE-S3) and SSE-C name two different encryptions: S3 refuses both at once. */
 export function checkSingleEncryption(headers: Headers, ssec: SsecKey | null): void {
   if (ssec && headers.has("x-amz-server-side-encryption")) {
-    throw new S3Error("InvalidArgument", "Server Side Encryption with Customer provided key is incompatible with the encryption method specified", {
+    throw new S3Error("ssecWithOtherEncryption", undefined, {
       ArgumentName: "x-amz-server-side-encryption",
       ArgumentValue: headers.get("x-amz-server-side-encryption")!,
     });
@@ -82,18 +81,18 @@ export function checkSingleEncryption(headers: Headers, ssec: SsecKey | null): v
  */
 export function checkReadKey(storedKeyMd5: string | null, given: SsecKey | null): void {
   if (storedKeyMd5 !== null && given === null) {
-    throw new S3Error("InvalidRequest", "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.");
+    throw new S3Error("ssecRequired");
   }
-  if (storedKeyMd5 === null && given !== null) throw new S3Error("InvalidRequest", "The encryption parameters are not applicable to this object.");
+  if (storedKeyMd5 === null && given !== null) throw new S3Error("ssecNotApplicable");
   if (storedKeyMd5 !== null && given !== null && storedKeyMd5 !== given.keyMd5) throw new S3Error("AccessDenied");
 }
 
 /** UploadPart / UploadPartCopy: every part carries the key the upload was created with. */
 export function checkPartKey(uploadKeyMd5: string | null, given: SsecKey | null): void {
   if (uploadKeyMd5 !== null && given === null) {
-    throw new S3Error("InvalidRequest", "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.");
+    throw new S3Error("ssecUploadRequiresKey");
   }
-  if ((given?.keyMd5 ?? null) !== uploadKeyMd5) throw new S3Error("InvalidArgument", "The provided encryption parameters did not match the ones used originally.");
+  if ((given?.keyMd5 ?? null) !== uploadKeyMd5) throw new S3Error("ssecUploadKeyMismatch");
 }
 
 /** Response headers confirming SSE-C (PUT, GET, HEAD, copies, multipart). */

@@ -1,15 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { S3Error } from "../errors";
-import {
-  deserializeTags,
-  parseTaggingHeader,
-  serializeTags,
-  storedTags,
-  storedTagsFromHeader,
-  validateTagSet,
-  type TagSet,
-  type TagTarget,
-} from "./tags";
+import { deserializeTags, parseTaggingHeader, serializeTags, storedTags, storedTagsFromHeader, validateTagSet, type TagSet, type TagTarget } from "./tags";
 
 function failure(run: () => unknown): { code: string; message: string } {
   try {
@@ -70,11 +61,29 @@ describe("validateTagSet", () => {
   });
 
   test("duplicate keys are InvalidTag; keys are case-sensitive", () => {
-    expect(failure(() => validateTagSet([{ key: "a", value: "1" }, { key: "a", value: "2" }], "object"))).toEqual({
+    expect(
+      failure(() =>
+        validateTagSet(
+          [
+            { key: "a", value: "1" },
+            { key: "a", value: "2" },
+          ],
+          "object",
+        ),
+      ),
+    ).toEqual({
       code: "InvalidTag",
       message: "Cannot provide multiple Tags with the same key",
     });
-    expect(validateTagSet([{ key: "a", value: "1" }, { key: "A", value: "2" }], "object")).toHaveLength(2);
+    expect(
+      validateTagSet(
+        [
+          { key: "a", value: "1" },
+          { key: "A", value: "2" },
+        ],
+        "object",
+      ),
+    ).toHaveLength(2);
   });
 
   test("bucket system tags have their own message", () => {

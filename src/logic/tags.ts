@@ -28,27 +28,26 @@ export const MAX_TAG_VALUE_LENGTH = 256;
 
 const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-const TOO_MANY: Record<TagTarget, string> = {
-  object: "Object tags cannot be greater than 10",
-  bucket: "Bucket tag count cannot be greater than 50",
-};
-const RESERVED_PREFIX: Record<TagTarget, string> = {
-  object: "Your TagKey cannot be prefixed with aws:",
-  bucket: "System tags cannot be added/updated by requester",
-};
-const BAD_HEADER = "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.";
+const TOO_MANY = {
+  object: "objectTagsTooMany",
+  bucket: "bucketTagsTooMany",
+} as const;
+const RESERVED_PREFIX = {
+  object: "objectTagReservedPrefix",
+  bucket: "bucketTagReservedPrefix",
+} as const;
 
 /** Checks a tag set against S3's limits; returns it unchanged. */
 export function validateTagSet(tags: TagSet, target: TagTarget): TagSet {
-  if (tags.length > MAX_TAGS[target]) throw new S3Error("BadRequest", TOO_MANY[target]);
+  if (tags.length > MAX_TAGS[target]) throw new S3Error(TOO_MANY[target]);
   const seen = new Set<string>();
   for (const { key, value } of tags) {
-    if (key.length === 0 || !TAG_CHARACTERS.test(key)) throw new S3Error("InvalidTag", "The TagKey you have provided is invalid");
-    if (key.length > MAX_TAG_KEY_LENGTH) throw new S3Error("InvalidTag", `The TagKey you have provided is too long, max ${MAX_TAG_KEY_LENGTH}`);
-    if (!TAG_CHARACTERS.test(value)) throw new S3Error("InvalidTag", "The TagValue you have provided is invalid");
-    if (value.length > MAX_TAG_VALUE_LENGTH) throw new S3Error("InvalidTag", `The TagValue you have provided is too long, max ${MAX_TAG_VALUE_LENGTH}`);
-    if (key.toLowerCase().startsWith("aws:")) throw new S3Error("InvalidTag", RESERVED_PREFIX[target]);
-    if (seen.has(key)) throw new S3Error("InvalidTag", "Cannot provide multiple Tags with the same key");
+    if (key.length === 0 || !TAG_CHARACTERS.test(key)) throw new S3Error("tagKeyInvalid");
+    if (key.length > MAX_TAG_KEY_LENGTH) throw new S3Error("tagKeyTooLong", { max: MAX_TAG_KEY_LENGTH });
+    if (!TAG_CHARACTERS.test(value)) throw new S3Error("tagValueInvalid");
+    if (value.length > MAX_TAG_VALUE_LENGTH) throw new S3Error("tagValueTooLong", { max: MAX_TAG_VALUE_LENGTH });
+    if (key.toLowerCase().startsWith("aws:")) throw new S3Error(RESERVED_PREFIX[target]);
+    if (seen.has(key)) throw new S3Error("tagKeyDuplicate");
     seen.add(key);
   }
   return tags;
@@ -58,7 +57,7 @@ function formDecode(s: string): string {
   try {
     return decodeURIComponent(s.replace(/\+/g, " "));
   } catch {
-    throw new S3Error("InvalidArgument", BAD_HEADER, { ArgumentName: "x-amz-tagging", ArgumentValue: s });
+    throw new S3Error("taggingHeaderInvalid", undefined, { ArgumentName: "x-amz-tagging", ArgumentValue: s });
   }
 }
 
@@ -75,9 +74,9 @@ export function parseTaggingHeader(header: string): TagSet {
     const eq = segment.indexOf("=");
     const rawKey = eq < 0 ? segment : segment.slice(0, eq);
     const rawValue = eq < 0 ? "" : segment.slice(eq + 1);
-    if (rawValue.includes("=")) throw new S3Error("InvalidArgument", BAD_HEADER, { ArgumentName: "x-amz-tagging", ArgumentValue: header });
+    if (rawValue.includes("=")) throw new S3Error("taggingHeaderInvalid", undefined, { ArgumentName: "x-amz-tagging", ArgumentValue: header });
     const key = formDecode(rawKey);
-    if (seen.has(key)) throw new S3Error("InvalidArgument", BAD_HEADER, { ArgumentName: "x-amz-tagging", ArgumentValue: header });
+    if (seen.has(key)) throw new S3Error("taggingHeaderInvalid", undefined, { ArgumentName: "x-amz-tagging", ArgumentValue: header });
     seen.add(key);
     tags.push({ key, value: formDecode(rawValue) });
   }
@@ -99,8 +98,19 @@ export function storedTags(tags: TagSet): { tags: string | null; tagCount: numbe
   return { tags: serializeTags(tags), tagCount: tags.length };
 }
 
-/** The columns for the `x-amz-tagging` header of a write (PutObject, CreateMultipartUpload, CopyObject REPLACE). */
-export function storedTagsFromHeader(headers: Headers): { tags: string | null; tagCount: number } {
+/** The tag set of a write's `x-amz-tagging` header (PutObject, CreateMultipartUpload, CopyObject REPLACE). */
+export function tagsFromHeader(headers: Headers): TagSet {
   const header = headers.get("x-amz-tagging");
-  return storedTags(header === null ? [] : parseTaggingHeader(header));
+  return header === null ? [] : parseTaggingHeader(header);
+}
+
+/** An object version's `tags` and `tagCount` for the `x-amz-tagging` header of a write. */
+export function taggingFromHeader(headers: Headers): { tags: TagSet; tagCount: number } {
+  const tags = tagsFromHeader(headers);
+  return { tags, tagCount: tags.length };
+}
+
+/** The D1 columns for the `x-amz-tagging` header of a write. */
+export function storedTagsFromHeader(headers: Headers): { tags: string | null; tagCount: number } {
+  return storedTags(tagsFromHeader(headers));
 }

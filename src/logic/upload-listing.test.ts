@@ -4,7 +4,7 @@ import { listUploadsPage, type UploadCursor } from "./upload-listing";
 
 type U = { key: string; id: string };
 
-/** An in-memory multipart_uploads table read the way MetaStore.listUploads reads it; counts rows read. */
+/** An in-memory multipart_uploads table read the way MetaStore.listings.listUploads reads it; counts rows read. */
 function table(rows: U[], prefix = "") {
   const sorted = [...rows].sort((a, b) => compareUtf8(a.key, b.key) || compareUtf8(a.id, b.id));
   const stats = { rowsRead: 0, reads: 0 };
@@ -12,7 +12,12 @@ function table(rows: U[], prefix = "") {
     stats.reads++;
     const out = sorted
       .filter((u) => u.key.startsWith(prefix))
-      .filter((u) => c.keyMarker === undefined || compareUtf8(u.key, c.keyMarker) > 0 || (c.uploadIdMarker !== undefined && u.key === c.keyMarker && compareUtf8(u.id, c.uploadIdMarker) > 0))
+      .filter(
+        (u) =>
+          c.keyMarker === undefined ||
+          compareUtf8(u.key, c.keyMarker) > 0 ||
+          (c.uploadIdMarker !== undefined && u.key === c.keyMarker && compareUtf8(u.id, c.uploadIdMarker) > 0),
+      )
       .filter((u) => c.from === undefined || compareUtf8(u.key, c.from) >= 0)
       .slice(0, c.limit);
     stats.rowsRead += out.length;

@@ -40,7 +40,13 @@ async function pageAll(store: FakeStore, opts: { prefix?: string; delimiter?: st
   let versionMarkerSeq: number | undefined;
   let pages = 0;
   for (;;) {
-    const page = await listVersionsPage(store, "b", { prefix: opts.prefix ?? "", delimiter: opts.delimiter, maxKeys: opts.maxKeys, keyMarker, versionMarkerSeq });
+    const page = await listVersionsPage(store, "b", {
+      prefix: opts.prefix ?? "",
+      delimiter: opts.delimiter,
+      maxKeys: opts.maxKeys,
+      keyMarker,
+      versionMarkerSeq,
+    });
     expect(page.entries.length + page.commonPrefixes.length).toBeLessThanOrEqual(opts.maxKeys);
     // Entries and prefixes interleave in key order; rebuild that order for comparison.
     const merged = [...page.entries.map((e) => ({ k: e.key, s: `${e.versionId}` })), ...page.commonPrefixes.map((p) => ({ k: p, s: `P:${p}` }))];

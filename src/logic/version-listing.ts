@@ -105,10 +105,7 @@ export async function listVersionsPage<T extends VersionRow>(
 }
 
 /** Where the walk starts, from prefix and markers; null when nothing can follow. */
-function startingCursor(
-  opts: { prefix: string; delimiter?: string; keyMarker?: string; versionMarkerSeq?: number },
-  before: string | null,
-): Cursor | null {
+function startingCursor(opts: { prefix: string; delimiter?: string; keyMarker?: string; versionMarkerSeq?: number }, before: string | null): Cursor | null {
   const { prefix, delimiter, keyMarker } = opts;
   if (keyMarker === undefined || keyMarker === "" || compareUtf8(keyMarker, prefix) < 0) return { from: prefix };
   if (before !== null && compareUtf8(keyMarker, before) >= 0) return null;

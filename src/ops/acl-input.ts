@@ -7,8 +7,8 @@
  */
 import type { BucketContext, RequestContext } from "../context";
 import { S3Error } from "../errors";
-import { aclFromHeaders, resolveGrants, serializeGrants, type AclTarget, type GranteeDirectory, type Owners, type ResolvedGrant } from "../logic/acl";
-import type { MetaStore } from "../store/meta-d1";
+import { aclFromHeaders, normalizeGrants, resolveGrants, type Acl, type AclTarget, type GranteeDirectory, type Owners, type ResolvedGrant } from "../logic/acl";
+import type { MetaStore } from "../store/d1";
 import { parseAccessControlPolicy } from "../xml/acl";
 import { readXmlBody } from "./request-body";
 
@@ -16,16 +16,16 @@ const MAX_ACL_BODY_BYTES = 64 * 1024;
 
 export function granteeDirectory(meta: MetaStore): GranteeDirectory {
   return {
-    userExists: async (id) => (await meta.getUser(id)) !== null,
-    userIdByEmail: async (email) => (await meta.getUserByEmail(email))?.id ?? null,
+    userExists: async (id) => (await meta.users.get(id)) !== null,
+    userIdByEmail: async (email) => (await meta.users.getByEmail(email))?.id ?? null,
   };
 }
 
-/** The stored ACL for a resource being created: from the headers, else null ("private"). */
-export async function newResourceAcl(ctx: RequestContext, owners: Owners, target: AclTarget): Promise<string | null> {
-  const requested = aclFromHeaders(ctx.request.headers, owners, target);
+/** The stored ACL for a resource being created: from the headers (x-amz-acl, x-amz-grant-*), else null ("private"). */
+export async function newResourceAcl(ctx: RequestContext, owners: Owners, target: AclTarget, headers = ctx.request.headers): Promise<Acl> {
+  const requested = aclFromHeaders(headers, owners, target);
   if (requested === null) return null;
-  return serializeGrants(await resolveGrants(requested, granteeDirectory(ctx.deps.meta)), owners.ownerId);
+  return normalizeGrants(await resolveGrants(requested, granteeDirectory(ctx.deps.meta)), owners.ownerId);
 }
 
 /** Owners of an object written now: the writer (the bucket owner for anonymous writes) and the bucket owner. */

@@ -6,21 +6,21 @@
  */
 import type { BucketContext, Handler, VersionContext } from "../context";
 import { S3Error } from "../errors";
-import { deserializeGrants, serializeGrants } from "../logic/acl";
-import type { MetaStore } from "../store/meta-d1";
+import { grantsOf, normalizeGrants, type Acl } from "../logic/acl";
+import type { MetaStore } from "../store/d1";
 import { accessControlPolicyDocument, type AclDocumentInput } from "../xml/acl";
 import { requestedAcl } from "./acl-input";
 import { empty, xmlResponse } from "./respond";
 
 /** The AccessControlPolicy of a resource, with the display names of the owner and user grantees. */
-async function aclDocument(meta: MetaStore, ownerId: string, stored: string | null): Promise<string> {
+async function aclDocument(meta: MetaStore, ownerId: string, acl: Acl): Promise<string> {
   const names = new Map<string, string>();
   const nameOf = async (id: string) => {
-    if (!names.has(id)) names.set(id, (await meta.getUser(id))?.displayName ?? "");
+    if (!names.has(id)) names.set(id, (await meta.users.get(id))?.displayName ?? "");
     return names.get(id)!;
   };
   const grants: AclDocumentInput["grants"] = [];
-  for (const g of deserializeGrants(stored, ownerId)) {
+  for (const g of grantsOf(acl, ownerId)) {
     grants.push({
       grantee: g.grantee.type === "CanonicalUser" ? { type: "CanonicalUser", id: g.grantee.id, displayName: await nameOf(g.grantee.id) } : g.grantee,
       permission: g.permission,
@@ -36,7 +36,7 @@ export const getBucketAcl: Handler<BucketContext> = async (ctx) => xmlResponse(a
 export const putBucketAcl: Handler<BucketContext> = async (ctx) => {
   const ownerId = ctx.bucket.ownerId;
   const grants = await requestedAcl(ctx, { ownerId, bucketOwnerId: ownerId }, "bucket");
-  await ctx.deps.meta.setBucketAcl(ctx.bucket.id, serializeGrants(grants, ownerId));
+  await ctx.deps.meta.buckets.setAcl(ctx.bucket.id, normalizeGrants(grants, ownerId));
   return empty(200);
 };
 
@@ -51,7 +51,7 @@ export const putObjectAcl: Handler<VersionContext> = async (ctx) => {
   const { versionId, version: obj } = ctx;
   const grants = await requestedAcl(ctx, { ownerId: obj.ownerId, bucketOwnerId: ctx.bucket.ownerId }, "object");
   // The row may vanish meanwhile (a concurrent delete): answer as if it had never been there.
-  if (!(await ctx.deps.meta.setObjectAcl(obj.id, serializeGrants(grants, obj.ownerId)))) {
+  if (!(await ctx.deps.meta.objects.setAcl(obj.id, normalizeGrants(grants, obj.ownerId)))) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key });
   }

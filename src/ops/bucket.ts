@@ -3,7 +3,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
  */
 import type { BucketContext, Handler, NewBucketContext } from "../context";
-import { S3Error, tooManyBuckets } from "../errors";
+import { S3Error } from "../errors";
 import { drainBlobDeletions } from "../jobs/blob-deletions";
 import { validateBucketName } from "../logic/names";
 import { randomHex } from "../logic/secrets";
@@ -19,19 +19,23 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
   const { locationConstraint } = parseCreateBucketConfiguration(await readXmlBody(ctx, 64 * 1024));
   const { zones, defaultZone } = ctx.deps.config;
   if (locationConstraint !== undefined && !zones.includes(locationConstraint)) {
-    throw new S3Error("InvalidLocationConstraint", `The specified location-constraint is not valid. Valid values: ${zones.join(", ")}.`, {
-      LocationConstraint: locationConstraint,
-    });
+    throw new S3Error(
+      "locationConstraintInvalid",
+      { zones },
+      {
+        LocationConstraint: locationConstraint,
+      },
+    );
   }
   const acl = await newResourceAcl(ctx, { ownerId: p.user.id, bucketOwnerId: p.user.id }, "bucket");
-  const existing = await ctx.deps.meta.getBucket(ctx.bucketName);
+  const existing = await ctx.deps.meta.buckets.get(ctx.bucketName);
   if (existing) {
     throw new S3Error(existing.ownerId === p.user.id ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", undefined, {
       BucketName: ctx.bucketName,
     });
   }
-  const created = await ctx.deps.meta
-    .createBucket({
+  const created = await ctx.deps.meta.buckets
+    .create({
       id: randomHex(8),
       name: ctx.bucketName,
       ownerId: p.user.id,
@@ -40,21 +44,20 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
       versioning: null,
       acl,
       cors: null,
-      tags: null,
+      tags: [],
     })
     .catch((e) => {
       // The store knows only that the quota was hit; the message gives the quota itself.
-      throw e instanceof S3Error && e.code === "TooManyBuckets" ? tooManyBuckets(p.user.maxBuckets) : e;
+      throw e instanceof S3Error && e.code === "TooManyBuckets" ? new S3Error("bucketQuota", { maxBuckets: p.user.maxBuckets }) : e;
     });
   if (!created) throw new S3Error("BucketAlreadyExists", undefined, { BucketName: ctx.bucketName });
   return empty(200, { location: `/${ctx.bucketName}` });
 };
 
-export const headBucket: Handler<BucketContext> = async (ctx) =>
-  empty(200, { "x-amz-bucket-region": ctx.bucket.zone, "x-amz-access-point-alias": "false" });
+export const headBucket: Handler<BucketContext> = async (ctx) => empty(200, { "x-amz-bucket-region": ctx.bucket.zone, "x-amz-access-point-alias": "false" });
 
 export const deleteBucket: Handler<BucketContext> = async (ctx) => {
-  await ctx.deps.meta.deleteBucket(ctx.bucket, ctx.now);
+  await ctx.deps.meta.buckets.delete(ctx.bucket, ctx.now);
   ctx.deps.defer(drainBlobDeletions(ctx.deps));
   return empty(204);
 };

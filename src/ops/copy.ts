@@ -11,20 +11,21 @@
  */
 import { checkCopySourceAccess } from "../authz";
 import { newVersionRow } from "./version-row";
-import type { Handler, ObjectContext, UploadContext } from "../context";
-import { entityTooLarge, S3Error } from "../errors";
-import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
+import type { Handler, ObjectContext, UploadContext, WithParams } from "../context";
+import { S3Error } from "../errors";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
-import { checkPartKey, checkReadKey, type SsecKey } from "../logic/ssec";
-import { storedTagsFromHeader } from "../logic/tags";
+import { checkReadKey, type SsecKey } from "../logic/ssec";
+import { taggingFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
-import { newBlobKey } from "../store/blobs-r2";
-import type { Bucket, ObjectVersion } from "../store/meta-d1";
+import type { StoredBlob } from "../store/blobs-r2";
+import type { Bucket, ObjectVersion } from "../store/model";
 import { copyResultDocument } from "../xml/multipart";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
-import { MAX_PART_BYTES, parsePartNumber, recordPart } from "./multipart";
+import { MAX_PART_BYTES, partTarget, recordPart } from "./multipart";
+import type { PartParams } from "./params";
+import { commitWrite } from "./write-path";
 import { openObjectBody, type ByteRange } from "./object-body";
 import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
 import { quoteEtag, xmlResponse } from "./respond";
@@ -43,11 +44,11 @@ export function parseCopySourceHeader(raw: string): { bucket: string; key: strin
   try {
     path = decodeURIComponent(pathPart.replace(/^\//, ""));
   } catch {
-    throw new S3Error("InvalidArgument", "Invalid copy source encoding", { ArgumentName: "x-amz-copy-source", ArgumentValue: raw });
+    throw new S3Error("copySourceEncoding", undefined, { ArgumentName: "x-amz-copy-source", ArgumentValue: raw });
   }
   const slash = path.indexOf("/");
   if (slash <= 0 || slash === path.length - 1) {
-    throw new S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", { ArgumentName: "x-amz-copy-source", ArgumentValue: raw });
+    throw new S3Error("copySourceForm", undefined, { ArgumentName: "x-amz-copy-source", ArgumentValue: raw });
   }
   const versionId = new URLSearchParams(query).get("versionId");
   return { bucket: path.slice(0, slash), key: path.slice(slash + 1), versionId };
@@ -56,16 +57,16 @@ export function parseCopySourceHeader(raw: string): { bucket: string; key: strin
 /** Loads and authorizes the copy source, and applies the x-amz-copy-source-if-* conditions (all 412). */
 export async function loadCopySource(ctx: ObjectContext): Promise<CopySource> {
   const parsed = parseCopySourceHeader(ctx.request.headers.get("x-amz-copy-source")!);
-  const bucket = parsed.bucket === ctx.bucketName ? ctx.bucket : await ctx.deps.meta.getBucket(parsed.bucket);
+  const bucket = parsed.bucket === ctx.bucketName ? ctx.bucket : await ctx.deps.meta.buckets.get(parsed.bucket);
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: parsed.bucket });
-  const object = await ctx.deps.meta.getObject(bucket.id, parsed.key, parsed.versionId);
+  const object = await ctx.deps.meta.objects.get(bucket.id, parsed.key, parsed.versionId);
   checkCopySourceAccess(ctx.principal, bucket, object);
   if (!object) {
     if (parsed.versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: parsed.key, VersionId: parsed.versionId });
     throw new S3Error("NoSuchKey", undefined, { Key: parsed.key });
   }
   if (object.isDeleteMarker) {
-    if (parsed.versionId !== null) throw new S3Error("InvalidRequest", "The source of a copy request may not specifically refer to a delete marker by version id.");
+    if (parsed.versionId !== null) throw new S3Error("copySourceDeleteMarker");
     throw new S3Error("NoSuchKey", undefined, { Key: parsed.key });
   }
   const sourceKey = await requestSsec(ctx, "copy-source");
@@ -80,17 +81,15 @@ export async function loadCopySource(ctx: ObjectContext): Promise<CopySource> {
 
 function directive(headers: Headers, name: string): "COPY" | "REPLACE" {
   const v = (headers.get(name) ?? "COPY").toUpperCase();
-  if (v !== "COPY" && v !== "REPLACE") throw new S3Error("InvalidArgument", `Unknown ${name}: ${v}`, { ArgumentName: name, ArgumentValue: v });
+  if (v !== "COPY" && v !== "REPLACE") throw new S3Error("directiveInvalid", { name, value: v }, { ArgumentName: name, ArgumentValue: v });
   return v;
 }
 
 /** Streams `range` (or all) of a source object into a fresh blob in the destination zone, under `targetKey`. */
-async function rewriteBytes(ctx: ObjectContext, src: CopySource, range: ByteRange | null, targetKey: SsecKey | null): Promise<{ blobKey: string; md5Hex: string; size: number }> {
+async function rewriteBytes(ctx: ObjectContext, src: CopySource, range: ByteRange | null, targetKey: SsecKey | null): Promise<StoredBlob> {
   const length = range ? range.end - range.start + 1 : src.object.size;
   const body = await openObjectBody(ctx.deps, src.bucket, src.object, range, src.sourceKey?.keyBase64);
-  const blobKey = newBlobKey(ctx.bucket.id, ctx.now);
-  const { md5Hex, size } = await ctx.deps.blobs.put(ctx.bucket.zone, blobKey, body, { length, ssecKeyBase64: targetKey?.keyBase64 });
-  return { blobKey, md5Hex, size };
+  return ctx.deps.blobs.putNew(ctx.bucket.zone, ctx.bucket.id, body, { length, ssecKeyBase64: targetKey?.keyBase64 }, ctx.now);
 }
 
 export const copyObject: Handler<ObjectContext> = async (ctx) => {
@@ -104,13 +103,10 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const tagDirective = directive(headers, "x-amz-tagging-directive");
   const storageClass = checkStorageClass(headers);
   // COPY (the default) keeps the source version's tags and ignores x-amz-tagging; REPLACE takes the header (none = no tags).
-  const tagging = tagDirective === "REPLACE" ? storedTagsFromHeader(headers) : { tags: src.object.tags, tagCount: src.object.tagCount };
+  const tagging = tagDirective === "REPLACE" ? taggingFromHeader(headers) : { tags: src.object.tags, tagCount: src.object.tagCount };
   const sameObject = src.bucket.id === ctx.bucket.id && src.object.key === ctx.key && (!src.versionIdGiven || src.object.isLatest);
   if (sameObject && metaDirective === "COPY" && !headers.has("x-amz-storage-class") && sameKey) {
-    throw new S3Error(
-      "InvalidRequest",
-      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
-    );
+    throw new S3Error("copyToItself", undefined);
   }
   // The copy gets the ACL of this request's headers (default private), never the source's.
   const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
@@ -119,7 +115,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const o = src.object;
   const share = src.bucket.zone === ctx.bucket.zone && sameKey;
   if (!share && o.size > MAX_REWRITE_COPY_BYTES) {
-    throw new S3Error("InvalidRequest", `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_REWRITE_COPY_BYTES}`);
+    throw new S3Error("copySourceTooLarge", { max: MAX_REWRITE_COPY_BYTES });
   }
   const rewritten = share ? null : await rewriteBytes(ctx, src, null, ssec);
   const version = newVersionRow(ctx.bucket, ctx.key, ctx.now, {
@@ -138,15 +134,9 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     ...tagging,
     storageClass,
   });
-  const before = share ? ctx.deps.meta.shareSourceStatements(o.id, version.id) : [];
-  let superseded: string[];
-  try {
-    superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT, before });
-  } catch (e) {
-    if (rewritten) ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [rewritten.blobKey]));
-    throw e;
-  }
-  if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  await commitWrite(ctx.deps, ctx.bucket.zone, rewritten ? [rewritten.blobKey] : [], () =>
+    ctx.deps.meta.objects.commitCopy(ctx.bucket, version, share ? o.id : null, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+  );
   const out = setSsecHeaders(new Headers(), version.ssecKeyMd5);
   if (ctx.bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);
   if (src.bucket.versioning !== null) out.set("x-amz-copy-source-version-id", o.versionId);
@@ -164,34 +154,35 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
 function parseCopySourceRange(raw: string | null, size: number): ByteRange | null {
   if (raw === null) return null;
   const m = /^bytes=(\d+)-(\d+)$/.exec(raw.trim());
-  if (!m) throw new S3Error("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy", { ArgumentName: "x-amz-copy-source-range", ArgumentValue: raw });
+  if (!m) throw new S3Error("copySourceRangeInvalid", undefined, { ArgumentName: "x-amz-copy-source-range", ArgumentValue: raw });
   const start = Number(m[1]);
   const end = Number(m[2]);
   if (start > end || end >= size) throw new S3Error("InvalidRange", undefined, { RangeRequested: raw, ActualObjectSize: size });
   return { start, end };
 }
 
-export const uploadPartCopy: Handler<UploadContext> = async (ctx) => {
-  const partNumber = parsePartNumber(ctx.url.searchParams.get("partNumber"));
-  const { upload } = ctx;
-  const ssec = await requestSsec(ctx);
-  checkPartKey(upload.ssecKeyMd5, ssec);
+export const uploadPartCopy: Handler<WithParams<UploadContext, PartParams>> = async (ctx) => {
+  const { upload, partNumber, ssec } = await partTarget(ctx);
   const src = await loadCopySource(ctx);
   const range = parseCopySourceRange(ctx.request.headers.get("x-amz-copy-source-range"), src.object.size);
   const length = range ? range.end - range.start + 1 : src.object.size;
-  if (length > MAX_PART_BYTES) throw entityTooLarge(length, MAX_PART_BYTES, "the largest part");
+  if (length > MAX_PART_BYTES) throw new S3Error("entityTooLarge", { size: length, max: MAX_PART_BYTES, limit: "the largest part" });
   // A whole single-blob source in the same zone under the upload's key is shared; anything else is streamed.
   const shareable = range === null && src.object.blobKey !== null && src.bucket.zone === ctx.bucket.zone && src.object.ssecKeyMd5 === upload.ssecKeyMd5;
   const stored = shareable ? { blobKey: src.object.blobKey!, md5Hex: src.object.etag, size: src.object.size } : await rewriteBytes(ctx, src, range, ssec);
-  await recordPart(ctx, {
-    uploadId: upload.id,
-    partNumber,
-    blobKey: stored.blobKey,
-    size: stored.size,
-    etag: stored.md5Hex,
-    checksumValue: null,
-    uploadedAt: ctx.now,
-  }, shareable ? src.object.id : undefined);
+  await recordPart(
+    ctx,
+    {
+      uploadId: upload.id,
+      partNumber,
+      blobKey: stored.blobKey,
+      size: stored.size,
+      etag: stored.md5Hex,
+      checksumValue: null,
+      uploadedAt: ctx.now,
+    },
+    shareable ? src.object.id : undefined,
+  );
   const out = setSsecHeaders(new Headers(), upload.ssecKeyMd5);
   if (src.bucket.versioning !== null) out.set("x-amz-copy-source-version-id", src.object.versionId);
   return xmlResponse(copyResultDocument("CopyPartResult", { etag: quoteEtag(stored.md5Hex), lastModified: new Date(ctx.now) }), { headers: out });

@@ -5,9 +5,10 @@
  */
 import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
-import { corsResponseHeaders, deserializeCors, preflightResponseHeaders, serializeCors, validateCorsRules } from "../logic/cors";
+import { corsResponseHeaders, preflightResponseHeaders, validateCorsRules } from "../logic/cors";
 import type { Endpoint } from "../router";
-import type { Bucket, MetaStore } from "../store/meta-d1";
+import type { MetaStore } from "../store/d1";
+import type { Bucket } from "../store/model";
 import { corsConfigurationDocument, parseCorsConfiguration } from "../xml/cors";
 import { readXmlBody } from "./request-body";
 import { empty, xmlResponse } from "./respond";
@@ -16,7 +17,7 @@ const MAX_BODY_BYTES = 256 * 1024;
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketCors.html */
 export const getBucketCors: Handler<BucketContext> = async (ctx) => {
-  const rules = deserializeCors(ctx.bucket.cors);
+  const rules = ctx.bucket.cors;
   if (!rules) throw new S3Error("NoSuchCORSConfiguration", undefined, { BucketName: ctx.bucketName });
   return xmlResponse(corsConfigurationDocument(rules));
 };
@@ -24,13 +25,13 @@ export const getBucketCors: Handler<BucketContext> = async (ctx) => {
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketCors.html (Content-MD5 or a checksum is required, as in S3) */
 export const putBucketCors: Handler<BucketContext> = async (ctx) => {
   const rules = validateCorsRules(parseCorsConfiguration(await readXmlBody(ctx, MAX_BODY_BYTES, { integrityRequired: true })));
-  await ctx.deps.meta.setBucketCors(ctx.bucket.id, serializeCors(rules));
+  await ctx.deps.meta.buckets.setCors(ctx.bucket.id, rules);
   return empty(200);
 };
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketCors.html */
 export const deleteBucketCors: Handler<BucketContext> = async (ctx) => {
-  await ctx.deps.meta.setBucketCors(ctx.bucket.id, null);
+  await ctx.deps.meta.buckets.setCors(ctx.bucket.id, null);
   return empty(204);
 };
 
@@ -39,9 +40,9 @@ export const deleteBucketCors: Handler<BucketContext> = async (ctx) => {
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html
  */
 export async function answerPreflight(request: Request, endpoint: Endpoint, meta: MetaStore): Promise<Response> {
-  const bucket = await meta.getBucket(endpoint.bucket!);
+  const bucket = await meta.buckets.get(endpoint.bucket!);
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: endpoint.bucket! });
-  const headers = preflightResponseHeaders(deserializeCors(bucket.cors), request.headers, endpoint.level === "object" ? "OBJECT" : "BUCKET");
+  const headers = preflightResponseHeaders(bucket.cors, request.headers, endpoint.level === "object" ? "OBJECT" : "BUCKET");
   return empty(200, headers);
 }
 
@@ -55,7 +56,7 @@ export async function withCorsHeaders(response: Response, request: Request, buck
   if (origin === null || response.headers.has("access-control-allow-origin")) return response;
   let add: Record<string, string>;
   try {
-    add = corsResponseHeaders(deserializeCors((await bucket())?.cors ?? null), origin, request.method);
+    add = corsResponseHeaders((await bucket())?.cors ?? null, origin, request.method);
   } catch {
     return response; // a failed lookup must not replace the answer itself
   }

@@ -5,11 +5,11 @@
 import { checkDeleteKeyAccess } from "../authz";
 import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
-import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
+import { freeBlobs } from "./write-path";
 import { validateObjectKey } from "../logic/names";
 import { deleteResultDocument, parseDeleteObjects } from "../xml/multipart";
 import { deleteKey } from "./object-delete";
-import { requestedVersionId } from "./object-lookup";
+import { requestedVersionId } from "./params";
 import { readXmlBody } from "./request-body";
 import { xmlResponse } from "./respond";
 
@@ -36,8 +36,12 @@ export const deleteObjects: Handler<BucketContext> = async (ctx) => {
           // plus DeleteMarker and DeleteMarkerVersionId (the same id) when it was a delete marker.
           deleted.push(
             vid === null
-              ? outcome.deleteMarker ? { key, deleteMarker: true, deleteMarkerVersionId: outcome.versionId } : { key }
-              : outcome.deleteMarker ? { key, versionId: vid, deleteMarker: true, deleteMarkerVersionId: vid } : { key, versionId: vid },
+              ? outcome.deleteMarker
+                ? { key, deleteMarker: true, deleteMarkerVersionId: outcome.versionId }
+                : { key }
+              : outcome.deleteMarker
+                ? { key, versionId: vid, deleteMarker: true, deleteMarkerVersionId: vid }
+                : { key, versionId: vid },
           );
         }
       } catch (e) {
@@ -47,7 +51,7 @@ export const deleteObjects: Handler<BucketContext> = async (ctx) => {
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, objects.length) }, worker));
-  if (freed.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, freed.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  freeBlobs(ctx.deps, ctx.bucket.zone, freed);
   // Entries come back in request order, as S3 lists them.
   const order = new Map(objects.map((o, i) => [`${o.key}\u0000${o.versionId ?? ""}`, i]));
   const rank = (k: string, v?: string) => order.get(`${k}\u0000${v ?? ""}`) ?? 0;

@@ -3,42 +3,19 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html
  */
-import type { BucketContext, Handler } from "../context";
-import { S3Error } from "../errors";
+import type { BucketContext, Handler, WithParams } from "../context";
 import { decodeContinuationToken, encodeContinuationToken } from "../logic/pagination";
 import { listCurrentPage, type ListPage } from "../logic/listing";
-import type { ListedObject, MetaStore } from "../store/meta-d1";
+import type { MetaStore } from "../store/d1";
+import type { ListedObject } from "../store/model";
 import { listObjectsV1Document, listObjectsV2Document } from "../xml/documents";
+import type { ListObjectsParams, ListObjectsV2Params } from "./params";
 import { quoteEtag, xmlResponse } from "./respond";
-
-function parseMaxKeys(q: URLSearchParams): number {
-  const raw = q.get("max-keys");
-  if (raw === null || raw === "") return 1000;
-  if (!/^\d+$/.test(raw)) throw new S3Error("InvalidArgument", "Provided max-keys not an integer or within integer range", { ArgumentName: "max-keys", ArgumentValue: raw });
-  return Math.min(Number(raw), 1000);
-}
-
-function parseEncodingType(q: URLSearchParams): "url" | undefined {
-  const e = q.get("encoding-type");
-  if (e === null) return undefined;
-  if (e.toLowerCase() !== "url") throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", { ArgumentName: "encoding-type", ArgumentValue: e });
-  return "url";
-}
-
-/** The query parameters every listing shares: prefix, delimiter, max-keys, encoding-type. */
-export function parseListParams(q: URLSearchParams) {
-  return {
-    prefix: q.get("prefix") ?? "",
-    delimiter: q.get("delimiter") || undefined,
-    maxKeys: parseMaxKeys(q),
-    encodingType: parseEncodingType(q),
-  };
-}
 
 /** Display names of the owners of listed rows, one user lookup per distinct owner. */
 export async function ownerNames(meta: MetaStore, objects: { ownerId: string }[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  for (const id of new Set(objects.map((o) => o.ownerId))) names.set(id, (await meta.getUser(id))?.displayName ?? "");
+  for (const id of new Set(objects.map((o) => o.ownerId))) names.set(id, (await meta.users.get(id))?.displayName ?? "");
   return names;
 }
 
@@ -55,22 +32,19 @@ async function contentsOf(ctx: BucketContext, page: ListPage<ListedObject>, with
   }));
 }
 
-export const listObjectsV2: Handler<BucketContext> = async (ctx) => {
-  const q = ctx.url.searchParams;
-  const { prefix, delimiter, maxKeys, encodingType } = parseListParams(q);
-  const continuationToken = q.get("continuation-token") ?? undefined;
-  const startAfter = q.get("start-after") ?? undefined;
+/** The elements both listing versions open with. */
+function pageHeader(ctx: BucketContext, p: Pick<ListObjectsParams, "prefix" | "delimiter" | "maxKeys" | "encodingType">, page: ListPage<ListedObject>) {
+  return { name: ctx.bucketName, prefix: p.prefix, delimiter: p.delimiter, maxKeys: p.maxKeys, encodingType: p.encodingType, isTruncated: page.isTruncated };
+}
+
+export const listObjectsV2: Handler<WithParams<BucketContext, ListObjectsV2Params>> = async (ctx) => {
+  const { prefix, delimiter, maxKeys, continuationToken, startAfter, fetchOwner } = ctx.params;
   const after = continuationToken !== undefined ? decodeContinuationToken(continuationToken) : startAfter;
-  const page = await listCurrentPage(ctx.deps.meta, ctx.bucket.id, { prefix, delimiter, after, maxKeys });
+  const page = await listCurrentPage(ctx.deps.meta.listings, ctx.bucket.id, { prefix, delimiter, after, maxKeys });
   return xmlResponse(
     listObjectsV2Document({
-      name: ctx.bucketName,
-      prefix,
-      delimiter,
-      maxKeys,
-      encodingType,
-      isTruncated: page.isTruncated,
-      contents: await contentsOf(ctx, page, q.get("fetch-owner") === "true"),
+      ...pageHeader(ctx, ctx.params, page),
+      contents: await contentsOf(ctx, page, fetchOwner),
       commonPrefixes: page.commonPrefixes,
       keyCount: page.contents.length + page.commonPrefixes.length,
       continuationToken,
@@ -80,19 +54,12 @@ export const listObjectsV2: Handler<BucketContext> = async (ctx) => {
   );
 };
 
-export const listObjects: Handler<BucketContext> = async (ctx) => {
-  const q = ctx.url.searchParams;
-  const { prefix, delimiter, maxKeys, encodingType } = parseListParams(q);
-  const marker = q.get("marker") ?? "";
-  const page = await listCurrentPage(ctx.deps.meta, ctx.bucket.id, { prefix, delimiter, after: marker || undefined, maxKeys });
+export const listObjects: Handler<WithParams<BucketContext, ListObjectsParams>> = async (ctx) => {
+  const { prefix, delimiter, maxKeys, marker } = ctx.params;
+  const page = await listCurrentPage(ctx.deps.meta.listings, ctx.bucket.id, { prefix, delimiter, after: marker || undefined, maxKeys });
   return xmlResponse(
     listObjectsV1Document({
-      name: ctx.bucketName,
-      prefix,
-      delimiter,
-      maxKeys,
-      encodingType,
-      isTruncated: page.isTruncated,
+      ...pageHeader(ctx, ctx.params, page),
       contents: await contentsOf(ctx, page, true),
       commonPrefixes: page.commonPrefixes,
       marker,

@@ -7,19 +7,21 @@
 import { readXmlBody } from "./request-body";
 import { newVersionRow } from "./version-row";
 import { checkUploadAccess } from "../authz";
-import type { BucketContext, Handler, ObjectContext, UploadContext } from "../context";
-import { entityTooLarge, S3Error } from "../errors";
-import { deleteUnreferencedBlobs, drainBlobDeletions } from "../jobs/blob-deletions";
-import { base64ToBytes, createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
+import type { BucketContext, Handler, ObjectContext, UploadContext, WithParams } from "../context";
+import { S3Error } from "../errors";
+import { drainBlobDeletions } from "../jobs/blob-deletions";
+import { createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
+import { fromBase64, toHex } from "../logic/encoding";
 import { newUploadId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
 import type { Requirement } from "../operations";
-import { checkPartKey } from "../logic/ssec";
-import { deserializeTags, storedTagsFromHeader } from "../logic/tags";
+import { checkPartKey, type SsecKey } from "../logic/ssec";
+import { tagsFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { listUploadsPage } from "../logic/upload-listing";
-import type { MetaStore, MultipartUpload, UploadPart } from "../store/meta-d1";
+import type { MetaStore } from "../store/d1";
+import type { MultipartUpload, UploadPart } from "../store/model";
 import {
   completeMultipartUploadDocument,
   initiateMultipartUploadDocument,
@@ -28,34 +30,27 @@ import {
   parseCompleteMultipartUpload,
 } from "../xml/multipart";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
+import type { ListMultipartUploadsParams, ListPartsParams, PartParams } from "./params";
 import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
 import { empty, quoteEtag, unquoteEtag, xmlResponse } from "./respond";
 import { requestSsec, setSsecHeaders, writeSsec } from "./ssec-request";
 import { storeRequestBody } from "./upload-body";
+import { commitWrite, discardUncommitted, freeBlobs } from "./write-path";
 
 export const MIN_PART_BYTES = 5 * 1024 ** 2;
 export const MAX_PART_BYTES = 5 * 1024 ** 3;
-export const MAX_PARTS = 10_000;
 export const MAX_OBJECT_BYTES = 4 * 1024 ** 4;
 
-export function parsePartNumber(raw: string | null): number {
-  if (raw === null || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PARTS) {
-    throw new S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", { ArgumentName: "partNumber", ArgumentValue: raw ?? "" });
-  }
-  return Number(raw);
-}
-
 /** The upload named by ?uploadId for this bucket and key, or NoSuchUpload (the pipeline's `loads: "upload"`); ListParts and Abort are the initiator's or the bucket owner's. */
-export async function findUpload(ctx: ObjectContext, req: Requirement): Promise<MultipartUpload> {
-  const uploadId = ctx.url.searchParams.get("uploadId") ?? "";
-  const upload = uploadId ? await ctx.deps.meta.getUpload(ctx.bucket.id, ctx.key, uploadId) : null;
+export async function findUpload(ctx: ObjectContext, uploadId: string, req: Requirement): Promise<MultipartUpload> {
+  const upload = uploadId ? await ctx.deps.meta.uploads.get(ctx.bucket.id, ctx.key, uploadId) : null;
   if (!upload) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
   checkUploadAccess(ctx.principal, ctx.bucket, req, upload);
   return upload;
 }
 
 async function ownerOf(meta: MetaStore, id: string) {
-  return { id, displayName: (await meta.getUser(id))?.displayName ?? "" };
+  return { id, displayName: (await meta.users.get(id))?.displayName ?? "" };
 }
 
 export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
@@ -69,9 +64,9 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   const checksumAlgorithm = algoHeader ? parseChecksumAlgorithm(algoHeader) : null;
   const typeHeader = headers.get("x-amz-checksum-type")?.toUpperCase() ?? null;
   if (typeHeader !== null && typeHeader !== "COMPOSITE" && typeHeader !== "FULL_OBJECT") {
-    throw new S3Error("InvalidRequest", "Value for x-amz-checksum-type header is invalid.");
+    throw new S3Error("checksumTypeInvalid");
   }
-  if (typeHeader === "FULL_OBJECT") throw new S3Error("NotImplemented", "Full-object checksums of multipart uploads are not implemented; use COMPOSITE.");
+  if (typeHeader === "FULL_OBJECT") throw new S3Error("fullObjectChecksumUnsupported");
   const principalId = ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId;
   // Resolved now (unknown grantees fail here, not at Complete), applied by CompleteMultipartUpload.
   const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
@@ -88,11 +83,11 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
     checksumType: checksumAlgorithm ? "COMPOSITE" : null,
     ssecKeyMd5: ssec?.keyMd5 ?? null,
     acl,
-    // Validated now, stored in D1 form, applied by CompleteMultipartUpload.
-    tags: storedTagsFromHeader(headers).tags,
+    // Validated now, applied by CompleteMultipartUpload.
+    tags: tagsFromHeader(headers),
     storageClass,
   };
-  await ctx.deps.meta.createUpload(upload);
+  await ctx.deps.meta.uploads.create(upload);
   const out = setSsecHeaders(new Headers(), upload.ssecKeyMd5);
   if (checksumAlgorithm) {
     out.set("x-amz-checksum-algorithm", checksumAlgorithm);
@@ -107,26 +102,30 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
  * exist, and a failed commit leaves the blob alone (it is the source's, not ours to delete).
  */
 export async function recordPart(ctx: ObjectContext, part: UploadPart, sharedFromObjectId?: string): Promise<void> {
-  let replaced: string[];
-  try {
-    replaced = await ctx.deps.meta.putPart(ctx.bucket.zone, part, { sharedFromObjectId });
-  } catch (e) {
-    if (sharedFromObjectId === undefined) ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [part.blobKey]));
-    throw e;
-  }
-  if (replaced.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, replaced.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  const stored = sharedFromObjectId === undefined ? [part.blobKey] : [];
+  await commitWrite(ctx.deps, ctx.bucket.zone, stored, () => ctx.deps.meta.uploads.putPart(ctx.bucket.zone, part, { sharedFromObjectId }));
 }
 
-export const uploadPart: Handler<UploadContext> = async (ctx) => {
-  const partNumber = parsePartNumber(ctx.url.searchParams.get("partNumber"));
-  const { upload } = ctx;
+/** UploadPart and UploadPartCopy: the upload, the part number and the SSE-C key, which must be the upload's. */
+export async function partTarget(ctx: WithParams<UploadContext, PartParams>): Promise<{ upload: MultipartUpload; partNumber: number; ssec: SsecKey | null }> {
   const ssec = await requestSsec(ctx);
-  checkPartKey(upload.ssecKeyMd5, ssec);
-  if ((ctx.body?.length ?? 0) > MAX_PART_BYTES) throw entityTooLarge(ctx.body!.length!, MAX_PART_BYTES, "the largest part");
-  const stored = await storeRequestBody(ctx, ctx.bucket.zone, ctx.bucket.id, upload.checksumAlgorithm as never, ssec?.keyBase64);
+  checkPartKey(ctx.upload.ssecKeyMd5, ssec);
+  return { upload: ctx.upload, partNumber: ctx.params.partNumber, ssec };
+}
+
+export const uploadPart: Handler<WithParams<UploadContext, PartParams>> = async (ctx) => {
+  const { upload, partNumber, ssec } = await partTarget(ctx);
+  if ((ctx.body?.length ?? 0) > MAX_PART_BYTES)
+    throw new S3Error("entityTooLarge", { size: ctx.body!.length!, max: MAX_PART_BYTES, limit: "the largest part" });
+  const stored = await storeRequestBody(ctx, {
+    zone: ctx.bucket.zone,
+    bucketId: ctx.bucket.id,
+    defaultAlgorithm: upload.checksumAlgorithm as never,
+    ssecKeyBase64: ssec?.keyBase64,
+  });
   if (upload.checksumAlgorithm && stored.checksum && stored.checksum.algorithm !== upload.checksumAlgorithm) {
-    ctx.deps.defer(ctx.deps.blobs.delete(ctx.bucket.zone, [stored.blobKey]));
-    throw new S3Error("InvalidRequest", `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${stored.checksum.algorithm.toLowerCase()}`);
+    discardUncommitted(ctx.deps, ctx.bucket.zone, [stored.blobKey]);
+    throw new S3Error("partChecksumTypeMismatch", { expected: upload.checksumAlgorithm.toLowerCase(), actual: stored.checksum.algorithm.toLowerCase() });
   }
   await recordPart(ctx, {
     uploadId: upload.id,
@@ -147,15 +146,15 @@ const hexToBytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) 
 /** S3's multipart ETag: MD5 of the concatenated binary part MD5s, then "-<part count>". */
 export async function multipartEtag(partEtags: string[]): Promise<string> {
   const all = new Uint8Array(partEtags.length * 16);
-  partEtags.forEach((e, i) => all.set(hexToBytes(e), i * 16));
+  for (const [i, e] of partEtags.entries()) all.set(hexToBytes(e), i * 16);
   const digest = new Uint8Array(await crypto.subtle.digest("MD5", all));
-  return `${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}-${partEtags.length}`;
+  return `${toHex(digest)}-${partEtags.length}`;
 }
 
 /** COMPOSITE checksum: the algorithm over the concatenated binary part checksums, then "-<count>". */
 async function compositeChecksum(algorithm: string, partValues: string[]): Promise<string> {
   const sum = createChecksum(parseChecksumAlgorithm(algorithm));
-  for (const v of partValues) sum.update(base64ToBytes(v)!);
+  for (const v of partValues) sum.update(fromBase64(v)!);
   return `${await sum.digest()}-${partValues.length}`;
 }
 
@@ -166,11 +165,12 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
   for (let i = 1; i < requested.length; i++) {
     if (requested[i].partNumber <= requested[i - 1].partNumber) throw new S3Error("InvalidPartOrder");
   }
-  const uploaded = new Map((await ctx.deps.meta.listParts(upload.id)).map((p) => [p.partNumber, p]));
+  const uploaded = new Map((await ctx.deps.meta.uploads.listParts(upload.id)).map((p) => [p.partNumber, p]));
   // Every named part must exist first (InvalidPart), then the sizes are judged (EntityTooSmall).
   const chosen: UploadPart[] = requested.map((r) => {
     const part = uploaded.get(r.partNumber);
-    if (!part || unquoteEtag(r.etag) !== part.etag) throw new S3Error("InvalidPart", undefined, { UploadId: upload.id, PartNumber: r.partNumber, ETag: r.etag });
+    if (!part || unquoteEtag(r.etag) !== part.etag)
+      throw new S3Error("InvalidPart", undefined, { UploadId: upload.id, PartNumber: r.partNumber, ETag: r.etag });
     for (const [algo, value] of Object.entries(r.checksums)) {
       // Without an upload algorithm, clients still echo the checksum UploadPart returned: it must match.
       const wrongAlgorithm = upload.checksumAlgorithm !== null && algo !== upload.checksumAlgorithm;
@@ -180,15 +180,26 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
   });
   chosen.slice(0, -1).forEach((part) => {
     if (part.size < MIN_PART_BYTES) {
-      throw new S3Error("EntityTooSmall", undefined, { ProposedSize: part.size, MinSizeAllowed: MIN_PART_BYTES, PartNumber: part.partNumber, ETag: quoteEtag(part.etag) });
+      throw new S3Error("EntityTooSmall", undefined, {
+        ProposedSize: part.size,
+        MinSizeAllowed: MIN_PART_BYTES,
+        PartNumber: part.partNumber,
+        ETag: quoteEtag(part.etag),
+      });
     }
   });
   const size = chosen.reduce((n, p) => n + p.size, 0);
-  if (size > MAX_OBJECT_BYTES) throw entityTooLarge(size, MAX_OBJECT_BYTES, "the largest object");
+  if (size > MAX_OBJECT_BYTES) throw new S3Error("entityTooLarge", { size, max: MAX_OBJECT_BYTES, limit: "the largest object" });
 
   const etag = await multipartEtag(chosen.map((p) => p.etag));
   const algorithm = upload.checksumAlgorithm;
-  const checksumValue = algorithm && chosen.every((p) => p.checksumValue) ? await compositeChecksum(algorithm, chosen.map((p) => p.checksumValue!)) : null;
+  const checksumValue =
+    algorithm && chosen.every((p) => p.checksumValue)
+      ? await compositeChecksum(
+          algorithm,
+          chosen.map((p) => p.checksumValue!),
+        )
+      : null;
   const version = newVersionRow(ctx.bucket, ctx.key, ctx.now, {
     size,
     etag,
@@ -202,12 +213,12 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
     ssecKeyMd5: upload.ssecKeyMd5,
     acl: upload.acl,
     tags: upload.tags,
-    tagCount: deserializeTags(upload.tags).length,
+    tagCount: upload.tags.length,
     storageClass: upload.storageClass,
   });
-  const extra = ctx.deps.meta.completeUploadStatements(ctx.bucket.zone, upload.id, version.id, chosen.map((p) => ({ n: p.partNumber, e: p.etag })), ctx.now);
-  const superseded = await ctx.deps.meta.commitVersion(ctx.bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT, extra });
-  if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  await commitWrite(ctx.deps, ctx.bucket.zone, [], () =>
+    ctx.deps.meta.objects.commitCompletedUpload(ctx.bucket, version, upload.id, chosen, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+  );
   if (uploaded.size > chosen.length) ctx.deps.defer(drainBlobDeletions(ctx.deps, 1000));
 
   const out = setSsecHeaders(new Headers(), version.ssecKeyMd5);
@@ -226,25 +237,16 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
 
 export const abortMultipartUpload: Handler<UploadContext> = async (ctx) => {
   const { upload } = ctx;
-  const { existed, freed } = await ctx.deps.meta.abortUpload(ctx.bucket.zone, upload.id, ctx.now);
+  const { existed, freed } = await ctx.deps.meta.uploads.abort(ctx.bucket.zone, upload.id, ctx.now);
   if (!existed) throw new S3Error("NoSuchUpload", undefined, { UploadId: upload.id });
-  if (freed.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, freed.map((blobKey) => ({ zone: ctx.bucket.zone, blobKey }))));
+  freeBlobs(ctx.deps, ctx.bucket.zone, freed);
   return empty(204);
 };
 
-function boundedInt(q: URLSearchParams, name: string, fallback: number, max: number): number {
-  const raw = q.get(name);
-  if (raw === null || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) throw new S3Error("InvalidArgument", `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: raw });
-  return Math.min(Number(raw), max);
-}
-
-export const listParts: Handler<UploadContext> = async (ctx) => {
+export const listParts: Handler<WithParams<UploadContext, ListPartsParams>> = async (ctx) => {
   const { upload } = ctx;
-  const q = ctx.url.searchParams;
-  const maxParts = boundedInt(q, "max-parts", 1000, 1000);
-  const marker = boundedInt(q, "part-number-marker", 0, MAX_PARTS);
-  const parts = await ctx.deps.meta.listParts(upload.id, marker, maxParts + 1);
+  const { maxParts, partNumberMarker: marker } = ctx.params;
+  const parts = await ctx.deps.meta.uploads.listParts(upload.id, marker, maxParts + 1);
   const isTruncated = parts.length > maxParts;
   const page = parts.slice(0, maxParts);
   const owner = await ownerOf(ctx.deps.meta, upload.ownerId);
@@ -273,16 +275,10 @@ export const listParts: Handler<UploadContext> = async (ctx) => {
   );
 };
 
-export const listMultipartUploads: Handler<BucketContext> = async (ctx) => {
-  const q = ctx.url.searchParams;
-  const prefix = q.get("prefix") ?? "";
-  const delimiter = q.get("delimiter") || undefined;
-  const maxUploads = boundedInt(q, "max-uploads", 1000, 1000);
-  const encodingType = q.get("encoding-type") === "url" ? "url" : undefined;
-  const keyMarker = q.get("key-marker") ?? "";
-  const uploadIdMarker = keyMarker ? (q.get("upload-id-marker") ?? "") : "";
+export const listMultipartUploads: Handler<WithParams<BucketContext, ListMultipartUploadsParams>> = async (ctx) => {
+  const { prefix, delimiter, maxUploads, encodingType, keyMarker, uploadIdMarker } = ctx.params;
   const { uploads, commonPrefixes, isTruncated, next } = await listUploadsPage(
-    (cursor) => ctx.deps.meta.listUploads(ctx.bucket.id, { prefix, ...cursor }),
+    (cursor) => ctx.deps.meta.listings.listUploads(ctx.bucket.id, { prefix, ...cursor }),
     { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads },
   );
   const names = new Map<string, { id: string; displayName: string }>();

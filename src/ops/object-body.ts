@@ -5,7 +5,7 @@
  */
 import type { Deps } from "../context";
 import { S3Error } from "../errors";
-import type { Bucket, ObjectVersion } from "../store/meta-d1";
+import type { Bucket, ObjectVersion } from "../store/model";
 
 export type ByteRange = { start: number; end: number }; // inclusive
 
@@ -39,36 +39,39 @@ export async function openObjectBody(
       range: whole ? undefined : { offset: r.start, length: r.end - r.start + 1 },
       ssecKeyBase64,
     });
-    if (!blob) throw new S3Error("InternalError", "The object's bytes are missing.");
+    if (!blob) throw new S3Error("blobMissing");
     return blob.body;
   }
-  const parts = await deps.meta.getObjectParts(obj.id);
+  const parts = await deps.meta.objects.parts(obj.id);
   const slices = partsForRange(parts, r);
   let i = 0;
   let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (!current) {
-          if (i >= slices.length) return controller.close();
-          const s = slices[i++];
-          const blob = await deps.blobs.get(bucket.zone, s.part.blobKey, { range: { offset: s.offset, length: s.length }, ssecKeyBase64 });
-          if (!blob) return controller.error(new Error(`part ${s.part.partNumber} bytes missing`));
-          current = blob.body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (!current) {
+            if (i >= slices.length) return controller.close();
+            const s = slices[i++];
+            const blob = await deps.blobs.get(bucket.zone, s.part.blobKey, { range: { offset: s.offset, length: s.length }, ssecKeyBase64 });
+            if (!blob) return controller.error(new Error(`part ${s.part.partNumber} bytes missing`));
+            current = blob.body.getReader();
+          }
+          const { done, value } = await current.read();
+          if (done) {
+            current = null;
+            continue;
+          }
+          controller.enqueue(value);
+          return;
         }
-        const { done, value } = await current.read();
-        if (done) {
-          current = null;
-          continue;
-        }
-        controller.enqueue(value);
-        return;
-      }
+      },
+      async cancel(reason) {
+        await current?.cancel(reason);
+      },
     },
-    async cancel(reason) {
-      await current?.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 /**

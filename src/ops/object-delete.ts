@@ -8,14 +8,14 @@
  * A write that would give the key more than MAX_VERSIONS_PER_OBJECT versions is TooManyVersions.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
  */
-import type { Handler, ObjectContext } from "../context";
+import type { Handler, ObjectContext, WithParams } from "../context";
 import { newVersionRow } from "./version-row";
-import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
+import { freeBlobs } from "./write-path";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
-import type { Bucket } from "../store/meta-d1";
+import type { Bucket } from "../store/model";
 import type { Deps } from "../context";
 import type { Principal } from "../identity";
-import { requestedVersionId } from "./object-lookup";
+import type { DeleteObjectParams } from "./params";
 
 export type DeleteOutcome = { versionId?: string; deleteMarker: boolean };
 
@@ -33,15 +33,15 @@ export async function deleteKey(
   const free = (keys: string[]) => {
     if (keys.length === 0) return;
     if (onFreed) onFreed(keys);
-    else deps.defer(deleteUnreferencedBlobs(deps, keys.map((blobKey) => ({ zone: bucket.zone, blobKey }))));
+    else freeBlobs(deps, bucket.zone, keys);
   };
   if (versionId !== null) {
-    const { deleted, freed } = await deps.meta.deleteVersion(bucket, key, versionId, now);
+    const { deleted, freed } = await deps.meta.objects.deleteVersion(bucket, key, versionId, now);
     free(freed);
     return { versionId, deleteMarker: deleted?.isDeleteMarker ?? false };
   }
   if (bucket.versioning === null) {
-    const { freed } = await deps.meta.deleteVersion(bucket, key, "null", now);
+    const { freed } = await deps.meta.objects.deleteVersion(bucket, key, "null", now);
     free(freed);
     return { deleteMarker: false };
   }
@@ -50,12 +50,12 @@ export async function deleteKey(
     ownerId: principal.kind === "user" ? principal.user.id : bucket.ownerId,
   });
   // A delete marker is a version: it counts toward the per-object limit like any write.
-  free(await deps.meta.commitVersion(bucket, marker, { now, maxVersions: MAX_VERSIONS_PER_OBJECT }));
+  free(await deps.meta.objects.commit(bucket, marker, { now, maxVersions: MAX_VERSIONS_PER_OBJECT }));
   return { versionId: marker.versionId, deleteMarker: true };
 }
 
-export const deleteObject: Handler<ObjectContext> = async (ctx) => {
-  const outcome = await deleteKey(ctx.deps, ctx.bucket, ctx.key, requestedVersionId(ctx.url.searchParams), ctx.principal, ctx.now);
+export const deleteObject: Handler<WithParams<ObjectContext, DeleteObjectParams>> = async (ctx) => {
+  const outcome = await deleteKey(ctx.deps, ctx.bucket, ctx.key, ctx.params.versionId, ctx.principal, ctx.now);
   const headers = new Headers();
   if (outcome.versionId !== undefined) headers.set("x-amz-version-id", outcome.versionId);
   if (outcome.deleteMarker) headers.set("x-amz-delete-marker", "true");

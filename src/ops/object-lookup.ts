@@ -6,21 +6,12 @@
 import { checkObjectAccess } from "../authz";
 import type { ObjectContext } from "../context";
 import { S3Error } from "../errors";
-import { isWellFormedVersionId } from "../logic/versioning";
 import type { Requirement } from "../operations";
-import type { ObjectVersion } from "../store/meta-d1";
-
-/** The `versionId` query parameter, validated: "null" or one of our ids. */
-export function requestedVersionId(q: URLSearchParams): string | null {
-  const v = q.get("versionId");
-  if (v === null) return null;
-  if (isWellFormedVersionId(v)) return v;
-  throw new S3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "versionId", ArgumentValue: v });
-}
+import type { ObjectVersion } from "../store/model";
 
 /** The named version; delete markers are returned, not thrown. The object's ACL is checked here, where the row is read. */
 export async function findVersion(ctx: ObjectContext, versionId: string | null, req: Requirement): Promise<ObjectVersion> {
-  const obj = await ctx.deps.meta.getObject(ctx.bucket.id, ctx.key, versionId);
+  const obj = await ctx.deps.meta.objects.get(ctx.bucket.id, ctx.key, versionId);
   checkObjectAccess(ctx.principal, ctx.bucket, req, obj);
   if (!obj) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });
@@ -36,7 +27,12 @@ export async function findReadableVersion(ctx: ObjectContext, versionId: string 
     const headers = { "x-amz-delete-marker": "true", "x-amz-version-id": obj.versionId };
     // By id, S3 answers 405 with the marker's Last-Modified (API_GetObject, "x-amz-delete-marker").
     if (versionId !== null) {
-      throw new S3Error("MethodNotAllowed", undefined, { Method: ctx.request.method, ResourceType: "DeleteMarker" }, { ...headers, allow: "DELETE", "last-modified": new Date(obj.lastModified).toUTCString() });
+      throw new S3Error(
+        "MethodNotAllowed",
+        undefined,
+        { Method: ctx.request.method, ResourceType: "DeleteMarker" },
+        { ...headers, allow: "DELETE", "last-modified": new Date(obj.lastModified).toUTCString() },
+      );
     }
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key }, headers);
   }

@@ -4,16 +4,19 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
  */
-import type { Handler, ObjectContext, VersionContext } from "../context";
+import type { Handler, VersionContext, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
-import { hasResponseOverrides, responseHeadersFor } from "../logic/metadata";
+import { responseHeadersFor } from "../logic/metadata";
 import { contentRangeHeader, parseRange } from "../logic/range";
 import { checkReadKey } from "../logic/ssec";
-import type { Bucket, ObjectVersion } from "../store/meta-d1";
+import type { Bucket, ObjectVersion } from "../store/model";
+import type { ReadObjectParams } from "./params";
 import { openObjectBody, responseBody, type ByteRange } from "./object-body";
 import { requestSsec, setSsecHeaders } from "./ssec-request";
 import { httpDate, quoteEtag } from "./respond";
+
+type ReadContext = WithParams<VersionContext, ReadObjectParams>;
 
 /** Headers describing a stored object version, shared by GET, HEAD and the copy/put answers. */
 export function objectHeaders(bucket: Bucket, obj: ObjectVersion, q?: URLSearchParams): Headers {
@@ -29,17 +32,15 @@ export function objectHeaders(bucket: Bucket, obj: ObjectVersion, q?: URLSearchP
 }
 
 /** The byte range a GET/HEAD asks for: partNumber or Range header, or null for the whole object. */
-async function requestedRange(ctx: ObjectContext, obj: ObjectVersion, h: Headers): Promise<ByteRange | null> {
-  const partParam = ctx.url.searchParams.get("partNumber");
-  if (partParam !== null) {
-    const n = Number(partParam);
-    if (!/^\d+$/.test(partParam) || n < 1 || n > 10000) throw new S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", { ArgumentName: "partNumber", ArgumentValue: partParam });
+async function requestedRange(ctx: ReadContext, obj: ObjectVersion, h: Headers): Promise<ByteRange | null> {
+  const n = ctx.params.partNumber;
+  if (n !== null) {
     if (obj.partCount === null) {
       if (n !== 1) throw new S3Error("InvalidPartNumber");
       return null;
     }
     h.set("x-amz-mp-parts-count", String(obj.partCount));
-    const part = (await ctx.deps.meta.getObjectParts(obj.id)).find((p) => p.partNumber === n);
+    const part = (await ctx.deps.meta.objects.parts(obj.id)).find((p) => p.partNumber === n);
     if (!part) throw new S3Error("InvalidPartNumber");
     return part.size === 0 ? null : { start: part.startOffset, end: part.startOffset + part.size - 1 };
   }
@@ -47,18 +48,11 @@ async function requestedRange(ctx: ObjectContext, obj: ObjectVersion, h: Headers
   return header === null ? null : parseRange(header, obj.size);
 }
 
-function checkResponseOverrides(ctx: ObjectContext): void {
-  if (hasResponseOverrides(ctx.url.searchParams) && ctx.principal.kind === "anonymous") {
-    throw new S3Error("InvalidRequest", "Request specific response headers cannot be used for anonymous GET requests.");
-  }
-}
-
-async function readObject(ctx: VersionContext, withBody: boolean): Promise<Response> {
-  checkResponseOverrides(ctx);
+async function readObject(ctx: ReadContext, withBody: boolean): Promise<Response> {
   const ssec = await requestSsec(ctx);
   const obj = ctx.version;
   checkReadKey(obj.ssecKeyMd5, ssec);
-  const headers = objectHeaders(ctx.bucket, obj, ctx.url.searchParams);
+  const headers = objectHeaders(ctx.bucket, obj, ctx.params.overrides);
 
   const verdict = evaluatePreconditions(parsePreconditions(ctx.request.headers), { etag: obj.etag, lastModified: new Date(obj.lastModified) });
   if (verdict.outcome === "not-modified") {
@@ -91,5 +85,5 @@ function pick(h: Headers, names: string[]): Headers {
   return out;
 }
 
-export const getObject: Handler<VersionContext> = (ctx) => readObject(ctx, true);
-export const headObject: Handler<VersionContext> = (ctx) => readObject(ctx, false);
+export const getObject: Handler<ReadContext> = (ctx) => readObject(ctx, true);
+export const headObject: Handler<ReadContext> = (ctx) => readObject(ctx, false);

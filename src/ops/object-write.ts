@@ -1,31 +1,31 @@
 /**
- * PutObject: streams the body into a fresh blob, then commits the version in one D1 batch.
+ * PutObject (and POST Object's write): streams the body into a fresh blob, then commits the
+ * version in one D1 batch (the write path, ops/write-path.ts).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
  */
 import type { Handler, ObjectContext } from "../context";
 import { newVersionRow } from "./version-row";
 import { S3Error } from "../errors";
-import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { checkWritePreconditions } from "../logic/conditionals";
 import { extractObjectMetadata } from "../logic/metadata";
 import { validateObjectKey } from "../logic/names";
-import { storedTagsFromHeader } from "../logic/tags";
+import { taggingFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { quoteEtag, unquoteEtag } from "./respond";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { setSsecHeaders, writeSsec } from "./ssec-request";
 import { storeRequestBody } from "./upload-body";
+import { commitWrite } from "./write-path";
 
 /**
  * Conditional writes (If-None-Match: *, If-Match: <etag>): refused early against the current
  * version when they already fail, and returned as flags the commit re-checks atomically.
  */
-export async function writeConditions(ctx: ObjectContext): Promise<{ ifNoneMatchStar?: boolean; ifMatchEtag?: string }> {
-  const headers = ctx.request.headers;
+export async function writeConditions(ctx: ObjectContext, headers = ctx.request.headers): Promise<{ ifNoneMatchStar?: boolean; ifMatchEtag?: string }> {
   const ifNoneMatch = headers.get("if-none-match");
   const ifMatch = headers.get("if-match");
   if (ifNoneMatch === null && ifMatch === null) return {};
-  const current = await ctx.deps.meta.getObject(ctx.bucket.id, ctx.key);
+  const current = await ctx.deps.meta.objects.get(ctx.bucket.id, ctx.key);
   checkWritePreconditions(headers, current && !current.isDeleteMarker ? current : null);
   return { ifNoneMatchStar: ifNoneMatch !== null || undefined, ifMatchEtag: ifMatch !== null ? unquoteEtag(ifMatch) : undefined };
 }
@@ -39,22 +39,36 @@ export function checkStorageClass(headers: Headers): string {
 /** Features announced by headers that this deployment does not offer (SSE-KMS). SSE-C: ssec-request.ts. */
 export function refuseUnsupportedHeaders(headers: Headers): void {
   const sse = headers.get("x-amz-server-side-encryption");
-  if (sse !== null && sse !== "AES256") throw new S3Error("InvalidArgument", "Server Side Encryption with KMS managed key is not supported.", { ArgumentName: "x-amz-server-side-encryption", ArgumentValue: sse });
+  if (sse !== null && sse !== "AES256") throw new S3Error("sseKmsUnsupported", undefined, { ArgumentName: "x-amz-server-side-encryption", ArgumentValue: sse });
 }
 
-export const putObject: Handler<ObjectContext> = async (ctx) => {
+/** What PutObject and POST Object answer with. */
+export type WrittenObject = {
+  etag: string;
+  /** set when the bucket has versioning (Enabled or Suspended) */
+  versionId?: string;
+  checksum: { algorithm: string; value: string } | null;
+  ssecKeyMd5: string | null;
+  sseAes256: boolean;
+};
+
+/**
+ * Writes the request body as a new version of `ctx.key`, as described by `headers` (the request's,
+ * or a POST form's fields): metadata, ACL, tags, SSE-C, conditions, checksums. Shared by PutObject
+ * and POST Object; follows the write path (ops/write-path.ts).
+ */
+export async function writeObject(ctx: ObjectContext, headers: Headers): Promise<WrittenObject> {
   const { bucket, key } = ctx;
-  const headers = ctx.request.headers;
   validateObjectKey(key);
   refuseUnsupportedHeaders(headers);
-  const ssec = await writeSsec(ctx);
+  const ssec = await writeSsec(ctx, headers);
   const metadata = extractObjectMetadata(headers);
   const storageClass = checkStorageClass(headers);
-  const tagging = storedTagsFromHeader(headers);
-  const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
-  const conditions = await writeConditions(ctx);
+  const tagging = taggingFromHeader(headers);
+  const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object", headers);
+  const conditions = await writeConditions(ctx, headers);
 
-  const stored = await storeRequestBody(ctx, bucket.zone, bucket.id, undefined, ssec?.keyBase64);
+  const stored = await storeRequestBody(ctx, { zone: bucket.zone, bucketId: bucket.id, ssecKeyBase64: ssec?.keyBase64, headers });
   const version = newVersionRow(bucket, key, ctx.now, {
     size: stored.size,
     etag: stored.md5Hex,
@@ -71,19 +85,26 @@ export const putObject: Handler<ObjectContext> = async (ctx) => {
     ...tagging,
     storageClass,
   });
-  let superseded: string[];
-  try {
-    superseded = await ctx.deps.meta.commitVersion(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT });
-  } catch (e) {
-    ctx.deps.defer(ctx.deps.blobs.delete(bucket.zone, [stored.blobKey]));
-    throw e;
-  }
-  if (superseded.length) ctx.deps.defer(deleteUnreferencedBlobs(ctx.deps, superseded.map((blobKey) => ({ zone: bucket.zone, blobKey }))));
+  await commitWrite(ctx.deps, bucket.zone, [stored.blobKey], () =>
+    ctx.deps.meta.objects.commit(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+  );
+  return {
+    etag: stored.md5Hex,
+    versionId: bucket.versioning !== null ? version.versionId : undefined,
+    checksum: stored.checksum,
+    ssecKeyMd5: version.ssecKeyMd5,
+    sseAes256: headers.get("x-amz-server-side-encryption") === "AES256",
+  };
+}
 
-  const out = new Headers({ etag: quoteEtag(stored.md5Hex) });
-  if (bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);
-  if (stored.checksum) out.set(`x-amz-checksum-${stored.checksum.algorithm.toLowerCase()}`, stored.checksum.value);
-  if (headers.get("x-amz-server-side-encryption") === "AES256") out.set("x-amz-server-side-encryption", "AES256");
-  setSsecHeaders(out, version.ssecKeyMd5);
-  return new Response(null, { status: 200, headers: out });
-};
+/** The response headers of a written object (ETag, version id, checksum, encryption). */
+export function writtenObjectHeaders(w: WrittenObject): Headers {
+  const out = new Headers({ etag: quoteEtag(w.etag) });
+  if (w.versionId !== undefined) out.set("x-amz-version-id", w.versionId);
+  if (w.checksum) out.set(`x-amz-checksum-${w.checksum.algorithm.toLowerCase()}`, w.checksum.value);
+  if (w.sseAes256) out.set("x-amz-server-side-encryption", "AES256");
+  return setSsecHeaders(out, w.ssecKeyMd5);
+}
+
+export const putObject: Handler<ObjectContext> = async (ctx) =>
+  new Response(null, { status: 200, headers: writtenObjectHeaders(await writeObject(ctx, ctx.request.headers)) });

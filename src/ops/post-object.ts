@@ -7,13 +7,13 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingHTTPPOST.html
  */
 import { requireBucketPermission } from "../authz";
-import type { BucketContext, Handler, ObjectContext } from "../context";
-import { entityTooLarge, S3Error } from "../errors";
+import type { BucketContext, Handler } from "../context";
+import { S3Error } from "../errors";
 import { USER_METADATA_PREFIX } from "../logic/metadata";
 import { checkPostPolicy, decodePostPolicy } from "../logic/post-policy";
 import { postResponseDocument } from "../xml/post";
-import { putObject } from "./object-write";
-import { xmlResponse } from "./respond";
+import { writeObject, writtenObjectHeaders } from "./object-write";
+import { quoteEtag, xmlResponse } from "./respond";
 
 /** SOS accepts browser POST uploads up to 16 MB; larger files go through multipart. */
 export const MAX_POST_OBJECT_BYTES = 16 * 1024 * 1024;
@@ -48,9 +48,13 @@ function headersOf(fields: Map<string, string>): Headers {
     const header = FIELD_HEADERS[name] ?? (name.startsWith(USER_METADATA_PREFIX) ? name : null);
     if (header === null) continue;
     if (/[\r\n\0]/.test(value)) {
-      throw new S3Error("InvalidArgument", `The value of the form field '${name}' (sent as the ${header} header) must not contain CR, LF or NUL characters.`, {
-        ArgumentName: name,
-      });
+      throw new S3Error(
+        "postFieldControlCharacters",
+        { name, header },
+        {
+          ArgumentName: name,
+        },
+      );
     }
     h.set(header, byteString(value));
   }
@@ -58,9 +62,7 @@ function headersOf(fields: Map<string, string>): Headers {
 }
 
 function missingKey(): S3Error {
-  return new S3Error("InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", {
-    ArgumentName: "key", ArgumentValue: "",
-  });
+  return new S3Error("postFieldMissing", { name: "key" });
 }
 
 /** An absolute http(s) URL to send the browser to, or null (S3 then falls back to the status). */
@@ -82,28 +84,32 @@ export const postObject: Handler<BucketContext> = async (ctx) => {
   const rawKey = form.fields.get("key");
   if (rawKey === undefined) throw missingKey();
   if (!form.file || !ctx.body) {
-    throw new S3Error("InvalidArgument", "POST requires exactly one file upload per request.", { ArgumentName: "file", ArgumentValue: 0 });
+    throw new S3Error("postFileCount", undefined, { ArgumentName: "file", ArgumentValue: 0 });
   }
   const key = rawKey.split("${filename}").join(form.file.filename);
   const size = ctx.body.length ?? 0;
-  if (size > MAX_POST_OBJECT_BYTES) throw entityTooLarge(size, MAX_POST_OBJECT_BYTES, "the largest browser form (POST) upload");
+  if (size > MAX_POST_OBJECT_BYTES) throw new S3Error("entityTooLarge", { size, max: MAX_POST_OBJECT_BYTES, limit: "the largest browser form (POST) upload" });
   const policy = form.fields.get("policy");
   if (policy !== undefined) {
     checkPostPolicy(decodePostPolicy(policy), { now: ctx.now, bucket: ctx.bucketName, key, fields: form.fields, fileLength: size });
   }
 
-  const request = new Request(ctx.request.url, { method: "PUT", headers: headersOf(form.fields) });
-  const put = await putObject({ ...ctx, request, key, endpoint: { ...ctx.endpoint, key } } as ObjectContext);
-  const etag = put.headers.get("etag")!;
+  const written = await writeObject({ ...ctx, key }, headersOf(form.fields));
+  const etag = quoteEtag(written.etag);
   const location = ctx.endpoint.virtualHost
     ? `${ctx.url.origin}/${key.split("/").map(encodeURIComponent).join("/")}`
     : `${ctx.url.origin}/${encodeURIComponent(ctx.bucketName)}/${key.split("/").map(encodeURIComponent).join("/")}`;
-  const headers = new Headers(put.headers);
+  const headers = writtenObjectHeaders(written);
   headers.set("location", location);
 
   const redirect = redirectTarget(form.fields.get("success_action_redirect") ?? form.fields.get("redirect"));
   if (redirect) {
-    for (const [k, v] of [["bucket", ctx.bucketName], ["key", key], ["etag", etag]]) redirect.searchParams.append(k!, v!);
+    for (const [k, v] of [
+      ["bucket", ctx.bucketName],
+      ["key", key],
+      ["etag", etag],
+    ])
+      redirect.searchParams.append(k!, v!);
     headers.set("location", redirect.toString());
     return new Response(null, { status: 303, headers });
   }

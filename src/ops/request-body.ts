@@ -10,7 +10,8 @@
 import { readBodyBytes } from "../auth";
 import type { RequestContext } from "../context";
 import { S3Error } from "../errors";
-import { bytesToBase64, checksumMismatch, checksumValuesEqual, createChecksum } from "../logic/checksums";
+import { checksumMismatch, checksumValuesEqual, createChecksum } from "../logic/checksums";
+import { toBase64 } from "../logic/encoding";
 import { requestedChecksum } from "./upload-body";
 
 export type IntegrityOptions = {
@@ -28,14 +29,14 @@ export async function verifyBodyIntegrity(ctx: RequestContext, body: Uint8Array,
   const headers = ctx.request.headers;
   const md5 = headers.get("content-md5");
   const wanted = opts.checksumHeadersDescribeObject ? null : requestedChecksum(headers);
-  if (opts.integrityRequired && md5 === null && !wanted) throw new S3Error("InvalidRequest", "Missing required header for this request: Content-MD5");
+  if (opts.integrityRequired && md5 === null && !wanted) throw new S3Error("contentMd5Required");
   if (md5 !== null) {
-    const actual = bytesToBase64(new Uint8Array(await crypto.subtle.digest("MD5", body as BufferSource)));
+    const actual = toBase64(await crypto.subtle.digest("MD5", body as BufferSource));
     if (actual !== md5.trim()) throw new S3Error(/^[A-Za-z0-9+/]{22}==$/.test(md5.trim()) ? "BadDigest" : "InvalidDigest");
   }
   if (!wanted) return;
   if (wanted.inTrailer) {
-    if (!(await ctx.body?.trailerChecksum)) throw new S3Error("InvalidRequest", "The x-amz-trailer header named a checksum the body did not carry.");
+    if (!(await ctx.body?.trailerChecksum)) throw new S3Error("trailerChecksumMissing");
   } else if (wanted.value !== undefined) {
     const sum = createChecksum(wanted.algorithm);
     sum.update(body);

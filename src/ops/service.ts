@@ -7,7 +7,7 @@ import { xmlResponse } from "./respond";
 export const listBuckets: Handler = async (ctx) => {
   const p = ctx.principal;
   if (p.kind !== "user") throw new S3Error("AccessDenied");
-  let buckets = await ctx.deps.meta.listBuckets(p.user.id);
+  let buckets = await ctx.deps.meta.buckets.listOwnedBy(p.user.id);
   // A key limited to one bucket sees only that bucket.
   if (p.scope.bucket !== null) buckets = buckets.filter((b) => b.name === p.scope.bucket);
   return xmlResponse(

@@ -5,8 +5,12 @@
 import type { RequestContext } from "../context";
 import { checkSingleEncryption, parseSsec, ssecResponseHeaders, type SsecHeaders, type SsecKey } from "../logic/ssec";
 
-export function requestSsec(ctx: Pick<RequestContext, "request" | "url" | "deps">, which: SsecHeaders = "target"): Promise<SsecKey | null> {
-  return parseSsec(ctx.request.headers, which, {
+export function requestSsec(
+  ctx: Pick<RequestContext, "request" | "url" | "deps">,
+  which: SsecHeaders = "target",
+  headers = ctx.request.headers,
+): Promise<SsecKey | null> {
+  return parseSsec(headers, which, {
     secure: ctx.url.protocol === "https:",
     requireSecure: ctx.deps.config.requireHttpsForSsec,
   });
@@ -18,9 +22,9 @@ export function setSsecHeaders(headers: Headers, keyMd5: string | null): Headers
   return headers;
 }
 
-/** The key an object or upload is written with (x-amz-server-side-encryption-customer-*). */
-export async function writeSsec(ctx: Pick<RequestContext, "request" | "url" | "deps">): Promise<SsecKey | null> {
-  const key = await requestSsec(ctx, "target");
-  checkSingleEncryption(ctx.request.headers, key);
+/** The key an object or upload is written with (x-amz-server-side-encryption-customer-*, in `headers`). */
+export async function writeSsec(ctx: Pick<RequestContext, "request" | "url" | "deps">, headers = ctx.request.headers): Promise<SsecKey | null> {
+  const key = await requestSsec(ctx, "target", headers);
+  checkSingleEncryption(headers, key);
   return key;
 }

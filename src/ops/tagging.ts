@@ -6,8 +6,8 @@
  */
 import type { BucketContext, Handler, VersionContext } from "../context";
 import { S3Error } from "../errors";
-import { deserializeTags, serializeTags, validateTagSet, type TagSet } from "../logic/tags";
-import type { Bucket, ObjectVersion } from "../store/meta-d1";
+import { validateTagSet, type TagSet } from "../logic/tags";
+import type { Bucket, ObjectVersion } from "../store/model";
 import { parseTagging, taggingDocument } from "../xml/tagging";
 import { readXmlBody } from "./request-body";
 import { empty, xmlResponse } from "./respond";
@@ -23,7 +23,7 @@ function versionHeaders(bucket: Bucket, obj: ObjectVersion): Headers {
 /** Replaces the tag set of the named version; the row may vanish meanwhile (a concurrent delete). */
 async function setTags(ctx: VersionContext, tags: TagSet): Promise<ObjectVersion> {
   const { versionId, version: obj } = ctx;
-  if (!(await ctx.deps.meta.setObjectTags(obj.id, serializeTags(tags), tags.length))) {
+  if (!(await ctx.deps.meta.objects.setTags(obj.id, tags))) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });
     throw new S3Error("NoSuchKey", undefined, { Key: ctx.key });
   }
@@ -33,7 +33,7 @@ async function setTags(ctx: VersionContext, tags: TagSet): Promise<ObjectVersion
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectTagging.html */
 export const getObjectTagging: Handler<VersionContext> = async (ctx) => {
   const obj = ctx.version;
-  return xmlResponse(taggingDocument(deserializeTags(obj.tags)), { headers: versionHeaders(ctx.bucket, obj) });
+  return xmlResponse(taggingDocument(obj.tags), { headers: versionHeaders(ctx.bucket, obj) });
 };
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html (an empty TagSet removes the tags) */
@@ -47,7 +47,7 @@ export const deleteObjectTagging: Handler<VersionContext> = async (ctx) => empty
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketTagging.html (NoSuchTagSet when there are none) */
 export const getBucketTagging: Handler<BucketContext> = async (ctx) => {
-  const tags = deserializeTags(ctx.bucket.tags);
+  const tags = ctx.bucket.tags;
   if (tags.length === 0) throw new S3Error("NoSuchTagSet", undefined, { BucketName: ctx.bucketName });
   return xmlResponse(taggingDocument(tags));
 };
@@ -55,12 +55,12 @@ export const getBucketTagging: Handler<BucketContext> = async (ctx) => {
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html (replaces the whole set; empty removes it) */
 export const putBucketTagging: Handler<BucketContext> = async (ctx) => {
   const tags = validateTagSet(parseTagging(await readXmlBody(ctx, MAX_BODY_BYTES)), "bucket");
-  await ctx.deps.meta.setBucketTags(ctx.bucket.id, serializeTags(tags));
+  await ctx.deps.meta.buckets.setTags(ctx.bucket.id, tags);
   return empty(204);
 };
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketTagging.html */
 export const deleteBucketTagging: Handler<BucketContext> = async (ctx) => {
-  await ctx.deps.meta.setBucketTags(ctx.bucket.id, null);
+  await ctx.deps.meta.buckets.setTags(ctx.bucket.id, []);
   return empty(204);
 };

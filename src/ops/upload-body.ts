@@ -5,14 +5,10 @@
  * never buffered; if any check fails, nothing is stored.
  */
 import type { RequestContext } from "../context";
-import { entityTooLarge, S3Error } from "../errors";
-import {
-  algorithmFromHeaderName,
-  checksumTransform,
-  parseChecksumAlgorithm,
-  type ChecksumAlgorithm,
-} from "../logic/checksums";
-import { newBlobKey } from "../store/blobs-r2";
+import { S3Error } from "../errors";
+import { fromBase64 } from "../logic/encoding";
+import { algorithmFromHeaderName, checksumTransform, parseChecksumAlgorithm, type ChecksumAlgorithm } from "../logic/checksums";
+import { discardUncommitted } from "./write-path";
 
 export type StoredBody = {
   blobKey: string;
@@ -27,13 +23,7 @@ export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 function contentMd5(headers: Headers): string | undefined {
   const v = headers.get("content-md5");
   if (v === null) return undefined;
-  let bytes = 0;
-  try {
-    bytes = atob(v.trim()).length;
-  } catch {
-    throw new S3Error("InvalidDigest");
-  }
-  if (bytes !== 16) throw new S3Error("InvalidDigest");
+  if (fromBase64(v.trim())?.length !== 16) throw new S3Error("InvalidDigest");
   return v.trim();
 }
 
@@ -44,16 +34,16 @@ export function requestedChecksum(headers: Headers): { algorithm: ChecksumAlgori
     const algorithm = algorithmFromHeaderName(name);
     if (algorithm) valued.push({ algorithm, value });
     else if (name.startsWith("x-amz-checksum-") && name !== "x-amz-checksum-type" && name !== "x-amz-checksum-mode" && name !== "x-amz-checksum-algorithm") {
-      throw new S3Error("InvalidRequest", "The algorithm type you specified in x-amz-checksum- header is invalid.");
+      throw new S3Error("checksumAlgorithmInvalid");
     }
   }
-  if (valued.length > 1) throw new S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+  if (valued.length > 1) throw new S3Error("checksumHeadersMultiple");
   const trailer = headers.get("x-amz-trailer");
   const trailerAlgo = trailer ? algorithmFromHeaderName(trailer) : null;
   const sdkAlgo = headers.get("x-amz-sdk-checksum-algorithm") ?? headers.get("x-amz-checksum-algorithm");
   if (valued.length === 1) {
     if (sdkAlgo && parseChecksumAlgorithm(sdkAlgo) !== valued[0].algorithm) {
-      throw new S3Error("InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid.");
+      throw new S3Error("sdkChecksumAlgorithmInvalid");
     }
     return { ...valued[0], inTrailer: false };
   }
@@ -62,21 +52,34 @@ export function requestedChecksum(headers: Headers): { algorithm: ChecksumAlgori
   return null;
 }
 
-/**
- * `defaultAlgorithm`: compute this checksum when the client sent none (a multipart upload
- * created with x-amz-checksum-algorithm needs every part's checksum). `ssecKeyBase64`: the
- * SSE-C key R2 encrypts the blob with (never stored).
- */
-export async function storeRequestBody(
-  ctx: RequestContext, zone: string, bucketId: string, defaultAlgorithm?: ChecksumAlgorithm | null, ssecKeyBase64?: string,
-): Promise<StoredBody> {
+export type StoreOptions = {
+  zone: string;
+  bucketId: string;
+  /** compute this checksum when the client sent none (an upload created with x-amz-checksum-algorithm needs every part's) */
+  defaultAlgorithm?: ChecksumAlgorithm | null;
+  /** the SSE-C key R2 encrypts the blob with (never stored) */
+  ssecKeyBase64?: string;
+  /** where the body's digests and checksums are declared: the request headers, or a POST form's fields */
+  headers?: Headers;
+};
+
+/** Stores the request body under a fresh blob key (step 1 of the write path, ops/write-path.ts). */
+export async function storeRequestBody(ctx: RequestContext, opts: StoreOptions): Promise<StoredBody> {
+  const { zone, bucketId, defaultAlgorithm, ssecKeyBase64 } = opts;
   const { body } = ctx;
-  const headers = ctx.request.headers;
+  const headers = opts.headers ?? ctx.request.headers;
   const length = body ? body.length : 0;
   if (length === null) throw new S3Error("MissingContentLength");
   const limit = Math.min(ctx.deps.config.maxRequestBytes, MAX_SINGLE_PUT_BYTES);
   if (length > limit) {
-    throw entityTooLarge(length, limit, limit === MAX_SINGLE_PUT_BYTES ? "the largest single PUT (upload bigger objects in parts)" : "this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts)");
+    throw new S3Error("entityTooLarge", {
+      size: length,
+      max: limit,
+      limit:
+        limit === MAX_SINGLE_PUT_BYTES
+          ? "the largest single PUT (upload bigger objects in parts)"
+          : "this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts)",
+    });
   }
   const md5Base64 = contentMd5(headers);
   const wanted = requestedChecksum(headers) ?? (defaultAlgorithm ? { algorithm: defaultAlgorithm, inTrailer: false } : null);
@@ -88,19 +91,24 @@ export async function storeRequestBody(
     stream = stream.pipeThrough(t.stream);
     computed = t.result;
   }
-  const blobKey = newBlobKey(bucketId, ctx.now);
-  const { md5Hex, size } = await ctx.deps.blobs.put(zone, blobKey, stream, { length, md5Base64, sha256Hex: body?.sha256Hex, ssecKeyBase64 });
+  const { blobKey, md5Hex, size } = await ctx.deps.blobs.putNew(
+    zone,
+    bucketId,
+    stream,
+    { length, md5Base64, sha256Hex: body?.sha256Hex, ssecKeyBase64 },
+    ctx.now,
+  );
   let checksum: StoredBody["checksum"] = null;
   try {
     if (wanted?.inTrailer) {
       const t = await body?.trailerChecksum;
-      if (!t) throw new S3Error("InvalidRequest", "The x-amz-trailer header named a checksum the body did not carry.");
+      if (!t) throw new S3Error("trailerChecksumMissing");
       checksum = { algorithm: t.algorithm, value: t.value };
     } else if (wanted && computed) {
       checksum = { algorithm: wanted.algorithm, value: await computed };
     }
   } catch (e) {
-    ctx.deps.defer(ctx.deps.blobs.delete(zone, [blobKey]));
+    discardUncommitted(ctx.deps, zone, [blobKey]);
     throw e;
   }
   return { blobKey, size, md5Hex, checksum };

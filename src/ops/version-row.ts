@@ -1,6 +1,6 @@
 /** Building the row of a new object version (PutObject, CompleteMultipartUpload, CopyObject, delete markers). */
 import { newRowId, newVersionId } from "../logic/ids";
-import type { Bucket, NewObjectVersion } from "../store/meta-d1";
+import type { Bucket, NewObjectVersion } from "../store/model";
 
 /**
  * A new version of `key`: a fresh row id, the version id the bucket's versioning state calls for
@@ -30,7 +30,7 @@ export function newVersionRow(
     checksumType: null,
     ssecKeyMd5: null,
     acl: null,
-    tags: null,
+    tags: [],
     tagCount: 0,
     storageClass: "STANDARD",
     ...fields,

@@ -17,8 +17,8 @@ export const getBucketVersioning: Handler<BucketContext> = async (ctx) => xmlRes
 export const putBucketVersioning: Handler<BucketContext> = async (ctx) => {
   const config = parseVersioningConfiguration(await readXmlBody(ctx, 64 * 1024));
   if (config.mfaDelete === "Enabled" || ctx.request.headers.has("x-amz-mfa")) {
-    throw new S3Error("NotImplemented", "MFA Delete is not supported.");
+    throw new S3Error("mfaDeleteUnsupported");
   }
-  await ctx.deps.meta.setBucketVersioning(ctx.bucket.id, config.status);
+  await ctx.deps.meta.buckets.setVersioning(ctx.bucket.id, config.status);
   return empty(200);
 };

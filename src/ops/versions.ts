@@ -5,42 +5,49 @@
  * `null` version.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
  */
-import type { BucketContext, Handler } from "../context";
+import type { BucketContext, Handler, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { listVersionsPage } from "../logic/version-listing";
-import { isWellFormedVersionId } from "../logic/versioning";
-import type { ListedVersion } from "../store/meta-d1";
+import type { ListedVersion } from "../store/model";
 import { listVersionsDocument, type VersionEntry } from "../xml/versioning";
-import { ownerNames, parseListParams } from "./list";
+import { ownerNames } from "./list";
+import type { ListObjectVersionsParams } from "./params";
 import { quoteEtag, xmlResponse } from "./respond";
 
-/** key-marker / version-id-marker, checked in S3's order; the version marker resolves to its seq. */
-async function markers(ctx: BucketContext, q: URLSearchParams): Promise<{ keyMarker: string; versionIdMarker: string; seq?: number }> {
-  const keyMarker = q.get("key-marker") ?? "";
-  const versionIdMarker = q.get("version-id-marker");
-  if (versionIdMarker === null) return { keyMarker, versionIdMarker: "" };
-  const invalid = (message: string) => new S3Error("InvalidArgument", message, { ArgumentName: "version-id-marker", ArgumentValue: versionIdMarker });
-  if (keyMarker === "") throw invalid("A version-id marker cannot be specified without a key marker.");
-  if (versionIdMarker === "") throw invalid("A version-id marker cannot be empty.");
-  if (!isWellFormedVersionId(versionIdMarker)) throw invalid("Invalid version id specified");
-  // Our version ids are random, so the marker's place among its key's versions is its seq.
-  const marker = await ctx.deps.meta.getObject(ctx.bucket.id, keyMarker, versionIdMarker);
-  if (!marker) throw invalid("Invalid version id specified");
-  return { keyMarker, versionIdMarker, seq: marker.seq };
+/** The version-id-marker's place among its key's versions (our version ids are random): its seq. */
+async function versionMarkerSeq(ctx: BucketContext, keyMarker: string, versionIdMarker: string | null): Promise<number | undefined> {
+  if (versionIdMarker === null) return undefined;
+  const marker = await ctx.deps.meta.objects.get(ctx.bucket.id, keyMarker, versionIdMarker);
+  if (!marker) throw new S3Error("versionIdInvalid", undefined, { ArgumentName: "version-id-marker", ArgumentValue: versionIdMarker });
+  return marker.seq;
 }
 
 function entryOf(r: ListedVersion, names: Map<string, string>): VersionEntry {
-  const common = { key: r.key, versionId: r.versionId, isLatest: r.isLatest, lastModified: new Date(r.lastModified), owner: { id: r.ownerId, displayName: names.get(r.ownerId) ?? "" } };
+  const common = {
+    key: r.key,
+    versionId: r.versionId,
+    isLatest: r.isLatest,
+    lastModified: new Date(r.lastModified),
+    owner: { id: r.ownerId, displayName: names.get(r.ownerId) ?? "" },
+  };
   if (r.isDeleteMarker) return { ...common, deleteMarker: true };
-  return { ...common, deleteMarker: false, etag: quoteEtag(r.etag), size: r.size, storageClass: r.storageClass, checksumAlgorithm: r.checksumAlgorithm, checksumType: r.checksumType };
+  return {
+    ...common,
+    deleteMarker: false,
+    etag: quoteEtag(r.etag),
+    size: r.size,
+    storageClass: r.storageClass,
+    checksumAlgorithm: r.checksumAlgorithm,
+    checksumType: r.checksumType,
+  };
 }
 
 /** ListObjectVersions https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html */
-export const listObjectVersions: Handler<BucketContext> = async (ctx) => {
-  const q = ctx.url.searchParams;
-  const { prefix, delimiter, maxKeys, encodingType } = parseListParams(q);
-  const { keyMarker, versionIdMarker, seq } = await markers(ctx, q);
-  const page = await listVersionsPage(ctx.deps.meta, ctx.bucket.id, { prefix, delimiter, keyMarker, versionMarkerSeq: seq, maxKeys });
+export const listObjectVersions: Handler<WithParams<BucketContext, ListObjectVersionsParams>> = async (ctx) => {
+  const { prefix, delimiter, maxKeys, encodingType, keyMarker } = ctx.params;
+  const seq = await versionMarkerSeq(ctx, keyMarker, ctx.params.versionIdMarker);
+  const versionIdMarker = ctx.params.versionIdMarker ?? "";
+  const page = await listVersionsPage(ctx.deps.meta.listings, ctx.bucket.id, { prefix, delimiter, keyMarker, versionMarkerSeq: seq, maxKeys });
   const names = await ownerNames(ctx.deps.meta, page.entries);
   return xmlResponse(
     listVersionsDocument({

@@ -5,7 +5,8 @@
  * Blob keys are `<bucket id>/<time36>-<random>`: never the S3 key (R2 normalises keys and
  * rate-limits writes per key), and the time prefix lets the orphan sweep skip young blobs.
  */
-import { entityTooLarge, S3Error } from "../errors";
+import { S3Error } from "../errors";
+import { fromBase64, toHex } from "../logic/encoding";
 import { r2BindingName, type Env } from "../env";
 
 /** R2 refuses a single put above 5 GiB less 5 MiB (code 100100). */
@@ -24,9 +25,15 @@ export type BlobWrite = {
 
 export type BlobRange = { offset: number; length: number };
 
-export function newBlobKey(bucketId: string, now = Date.now()): string {
+/** What a write stored: the fresh key the store chose, the MD5 R2 computed (the ETag of a single PUT) and the size. */
+export type StoredBlob = { blobKey: string; md5Hex: string; size: number };
+
+/** A blob (or a range of it) being read. */
+export type BlobBody = { body: ReadableStream<Uint8Array>; size: number };
+
+function newBlobKey(bucketId: string, now = Date.now()): string {
   const rand = crypto.getRandomValues(new Uint8Array(12));
-  return `${bucketId}/${now.toString(36).padStart(9, "0")}-${[...rand].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `${bucketId}/${now.toString(36).padStart(9, "0")}-${toHex(rand)}`;
 }
 
 /** Creation time (ms) encoded in a blob key, or null if the key is not ours. */
@@ -35,7 +42,7 @@ export function blobKeyTime(blobKey: string): number | null {
   return m ? parseInt(m[1], 36) : null;
 }
 
-const base64ToHex = (b64: string) => [...atob(b64)].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+const base64ToHex = (b64: string) => toHex(fromBase64(b64)!);
 
 function ssecHex(keyBase64: string | undefined): string | undefined {
   return keyBase64 === undefined ? undefined : base64ToHex(keyBase64);
@@ -48,7 +55,8 @@ function mapPutError(e: unknown, w: BlobWrite): never {
   if (/MD5/i.test(message) && /did not match/i.test(message)) throw new S3Error("BadDigest");
   if (/SHA-?256/i.test(message) && /did not match/i.test(message)) throw new S3Error("XAmzContentSHA256Mismatch");
   if (/10037/.test(message)) throw new S3Error(w.sha256Hex ? "XAmzContentSHA256Mismatch" : "BadDigest");
-  if (/exceeds the maximum allowed object size|100100/.test(message)) throw entityTooLarge(w.length, R2_MAX_SINGLE_WRITE_BYTES, "the largest object R2 stores in one write");
+  if (/exceeds the maximum allowed object size|100100/.test(message))
+    throw new S3Error("entityTooLarge", { size: w.length, max: R2_MAX_SINGLE_WRITE_BYTES, limit: "the largest object R2 stores in one write" });
   if (/length|Provided readable stream/i.test(message)) throw new S3Error("IncompleteBody");
   throw e;
 }
@@ -58,15 +66,21 @@ export class BlobStore {
 
   private bucket(zone: string): R2Bucket {
     const b = this.env[r2BindingName(zone)];
-    if (!b) throw new S3Error("InternalError", `zone ${zone} has no R2 binding`);
+    if (!b) throw new S3Error("zoneWithoutBinding", { zone });
     return b;
   }
 
   /**
-   * Streams `body` into a fresh blob. Returns the MD5 hex R2 computed (the S3 ETag of a single PUT).
-   * Any error in the body stream (bad chunk signature, checksum) rejects here, and nothing is stored.
+   * Streams `body` into a fresh blob of the bucket `bucketId`, under a key never used before (blobs
+   * are immutable). Any error in the body stream (bad chunk signature, checksum) rejects here, and
+   * nothing is stored.
    */
-  async put(zone: string, blobKey: string, body: ReadableStream<Uint8Array>, w: BlobWrite): Promise<{ md5Hex: string; size: number }> {
+  async putNew(zone: string, bucketId: string, body: ReadableStream<Uint8Array>, w: BlobWrite, now = Date.now()): Promise<StoredBlob> {
+    const blobKey = newBlobKey(bucketId, now);
+    return { blobKey, ...(await this.put(zone, blobKey, body, w)) };
+  }
+
+  private async put(zone: string, blobKey: string, body: ReadableStream<Uint8Array>, w: BlobWrite): Promise<{ md5Hex: string; size: number }> {
     const sized = new FixedLengthStream(w.length);
     let pipeError: unknown;
     const piping = body.pipeTo(sized.writable).catch((e) => {
@@ -90,7 +104,7 @@ export class BlobStore {
       mapPutError(pipeError instanceof S3Error ? pipeError : e, w);
     }
     await piping;
-    const etag = obj!.checksums.md5 ? [...new Uint8Array(obj!.checksums.md5)].map((b) => b.toString(16).padStart(2, "0")).join("") : "";
+    const etag = obj!.checksums.md5 ? toHex(obj!.checksums.md5) : "";
     const failure = pipeError ?? (md5Hex !== undefined && etag !== md5Hex ? new S3Error("BadDigest") : undefined);
     if (failure) {
       // The body failed after R2 accepted the bytes it got: drop the blob.
@@ -101,8 +115,9 @@ export class BlobStore {
   }
 
   /** Reads a blob (or a byte range of it). Null when R2 has no such blob. */
-  async get(zone: string, blobKey: string, opts: { range?: BlobRange; ssecKeyBase64?: string } = {}): Promise<R2ObjectBody | null> {
-    return this.bucket(zone).get(blobKey, { range: opts.range, ssecKey: ssecHex(opts.ssecKeyBase64) });
+  async get(zone: string, blobKey: string, opts: { range?: BlobRange; ssecKeyBase64?: string } = {}): Promise<BlobBody | null> {
+    const blob = await this.bucket(zone).get(blobKey, { range: opts.range, ssecKey: ssecHex(opts.ssecKeyBase64) });
+    return blob && { body: blob.body, size: blob.size };
   }
 
   async delete(zone: string, blobKeys: string[]): Promise<void> {

@@ -64,7 +64,10 @@ describe("AccessControlPolicy document", () => {
   });
 
   it("accepts an empty AccessControlList (no grants)", () => {
-    expect(parseAccessControlPolicy("<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList>\n</AccessControlList></AccessControlPolicy>")).toEqual({ ownerId: "o", grants: [] });
+    expect(parseAccessControlPolicy("<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList>\n</AccessControlList></AccessControlPolicy>")).toEqual({
+      ownerId: "o",
+      grants: [],
+    });
   });
 
   it.each([
@@ -76,11 +79,26 @@ describe("AccessControlPolicy document", () => {
     ["no AccessControlList", "<AccessControlPolicy><Owner><ID>o</ID></Owner></AccessControlPolicy>"],
     ["two AccessControlLists", "<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList/><AccessControlList/></AccessControlPolicy>"],
     ["stray element", "<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Foo/></AccessControlList></AccessControlPolicy>"],
-    ["no xsi:type", "<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee><ID>u</ID></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>"],
-    ["unknown xsi:type", `<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee ${XSI} xsi:type="Robot"><ID>u</ID></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`],
-    ["CanonicalUser without ID", `<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee ${XSI} xsi:type="CanonicalUser"><URI>u</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`],
-    ["unknown permission", `<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee ${XSI} xsi:type="CanonicalUser"><ID>u</ID></Grantee><Permission>ALL</Permission></Grant></AccessControlList></AccessControlPolicy>`],
-    ["no Permission", `<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee ${XSI} xsi:type="CanonicalUser"><ID>u</ID></Grantee></Grant></AccessControlList></AccessControlPolicy>`],
+    [
+      "no xsi:type",
+      "<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee><ID>u</ID></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>",
+    ],
+    [
+      "unknown xsi:type",
+      `<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee ${XSI} xsi:type="Robot"><ID>u</ID></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`,
+    ],
+    [
+      "CanonicalUser without ID",
+      `<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee ${XSI} xsi:type="CanonicalUser"><URI>u</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`,
+    ],
+    [
+      "unknown permission",
+      `<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee ${XSI} xsi:type="CanonicalUser"><ID>u</ID></Grantee><Permission>ALL</Permission></Grant></AccessControlList></AccessControlPolicy>`,
+    ],
+    [
+      "no Permission",
+      `<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee ${XSI} xsi:type="CanonicalUser"><ID>u</ID></Grantee></Grant></AccessControlList></AccessControlPolicy>`,
+    ],
     ["DOCTYPE", '<!DOCTYPE x [<!ENTITY e "o">]><AccessControlPolicy><Owner><ID>&e;</ID></Owner><AccessControlList/></AccessControlPolicy>'],
   ])("refuses %s with MalformedACLError", (_why, xml) => {
     expect(codeOf(() => parseAccessControlPolicy(xml))).toBe("MalformedACLError");

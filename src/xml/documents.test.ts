@@ -91,9 +91,7 @@ describe("bucket documents", () => {
       ),
     ).toEqual({ locationConstraint: "de-fra-1" });
     expect(parseCreateBucketConfiguration("<CreateBucketConfiguration/>")).toEqual({});
-    expect(
-      parseCreateBucketConfiguration("<CreateBucketConfiguration><LocationConstraint/></CreateBucketConfiguration>"),
-    ).toEqual({});
+    expect(parseCreateBucketConfiguration("<CreateBucketConfiguration><LocationConstraint/></CreateBucketConfiguration>")).toEqual({});
     for (const bad of [
       "<CreateBucketConfiguration>",
       "<Other><LocationConstraint>x</LocationConstraint></Other>",
@@ -122,9 +120,7 @@ describe("s3UrlEncode", () => {
 });
 
 describe("ListBucketResult v1", () => {
-  const contents = [
-    { key: "my-image.jpg", lastModified: T, etag: '"fba9dede5f27731c9771645a39863328"', size: 434234, storageClass: "STANDARD", owner: OWNER },
-  ];
+  const contents = [{ key: "my-image.jpg", lastModified: T, etag: '"fba9dede5f27731c9771645a39863328"', size: 434234, storageClass: "STANDARD", owner: OWNER }];
 
   test("plain listing", () => {
     expect(
@@ -173,7 +169,11 @@ describe("ListBucketResult v1", () => {
   test("without encoding, control characters in keys are escaped and round-trip", () => {
     const key = "a\u0001b\rc&";
     const xml = listObjectsV1Document({
-      name: "b", prefix: "", marker: "", maxKeys: 1000, isTruncated: false,
+      name: "b",
+      prefix: "",
+      marker: "",
+      maxKeys: 1000,
+      isTruncated: false,
       contents: [{ key, lastModified: T, etag: '"e"', size: 1, storageClass: "STANDARD" }],
       commonPrefixes: [],
     });
@@ -193,9 +193,7 @@ describe("ListBucketResult v2", () => {
         keyCount: 3,
         isTruncated: true,
         nextContinuationToken: "AXNvbWU",
-        contents: [
-          { key: "a.txt", lastModified: T, etag: '"1"', size: 1, storageClass: "STANDARD", checksumAlgorithm: ["CRC32"] },
-        ],
+        contents: [{ key: "a.txt", lastModified: T, etag: '"1"', size: 1, storageClass: "STANDARD", checksumAlgorithm: ["CRC32"] }],
         commonPrefixes: ["b/", "c/"],
       }),
     ).toBe(
@@ -234,9 +232,7 @@ describe("ListBucketResult v2", () => {
   });
 
   test("empty result", () => {
-    expect(
-      listObjectsV2Document({ name: "b", prefix: "none/", maxKeys: 1000, keyCount: 0, isTruncated: false, contents: [], commonPrefixes: [] }),
-    ).toBe(
+    expect(listObjectsV2Document({ name: "b", prefix: "none/", maxKeys: 1000, keyCount: 0, isTruncated: false, contents: [], commonPrefixes: [] })).toBe(
       `${DECL}<ListBucketResult ${NS}><Name>b</Name><Prefix>none/</Prefix><KeyCount>0</KeyCount>` +
         `<MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`,
     );

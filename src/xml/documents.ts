@@ -80,6 +80,11 @@ export function locationDocument(zone: string): string {
   return renderXml("LocationConstraint", { "#text": zone });
 }
 
+/** GetBucketRequestPayment: who pays for requests and transfer. */
+export function requestPaymentDocument(payer: "BucketOwner" | "Requester"): string {
+  return renderXml("RequestPaymentConfiguration", { Payer: payer });
+}
+
 /**
  * CreateBucket request body. An empty (or whitespace-only) body is allowed and means "default
  * zone"; an empty <LocationConstraint/> is reported as absent. Other elements (Location, Bucket:
@@ -105,8 +110,14 @@ export function s3UrlEncode(s: string): string {
   let out = "";
   for (const b of new TextEncoder().encode(s)) {
     if (
-      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) ||
-      b === 0x2d || b === 0x5f || b === 0x2e || b === 0x2f || b === 0x2a
+      (b >= 0x30 && b <= 0x39) ||
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      b === 0x2d ||
+      b === 0x5f ||
+      b === 0x2e ||
+      b === 0x2f ||
+      b === 0x2a
     ) {
       out += String.fromCharCode(b);
     } else if (b === 0x20) {

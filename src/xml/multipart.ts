@@ -141,7 +141,10 @@ export function listMultipartUploadsDocument(i: {
 }
 
 /** CopyObject's CopyObjectResult and UploadPartCopy's CopyPartResult share a shape. */
-export function copyResultDocument(root: "CopyObjectResult" | "CopyPartResult", i: { etag: string; lastModified: Date; checksum?: { algorithm: string; value: string } | null }): string {
+export function copyResultDocument(
+  root: "CopyObjectResult" | "CopyPartResult",
+  i: { etag: string; lastModified: Date; checksum?: { algorithm: string; value: string } | null },
+): string {
   return renderXml(root, { ETag: i.etag, LastModified: i.lastModified, ...checksumElements(i.checksum) });
 }
 

@@ -27,7 +27,9 @@ describe("versioning configuration", () => {
 
   test("parses Status and MfaDelete, with or without namespace", () => {
     expect(parseVersioningConfiguration(`<VersioningConfiguration ${NS}><Status>Enabled</Status></VersioningConfiguration>`)).toEqual({ status: "Enabled" });
-    expect(parseVersioningConfiguration("<VersioningConfiguration><Status>Suspended</Status><MfaDelete>Disabled</MfaDelete></VersioningConfiguration>")).toEqual({
+    expect(
+      parseVersioningConfiguration("<VersioningConfiguration><Status>Suspended</Status><MfaDelete>Disabled</MfaDelete></VersioningConfiguration>"),
+    ).toEqual({
       status: "Suspended",
       mfaDelete: "Disabled",
     });
@@ -61,7 +63,19 @@ describe("ListVersionsResult", () => {
         entries: [
           { key: "a", versionId: "v3", isLatest: true, lastModified: T, owner: OWNER, deleteMarker: false, etag: '"e3"', size: 3, storageClass: "STANDARD" },
           { key: "a", versionId: "v2", isLatest: false, lastModified: T, owner: OWNER, deleteMarker: true },
-          { key: "a", versionId: "null", isLatest: false, lastModified: T, owner: OWNER, deleteMarker: false, etag: '"e1"', size: 1, storageClass: "STANDARD", checksumAlgorithm: "CRC32", checksumType: "FULL_OBJECT" },
+          {
+            key: "a",
+            versionId: "null",
+            isLatest: false,
+            lastModified: T,
+            owner: OWNER,
+            deleteMarker: false,
+            etag: '"e1"',
+            size: 1,
+            storageClass: "STANDARD",
+            checksumAlgorithm: "CRC32",
+            checksumType: "FULL_OBJECT",
+          },
         ],
         commonPrefixes: ["d/"],
       }),
@@ -104,7 +118,13 @@ describe("ListVersionsResult", () => {
 
   test("escapes keys XML cannot carry raw", () => {
     const doc = listVersionsDocument({
-      name: "b", prefix: "", keyMarker: "", versionIdMarker: "", maxKeys: 1, isTruncated: false, commonPrefixes: [],
+      name: "b",
+      prefix: "",
+      keyMarker: "",
+      versionIdMarker: "",
+      maxKeys: 1,
+      isTruncated: false,
+      commonPrefixes: [],
       entries: [{ key: "a<\r\n>", versionId: "v", isLatest: true, lastModified: T, owner: OWNER, deleteMarker: true }],
     });
     expect(doc).toContain("<Key>a&lt;&#13;&#10;&gt;</Key>");
@@ -113,9 +133,12 @@ describe("ListVersionsResult", () => {
 
 describe("Tagging", () => {
   test("renders a tag set and the empty tag set", () => {
-    expect(taggingDocument([{ key: "a b", value: "x&y" }, { key: "k", value: "" }])).toBe(
-      `${DECL}<Tagging ${NS}><TagSet><Tag><Key>a b</Key><Value>x&amp;y</Value></Tag><Tag><Key>k</Key><Value></Value></Tag></TagSet></Tagging>`,
-    );
+    expect(
+      taggingDocument([
+        { key: "a b", value: "x&y" },
+        { key: "k", value: "" },
+      ]),
+    ).toBe(`${DECL}<Tagging ${NS}><TagSet><Tag><Key>a b</Key><Value>x&amp;y</Value></Tag><Tag><Key>k</Key><Value></Value></Tag></TagSet></Tagging>`);
     expect(taggingDocument([])).toBe(`${DECL}<Tagging ${NS}><TagSet></TagSet></Tagging>`);
   });
 

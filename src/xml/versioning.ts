@@ -26,7 +26,7 @@ export function parseVersioningConfiguration(xml: string): { status: VersioningS
   const status = xmlText(root.Status);
   const mfaDelete = xmlText(root.MfaDelete);
   if (mfaDelete !== undefined && mfaDelete !== "Enabled" && mfaDelete !== "Disabled") throw new S3Error("MalformedXML");
-  if (status === undefined || status === "") throw new S3Error("IllegalVersioningConfigurationException", "The Versioning element must be specified");
+  if (status === undefined || status === "") throw new S3Error("versioningStatusMissing");
   if (status !== "Enabled" && status !== "Suspended") throw new S3Error("MalformedXML");
   return mfaDelete === undefined ? { status } : { status, mfaDelete };
 }

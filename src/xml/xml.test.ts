@@ -41,12 +41,8 @@ describe("renderXml", () => {
   });
 
   test("text content and attributes", () => {
-    expect(renderXml("LocationConstraint", { "#text": "ch-gva-2" })).toBe(
-      `${DECL}<LocationConstraint ${NS}>ch-gva-2</LocationConstraint>`,
-    );
-    expect(renderXml("R", { G: { "@_type": 'a"b', "#text": "x" } }, { xmlns: false })).toBe(
-      `${DECL}<R><G type="a&quot;b">x</G></R>`,
-    );
+    expect(renderXml("LocationConstraint", { "#text": "ch-gva-2" })).toBe(`${DECL}<LocationConstraint ${NS}>ch-gva-2</LocationConstraint>`);
+    expect(renderXml("R", { G: { "@_type": 'a"b', "#text": "x" } }, { xmlns: false })).toBe(`${DECL}<R><G type="a&quot;b">x</G></R>`);
   });
 
   test("an empty list renders nothing, an empty wrapper renders empty", () => {
@@ -99,9 +95,7 @@ describe("parseXml", () => {
   });
 
   test("attributes other than xmlns are kept with @_ (xsi:type -> @_type)", () => {
-    const doc = parseXml(
-      `<Grant xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><Grantee xsi:type="CanonicalUser"><ID>abc</ID></Grantee></Grant>`,
-    );
+    const doc = parseXml(`<Grant xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><Grantee xsi:type="CanonicalUser"><ID>abc</ID></Grantee></Grant>`);
     expect(doc).toEqual({ Grant: { Grantee: { "@_type": "CanonicalUser", ID: "abc" } } });
   });
 

@@ -24,16 +24,7 @@ export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 // Writing
 
 /** Attribute keys start with "@_"; "#text" is the text of an element that also has attributes. */
-export type XmlInput =
-  | string
-  | number
-  | bigint
-  | boolean
-  | Date
-  | null
-  | undefined
-  | XmlInput[]
-  | { [name: string]: XmlInput };
+export type XmlInput = string | number | bigint | boolean | Date | null | undefined | XmlInput[] | { [name: string]: XmlInput };
 
 // C0 controls (tab, LF and CR included), the five XML specials, and the two non-characters.
 const ESCAPE_RE = /[\u0000-\u001f&<>"'\ufffe\uffff]/g;
@@ -74,11 +65,7 @@ function prepare(v: XmlInput): unknown {
  * `<?xml ...?>` + `<root xmlns="...">body</root>`. Arrays become repeated elements, undefined and
  * null are omitted, Dates render as ISO-8601 with milliseconds (2009-10-12T17:50:30.000Z).
  */
-export function renderXml(
-  root: string,
-  body: Record<string, XmlInput>,
-  opts: { xmlns?: boolean } = {},
-): string {
+export function renderXml(root: string, body: Record<string, XmlInput>, opts: { xmlns?: boolean } = {}): string {
   const content = prepare(body) as Record<string, unknown>;
   const withNs = opts.xmlns === false || "@_xmlns" in content ? content : { "@_xmlns": S3_XMLNS, ...content };
   return XML_DECLARATION + builder.build({ [root]: withNs });
@@ -116,10 +103,9 @@ const parser = new XMLParser({
 const ENTITY_RE = /&([^;&]*);|&/g;
 const NAMED_IN: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
-
 function decodeEntities(s: string): string {
   if (!s.includes("&")) return s;
-  return s.replace(ENTITY_RE, (whole, name: string | undefined) => {
+  return s.replace(ENTITY_RE, (_whole, name: string | undefined) => {
     if (name === undefined) throw new S3Error("MalformedXML");
     if (name in NAMED_IN) return NAMED_IN[name]!;
     const m = /^#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))$/.exec(name);

@@ -50,42 +50,122 @@ type Row = {
 const at = () => h.url;
 const ROWS: Row[] = [
   {
-    op: "PutObject (signed payload)", auth: "v4-header", body: "sha256",
-    request: () => signV4(ROOT, { method: "PUT", origin: at(), path: `/${B}/put.txt`, headers: { "content-type": "text/plain", "x-amz-meta-a": "1" } }, { kind: "signed", data: Buffer.from("object body") }),
+    op: "PutObject (signed payload)",
+    auth: "v4-header",
+    body: "sha256",
+    request: () =>
+      signV4(
+        ROOT,
+        { method: "PUT", origin: at(), path: `/${B}/put.txt`, headers: { "content-type": "text/plain", "x-amz-meta-a": "1" } },
+        { kind: "signed", data: Buffer.from("object body") },
+      ),
   },
   {
-    op: "PutObject (UNSIGNED-PAYLOAD + Content-MD5, as rclone)", auth: "v4-header", body: "content-md5",
-    request: () => signV4(ROOT, { method: "PUT", origin: at(), path: `/${B}/rclone.txt`, headers: { "content-md5": md5("rclone body"), "x-amz-acl": "private" } }, { kind: "unsigned", data: Buffer.from("rclone body") }),
+    op: "PutObject (UNSIGNED-PAYLOAD + Content-MD5, as rclone)",
+    auth: "v4-header",
+    body: "content-md5",
+    request: () =>
+      signV4(
+        ROOT,
+        { method: "PUT", origin: at(), path: `/${B}/rclone.txt`, headers: { "content-md5": md5("rclone body"), "x-amz-acl": "private" } },
+        { kind: "unsigned", data: Buffer.from("rclone body") },
+      ),
   },
   {
-    op: "PutObject (aws-chunked, signed chunks)", auth: "v4-header", body: "chunk-signature",
-    request: () => signV4(ROOT, { method: "PUT", origin: at(), path: `/${B}/chunked.txt` }, { kind: "chunked-signed", chunks: [Buffer.alloc(1000, 97), Buffer.from("tail")] }),
+    op: "PutObject (aws-chunked, signed chunks)",
+    auth: "v4-header",
+    body: "chunk-signature",
+    request: () =>
+      signV4(
+        ROOT,
+        { method: "PUT", origin: at(), path: `/${B}/chunked.txt` },
+        { kind: "chunked-signed", chunks: [Buffer.alloc(1000, 97), Buffer.from("tail")] },
+      ),
     // Unsigned, a signed-chunk body cannot be decoded at all.
     anonymous: [400, "InvalidRequest"],
   },
   {
-    op: "PutObject (aws-chunked, unsigned payload, crc32 trailer)", auth: "v4-header", body: "trailer-crc32",
-    request: () => signV4(ROOT, { method: "PUT", origin: at(), path: `/${B}/trailer.txt` }, { kind: "chunked-unsigned-trailer", chunks: [Buffer.alloc(500, 98), Buffer.from("end")] }),
+    op: "PutObject (aws-chunked, unsigned payload, crc32 trailer)",
+    auth: "v4-header",
+    body: "trailer-crc32",
+    request: () =>
+      signV4(
+        ROOT,
+        { method: "PUT", origin: at(), path: `/${B}/trailer.txt` },
+        { kind: "chunked-unsigned-trailer", chunks: [Buffer.alloc(500, 98), Buffer.from("end")] },
+      ),
   },
   {
-    op: "CopyObject", auth: "v4-header", body: null,
-    request: () => signV4(ROOT, { method: "PUT", origin: at(), path: `/${B}/copy.txt`, headers: { "x-amz-copy-source": `/${B}/src.txt`, "x-amz-metadata-directive": "COPY" } }, { kind: "signed", data: empty }),
+    op: "CopyObject",
+    auth: "v4-header",
+    body: null,
+    request: () =>
+      signV4(
+        ROOT,
+        { method: "PUT", origin: at(), path: `/${B}/copy.txt`, headers: { "x-amz-copy-source": `/${B}/src.txt`, "x-amz-metadata-directive": "COPY" } },
+        { kind: "signed", data: empty },
+      ),
   },
   {
-    op: "UploadPart", auth: "v4-header", body: "sha256",
-    request: () => signV4(ROOT, { method: "PUT", origin: at(), path: `/${B}/mpu`, query: [["partNumber", "1"], ["uploadId", uploadId]] }, { kind: "signed", data: Buffer.from("part body") }),
+    op: "UploadPart",
+    auth: "v4-header",
+    body: "sha256",
+    request: () =>
+      signV4(
+        ROOT,
+        {
+          method: "PUT",
+          origin: at(),
+          path: `/${B}/mpu`,
+          query: [
+            ["partNumber", "1"],
+            ["uploadId", uploadId],
+          ],
+        },
+        { kind: "signed", data: Buffer.from("part body") },
+      ),
   },
   {
-    op: "UploadPartCopy", auth: "v4-header", body: null,
-    request: () => signV4(ROOT, { method: "PUT", origin: at(), path: `/${B}/mpu`, query: [["partNumber", "2"], ["uploadId", uploadId]], headers: { "x-amz-copy-source": `/${B}/src.txt` } }, { kind: "signed", data: empty }),
+    op: "UploadPartCopy",
+    auth: "v4-header",
+    body: null,
+    request: () =>
+      signV4(
+        ROOT,
+        {
+          method: "PUT",
+          origin: at(),
+          path: `/${B}/mpu`,
+          query: [
+            ["partNumber", "2"],
+            ["uploadId", uploadId],
+          ],
+          headers: { "x-amz-copy-source": `/${B}/src.txt` },
+        },
+        { kind: "signed", data: empty },
+      ),
   },
   {
-    op: "PutObjectAcl", auth: "v4-header", body: "sha256",
-    request: () => signV4(ROOT, { method: "PUT", origin: at(), path: `/${B}/src.txt`, query: [["acl", ""]], headers: { "content-md5": md5(ACL) } }, { kind: "signed", data: ACL }),
+    op: "PutObjectAcl",
+    auth: "v4-header",
+    body: "sha256",
+    request: () =>
+      signV4(
+        ROOT,
+        { method: "PUT", origin: at(), path: `/${B}/src.txt`, query: [["acl", ""]], headers: { "content-md5": md5(ACL) } },
+        { kind: "signed", data: ACL },
+      ),
   },
   {
-    op: "DeleteObjects", auth: "v4-header", body: "sha256",
-    request: () => signV4(ROOT, { method: "POST", origin: at(), path: `/${B}`, query: [["delete", ""]], headers: { "content-md5": md5(DELETE) } }, { kind: "signed", data: DELETE }),
+    op: "DeleteObjects",
+    auth: "v4-header",
+    body: "sha256",
+    request: () =>
+      signV4(
+        ROOT,
+        { method: "POST", origin: at(), path: `/${B}`, query: [["delete", ""]], headers: { "content-md5": md5(DELETE) } },
+        { kind: "signed", data: DELETE },
+      ),
     overrides: {
       // S3 answers an anonymous DeleteObjects with 200 and an AccessDenied entry per key.
       "remove header authorization": [200, "AccessDenied"],
@@ -94,16 +174,32 @@ const ROWS: Row[] = [
     },
   },
   {
-    op: "GetObject (presigned URL)", auth: "v4-presigned", body: null,
+    op: "GetObject (presigned URL)",
+    auth: "v4-presigned",
+    body: null,
     request: () => presignV4(ROOT, { method: "GET", origin: at(), path: `/${B}/src.txt` }),
   },
   {
-    op: "PutObject (presigned URL, Content-MD5 signed)", auth: "v4-presigned", body: "content-md5",
-    request: () => presignV4(ROOT, { method: "PUT", origin: at(), path: `/${B}/presigned.txt`, headers: { "content-md5": md5("presigned body") } }, Buffer.from("presigned body")),
+    op: "PutObject (presigned URL, Content-MD5 signed)",
+    auth: "v4-presigned",
+    body: "content-md5",
+    request: () =>
+      presignV4(
+        ROOT,
+        { method: "PUT", origin: at(), path: `/${B}/presigned.txt`, headers: { "content-md5": md5("presigned body") } },
+        Buffer.from("presigned body"),
+      ),
   },
   {
-    op: "PutObject (SigV2)", auth: "v2-header", body: "content-md5",
-    request: () => signV2(ROOT, { method: "PUT", origin: at(), path: `/${B}/v2.txt`, headers: { "content-md5": md5("v2 body"), "content-type": "text/plain", "x-amz-meta-a": "1" } }, Buffer.from("v2 body")),
+    op: "PutObject (SigV2)",
+    auth: "v2-header",
+    body: "content-md5",
+    request: () =>
+      signV2(
+        ROOT,
+        { method: "PUT", origin: at(), path: `/${B}/v2.txt`, headers: { "content-md5": md5("v2 body"), "content-type": "text/plain", "x-amz-meta-a": "1" } },
+        Buffer.from("v2 body"),
+      ),
   },
 ];
 
@@ -113,7 +209,12 @@ const FORM_ROWS: { op: string; form: () => Form }[] = [
     op: "PostObject (SigV4 policy)",
     form: () => {
       const conditions = [{ bucket: B }, ["eq", "$key", "form.txt"], ["eq", "$Content-Type", "text/plain"], ["eq", "$x-amz-meta-tag", "v"]];
-      const fields: [string, string][] = [["key", "form.txt"], ["Content-Type", "text/plain"], ["x-amz-meta-tag", "v"], ...Object.entries(signedPostFields(ROOT, conditions))];
+      const fields: [string, string][] = [
+        ["key", "form.txt"],
+        ["Content-Type", "text/plain"],
+        ["x-amz-meta-tag", "v"],
+        ...Object.entries(signedPostFields(ROOT, conditions)),
+      ];
       return { fields, file: Buffer.from("form file body") };
     },
   },
@@ -121,7 +222,14 @@ const FORM_ROWS: { op: string; form: () => Form }[] = [
 
 function formRequest(form: Form, bucket = B): RawRequest {
   const { body, contentType } = formBody(form.fields, { filename: "f.txt", data: form.file });
-  return { method: "POST", origin: h.url, path: `/${bucket}`, query: [], body, headers: { host: new URL(h.url).host, "content-type": contentType, "content-length": String(body.length) } };
+  return {
+    method: "POST",
+    origin: h.url,
+    path: `/${bucket}`,
+    query: [],
+    body,
+    headers: { host: new URL(h.url).host, "content-type": contentType, "content-length": String(body.length) },
+  };
 }
 
 beforeAll(async () => {
@@ -149,11 +257,14 @@ afterAll(async () => {
 async function refuseAll(mutations: Mutation[]): Promise<string[]> {
   const wrong: string[] = [];
   for (let i = 0; i < mutations.length; i += 16) {
-    await Promise.all(mutations.slice(i, i + 16).map(async (m) => {
-      const res = await sendRaw(m.request);
-      const got: Expected = [res.status, codeOf(res.body) ?? ""];
-      if (got[0] !== m.want[0] || got[1] !== m.want[1]) wrong.push(`${m.label}: expected ${m.want.join(" ")}, got ${got.join(" ")} ${res.body.slice(0, 300)}`);
-    }));
+    await Promise.all(
+      mutations.slice(i, i + 16).map(async (m) => {
+        const res = await sendRaw(m.request);
+        const got: Expected = [res.status, codeOf(res.body) ?? ""];
+        if (got[0] !== m.want[0] || got[1] !== m.want[1])
+          wrong.push(`${m.label}: expected ${m.want.join(" ")}, got ${got.join(" ")} ${res.body.slice(0, 300)}`);
+      }),
+    );
   }
   return wrong;
 }
@@ -171,7 +282,10 @@ describe("every meaning-changing mutation of a signed request is refused, changi
   for (const row of ROWS) {
     it(row.op, async () => {
       const base = row.request();
-      const mutations = mutationsOf(base, row.auth, row.body, row.anonymous ?? [403, "AccessDenied"]).map((m) => ({ ...m, want: row.overrides?.[m.label] ?? m.want }));
+      const mutations = mutationsOf(base, row.auth, row.body, row.anonymous ?? [403, "AccessDenied"]).map((m) => ({
+        ...m,
+        want: row.overrides?.[m.label] ?? m.want,
+      }));
       expect(mutations.length).toBeGreaterThan(20);
       await runCorpus(row.op, base, mutations, row.okStatus ?? 200);
     });

@@ -20,7 +20,8 @@ const md5 = (b: Buffer | string) => createHash("md5").update(b).digest("base64")
 
 beforeAll(async () => {
   h = await startWorker({ SOS_REQUIRE_HTTPS_FOR_SSEC: "false" }, { entry: "test/adversarial/probe-worker.ts" });
-  for (const b of [A, B]) expect((await sendRaw(signV4(ROOT, { method: "PUT", origin: h.url, path: `/${b}` }, { kind: "signed", data: Buffer.alloc(0) }))).status).toBe(200);
+  for (const b of [A, B])
+    expect((await sendRaw(signV4(ROOT, { method: "PUT", origin: h.url, path: `/${b}` }, { kind: "signed", data: Buffer.alloc(0) }))).status).toBe(200);
   const put = signV4(ROOT, { method: "PUT", origin: h.url, path: `/${B}/secret.txt` }, { kind: "signed", data: Buffer.from("the secret") });
   expect((await sendRaw(put)).status).toBe(200);
 });
@@ -64,12 +65,23 @@ describe("a signed request means only what was signed", () => {
       "x-amz-server-side-encryption-customer-key": key.toString("base64"),
       "x-amz-server-side-encryption-customer-key-md5": md5(key),
     };
-    const extra = ["x-amz-grant-full-control", "x-amz-meta-evil", "x-amz-tagging", "x-amz-storage-class", "x-amz-website-redirect-location", "x-amz-metadata-directive"];
+    const extra = [
+      "x-amz-grant-full-control",
+      "x-amz-meta-evil",
+      "x-amz-tagging",
+      "x-amz-storage-class",
+      "x-amz-website-redirect-location",
+      "x-amz-metadata-directive",
+    ];
     await expectRefused([withHeaders(signedPut(), ssec), ...extra.map((name) => withHeaders(signedPut(), { [name]: "x" }))], 403, "AccessDenied");
   });
 
   it("the same request with the headers signed is accepted (the rule refuses only what was not signed)", async () => {
-    const r = signV4(ROOT, { method: "PUT", origin: h.url, path: `/${A}/copied.txt`, headers: { "x-amz-copy-source": `/${B}/secret.txt` } }, { kind: "signed", data: Buffer.alloc(0) });
+    const r = signV4(
+      ROOT,
+      { method: "PUT", origin: h.url, path: `/${A}/copied.txt`, headers: { "x-amz-copy-source": `/${B}/secret.txt` } },
+      { kind: "signed", data: Buffer.alloc(0) },
+    );
     expect((await sendRaw(r)).status).toBe(200);
   });
 
@@ -78,12 +90,17 @@ describe("a signed request means only what was signed", () => {
     const day = amzDateOf().slice(0, 8);
     // Re-sign by hand without host: the signature itself is right, the rule refuses it.
     const signed = "x-amz-content-sha256;x-amz-date";
-    const canonical = ["PUT", `/${A}/pub.txt`, "", `x-amz-content-sha256:${EMPTY_SHA256}\nx-amz-date:${r.headers["x-amz-date"]}\n`, signed, EMPTY_SHA256].join("\n");
+    const canonical = ["PUT", `/${A}/pub.txt`, "", `x-amz-content-sha256:${EMPTY_SHA256}\nx-amz-date:${r.headers["x-amz-date"]}\n`, signed, EMPTY_SHA256].join(
+      "\n",
+    );
     const scope = `${day}/us-east-1/s3/aws4_request`;
     const hm = (k: Buffer | string, d: string) => createHmac("sha256", k).update(d).digest();
     const key = hm(hm(hm(hm("AWS4" + ROOT.secretAccessKey, day), "us-east-1"), "s3"), "aws4_request");
     const sig = hm(key, ["AWS4-HMAC-SHA256", r.headers["x-amz-date"], scope, createHash("sha256").update(canonical).digest("hex")].join("\n")).toString("hex");
-    const noHost = { ...r, headers: { ...r.headers, authorization: `AWS4-HMAC-SHA256 Credential=${ROOT.accessKeyId}/${scope}, SignedHeaders=${signed}, Signature=${sig}` } };
+    const noHost = {
+      ...r,
+      headers: { ...r.headers, authorization: `AWS4-HMAC-SHA256 Credential=${ROOT.accessKeyId}/${scope}, SignedHeaders=${signed}, Signature=${sig}` },
+    };
     const [body] = await expectRefused([noHost], 403, "AccessDenied");
     expect(body).toContain("<HeadersNotSigned>host</HeadersNotSigned>");
   });
@@ -91,8 +108,16 @@ describe("a signed request means only what was signed", () => {
   it("refuses an unsigned x-amz-* header on a presigned URL and on an aws-chunked upload", async () => {
     const presigned = presignV4(ROOT, { method: "PUT", origin: h.url, path: `/${A}/pre.txt` }, Buffer.from("x"));
     const chunked = signV4(ROOT, { method: "PUT", origin: h.url, path: `/${A}/chunked.txt` }, { kind: "chunked-signed", chunks: [Buffer.from("data")] });
-    const trailer = signV4(ROOT, { method: "PUT", origin: h.url, path: `/${A}/trailer.txt` }, { kind: "chunked-unsigned-trailer", chunks: [Buffer.from("data")] });
-    await expectRefused([presigned, chunked, trailer].map((r) => withHeaders(r, { "x-amz-acl": "public-read" })), 403, "AccessDenied");
+    const trailer = signV4(
+      ROOT,
+      { method: "PUT", origin: h.url, path: `/${A}/trailer.txt` },
+      { kind: "chunked-unsigned-trailer", chunks: [Buffer.from("data")] },
+    );
+    await expectRefused(
+      [presigned, chunked, trailer].map((r) => withHeaders(r, { "x-amz-acl": "public-read" })),
+      403,
+      "AccessDenied",
+    );
   });
 
   it("SigV2 already covers every x-amz-* header: an added one breaks the signature", async () => {
@@ -100,10 +125,18 @@ describe("a signed request means only what was signed", () => {
     const sts = `PUT\n\n\n${date}\n/${A}/v2.txt`;
     const sig = createHmac("sha1", ROOT.secretAccessKey).update(sts).digest("base64");
     const r: RawRequest = {
-      method: "PUT", origin: h.url, path: `/${A}/v2.txt`, query: [], body: Buffer.from("v2"),
+      method: "PUT",
+      origin: h.url,
+      path: `/${A}/v2.txt`,
+      query: [],
+      body: Buffer.from("v2"),
       headers: { host: new URL(h.url).host, date, authorization: `AWS ${ROOT.accessKeyId}:${sig}`, "content-length": "2" },
     };
-    await expectRefused([withHeaders(r, { "x-amz-acl": "public-read" }), withHeaders(r, { "x-amz-copy-source": `/${B}/secret.txt` })], 403, "SignatureDoesNotMatch");
+    await expectRefused(
+      [withHeaders(r, { "x-amz-acl": "public-read" }), withHeaders(r, { "x-amz-copy-source": `/${B}/secret.txt` })],
+      403,
+      "SignatureDoesNotMatch",
+    );
     expect((await sendRaw(r)).status).toBe(200);
   });
 });
@@ -112,18 +145,25 @@ describe("no input can exhaust the isolate caches", () => {
   const bogus = (id: string): RawRequest => {
     const amzDate = amzDateOf();
     return {
-      method: "GET", origin: h.url, path: `/${A}/x`, query: [], body: Buffer.alloc(0),
+      method: "GET",
+      origin: h.url,
+      path: `/${A}/x`,
+      query: [],
+      body: Buffer.alloc(0),
       headers: {
-        host: new URL(h.url).host, "x-amz-date": amzDate, "x-amz-content-sha256": EMPTY_SHA256,
+        host: new URL(h.url).host,
+        "x-amz-date": amzDate,
+        "x-amz-content-sha256": EMPTY_SHA256,
         authorization: `AWS4-HMAC-SHA256 Credential=${id}/${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${"0".repeat(64)}`,
       },
     };
   };
-  const sizes = async () => (await (await fetch(`${h.url}/__cache-sizes`)).json()) as {
-    identity: { known: { entries: number; bytes: number }; unknown: { entries: number; bytes: number } };
-    buckets: { entries: number; bytes: number };
-    subtleTimingSafeEqual: boolean;
-  };
+  const sizes = async () =>
+    (await (await fetch(`${h.url}/__cache-sizes`)).json()) as {
+      identity: { known: { entries: number; bytes: number }; unknown: { entries: number; bytes: number } };
+      buckets: { entries: number; bytes: number };
+      subtleTimingSafeEqual: boolean;
+    };
 
   it("workerd offers crypto.subtle.timingSafeEqual, which signature checks use", async () => {
     expect((await sizes()).subtleTimingSafeEqual).toBe(true);
@@ -149,7 +189,9 @@ describe("no input can exhaust the isolate caches", () => {
     expect(s.buckets.entries).toBeLessThanOrEqual(1000);
     expect(s.buckets.bytes).toBeLessThanOrEqual(4 << 20);
     // The real key still works after the flood.
-    expect((await sendRaw(signV4(ROOT, { method: "GET", origin: h.url, path: `/${B}/secret.txt` }, { kind: "signed", data: Buffer.alloc(0) }))).status).toBe(200);
+    expect((await sendRaw(signV4(ROOT, { method: "GET", origin: h.url, path: `/${B}/secret.txt` }, { kind: "signed", data: Buffer.alloc(0) }))).status).toBe(
+      200,
+    );
   });
 
   it("a malformed id is not echoed back at length", async () => {
@@ -176,27 +218,54 @@ describe("XML bodies follow the object-body integrity rules", () => {
     // No trailer: the header is the only checksum, as the SDK sends it for a buffered body.
     const framed = Buffer.concat([Buffer.from(`${deleteXml.length.toString(16)}\r\n`), deleteXml, Buffer.from("\r\n0\r\n\r\n")]);
     const headers = { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(deleteXml.length), "x-amz-checksum-crc32": wrongCrc };
-    const r = signV4(ROOT, { method: "POST", origin: h.url, path: `/${B}`, query: [["delete", ""]], headers }, {
-      kind: "literal", payload: "STREAMING-UNSIGNED-PAYLOAD-TRAILER", data: framed,
-    });
+    const r = signV4(
+      ROOT,
+      { method: "POST", origin: h.url, path: `/${B}`, query: [["delete", ""]], headers },
+      {
+        kind: "literal",
+        payload: "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        data: framed,
+      },
+    );
     await expectRefused([r], 400, "BadDigest");
   });
 
   it("a DeleteObjects whose crc32 trailer does not match: BadDigest, nothing deleted", async () => {
-    const r = signV4(ROOT, { method: "POST", origin: h.url, path: `/${B}`, query: [["delete", ""]] }, { kind: "chunked-unsigned-trailer", chunks: [deleteXml] });
+    const r = signV4(
+      ROOT,
+      { method: "POST", origin: h.url, path: `/${B}`, query: [["delete", ""]] },
+      { kind: "chunked-unsigned-trailer", chunks: [deleteXml] },
+    );
     r.body = Buffer.from(r.body.toString("latin1").replace(/x-amz-checksum-crc32:[^\r]+/, `x-amz-checksum-crc32:${wrongCrc}`), "latin1");
     await expectRefused([r], 400, "BadDigest");
-    expect((await sendRaw(signV4(ROOT, { method: "GET", origin: h.url, path: `/${B}/secret.txt` }, { kind: "signed", data: Buffer.alloc(0) }))).status).toBe(200);
+    expect((await sendRaw(signV4(ROOT, { method: "GET", origin: h.url, path: `/${B}/secret.txt` }, { kind: "signed", data: Buffer.alloc(0) }))).status).toBe(
+      200,
+    );
   });
 });
 
 describe("POST Object form fields", () => {
   it("CR/LF in a field that becomes a header: 400 InvalidArgument, nothing stored", async () => {
-    const cases: [string, string][] = [["x-amz-meta-note", "a\r\nx-amz-acl: public-read"], ["Content-Type", "text/plain\nx: y"], ["Cache-Control", "no-cache\r"]];
+    const cases: [string, string][] = [
+      ["x-amz-meta-note", "a\r\nx-amz-acl: public-read"],
+      ["Content-Type", "text/plain\nx: y"],
+      ["Cache-Control", "no-cache\r"],
+    ];
     const requests = cases.map(([name, value]) => {
-      const fields = { key: "form.txt", [name]: value, ...signedPostFields(ROOT, [{ bucket: A }, ["starts-with", "$key", ""], ["starts-with", `$${name}`, ""]]) };
+      const fields = {
+        key: "form.txt",
+        [name]: value,
+        ...signedPostFields(ROOT, [{ bucket: A }, ["starts-with", "$key", ""], ["starts-with", `$${name}`, ""]]),
+      };
       const { body, contentType } = formBody(Object.entries(fields), { filename: "f.txt", data: Buffer.from("form data") });
-      return { method: "POST", origin: h.url, path: `/${A}`, query: [], body, headers: { host: new URL(h.url).host, "content-type": contentType, "content-length": String(body.length) } } as RawRequest;
+      return {
+        method: "POST",
+        origin: h.url,
+        path: `/${A}`,
+        query: [],
+        body,
+        headers: { host: new URL(h.url).host, "content-type": contentType, "content-length": String(body.length) },
+      } as RawRequest;
     });
     const bodies = await expectRefused(requests, 400, "InvalidArgument");
     expect(bodies[0]).toContain("<ArgumentName>x-amz-meta-note</ArgumentName>");
@@ -212,8 +281,17 @@ describe("no secret material in error bodies", () => {
     expect(body).not.toContain(token.slice(7));
   });
   it("SignatureDoesNotMatch echoes what S3 echoes, never the secret or the expected signature", async () => {
-    const r = signV4({ accessKeyId: ROOT.accessKeyId, secretAccessKey: "wrong-secret" }, { method: "GET", origin: h.url, path: `/${A}/x` }, { kind: "signed", data: Buffer.alloc(0) });
-    const right = signV4(ROOT, { method: "GET", origin: h.url, path: `/${A}/x` }, { kind: "signed", data: Buffer.alloc(0) }, new Date(Number(new Date(iso(r.headers["x-amz-date"]!)))));
+    const r = signV4(
+      { accessKeyId: ROOT.accessKeyId, secretAccessKey: "wrong-secret" },
+      { method: "GET", origin: h.url, path: `/${A}/x` },
+      { kind: "signed", data: Buffer.alloc(0) },
+    );
+    const right = signV4(
+      ROOT,
+      { method: "GET", origin: h.url, path: `/${A}/x` },
+      { kind: "signed", data: Buffer.alloc(0) },
+      new Date(Number(new Date(iso(r.headers["x-amz-date"]!)))),
+    );
     const res = await sendRaw(r);
     expect(codeOf(res.body)).toBe("SignatureDoesNotMatch");
     expect(res.body).toContain("<StringToSign>");

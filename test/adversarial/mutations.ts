@@ -52,8 +52,16 @@ export const ADDED_AMZ_HEADERS: Record<string, string> = {
 
 /** Query parameters whose addition would select another operation or sub-resource. */
 const ADDED_QUERY: [string, string | null][] = [
-  ["acl", ""], ["tagging", ""], ["versionId", "v1"], ["uploads", ""], ["partNumber", "2"], ["uploadId", "u1"],
-  ["delete", ""], ["response-content-type", "text%2Fhtml"], ["x-id", "DeleteObject"], ["x-amz-acl", "public-read"],
+  ["acl", ""],
+  ["tagging", ""],
+  ["versionId", "v1"],
+  ["uploads", ""],
+  ["partNumber", "2"],
+  ["uploadId", "u1"],
+  ["delete", ""],
+  ["response-content-type", "text%2Fhtml"],
+  ["x-id", "DeleteObject"],
+  ["x-amz-acl", "public-read"],
 ];
 /** Sub-resources SigV2 signs (the others are not covered by a V2 signature, in S3 as here). */
 const V2_SUBRESOURCES = new Set(["acl", "tagging", "versionId", "uploads", "partNumber", "uploadId", "delete", "response-content-type"]);
@@ -72,7 +80,8 @@ export function changedValue(name: string, value: string): string {
     return new Date(t).toISOString().replace(/[:-]|\.\d{3}/g, "");
   }
   if (/^[0-9a-f]{64}$/.test(value)) return (value[0] === "0" ? "1" : "0") + value.slice(1);
-  if (value.startsWith("STREAMING-")) return value === "STREAMING-UNSIGNED-PAYLOAD-TRAILER" ? "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" : "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+  if (value.startsWith("STREAMING-"))
+    return value === "STREAMING-UNSIGNED-PAYLOAD-TRAILER" ? "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" : "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
   if (value === "UNSIGNED-PAYLOAD") return "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
   if (/^\d+$/.test(value)) return String(Number(value) + 1);
   if (name === "content-md5" || name.startsWith("x-amz-checksum-")) return Buffer.alloc(Buffer.from(value, "base64").length, 1).toString("base64");
@@ -130,7 +139,10 @@ export function mutationsOf(base: RawRequest, auth: Auth, body: BodyProtection, 
     const a = base.headers.authorization!;
     add("remove header authorization", (m) => delete m.headers.authorization, anonymous);
     add("change the signature", (m) => (m.headers.authorization = a.replace(/.$/, (c) => (c === "0" ? "1" : "0"))), MISMATCH);
-    add("change the access key id", (m) => (m.headers.authorization = a.replace(/(Credential=|AWS )(.)/, (_, p, c) => p + (c === "Z" ? "Y" : "Z"))), [403, "InvalidAccessKeyId"]);
+    add("change the access key id", (m) => (m.headers.authorization = a.replace(/(Credential=|AWS )(.)/, (_, p, c) => p + (c === "Z" ? "Y" : "Z"))), [
+      403,
+      "InvalidAccessKeyId",
+    ]);
     if (auth === "v4-header") {
       add("SignedHeaders without x-amz-date", (m) => (m.headers.authorization = a.replace(/;x-amz-date/, "")), DENIED);
       add("SignedHeaders without host", (m) => (m.headers.authorization = a.replace(/SignedHeaders=([^,]*)host;?/, "SignedHeaders=$1")), DENIED);
@@ -180,8 +192,12 @@ const SIGNATURE_FIELDS = new Set(["policy", "x-amz-signature", "x-amz-credential
 
 /** Form fields a policy does not allow: each is an "Extra input field" (403 AccessDenied). */
 const ADDED_FIELDS: [string, string][] = [
-  ["acl", "public-read"], ["x-amz-meta-injected", "1"], ["x-amz-storage-class", "STANDARD_IA"], ["Cache-Control", "no-store"],
-  ["x-amz-server-side-encryption-customer-algorithm", "AES256"], ["success_action_redirect", "https://attacker.example/"],
+  ["acl", "public-read"],
+  ["x-amz-meta-injected", "1"],
+  ["x-amz-storage-class", "STANDARD_IA"],
+  ["Cache-Control", "no-store"],
+  ["x-amz-server-side-encryption-customer-algorithm", "AES256"],
+  ["success_action_redirect", "https://attacker.example/"],
   ["x-amz-website-redirect-location", "/elsewhere"],
 ];
 
@@ -202,7 +218,11 @@ export function formMutationsOf(form: Form, build: (f: Form, bucket?: string) =>
     if (lower === "x-amz-signature") v = (value[0] === "0" ? "1" : "0") + value.slice(1);
     if (lower === "x-amz-credential") [v, want] = [(value[0] === "Z" ? "Y" : "Z") + value.slice(1), [403, "InvalidAccessKeyId"]];
     if (lower === "x-amz-algorithm") want = [400, "InvalidArgument"];
-    add(`change field ${name}`, form.fields.map((f, j) => (j === i ? [name, v] : f)), want);
+    add(
+      `change field ${name}`,
+      form.fields.map((f, j) => (j === i ? [name, v] : f)),
+      want,
+    );
   });
   for (const [name, value] of ADDED_FIELDS) add(`add field ${name}`, [...form.fields, [name, value]], DENIED);
   add("path: other bucket", form.fields, DENIED, "mx-other");

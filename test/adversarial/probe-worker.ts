@@ -5,7 +5,7 @@
  */
 import { identityCacheSize } from "../../src/identity";
 import worker from "../../src/index";
-import { bucketCacheSize } from "../../src/store/meta-d1";
+import { bucketCacheSize } from "../../src/store/d1";
 
 export default {
   ...worker,

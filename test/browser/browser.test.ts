@@ -21,7 +21,8 @@ import { ROOT, startWorker, streamToBuffer, type Harness } from "../e2e/harness"
 const CHROMIUM = "/usr/bin/chromium";
 const REQUIRE = process.env.SOS_REQUIRE_BROWSER === "1";
 const available = fs.existsSync(CHROMIUM);
-if (!available && !REQUIRE) console.warn(`[browser.test] skipping: ${CHROMIUM} not found (apt-get install chromium). Set SOS_REQUIRE_BROWSER=1 to fail instead.`);
+if (!available && !REQUIRE)
+  console.warn(`[browser.test] skipping: ${CHROMIUM} not found (apt-get install chromium). Set SOS_REQUIRE_BROWSER=1 to fail instead.`);
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>sos-worker browser test</title></head>
@@ -84,14 +85,27 @@ describe.skipIf(!available && !REQUIRE)("browser: CORS and form uploads from ano
     const rule = { AllowedOrigins: [origin], AllowedHeaders: ["*"], ExposeHeaders: ["ETag"] };
     await s3.send(new PutBucketCorsCommand({ Bucket: "web", CORSConfiguration: { CORSRules: [{ ...rule, AllowedMethods: ["GET", "PUT"] }] } }));
     await s3.send(new PutBucketCorsCommand({ Bucket: "web-get-only", CORSConfiguration: { CORSRules: [{ ...rule, AllowedMethods: ["GET"] }] } }));
-    await s3.send(new PutBucketCorsCommand({ Bucket: "web-elsewhere", CORSConfiguration: { CORSRules: [{ ...rule, AllowedOrigins: ["https://elsewhere.example"], AllowedMethods: ["GET", "PUT"] }] } }));
+    await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: "web-elsewhere",
+        CORSConfiguration: { CORSRules: [{ ...rule, AllowedOrigins: ["https://elsewhere.example"], AllowedMethods: ["GET", "PUT"] }] },
+      }),
+    );
 
     const { chromium } = await import("playwright-core");
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-chromium-"));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto(origin + "/");
@@ -107,7 +121,12 @@ describe.skipIf(!available && !REQUIRE)("browser: CORS and form uploads from ano
 
   type Result = { status?: number; etag?: string | null; text?: string; error?: string };
   const s3InPage = (method: string, url: string, body?: string): Promise<Result> =>
-    page.evaluate(([creds, m, u, b]) => (window as unknown as { s3: (...a: unknown[]) => Promise<Result> }).s3(creds, m, u, b), [ROOT, method, url, body] as const);
+    page.evaluate(([creds, m, u, b]) => (window as unknown as { s3: (...a: unknown[]) => Promise<Result> }).s3(creds, m, u, b), [
+      ROOT,
+      method,
+      url,
+      body,
+    ] as const);
 
   it("PUTs, GETs and lists when the bucket's CORS rules allow the page's origin", async () => {
     const put = await s3InPage("PUT", `${h.url}/web/hello.txt`, "hi from the browser");
@@ -141,7 +160,10 @@ describe.skipIf(!available && !REQUIRE)("browser: CORS and form uploads from ano
   });
 
   it("submits a presigned POST form; the object arrives with its metadata", async () => {
-    const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    const amzDate = new Date()
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}/, "");
     const day = amzDate.slice(0, 8);
     const credential = `${ROOT.accessKeyId}/${day}/us-east-1/s3/aws4_request`;
     const fields: [string, string][] = [
@@ -153,28 +175,38 @@ describe.skipIf(!available && !REQUIRE)("browser: CORS and form uploads from ano
       ["x-amz-credential", credential],
       ["x-amz-date", amzDate],
     ];
-    const policy = Buffer.from(JSON.stringify({
-      expiration: new Date(Date.now() + 10 * 60_000).toISOString(),
-      conditions: [
-        { bucket: "web" },
-        ["starts-with", "$key", "uploads/"],
-        ["eq", "$Content-Type", "text/plain"],
-        ["eq", "$x-amz-meta-uploaded-by", "browser-form"],
-        ["eq", "$success_action_redirect", `${origin}/done`],
-        ["content-length-range", 1, 1024 * 1024],
-        { "x-amz-algorithm": "AWS4-HMAC-SHA256" },
-        { "x-amz-credential": credential },
-        { "x-amz-date": amzDate },
-      ],
-    })).toString("base64");
-    let k = createHmac("sha256", "AWS4" + ROOT.secretAccessKey).update(day).digest();
+    const policy = Buffer.from(
+      JSON.stringify({
+        expiration: new Date(Date.now() + 10 * 60_000).toISOString(),
+        conditions: [
+          { bucket: "web" },
+          ["starts-with", "$key", "uploads/"],
+          ["eq", "$Content-Type", "text/plain"],
+          ["eq", "$x-amz-meta-uploaded-by", "browser-form"],
+          ["eq", "$success_action_redirect", `${origin}/done`],
+          ["content-length-range", 1, 1024 * 1024],
+          { "x-amz-algorithm": "AWS4-HMAC-SHA256" },
+          { "x-amz-credential": credential },
+          { "x-amz-date": amzDate },
+        ],
+      }),
+    ).toString("base64");
+    let k = createHmac("sha256", "AWS4" + ROOT.secretAccessKey)
+      .update(day)
+      .digest();
     for (const part of ["us-east-1", "s3", "aws4_request"]) k = createHmac("sha256", k).update(part).digest();
     fields.push(["policy", policy], ["x-amz-signature", createHmac("sha256", k).update(policy).digest("hex")]);
 
-    await page.evaluate(([action, f]) => (window as unknown as { buildForm: (a: string, f: unknown) => void }).buildForm(action, f), [`${h.url}/web`, fields] as const);
+    await page.evaluate(([action, f]) => (window as unknown as { buildForm: (a: string, f: unknown) => void }).buildForm(action, f), [
+      `${h.url}/web`,
+      fields,
+    ] as const);
     const content = randomBytes(40_000).toString("base64");
     await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from(content) });
-    await Promise.all([page.waitForURL((u) => u.pathname === "/done", { timeout: 30_000 }), page.evaluate(() => (document.getElementById("upload") as HTMLFormElement).submit())]);
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === "/done", { timeout: 30_000 }),
+      page.evaluate(() => (document.getElementById("upload") as HTMLFormElement).submit()),
+    ]);
 
     const done = new URL(page.url());
     expect(done.origin).toBe(origin);

@@ -24,6 +24,7 @@ let tmp = "";
 let server: LocalServer | undefined;
 
 /** Runs one step of boto3_client.py and returns the JSON it printed. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON whose fields the test reads
 async function step<T = Record<string, any>>(name: string): Promise<T> {
   const env = { AWS_ACCESS_KEY_ID: AK, AWS_SECRET_ACCESS_KEY: SK, AWS_DEFAULT_REGION: "us-east-1" };
   const r = expectOk(await runClient(BOTO3!, [SCRIPT, server!.endpoint, BUCKET, name, tmp], { env, timeoutMs: 90_000 }), server!.log());
@@ -41,66 +42,72 @@ afterAll(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-clientDescribe("boto3", BOTO3, () => {
-  it("creates its bucket", async () => {
-    const r = await step("setup");
-    expect(r.boto3).toMatch(/^1\./);
-    expect(r.buckets).toContain(BUCKET);
-  });
+clientDescribe(
+  "boto3",
+  BOTO3,
+  () => {
+    it("creates its bucket", async () => {
+      const r = await step("setup");
+      expect(r.boto3).toMatch(/^1\./);
+      expect(r.buckets).toContain(BUCKET);
+    });
 
-  it("upload_file / download_file through the transfer manager: 40 MiB in 8 MiB parts, 10 threads", async () => {
-    const r = await step("transfer");
-    expect(r.threshold).toBe(8 * 1024 * 1024);
-    expect(r.concurrency).toBe(10);
-    expect(r.size).toBe(40 * 1024 * 1024);
-    expect(r.uploadParts).toBe(5);
-    expect(r.etag).toMatch(/^"[0-9a-f]{32}-5"$/);
-    expect(r.rangedGets).toBeGreaterThan(1); // download_file fetched it in ranges, concurrently
-    expect(r.received).toBe(r.sent);
-  }, 60_000);
+    it("upload_file / download_file through the transfer manager: 40 MiB in 8 MiB parts, 10 threads", async () => {
+      const r = await step("transfer");
+      expect(r.threshold).toBe(8 * 1024 * 1024);
+      expect(r.concurrency).toBe(10);
+      expect(r.size).toBe(40 * 1024 * 1024);
+      expect(r.uploadParts).toBe(5);
+      expect(r.etag).toMatch(/^"[0-9a-f]{32}-5"$/);
+      expect(r.rangedGets).toBeGreaterThan(1); // download_file fetched it in ranges, concurrently
+      expect(r.received).toBe(r.sent);
+    }, 60_000);
 
-  it("paginators: list_objects_v2 over 1010 keys in pages of 100, list_object_versions in pages of 2", async () => {
-    const r = await step("paginate");
-    expect(r.flat).toEqual(r.keys);
-    expect(r.flatPages).toBe(11);
-    expect(r.shallow).toEqual(r.keys.filter((k: string) => !k.includes("/dir")));
-    expect(r.prefixes).toEqual(Array.from({ length: 10 }, (_, d) => `page/dir${d}/`));
-    expect(r.shallowPages).toBe(11); // 1000 keys + 10 prefixes, 100 a page
+    it("paginators: list_objects_v2 over 1010 keys in pages of 100, list_object_versions in pages of 2", async () => {
+      const r = await step("paginate");
+      expect(r.flat).toEqual(r.keys);
+      expect(r.flatPages).toBe(11);
+      expect(r.shallow).toEqual(r.keys.filter((k: string) => !k.includes("/dir")));
+      expect(r.prefixes).toEqual(Array.from({ length: 10 }, (_, d) => `page/dir${d}/`));
+      expect(r.shallowPages).toBe(11); // 1000 keys + 10 prefixes, 100 a page
 
-    // Newest first per key, the delete marker of b is its latest; 5 versions + 1 marker in pages of 2.
-    const ids = (key: string) => r.written.filter(([k]: string[]) => k === key).map(([, v]: string[]) => v).reverse();
-    expect(r.deleteMarker[0]).toBe(true);
-    expect(r.markers).toEqual([["b", r.deleteMarker[1], true]]);
-    expect(r.versions).toEqual([
-      ...ids("a").map((v: string, i: number) => ["a", v, i === 0]),
-      ...ids("b").map((v: string) => ["b", v, false]),
-    ]);
-    expect(r.versionPages).toBe(3);
-  }, 60_000);
+      // Newest first per key, the delete marker of b is its latest; 5 versions + 1 marker in pages of 2.
+      const ids = (key: string) =>
+        r.written
+          .filter(([k]: string[]) => k === key)
+          .map(([, v]: string[]) => v)
+          .reverse();
+      expect(r.deleteMarker[0]).toBe(true);
+      expect(r.markers).toEqual([["b", r.deleteMarker[1], true]]);
+      expect(r.versions).toEqual([...ids("a").map((v: string, i: number) => ["a", v, i === 0]), ...ids("b").map((v: string) => ["b", v, false])]);
+      expect(r.versionPages).toBe(3);
+    }, 60_000);
 
-  it("generate_presigned_url GET/PUT with urllib, generate_presigned_post with a multipart/form-data POST", async () => {
-    const r = await step("presign");
-    expect(r.putUrl).toMatch(/[?&]Signature=/); // boto3 1.26 presigns with SigV2 by default
-    expect(r.putStatus, r.putError).toBe(200);
-    expect(r.getStatus).toBe(200);
-    expect(r.received).toBe(r.sent);
-    expect(r.forgedStatus).toBe(403);
+    it("generate_presigned_url GET/PUT with urllib, generate_presigned_post with a multipart/form-data POST", async () => {
+      const r = await step("presign");
+      expect(r.putUrl).toMatch(/[?&]Signature=/); // boto3 1.26 presigns with SigV2 by default
+      expect(r.putStatus, r.putError).toBe(200);
+      expect(r.getStatus).toBe(200);
+      expect(r.received).toBe(r.sent);
+      expect(r.forgedStatus).toBe(403);
 
-    expect(r.postFields).toEqual(expect.arrayContaining(["key", "policy"]));
-    expect(r.postStatus, r.postBody).toBe(201);
-    expect(r.postBody).toContain("<Key>posted/form.bin</Key>");
-    expect(r.postStored).toBe(r.postSent);
-    expect(r.tooBigStatus).toBe(400);
-    expect(r.tooBigBody).toContain("<Code>EntityTooLarge</Code>");
-    expect(r.tooBigStored).toBe(false);
-  });
+      expect(r.postFields).toEqual(expect.arrayContaining(["key", "policy"]));
+      expect(r.postStatus, r.postBody).toBe(201);
+      expect(r.postBody).toContain("<Key>posted/form.bin</Key>");
+      expect(r.postStored).toBe(r.postSent);
+      expect(r.tooBigStatus).toBe(400);
+      expect(r.tooBigBody).toContain("<Code>EntityTooLarge</Code>");
+      expect(r.tooBigStored).toBe(false);
+    });
 
-  it("delete_objects: verbose and quiet, missing keys count as deleted", async () => {
-    const r = await step("delete");
-    expect(r.deleted).toEqual(["del/a", "del/b", "del/missing"]);
-    expect(r.errors).toEqual([]);
-    expect(r.quietDeleted).toEqual([]);
-    expect(r.quietErrors).toEqual([]);
-    expect(r.left).toEqual(["del/keep"]);
-  });
-}, { wanted: "/usr/bin/python3 with boto3 and requests", installHint: "apt-get install -y python3-boto3 python3-requests", tag: "boto3.test" });
+    it("delete_objects: verbose and quiet, missing keys count as deleted", async () => {
+      const r = await step("delete");
+      expect(r.deleted).toEqual(["del/a", "del/b", "del/missing"]);
+      expect(r.errors).toEqual([]);
+      expect(r.quietDeleted).toEqual([]);
+      expect(r.quietErrors).toEqual([]);
+      expect(r.left).toEqual(["del/keep"]);
+    });
+  },
+  { wanted: "/usr/bin/python3 with boto3 and requests", installHint: "apt-get install -y python3-boto3 python3-requests", tag: "boto3.test" },
+);

@@ -158,7 +158,10 @@ function awsFiles() {
   const cfg = path.join(tmp, "aws-config");
   const creds = path.join(tmp, "aws-credentials");
   if (!fs.existsSync(cfg)) {
-    fs.writeFileSync(cfg, `[default]\nregion = ${REGION}\noutput = json\ns3 =\n    addressing_style = path\n\n[profile alice]\nregion = ${REGION}\noutput = json\ns3 =\n    addressing_style = path\n`);
+    fs.writeFileSync(
+      cfg,
+      `[default]\nregion = ${REGION}\noutput = json\ns3 =\n    addressing_style = path\n\n[profile alice]\nregion = ${REGION}\noutput = json\ns3 =\n    addressing_style = path\n`,
+    );
     fs.writeFileSync(creds, `[default]\naws_access_key_id = ${ROOT_AK}\naws_secret_access_key = ${ROOT_SK}\n`);
   }
   return { cfg, creds };
@@ -237,8 +240,24 @@ describeClient("awscli", AWS, "/usr/bin/aws", () => {
     const body = crypto.randomBytes(10_000);
     writeFile(path.join(tmp, "aws/api.bin"), body);
     const put = JSON.parse(
-      (await ok(aws(["s3api", "put-object", "--bucket", bucket, "--key", "api/obj one.bin", "--body", path.join(tmp, "aws/api.bin"),
-        "--content-type", "application/x-test", "--metadata", "color=blue,shape=round"]))).stdout,
+      (
+        await ok(
+          aws([
+            "s3api",
+            "put-object",
+            "--bucket",
+            bucket,
+            "--key",
+            "api/obj one.bin",
+            "--body",
+            path.join(tmp, "aws/api.bin"),
+            "--content-type",
+            "application/x-test",
+            "--metadata",
+            "color=blue,shape=round",
+          ]),
+        )
+      ).stdout,
     );
     expect(put.ETag).toBe(`"${md5(body)}"`);
     const head = JSON.parse((await ok(aws(["s3api", "head-object", "--bucket", bucket, "--key", "api/obj one.bin"]))).stdout);
@@ -249,14 +268,18 @@ describeClient("awscli", AWS, "/usr/bin/aws", () => {
     const get = JSON.parse((await ok(aws(["s3api", "get-object", "--bucket", bucket, "--key", "api/obj one.bin", path.join(tmp, "aws/api.down")]))).stdout);
     expect(get.ContentLength).toBe(body.length);
     expect(sha256(fs.readFileSync(path.join(tmp, "aws/api.down")))).toBe(sha256(body));
-    const ranged = await ok(aws(["s3api", "get-object", "--bucket", bucket, "--key", "api/obj one.bin", "--range", "bytes=100-199", path.join(tmp, "aws/api.range")]));
+    const ranged = await ok(
+      aws(["s3api", "get-object", "--bucket", bucket, "--key", "api/obj one.bin", "--range", "bytes=100-199", path.join(tmp, "aws/api.range")]),
+    );
     expect(JSON.parse(ranged.stdout).ContentLength).toBe(100);
     expect(fs.readFileSync(path.join(tmp, "aws/api.range")).equals(body.subarray(100, 200))).toBe(true);
     const list = JSON.parse((await ok(aws(["s3api", "list-objects-v2", "--no-paginate", "--bucket", bucket, "--prefix", "api/"]))).stdout);
     expect(list.KeyCount).toBe(1);
     expect(list.Contents.map((c: { Key: string }) => c.Key)).toEqual(["api/obj one.bin"]);
     expect(list.Contents[0].Size).toBe(body.length);
-    const delim = JSON.parse((await ok(aws(["s3api", "list-objects-v2", "--no-paginate", "--bucket", bucket, "--prefix", "tree/", "--delimiter", "/"]))).stdout);
+    const delim = JSON.parse(
+      (await ok(aws(["s3api", "list-objects-v2", "--no-paginate", "--bucket", bucket, "--prefix", "tree/", "--delimiter", "/"]))).stdout,
+    );
     const prefixes = (delim.CommonPrefixes ?? []).map((p: { Prefix: string }) => p.Prefix).sort();
     expect(prefixes).toEqual(["tree/dir1/", "tree/special/", "tree/with space/", "tree/ünïcödé/"].sort());
     await fails(aws(["s3api", "head-object", "--bucket", bucket, "--key", "api/does-not-exist"]), /404|Not Found/);
@@ -271,7 +294,9 @@ describeClient("awscli", AWS, "/usr/bin/aws", () => {
     const ids: string[] = [];
     for (const [i, b] of bodies.entries()) {
       writeFile(path.join(tmp, `aws/v${i}.bin`), b);
-      ids.push(JSON.parse((await ok(aws(["s3api", "put-object", "--bucket", vb, "--key", "doc.bin", "--body", path.join(tmp, `aws/v${i}.bin`)]))).stdout).VersionId);
+      ids.push(
+        JSON.parse((await ok(aws(["s3api", "put-object", "--bucket", vb, "--key", "doc.bin", "--body", path.join(tmp, `aws/v${i}.bin`)]))).stdout).VersionId,
+      );
     }
     const del = JSON.parse((await ok(aws(["s3api", "delete-object", "--bucket", vb, "--key", "doc.bin"]))).stdout);
     expect(del.DeleteMarker).toBe(true);
@@ -382,7 +407,11 @@ function rclone(args: string[], timeoutMs = 180_000) {
     );
   }
   // AWS_CA_BUNDLE makes rclone 1.60 fail (LoadCustomCABundleError); runClient() drops all AWS_* variables.
-  return runClient(RCLONE!, ["--retries", "1", "--low-level-retries", "2", "--contimeout", "10s", ...args], { env: { RCLONE_CONFIG: conf }, cwd: tmp, timeoutMs });
+  return runClient(RCLONE!, ["--retries", "1", "--low-level-retries", "2", "--contimeout", "10s", ...args], {
+    env: { RCLONE_CONFIG: conf },
+    cwd: tmp,
+    timeoutMs,
+  });
 }
 
 describeClient("rclone", RCLONE, "rclone", () => {

@@ -35,7 +35,14 @@ function tree(dir: string): Map<string, string> {
   for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
     const rel = path.relative(dir, path.join(e.parentPath, e.name));
     if (e.isDirectory()) out.set(rel + "/", "dir");
-    else out.set(rel, crypto.createHash("sha256").update(fs.readFileSync(path.join(dir, rel))).digest("hex"));
+    else
+      out.set(
+        rel,
+        crypto
+          .createHash("sha256")
+          .update(fs.readFileSync(path.join(dir, rel)))
+          .digest("hex"),
+      );
   }
   return out;
 }
@@ -67,10 +74,9 @@ clientDescribe(
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sos-duplicity-"));
       server = await startLocalServer({ accessKeyId: AK, secretAccessKey: SK, stateDir: path.join(tmp, "state") });
       // duplicity does not create buckets (a missing one is fatal): the user makes it first, with any client.
-      const res = await new AwsClient({ accessKeyId: AK, secretAccessKey: SK, service: "s3", region: "us-east-1" }).fetch(
-        `${server.endpoint}/${bucket}`,
-        { method: "PUT" },
-      );
+      const res = await new AwsClient({ accessKeyId: AK, secretAccessKey: SK, service: "s3", region: "us-east-1" }).fetch(`${server.endpoint}/${bucket}`, {
+        method: "PUT",
+      });
       expect(res.status).toBe(200);
       // 300 small files in 10 directories (0-6 KiB, some empty) and one 26 MiB file.
       for (let i = 0; i < 300; i++) {
@@ -141,4 +147,3 @@ clientDescribe(
   },
   { wanted: "/usr/bin/duplicity", installHint: "apt-get install -y duplicity python3-boto3", tag: "duplicity.test" },
 );
-

@@ -84,11 +84,14 @@ afterAll(async () => {
 });
 
 // ---------------------------------------------------------------- Expect: 100-continue with client defaults
-clientDescribe("boto3", BOTO3, () => {
-  it("50 put_object calls with file bodies: every Expect answered, every byte back", async () => {
-    const dir = path.join(tmp, "boto3");
-    const files = makeFiles(dir, 50);
-    const script = `
+clientDescribe(
+  "boto3",
+  BOTO3,
+  () => {
+    it("50 put_object calls with file bodies: every Expect answered, every byte back", async () => {
+      const dir = path.join(tmp, "boto3");
+      const files = makeFiles(dir, 50);
+      const script = `
 import boto3, json, os, sys
 from botocore.config import Config
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], config=Config(s3={"addressing_style": "path"}))
@@ -99,27 +102,34 @@ for n in names:
 import hashlib
 print(json.dumps({n: hashlib.sha256(s3.get_object(Bucket="${BUCKET}", Key="boto3/" + n)["Body"].read()).hexdigest() for n in names}))
 `;
-    const { result, wire } = await withWire((w) => runClient(BOTO3!, ["-c", script, w.endpoint, dir], { env: clientEnv }));
-    const got = JSON.parse(expectOk(result, log()).stdout);
-    expect(got).toEqual(Object.fromEntries([...files].map(([n, b]) => [n, sha256(b)])));
-    expectAnswered(wire, 50);
-  });
-}, { ...INSTALL, wanted: "/usr/bin/python3 with boto3" });
-
-clientDescribe("awscli", AWS, () => {
-  it("aws s3 sync of 50 small files: every Expect answered, the tree comes back identical", async () => {
-    const src = path.join(tmp, "sync-src");
-    const dst = path.join(tmp, "sync-dst");
-    const files = makeFiles(src, 50);
-    const { wire } = await withWire(async (w) => {
-      expectOk(await runClient(AWS!, ["--endpoint-url", w.endpoint, "s3", "sync", src, `s3://${BUCKET}/sync/`], { env: clientEnv }), log());
+      const { result, wire } = await withWire((w) => runClient(BOTO3!, ["-c", script, w.endpoint, dir], { env: clientEnv }));
+      const got = JSON.parse(expectOk(result, log()).stdout);
+      expect(got).toEqual(Object.fromEntries([...files].map(([n, b]) => [n, sha256(b)])));
+      expectAnswered(wire, 50);
     });
-    expectAnswered(wire, 50);
-    expectOk(await runClient(AWS!, ["--endpoint-url", server!.endpoint, "s3", "sync", `s3://${BUCKET}/sync/`, dst], { env: clientEnv }), log());
-    expect(fs.readdirSync(dst).sort()).toEqual([...files.keys()].sort());
-    for (const [n, b] of files) expect(sha256(fs.readFileSync(path.join(dst, n))), n).toBe(sha256(b));
-  });
-}, { ...INSTALL, wanted: "/usr/bin/aws" });
+  },
+  { ...INSTALL, wanted: "/usr/bin/python3 with boto3" },
+);
+
+clientDescribe(
+  "awscli",
+  AWS,
+  () => {
+    it("aws s3 sync of 50 small files: every Expect answered, the tree comes back identical", async () => {
+      const src = path.join(tmp, "sync-src");
+      const dst = path.join(tmp, "sync-dst");
+      const files = makeFiles(src, 50);
+      const { wire } = await withWire(async (w) => {
+        expectOk(await runClient(AWS!, ["--endpoint-url", w.endpoint, "s3", "sync", src, `s3://${BUCKET}/sync/`], { env: clientEnv }), log());
+      });
+      expectAnswered(wire, 50);
+      expectOk(await runClient(AWS!, ["--endpoint-url", server!.endpoint, "s3", "sync", `s3://${BUCKET}/sync/`, dst], { env: clientEnv }), log());
+      expect(fs.readdirSync(dst).sort()).toEqual([...files.keys()].sort());
+      for (const [n, b] of files) expect(sha256(fs.readFileSync(path.join(dst, n))), n).toBe(sha256(b));
+    });
+  },
+  { ...INSTALL, wanted: "/usr/bin/aws" },
+);
 
 /** One JS SDK PutObject at its defaults through a wire recorder; returns what the recorder saw. */
 async function sdkPutThroughWire(key: string, body: Buffer) {
@@ -147,7 +157,13 @@ describe.skipIf(SKIP_CLIENTS)("JS SDK v3", () => {
 type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
 
 /** A SigV4-signed request (payload hash as given) written by hand, so its body can be malformed. */
-async function rawRequest(method: string, urlPath: string, headers: Record<string, string>, body: Buffer | Readable, opts: { abortAfterBytes?: number } = {}): Promise<Reply> {
+async function rawRequest(
+  method: string,
+  urlPath: string,
+  headers: Record<string, string>,
+  body: Buffer | Readable,
+  opts: { abortAfterBytes?: number } = {},
+): Promise<Reply> {
   const url = `${server!.endpoint}${urlPath}`;
   const signer = new AwsV4Signer({ url, method, headers, service: "s3", region: REGION, accessKeyId: AK, secretAccessKey: SK });
   const signedHeaders = Object.fromEntries((await signer.sign()).headers as unknown as Iterable<[string, string]>);
@@ -172,9 +188,19 @@ async function rawRequest(method: string, urlPath: string, headers: Record<strin
   });
 }
 
-const zeros = (bytes: number) => Readable.from((function* () { for (let left = bytes; left > 0; left -= 65536) yield Buffer.alloc(Math.min(65536, left)); })());
+const zeros = (bytes: number) =>
+  Readable.from(
+    (function* () {
+      for (let left = bytes; left > 0; left -= 65536) yield Buffer.alloc(Math.min(65536, left));
+    })(),
+  );
 const chunked = (body: string, decodedLength: number) => ({
-  headers: { "content-encoding": "aws-chunked", "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "x-amz-decoded-content-length": String(decodedLength), "content-length": String(Buffer.byteLength(body)) },
+  headers: {
+    "content-encoding": "aws-chunked",
+    "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    "x-amz-decoded-content-length": String(decodedLength),
+    "content-length": String(Buffer.byteLength(body)),
+  },
   body: Buffer.from(body),
 });
 const s3Code = (r: Reply) => /<Code>([^<]+)<\/Code>/.exec(r.body)?.[1];
@@ -221,7 +247,9 @@ describe.skipIf(SKIP_CLIENTS)("bad requests do not stop the local server", () =>
 
   it("a client that disconnects mid-body", async () => {
     const size = 20 * 1024 * 1024;
-    const r = await rawRequest("PUT", `/${BUCKET}/abandoned`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(size) }, zeros(size), { abortAfterBytes: 2 * 1024 * 1024 });
+    const r = await rawRequest("PUT", `/${BUCKET}/abandoned`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(size) }, zeros(size), {
+      abortAfterBytes: 2 * 1024 * 1024,
+    });
     expect(r.status).toBe(0);
     await stillServing("disconnect");
     const head = await rawRequest("HEAD", `/${BUCKET}/abandoned`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, Buffer.alloc(0));
@@ -230,7 +258,12 @@ describe.skipIf(SKIP_CLIENTS)("bad requests do not stop the local server", () =>
 
   it("a single PUT over SOS_MAX_REQUEST_BYTES gets EntityTooLarge naming the limit, then the connection closes", async () => {
     const size = MAX_REQUEST_BYTES + 5 * 1024 * 1024;
-    const r = await rawRequest("PUT", `/${BUCKET}/too-large`, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(size), expect: "100-continue" }, zeros(size));
+    const r = await rawRequest(
+      "PUT",
+      `/${BUCKET}/too-large`,
+      { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(size), expect: "100-continue" },
+      zeros(size),
+    );
     expect(r.status).toBe(400);
     expect(s3Code(r)).toBe("EntityTooLarge");
     expect(r.body).toContain(`<MaxSizeAllowed>${MAX_REQUEST_BYTES}</MaxSizeAllowed>`);
@@ -240,29 +273,43 @@ describe.skipIf(SKIP_CLIENTS)("bad requests do not stop the local server", () =>
 });
 
 // ---------------------------------------------------------------- rclone over the request limit
-clientDescribe("rclone", RCLONE, () => {
-  it("a ~105 MB upload with upload_cutoff/chunk_size inside SOS_MAX_REQUEST_BYTES round-trips (the default config gets EntityTooLarge)", async () => {
-    const file = path.join(tmp, "rclone", "big.bin");
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const data = crypto.randomBytes(105_000_000);
-    fs.writeFileSync(file, data);
-    const conf = path.join(tmp, "rclone", "rclone.conf");
-    const remote = ["[sos]", "type = s3", "provider = Other", `access_key_id = ${AK}`, `secret_access_key = ${SK}`, `endpoint = ${server!.endpoint}`, `region = ${REGION}`, "force_path_style = true"];
-    fs.writeFileSync(conf, [...remote, "upload_cutoff = 100Mi", "chunk_size = 64Mi", ""].join("\n"));
-    fs.writeFileSync(conf + ".default", [...remote, ""].join("\n"));
-    const rclone = (cfg: string, ...args: string[]) => runClient(RCLONE!, ["--config", cfg, ...args], { timeoutMs: 180_000 });
+clientDescribe(
+  "rclone",
+  RCLONE,
+  () => {
+    it("a ~105 MB upload with upload_cutoff/chunk_size inside SOS_MAX_REQUEST_BYTES round-trips (the default config gets EntityTooLarge)", async () => {
+      const file = path.join(tmp, "rclone", "big.bin");
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const data = crypto.randomBytes(105_000_000);
+      fs.writeFileSync(file, data);
+      const conf = path.join(tmp, "rclone", "rclone.conf");
+      const remote = [
+        "[sos]",
+        "type = s3",
+        "provider = Other",
+        `access_key_id = ${AK}`,
+        `secret_access_key = ${SK}`,
+        `endpoint = ${server!.endpoint}`,
+        `region = ${REGION}`,
+        "force_path_style = true",
+      ];
+      fs.writeFileSync(conf, [...remote, "upload_cutoff = 100Mi", "chunk_size = 64Mi", ""].join("\n"));
+      fs.writeFileSync(conf + ".default", [...remote, ""].join("\n"));
+      const rclone = (cfg: string, ...args: string[]) => runClient(RCLONE!, ["--config", cfg, ...args], { timeoutMs: 180_000 });
 
-    const refused = await rclone(conf + ".default", "copyto", file, `sos:${BUCKET}/rclone/default.bin`, "--retries", "1", "--low-level-retries", "1");
-    expect(refused.code, "rclone's default 200 MiB upload_cutoff sends one 105 MB PUT").not.toBe(0);
-    expect(refused.stderr).toMatch(/EntityTooLarge/);
+      const refused = await rclone(conf + ".default", "copyto", file, `sos:${BUCKET}/rclone/default.bin`, "--retries", "1", "--low-level-retries", "1");
+      expect(refused.code, "rclone's default 200 MiB upload_cutoff sends one 105 MB PUT").not.toBe(0);
+      expect(refused.stderr).toMatch(/EntityTooLarge/);
 
-    expectOk(await rclone(conf, "copyto", file, `sos:${BUCKET}/rclone/big.bin`), log());
-    const back = path.join(tmp, "rclone", "back.bin");
-    expectOk(await rclone(conf, "copyto", `sos:${BUCKET}/rclone/big.bin`, back), log());
-    expect(sha256(fs.readFileSync(back))).toBe(sha256(data));
-    fs.rmSync(path.join(tmp, "rclone"), { recursive: true, force: true });
-  });
-}, { ...INSTALL, wanted: "rclone" });
+      expectOk(await rclone(conf, "copyto", file, `sos:${BUCKET}/rclone/big.bin`), log());
+      const back = path.join(tmp, "rclone", "back.bin");
+      expectOk(await rclone(conf, "copyto", `sos:${BUCKET}/rclone/big.bin`, back), log());
+      expect(sha256(fs.readFileSync(back))).toBe(sha256(data));
+      fs.rmSync(path.join(tmp, "rclone"), { recursive: true, force: true });
+    });
+  },
+  { ...INSTALL, wanted: "rclone" },
+);
 
 // ---------------------------------------------------------------- the state directory, and the wrangler dev path
 describe.skipIf(SKIP_CLIENTS)("state directory", () => {

@@ -71,7 +71,7 @@ function hashTree(dir: string): Map<string, string> {
         const h = crypto.createHash("sha256");
         const fd = fs.openSync(p, "r");
         let size = 0;
-        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; size += n) h.update(buf.subarray(0, n));
+        for (let n: number; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; size += n) h.update(buf.subarray(0, n));
         fs.closeSync(fd);
         out.set(rel, `${size} ${h.digest("hex")}`);
       }

@@ -33,7 +33,11 @@ const seeded = (seed: string, n: number) =>
   crypto.createCipheriv("aes-256-ctr", crypto.createHash("sha256").update(seed).digest(), Buffer.alloc(16)).update(Buffer.alloc(n));
 const sha256 = (b: Uint8Array) => crypto.createHash("sha256").update(b).digest("hex");
 
-const isMounted = (dir: string) => fs.readFileSync("/proc/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === dir);
+const isMounted = (dir: string) =>
+  fs
+    .readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .some((l) => l.split(" ")[1] === dir);
 
 /** What this machine lacks for FUSE mounts, or undefined. The trial mount decides the rest. */
 function fuseMissing(): string | undefined {
@@ -86,7 +90,10 @@ clientDescribe(
       child.stdout!.setEncoding("utf8").on("data", (d) => (log += d));
       child.stderr!.setEncoding("utf8").on("data", (d) => (log += d));
       child.on("exit", () => (exited = true));
-      child.on("error", (e) => ((log += String(e)), (exited = true)));
+      child.on("error", (e) => {
+        log += String(e);
+        exited = true;
+      });
       const m: Mount = { child, log: () => log, exited: () => exited };
       for (let waited = 0; waited < 20_000; waited += 100) {
         if (isMounted(mnt())) {

@@ -37,7 +37,12 @@ function withToml(text: string, fn: (file: string) => void): string {
 describe("recordDatabaseId", () => {
   it("adds database_id under database_name of the DB block only, keeping every other line", () => {
     const out = withToml(TOML, (f) => recordDatabaseId(f, "DB", "11111111-2222-3333-4444-555555555555"));
-    expect(out).toBe(TOML.replace('database_name = "meta"   # trailing comment\n', 'database_name = "meta"   # trailing comment\ndatabase_id = "11111111-2222-3333-4444-555555555555"\n'));
+    expect(out).toBe(
+      TOML.replace(
+        'database_name = "meta"   # trailing comment\n',
+        'database_name = "meta"   # trailing comment\ndatabase_id = "11111111-2222-3333-4444-555555555555"\n',
+      ),
+    );
   });
 
   it("replaces an existing database_id", () => {
@@ -54,7 +59,10 @@ describe("recordDatabaseId", () => {
 
 describe("location hints and routes", () => {
   it("parses zone=hint pairs and rejects unknown hints", () => {
-    expect([...parseLocationHints(" ch-gva-2=weur, at-vie-1=eeur ")]).toEqual([["ch-gva-2", "weur"], ["at-vie-1", "eeur"]]);
+    expect([...parseLocationHints(" ch-gva-2=weur, at-vie-1=eeur ")]).toEqual([
+      ["ch-gva-2", "weur"],
+      ["at-vie-1", "eeur"],
+    ]);
     expect(parseLocationHints("").size).toBe(0);
     expect(() => parseLocationHints("ch-gva-2=mars")).toThrow(/"ch-gva-2=mars" is not zone=hint/);
   });

@@ -12,7 +12,10 @@ import { CloudflareApiStandIn, type RecordedCall } from "../support/cloudflare-a
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
 const SECRET_NAMES = ["SOS_ROOT_ACCESS_KEY", "SOS_ROOT_SECRET_KEY", "SOS_ADMIN_TOKEN", "SOS_MASTER_KEY"];
-const MIGRATIONS = fs.readdirSync(path.join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort();
+const MIGRATIONS = fs
+  .readdirSync(path.join(ROOT, "migrations"))
+  .filter((f) => f.endsWith(".sql"))
+  .sort();
 
 let api: CloudflareApiStandIn;
 let dir: string;
@@ -83,13 +86,17 @@ describe("npm run deploy against the Cloudflare API stand-in", () => {
 
     const [db] = [...api.databases.values()];
     expect(db).toMatchObject({ name: "sos-worker-meta", primary_location_hint: "weur" });
-    expect([...api.buckets.values()].map((b) => [b.name, b.location]).sort()).toEqual([["sos-ch-gva-2", "weur"], ["sos-de-fra-1", "weur"]]);
+    expect([...api.buckets.values()].map((b) => [b.name, b.location]).sort()).toEqual([
+      ["sos-ch-gva-2", "weur"],
+      ["sos-de-fra-1", "weur"],
+    ]);
     // The id is recorded in wrangler.toml (comments kept), so later `wrangler d1 ... --remote` commands work.
     tomlAfterFirst = fs.readFileSync(configPath, "utf8");
     expect(tomlAfterFirst).toContain(`database_name = "sos-worker-meta"\ndatabase_id = "${db.uuid}"`);
     expect(tomlAfterFirst).toContain("# Zones this deployment serves");
 
     // Remote migrations really ran (on the stand-in's real D1).
+    // biome-ignore lint/suspicious/noExplicitAny: parsed JSON whose fields the test reads
     expect((await api.query("SELECT name FROM d1_migrations ORDER BY id")).map((r: any) => r.name)).toEqual(MIGRATIONS);
     expect(await api.query("SELECT name FROM sqlite_master WHERE name = 'buckets'")).toHaveLength(1);
 

@@ -23,7 +23,12 @@ function onPath(bin: string): boolean {
 
 /** README.md and every docs/*.md, found when the test starts (pages added later are picked up). */
 function markdownFiles(): string[] {
-  const docs = fs.existsSync(path.join(ROOT, "docs")) ? fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort() : [];
+  const docs = fs.existsSync(path.join(ROOT, "docs"))
+    ? fs
+        .readdirSync(path.join(ROOT, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .sort()
+    : [];
   return ["README.md", ...docs.map((f) => `docs/${f}`)];
 }
 
@@ -31,11 +36,23 @@ function markdownFiles(): string[] {
 describe("docs fence extractor", () => {
   it("runs sh/python/js fences, writes file= fences, skips with a reason, ignores prose", () => {
     const md = [
-      "```sh", "echo run", "```",
-      "<!-- docs-test: skip (needs an account) -->", "```sh", "wrangler deploy", "```",
-      "<!-- docs-test: file=~/.aws/config -->", "```ini", "[profile sos]", "```",
-      "```json", "{}", "```",
-      "```python", "print(1)", "```",
+      "```sh",
+      "echo run",
+      "```",
+      "<!-- docs-test: skip (needs an account) -->",
+      "```sh",
+      "wrangler deploy",
+      "```",
+      "<!-- docs-test: file=~/.aws/config -->",
+      "```ini",
+      "[profile sos]",
+      "```",
+      "```json",
+      "{}",
+      "```",
+      "```python",
+      "print(1)",
+      "```",
     ].join("\n");
     const f = extractFences(md, "x.md");
     expect(f.map((x) => [x.line, x.action])).toEqual([
@@ -56,9 +73,9 @@ describe("docs fence extractor", () => {
 
   it("fills the documented placeholders", () => {
     const v: PlaceholderValues = { endpoint: "http://127.0.0.1:4000", accessKeyId: "EXOabc", secretAccessKey: "s3cr3t", adminToken: "tok" };
-    expect(fillPlaceholders("endpoint = http://127.0.0.1:8787\nhost_base = 127.0.0.1:8787\nid = EXO...\nsecret = YOUR_SECRET_KEY\nt=YOUR_ADMIN_TOKEN\n...spread", v)).toBe(
-      "endpoint = http://127.0.0.1:4000\nhost_base = 127.0.0.1:4000\nid = EXOabc\nsecret = s3cr3t\nt=tok\n...spread",
-    );
+    expect(
+      fillPlaceholders("endpoint = http://127.0.0.1:8787\nhost_base = 127.0.0.1:8787\nid = EXO...\nsecret = YOUR_SECRET_KEY\nt=YOUR_ADMIN_TOKEN\n...spread", v),
+    ).toBe("endpoint = http://127.0.0.1:4000\nhost_base = 127.0.0.1:4000\nid = EXOabc\nsecret = s3cr3t\nt=tok\n...spread");
   });
 });
 
@@ -70,7 +87,13 @@ function headingSlugs(markdown: string): Set<string> {
   for (const line of markdown.split("\n")) {
     if (/^\s*(`{3,}|~{3,})/.test(line)) inFence = !inFence;
     const h = !inFence && /^#{1,6}\s+(.*?)\s*#*$/.exec(line);
-    if (h) slugs.add(h[1].toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-"));
+    if (h)
+      slugs.add(
+        h[1]
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+          .replace(/\s/g, "-"),
+      );
   }
   return slugs;
 }
@@ -85,7 +108,8 @@ describe("docs links", () => {
         if (/^[a-z]+:/i.test(target)) continue;
         const rel = target ? path.normalize(path.join(path.dirname(file), target)) : file;
         if (fs.existsSync(path.join(ROOT, rel))) {
-          if (anchor && rel.endsWith(".md") && !headingSlugs(fs.readFileSync(path.join(ROOT, rel), "utf8")).has(anchor)) broken.push(`${file}: ${m[1]} (no such heading)`);
+          if (anchor && rel.endsWith(".md") && !headingSlugs(fs.readFileSync(path.join(ROOT, rel), "utf8")).has(anchor))
+            broken.push(`${file}: ${m[1]} (no such heading)`);
           continue;
         }
         broken.push(`${file}: ${m[1]}`);
@@ -99,7 +123,8 @@ const missing = CLIENTS.filter((c) => !onPath(c));
 if (onPath("/usr/bin/python3") && spawnSync("/usr/bin/python3", ["-c", "import boto3"]).status !== 0) missing.push("boto3 for /usr/bin/python3");
 const skipAll = SKIP_CLIENTS || process.env.SOS_SKIP_DOCS === "1" || (missing.length > 0 && !REQUIRE_CLIENTS);
 if (missing.length && !skipAll) throw new Error(`docs.test needs ${missing.join(", ")} (SOS_REQUIRE_CLIENTS=1)`);
-if (missing.length && !SKIP_CLIENTS) console.warn(`[docs.test] skipping the snippets: ${missing.join(", ")} not found (apt-get install -y awscli rclone s3cmd python3-boto3 jq)`);
+if (missing.length && !SKIP_CLIENTS)
+  console.warn(`[docs.test] skipping the snippets: ${missing.join(", ")} not found (apt-get install -y awscli rclone s3cmd python3-boto3 jq)`);
 
 interface FileContext {
   tmp: string;
@@ -156,7 +181,10 @@ async function release(ctx: FileContext) {
 // spent waiting (client start-up, the server), so two pages at a time overlap those waits.
 // SOS_DOCS_PAGES=clients.md,README.md runs only those pages.
 const CONCURRENCY = Math.max(1, Number(process.env.SOS_DOCS_CONCURRENCY ?? 2));
-const ONLY = (process.env.SOS_DOCS_PAGES ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+const ONLY = (process.env.SOS_DOCS_PAGES ?? "")
+  .split(",")
+  .map((x) => x.trim())
+  .filter(Boolean);
 
 const parsed = markdownFiles()
   .filter((file) => ONLY.length === 0 || ONLY.some((o) => file === o || file === `docs/${o}`))

@@ -27,7 +27,16 @@ export interface Fence {
   action: FenceAction;
 }
 
-const RUNNERS: Record<string, "bash" | "python" | "node"> = { sh: "bash", bash: "bash", shell: "bash", python: "python", py: "python", js: "node", javascript: "node", mjs: "node" };
+const RUNNERS: Record<string, "bash" | "python" | "node"> = {
+  sh: "bash",
+  bash: "bash",
+  shell: "bash",
+  python: "python",
+  py: "python",
+  js: "node",
+  javascript: "node",
+  mjs: "node",
+};
 const CONFIG_LANGS = new Set(["ini", "toml", "cfg", "conf"]);
 const DIRECTIVE = /^<!--\s*docs-test:\s*(.*?)\s*-->$/;
 
@@ -66,7 +75,10 @@ export function extractFences(markdown: string, fileName: string): Fence[] {
     let action: FenceAction;
     if (prev) action = parseDirective(prev[1], where, lang);
     else if (RUNNERS[lang]) action = { kind: "run", runner: RUNNERS[lang] };
-    else if (CONFIG_LANGS.has(lang)) throw new DocsTestSyntaxError(`${where}: a \`\`\`${lang} fence needs <!-- docs-test: file=PATH --> or <!-- docs-test: skip (reason) --> on the line above it`);
+    else if (CONFIG_LANGS.has(lang))
+      throw new DocsTestSyntaxError(
+        `${where}: a \`\`\`${lang} fence needs <!-- docs-test: file=PATH --> or <!-- docs-test: skip (reason) --> on the line above it`,
+      );
     else action = { kind: "prose" };
     fences.push({ line: start + 1, lang, body: body.join("\n") + "\n", action });
   }

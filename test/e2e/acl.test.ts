@@ -177,7 +177,14 @@ describe("PutBucketAcl", () => {
   });
 
   it("applies x-amz-grant-* headers, and READ_ACP / WRITE_ACP let a grantee read / change the ACL", async () => {
-    await root.send(new PutBucketAclCommand({ Bucket: B, GrantReadACP: `id="${alice.userId}"`, GrantWriteACP: `emailAddress="alice@example.com"`, GrantRead: `uri="${AUTHENTICATED_USERS}"` }));
+    await root.send(
+      new PutBucketAclCommand({
+        Bucket: B,
+        GrantReadACP: `id="${alice.userId}"`,
+        GrantWriteACP: `emailAddress="alice@example.com"`,
+        GrantRead: `uri="${AUTHENTICATED_USERS}"`,
+      }),
+    );
     expect((await aliceS3.send(new GetBucketAclCommand({ Bucket: B }))).Grants).toHaveLength(3);
     // The owner is implicit: this ACL does not list root, who still keeps full control.
     await aliceS3.send(new PutBucketAclCommand({ Bucket: B, GrantRead: `id=${bob.userId}` }));
@@ -190,7 +197,8 @@ describe("PutBucketAcl", () => {
   const policy = (ownerId: string, grants: string) =>
     `<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>${ownerId}</ID></Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`;
   const xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
-  const grant = (type: string, inner: string, permission = "READ") => `<Grant><Grantee ${xsi} xsi:type="${type}">${inner}</Grantee><Permission>${permission}</Permission></Grant>`;
+  const grant = (type: string, inner: string, permission = "READ") =>
+    `<Grant><Grantee ${xsi} xsi:type="${type}">${inner}</Grantee><Permission>${permission}</Permission></Grant>`;
 
   it.each([
     ["a body that is not XML", {}, "<AccessControlPolicy><Owner>", 400, "MalformedACLError"],
@@ -198,7 +206,13 @@ describe("PutBucketAcl", () => {
     ["an unknown permission", {}, policy(ROOT_USER_ID, grant("CanonicalUser", `<ID>${ROOT_USER_ID}</ID>`, "ALL")), 400, "MalformedACLError"],
     ["an owner that is not the bucket's", {}, policy("f".repeat(64), ""), 403, "AccessDenied"],
     ["an id that names no user", {}, policy(ROOT_USER_ID, grant("CanonicalUser", `<ID>${"e".repeat(64)}</ID>`)), 400, "InvalidArgument"],
-    ["an e-mail that names no user", {}, policy(ROOT_USER_ID, grant("AmazonCustomerByEmail", "<EmailAddress>nobody@example.com</EmailAddress>")), 400, "UnresolvableGrantByEmailAddress"],
+    [
+      "an e-mail that names no user",
+      {},
+      policy(ROOT_USER_ID, grant("AmazonCustomerByEmail", "<EmailAddress>nobody@example.com</EmailAddress>")),
+      400,
+      "UnresolvableGrantByEmailAddress",
+    ],
     ["an unknown group", {}, policy(ROOT_USER_ID, grant("Group", "<URI>http://acs.amazonaws.com/groups/global/Everybody</URI>")), 400, "InvalidArgument"],
     ["a canned ACL and grant headers", { "x-amz-acl": "public-read", "x-amz-grant-read": `id=${ROOT_USER_ID}` }, "", 400, "InvalidRequest"],
     ["a header and a body", { "x-amz-acl": "public-read" }, policy(ROOT_USER_ID, ""), 400, "UnexpectedContent"],
@@ -245,8 +259,14 @@ describe("PutObjectAcl and GetObjectAcl per version", () => {
 
   it("answers for delete markers as S3 does: 404 without versionId, 405 with it", async () => {
     const marker = (await root.send(new DeleteObjectCommand({ Bucket: B, Key: "doc" }))).VersionId!;
-    await expect(root.send(new GetObjectAclCommand({ Bucket: B, Key: "doc" }))).rejects.toMatchObject({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
-    expect(await outcome(await send(h, ROOT, "PUT", `/${B}/doc?acl&versionId=${marker}`, { headers: { "x-amz-acl": "public-read" } }))).toMatchObject({ status: 405, code: "MethodNotAllowed" });
+    await expect(root.send(new GetObjectAclCommand({ Bucket: B, Key: "doc" }))).rejects.toMatchObject({
+      name: "NoSuchKey",
+      $metadata: { httpStatusCode: 404 },
+    });
+    expect(await outcome(await send(h, ROOT, "PUT", `/${B}/doc?acl&versionId=${marker}`, { headers: { "x-amz-acl": "public-read" } }))).toMatchObject({
+      status: 405,
+      code: "MethodNotAllowed",
+    });
     // The public version stays public behind the marker.
     expect((await anon(`/${B}/doc?versionId=${v1}`)).status).toBe(200);
   });
@@ -352,7 +372,10 @@ describe("ACL headers on writes", () => {
     expect((await root.send(new GetObjectAclCommand({ Bucket: "acl-inbox", Key: "anon.txt" }))).Owner?.ID).toBe(ROOT_USER_ID);
 
     const before = await snapshot(h);
-    expect(await outcome(await fetch(`${h.url}/acl-setup/anon.txt`, { method: "PUT", body: "x".repeat(5000) }))).toMatchObject({ status: 403, code: "AccessDenied" });
+    expect(await outcome(await fetch(`${h.url}/acl-setup/anon.txt`, { method: "PUT", body: "x".repeat(5000) }))).toMatchObject({
+      status: 403,
+      code: "AccessDenied",
+    });
     expect(changes(before, await snapshot(h))).toEqual([]);
   });
 });

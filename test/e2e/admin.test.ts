@@ -4,14 +4,7 @@
  * it; quotas and usage; admin-token checks; the admin API's place outside the S3 namespace;
  * and proof that D1 never holds a plaintext secret.
  */
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListBucketsCommand,
-  PutObjectCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { spawnSync } from "node:child_process";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,11 +22,13 @@ beforeAll(async () => {
 afterAll(() => h?.dispose());
 
 /** Runs bin/sos-admin.mjs as a separate process against the test Worker. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON whose fields the test reads
 function cli(args: string[], token = ADMIN_TOKEN): { code: number; out: any; stderr: string } {
   const r = spawnSync(process.execPath, ["bin/sos-admin.mjs", "--endpoint", h.url, "--token", token, ...args, "--json"], {
     encoding: "utf8",
     env: { ...process.env, SOS_ADMIN_TOKEN: "", SOS_ENDPOINT: "" },
   });
+  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON whose fields the test reads
   let out: any;
   try {
     out = r.stdout ? JSON.parse(r.stdout) : undefined;
@@ -156,9 +151,17 @@ describe("admin API", () => {
     ["a wrong token of the same length", { authorization: `Bearer ${ADMIN_TOKEN.replace(/.$/, "X")}` }],
     ["a wrong token of another length", { authorization: "Bearer x" }],
     ["the token without the Bearer scheme", { authorization: ADMIN_TOKEN }],
-    ["an S3 signature", { authorization: `AWS4-HMAC-SHA256 Credential=${ROOT.accessKeyId}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00` }],
+    [
+      "an S3 signature",
+      { authorization: `AWS4-HMAC-SHA256 Credential=${ROOT.accessKeyId}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00` },
+    ],
   ])("refuses %s with 401", async (_why, headers) => {
-    for (const [method, path] of [["GET", "/_admin/users"], ["POST", "/_admin/keys"], ["GET", "/_admin/usage"], ["DELETE", "/_admin/users/x"]]) {
+    for (const [method, path] of [
+      ["GET", "/_admin/users"],
+      ["POST", "/_admin/keys"],
+      ["GET", "/_admin/usage"],
+      ["DELETE", "/_admin/users/x"],
+    ]) {
       const res = await raw(path, headers, method);
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ code: "AdminUnauthorized", message: "A valid admin bearer token is required." });
@@ -220,12 +223,20 @@ describe("admin API", () => {
 
   it("keeps no plaintext secret anywhere in D1 (every column of every table), and returns each secret only once", async () => {
     const user = await createUser(h, "grace", "grace@example.com");
-    const secrets = [(await createKey(h, user.userId)).secretAccessKey, (await createKey(h, user.userId, { bucket: "admin-setup", operations: "read-only" })).secretAccessKey];
-    await h.client({ accessKeyId: (await createKey(h, user.userId)).accessKeyId, secretAccessKey: "wrong" }).send(new ListBucketsCommand({})).catch(() => undefined);
+    const secrets = [
+      (await createKey(h, user.userId)).secretAccessKey,
+      (await createKey(h, user.userId, { bucket: "admin-setup", operations: "read-only" })).secretAccessKey,
+    ];
+    await h
+      .client({ accessKeyId: (await createKey(h, user.userId)).accessKeyId, secretAccessKey: "wrong" })
+      .send(new ListBucketsCommand({}))
+      .catch(() => undefined);
     const needles = [...secrets, ROOT.secretAccessKey, ADMIN_TOKEN, MASTER_KEY];
 
     const db = await h.mf.getD1Database("DB");
-    const tables = (await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>()).results.map((t) => t.name);
+    const tables = (
+      await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>()
+    ).results.map((t) => t.name);
     expect(tables).toEqual(expect.arrayContaining(["users", "access_keys", "buckets", "objects"]));
     let cells = 0;
     for (const table of tables) {

@@ -127,7 +127,19 @@ function chunkedPut(url: string, chunks: Buffer[], opts: { corruptChunk?: number
     "x-amz-decoded-content-length": String(decodedLength),
   };
   const signed = Object.keys(headers).sort();
-  const canonical = ["PUT", u.pathname, "", ...signed.map((k) => `${k}:${headers[k]}\n`).join("").split("\n").slice(0, -1), "", signed.join(";"), "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"].join("\n");
+  const canonical = [
+    "PUT",
+    u.pathname,
+    "",
+    ...signed
+      .map((k) => `${k}:${headers[k]}\n`)
+      .join("")
+      .split("\n")
+      .slice(0, -1),
+    "",
+    signed.join(";"),
+    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+  ].join("\n");
   const key = signingKey(ROOT.secretAccessKey, date, region);
   let prev = hmac(key, ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonical)].join("\n")).toString("hex");
   const authorization = `AWS4-HMAC-SHA256 Credential=${ROOT.accessKeyId}/${scope}, SignedHeaders=${signed.join(";")}, Signature=${prev}`;

@@ -46,35 +46,63 @@ const BUCKET_CONFIGS: { name: string; headers: (second: User) => Record<string, 
   { name: "grant-read-acp", headers: (s) => ({ "x-amz-grant-read-acp": `emailAddress=${s.email}` }), perms: { second: ["READ_ACP"], anon: [] } },
   { name: "grant-write-acp", headers: (s) => ({ "x-amz-grant-write-acp": `id=${s.userId}` }), perms: { second: ["WRITE_ACP"], anon: [] } },
   { name: "grant-full-control", headers: (s) => ({ "x-amz-grant-full-control": `id=${s.userId}` }), perms: { second: ALL, anon: [] } },
-  { name: "grant-groups", headers: () => ({ "x-amz-grant-read": `uri=${AUTHENTICATED_USERS}`, "x-amz-grant-write": `uri=${ALL_USERS}` }), perms: { second: ["READ", "WRITE"], anon: ["WRITE"] } },
+  {
+    name: "grant-groups",
+    headers: () => ({ "x-amz-grant-read": `uri=${AUTHENTICATED_USERS}`, "x-amz-grant-write": `uri=${ALL_USERS}` }),
+    perms: { second: ["READ", "WRITE"], anon: ["WRITE"] },
+  },
 ];
 
 /** Object configurations. `writer: "third"` objects belong to a third user, not the bucket owner. */
 const OBJECT_CONFIGS: { name: string; writer: "root" | "third"; headers: (second: User) => Record<string, string>; perms: Record<Caller, Perm[]> }[] = [
   { name: "private", writer: "root", headers: () => ({ "x-amz-acl": "private" }), perms: { root: ALL, second: [], anon: [] } },
   { name: "public-read", writer: "root", headers: () => ({ "x-amz-acl": "public-read" }), perms: { root: ALL, second: ["READ"], anon: ["READ"] } },
-  { name: "public-read-write", writer: "root", headers: () => ({ "x-amz-acl": "public-read-write" }), perms: { root: ALL, second: ["READ", "WRITE"], anon: ["READ", "WRITE"] } },
+  {
+    name: "public-read-write",
+    writer: "root",
+    headers: () => ({ "x-amz-acl": "public-read-write" }),
+    perms: { root: ALL, second: ["READ", "WRITE"], anon: ["READ", "WRITE"] },
+  },
   { name: "authenticated-read", writer: "root", headers: () => ({ "x-amz-acl": "authenticated-read" }), perms: { root: ALL, second: ["READ"], anon: [] } },
   { name: "aws-exec-read", writer: "root", headers: () => ({ "x-amz-acl": "aws-exec-read" }), perms: { root: ALL, second: [], anon: [] } },
   { name: "bucket-owner-read", writer: "third", headers: () => ({ "x-amz-acl": "bucket-owner-read" }), perms: { root: ["READ"], second: [], anon: [] } },
-  { name: "bucket-owner-full-control", writer: "third", headers: () => ({ "x-amz-acl": "bucket-owner-full-control" }), perms: { root: ALL, second: [], anon: [] } },
+  {
+    name: "bucket-owner-full-control",
+    writer: "third",
+    headers: () => ({ "x-amz-acl": "bucket-owner-full-control" }),
+    perms: { root: ALL, second: [], anon: [] },
+  },
   { name: "third-private", writer: "third", headers: () => ({}), perms: { root: [], second: [], anon: [] } },
   { name: "grant-read", writer: "root", headers: (s) => ({ "x-amz-grant-read": `id=${s.userId}` }), perms: { root: ALL, second: ["READ"], anon: [] } },
-  { name: "grant-read-acp", writer: "root", headers: (s) => ({ "x-amz-grant-read-acp": `id=${s.userId}` }), perms: { root: ALL, second: ["READ_ACP"], anon: [] } },
-  { name: "grant-write-acp", writer: "root", headers: (s) => ({ "x-amz-grant-write-acp": `emailAddress=${s.email}` }), perms: { root: ALL, second: ["WRITE_ACP"], anon: [] } },
-  { name: "grant-full-control", writer: "root", headers: (s) => ({ "x-amz-grant-full-control": `id=${s.userId}` }), perms: { root: ALL, second: ALL, anon: [] } },
-  { name: "grant-all-users", writer: "root", headers: () => ({ "x-amz-grant-read": `uri=${ALL_USERS}`, "x-amz-grant-read-acp": `uri=${AUTHENTICATED_USERS}` }), perms: { root: ALL, second: ["READ", "READ_ACP"], anon: ["READ"] } },
+  {
+    name: "grant-read-acp",
+    writer: "root",
+    headers: (s) => ({ "x-amz-grant-read-acp": `id=${s.userId}` }),
+    perms: { root: ALL, second: ["READ_ACP"], anon: [] },
+  },
+  {
+    name: "grant-write-acp",
+    writer: "root",
+    headers: (s) => ({ "x-amz-grant-write-acp": `emailAddress=${s.email}` }),
+    perms: { root: ALL, second: ["WRITE_ACP"], anon: [] },
+  },
+  {
+    name: "grant-full-control",
+    writer: "root",
+    headers: (s) => ({ "x-amz-grant-full-control": `id=${s.userId}` }),
+    perms: { root: ALL, second: ALL, anon: [] },
+  },
+  {
+    name: "grant-all-users",
+    writer: "root",
+    headers: () => ({ "x-amz-grant-read": `uri=${ALL_USERS}`, "x-amz-grant-read-acp": `uri=${AUTHENTICATED_USERS}` }),
+    perms: { root: ALL, second: ["READ", "READ_ACP"], anon: ["READ"] },
+  },
 ];
 
 // ------------------------------------------------------------------ operations
 
-type Need =
-  | { bucket: Perm }
-  | { bucketOwner: true }
-  | { object: Perm }
-  | { upload: true }
-  | { eachKey: true }
-  | { copy: true };
+type Need = { bucket: Perm } | { bucketOwner: true } | { object: Perm } | { upload: true } | { eachKey: true } | { copy: true };
 
 type Req = { method: string; path: string; headers?: Record<string, string>; body?: string };
 
@@ -148,7 +176,11 @@ const BUCKET_ROWS: Row[] = [
   },
   { op: "PutObject", need: { bucket: "WRITE" }, req: (f) => ({ method: "PUT", path: `/${f.bucket}/put-target`, body: "written" }) },
   { op: "PostObject", need: { bucket: "WRITE" }, req: (f) => ({ method: "POST", path: `/${f.bucket}` }), send: (f, who) => postForm(who, f.bucket, "posted") },
-  { op: "CopyObject", need: { copy: true }, req: (f) => ({ method: "PUT", path: `/${f.bucket}/copy-target`, headers: { "x-amz-copy-source": PUBLIC_SOURCE } }) },
+  {
+    op: "CopyObject",
+    need: { copy: true },
+    req: (f) => ({ method: "PUT", path: `/${f.bucket}/copy-target`, headers: { "x-amz-copy-source": PUBLIC_SOURCE } }),
+  },
   {
     op: "DeleteObject",
     need: { bucket: "WRITE" },
@@ -163,7 +195,11 @@ const BUCKET_ROWS: Row[] = [
     restore: async (f) => void (f.versionId = await putAs(ROOT, f.bucket, "version-target")),
   },
   { op: "CreateMultipartUpload", need: { bucket: "WRITE" }, req: (f) => ({ method: "POST", path: `/${f.bucket}/mpu-new?uploads` }) },
-  { op: "UploadPart", need: { bucket: "WRITE" }, req: (f) => ({ method: "PUT", path: `/${f.bucket}/mpu?partNumber=1&uploadId=${f.uploadId}`, body: "part one" }) },
+  {
+    op: "UploadPart",
+    need: { bucket: "WRITE" },
+    req: (f) => ({ method: "PUT", path: `/${f.bucket}/mpu?partNumber=1&uploadId=${f.uploadId}`, body: "part one" }),
+  },
   {
     op: "UploadPartCopy",
     need: { copy: true },
@@ -203,7 +239,11 @@ const OBJECT_ROWS: Row[] = [
   { op: "GetObjectAcl", need: { object: "READ_ACP" }, req: (f) => ({ method: "GET", path: `/${f.bucket}/${f.key}?acl` }) },
   { op: "PutObjectAcl", need: { object: "WRITE_ACP" }, req: (f) => ({ method: "PUT", path: `/${f.bucket}/${f.key}?acl`, ...xmlBody(f.objectAcl) }) },
   // Copies out of the object into mx-dest, which everyone may write: the source's READ decides.
-  { op: "CopyObject", need: { copy: true }, req: (f) => ({ method: "PUT", path: `/mx-dest/copy-of-${f.key}`, headers: { "x-amz-copy-source": `${f.bucket}/${f.key}` } }) },
+  {
+    op: "CopyObject",
+    need: { copy: true },
+    req: (f) => ({ method: "PUT", path: `/mx-dest/copy-of-${f.key}`, headers: { "x-amz-copy-source": `${f.bucket}/${f.key}` } }),
+  },
   {
     op: "UploadPartCopy",
     need: { copy: true },
@@ -237,7 +277,13 @@ function scopeAllows(p: Principal, op: string): boolean {
 
 type Expected = "allow" | "deny" | "deny-each-key";
 
-function expected(p: Principal, row: Row, bucketPerms: (c: Caller) => Perm[], objectPerms: (c: Caller) => Perm[], copy: { src: (c: Caller) => boolean; dest: (c: Caller) => boolean }): Expected {
+function expected(
+  p: Principal,
+  row: Row,
+  bucketPerms: (c: Caller) => Perm[],
+  objectPerms: (c: Caller) => Perm[],
+  copy: { src: (c: Caller) => boolean; dest: (c: Caller) => boolean },
+): Expected {
   if (!scopeAllows(p, row.op)) return "deny";
   const c = CALLER[p];
   const n = row.need;
@@ -282,11 +328,22 @@ async function uploadWithPart(bucket: string, key: string): Promise<{ id: string
 function postForm(who: Creds | null, bucket: string, key: string): Promise<Response> {
   const fields: [string, string][] = [["key", key]];
   if (who) {
-    const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    const amzDate = new Date()
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}/, "");
     const credential = `${who.accessKeyId}/${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
-    const conditions = [{ bucket }, ["starts-with", "$key", ""], { "x-amz-algorithm": "AWS4-HMAC-SHA256" }, { "x-amz-credential": credential }, { "x-amz-date": amzDate }];
+    const conditions = [
+      { bucket },
+      ["starts-with", "$key", ""],
+      { "x-amz-algorithm": "AWS4-HMAC-SHA256" },
+      { "x-amz-credential": credential },
+      { "x-amz-date": amzDate },
+    ];
     const policy = Buffer.from(JSON.stringify({ expiration: new Date(Date.now() + 3600_000).toISOString(), conditions })).toString("base64");
-    let k: Buffer = createHmac("sha256", "AWS4" + who.secretAccessKey).update(amzDate.slice(0, 8)).digest();
+    let k: Buffer = createHmac("sha256", "AWS4" + who.secretAccessKey)
+      .update(amzDate.slice(0, 8))
+      .digest();
     for (const part of ["us-east-1", "s3", "aws4_request"]) k = createHmac("sha256", k).update(part).digest();
     fields.push(["x-amz-algorithm", "AWS4-HMAC-SHA256"], ["x-amz-credential", credential], ["x-amz-date", amzDate], ["policy", policy]);
     fields.push(["x-amz-signature", createHmac("sha256", k).update(policy).digest("hex")]);
@@ -380,7 +437,10 @@ describe("authorization matrix", () => {
   it.each(BUCKET_CONFIGS.map((c) => [c.name, c] as const))("bucket ACL %s", async (_name, config) => {
     const bucket = `mx-b-${config.name}`;
     await ok(await send(h, ROOT, "PUT", `/${bucket}`, { headers: config.headers(second) }), `create ${bucket}`);
-    await ok(await send(h, ROOT, "PUT", `/${bucket}?versioning`, xmlBody("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>")), "versioning");
+    await ok(
+      await send(h, ROOT, "PUT", `/${bucket}?versioning`, xmlBody("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>")),
+      "versioning",
+    );
     for (const key of ["obj", "batch-target", "delete-target"]) await putAs(ROOT, bucket, key);
     const fx: Fx = {
       bucket,

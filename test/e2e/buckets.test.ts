@@ -2,6 +2,7 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   GetBucketLocationCommand,
+  GetBucketRequestPaymentCommand,
   HeadBucketCommand,
   ListBucketsCommand,
   PutObjectCommand,
@@ -26,6 +27,7 @@ describe("buckets", () => {
     expect(head.$metadata.httpStatusCode).toBe(200);
     const loc = await s3.send(new GetBucketLocationCommand({ Bucket: "alpha" }));
     expect(loc.LocationConstraint).toBe("ch-gva-2");
+    expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket: "alpha" }))).Payer).toBe("BucketOwner");
     await s3.send(new DeleteBucketCommand({ Bucket: "alpha" }));
     await expect(s3.send(new HeadBucketCommand({ Bucket: "alpha" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
@@ -60,10 +62,16 @@ describe("buckets", () => {
       expect(e.message).toMatch(rule);
     }
     await s3.send(new CreateBucketCommand({ Bucket: "dup" }));
-    await expect(s3.send(new CreateBucketCommand({ Bucket: "dup" }))).rejects.toMatchObject({ name: "BucketAlreadyOwnedByYou", $metadata: { httpStatusCode: 409 } });
+    await expect(s3.send(new CreateBucketCommand({ Bucket: "dup" }))).rejects.toMatchObject({
+      name: "BucketAlreadyOwnedByYou",
+      $metadata: { httpStatusCode: 409 },
+    });
     await s3.send(new PutObjectCommand({ Bucket: "dup", Key: "k", Body: "x" }));
     await expect(s3.send(new DeleteBucketCommand({ Bucket: "dup" }))).rejects.toMatchObject({ name: "BucketNotEmpty", $metadata: { httpStatusCode: 409 } });
-    await expect(s3.send(new DeleteBucketCommand({ Bucket: "never-made" }))).rejects.toMatchObject({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new DeleteBucketCommand({ Bucket: "never-made" }))).rejects.toMatchObject({
+      name: "NoSuchBucket",
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it("enforces the per-user bucket quota (TooManyBuckets) and lets admins raise it", async () => {
@@ -89,7 +97,13 @@ describe("buckets", () => {
     const key = (await h.admin("POST", "/_admin/keys", { userId: user.userId })).json;
     const s3 = h.client({ accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey });
     expect((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
-    await expect(s3.send(new PutObjectCommand({ Bucket: "root-private", Key: "x", Body: "x" }))).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
-    await expect(s3.send(new CreateBucketCommand({ Bucket: "root-private" }))).rejects.toMatchObject({ name: "BucketAlreadyExists", $metadata: { httpStatusCode: 409 } });
+    await expect(s3.send(new PutObjectCommand({ Bucket: "root-private", Key: "x", Body: "x" }))).rejects.toMatchObject({
+      name: "AccessDenied",
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(s3.send(new CreateBucketCommand({ Bucket: "root-private" }))).rejects.toMatchObject({
+      name: "BucketAlreadyExists",
+      $metadata: { httpStatusCode: 409 },
+    });
   });
 });

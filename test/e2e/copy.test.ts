@@ -30,7 +30,9 @@ import { withoutExpectContinue } from "./no-expect-continue";
 const MiB = 1024 * 1024;
 const md5Hex = (b: Buffer | string) => createHash("md5").update(b).digest("hex");
 const multipartEtag = (parts: Buffer[]) =>
-  `"${createHash("md5").update(Buffer.concat(parts.map((p) => createHash("md5").update(p).digest()))).digest("hex")}-${parts.length}"`;
+  `"${createHash("md5")
+    .update(Buffer.concat(parts.map((p) => createHash("md5").update(p).digest())))
+    .digest("hex")}-${parts.length}"`;
 
 let h: Harness;
 let s3: S3Client;
@@ -94,7 +96,14 @@ describe("CopyObject", () => {
 
   beforeAll(async () => {
     await s3.send(
-      new PutObjectCommand({ Bucket: B, Key: "source", Body: body, ContentType: "application/x-source", Metadata: { color: "red" }, Tagging: "team=a&stage=raw" }),
+      new PutObjectCommand({
+        Bucket: B,
+        Key: "source",
+        Body: body,
+        ContentType: "application/x-source",
+        Metadata: { color: "red" },
+        Tagging: "team=a&stage=raw",
+      }),
     );
   });
 
@@ -110,7 +119,10 @@ describe("CopyObject", () => {
     expect(g.Metadata).toEqual({ color: "red" });
     expect(g.ETag).toBe(`"${md5Hex(body)}"`);
     const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: "copy" }));
-    expect(tags.TagSet).toEqual([{ Key: "team", Value: "a" }, { Key: "stage", Value: "raw" }]);
+    expect(tags.TagSet).toEqual([
+      { Key: "team", Value: "a" },
+      { Key: "stage", Value: "raw" },
+    ]);
   });
 
   it("MetadataDirective REPLACE takes the request's metadata; TaggingDirective REPLACE the request's tags", async () => {
@@ -184,7 +196,9 @@ describe("CopyObject", () => {
       });
     }
     await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: "conditional" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
-    await s3.send(new CopyObjectCommand({ Bucket: B, Key: "conditional", CopySource: `${B}/source`, CopySourceIfMatch: etag, CopySourceIfModifiedSince: past }));
+    await s3.send(
+      new CopyObjectCommand({ Bucket: B, Key: "conditional", CopySource: `${B}/source`, CopySourceIfMatch: etag, CopySourceIfModifiedSince: past }),
+    );
     expect(Buffer.compare((await bytes(B, "conditional")).body, body)).toBe(0);
   });
 
@@ -316,10 +330,21 @@ describe("UploadPartCopy", () => {
     expect(p2.CopyPartResult?.ETag).toBe(`"${md5Hex(slice)}"`);
 
     await expect(
-      s3.send(new UploadPartCopyCommand({ Bucket: B2, Key: "assembled", UploadId, PartNumber: 3, CopySource: `${B}/upc-mp`, CopySourceRange: `bytes=0-${8 * MiB}` })),
+      s3.send(
+        new UploadPartCopyCommand({ Bucket: B2, Key: "assembled", UploadId, PartNumber: 3, CopySource: `${B}/upc-mp`, CopySourceRange: `bytes=0-${8 * MiB}` }),
+      ),
     ).rejects.toMatchObject({ name: "InvalidRange" });
     await expect(
-      s3.send(new UploadPartCopyCommand({ Bucket: B2, Key: "assembled", UploadId, PartNumber: 3, CopySource: `${B}/upc-mp`, CopySourceIfMatch: '"0123456789abcdef0123456789abcdef"' })),
+      s3.send(
+        new UploadPartCopyCommand({
+          Bucket: B2,
+          Key: "assembled",
+          UploadId,
+          PartNumber: 3,
+          CopySource: `${B}/upc-mp`,
+          CopySourceIfMatch: '"0123456789abcdef0123456789abcdef"',
+        }),
+      ),
     ).rejects.toMatchObject({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
 
     const done = await s3.send(
@@ -327,7 +352,12 @@ describe("UploadPartCopy", () => {
         Bucket: B2,
         Key: "assembled",
         UploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.CopyPartResult!.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult!.ETag }] },
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.CopyPartResult!.ETag },
+            { PartNumber: 2, ETag: p2.CopyPartResult!.ETag },
+          ],
+        },
       }),
     );
     expect(done.ETag).toBe(multipartEtag([first, slice]));

@@ -24,7 +24,14 @@ let s3: S3Client;
 let raw: AwsClient;
 
 const RULES: CORSRule[] = [
-  { ID: "app", AllowedOrigins: [APP], AllowedMethods: ["GET", "PUT", "HEAD"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag", "x-amz-request-id"], MaxAgeSeconds: 600 },
+  {
+    ID: "app",
+    AllowedOrigins: [APP],
+    AllowedMethods: ["GET", "PUT", "HEAD"],
+    AllowedHeaders: ["*"],
+    ExposeHeaders: ["ETag", "x-amz-request-id"],
+    MaxAgeSeconds: 600,
+  },
   { AllowedOrigins: ["*"], AllowedMethods: ["GET"] },
 ];
 
@@ -62,7 +69,14 @@ describe("Put/Get/DeleteBucketCors", () => {
     await s3.send(new PutBucketCorsCommand({ Bucket: B, CORSConfiguration: { CORSRules: RULES } }));
     const got = await s3.send(new GetBucketCorsCommand({ Bucket: B }));
     expect(got.CORSRules).toEqual([
-      { ID: "app", AllowedOrigins: [APP], AllowedMethods: ["GET", "PUT", "HEAD"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag", "x-amz-request-id"], MaxAgeSeconds: 600 },
+      {
+        ID: "app",
+        AllowedOrigins: [APP],
+        AllowedMethods: ["GET", "PUT", "HEAD"],
+        AllowedHeaders: ["*"],
+        ExposeHeaders: ["ETag", "x-amz-request-id"],
+        MaxAgeSeconds: 600,
+      },
       { AllowedOrigins: ["*"], AllowedMethods: ["GET"] },
     ]);
     await s3.send(new PutBucketCorsCommand({ Bucket: "no-cors", CORSConfiguration: { CORSRules: RULES } }));
@@ -71,9 +85,24 @@ describe("Put/Get/DeleteBucketCors", () => {
   });
 
   it.each<[string, CORSRule[], string, string | RegExp]>([
-    ["an unsupported method", [{ AllowedOrigins: ["*"], AllowedMethods: ["PATCH"] }], "InvalidRequest", "Found unsupported HTTP method in CORS config. Unsupported method is PATCH"],
-    ["an origin with two wildcards", [{ AllowedOrigins: ["https://*.*"], AllowedMethods: ["GET"] }], "InvalidRequest", 'AllowedOrigin "https://*.*" can not have more than one wildcard.'],
-    ["a header with two wildcards", [{ AllowedOrigins: ["*"], AllowedMethods: ["GET"], AllowedHeaders: ["x-*-*"] }], "InvalidRequest", 'AllowedHeader "x-*-*" can not have more than one wildcard.'],
+    [
+      "an unsupported method",
+      [{ AllowedOrigins: ["*"], AllowedMethods: ["PATCH"] }],
+      "InvalidRequest",
+      "Found unsupported HTTP method in CORS config. Unsupported method is PATCH",
+    ],
+    [
+      "an origin with two wildcards",
+      [{ AllowedOrigins: ["https://*.*"], AllowedMethods: ["GET"] }],
+      "InvalidRequest",
+      'AllowedOrigin "https://*.*" can not have more than one wildcard.',
+    ],
+    [
+      "a header with two wildcards",
+      [{ AllowedOrigins: ["*"], AllowedMethods: ["GET"], AllowedHeaders: ["x-*-*"] }],
+      "InvalidRequest",
+      'AllowedHeader "x-*-*" can not have more than one wildcard.',
+    ],
     ["101 rules", Array.from({ length: 101 }, () => ({ AllowedOrigins: ["*"], AllowedMethods: ["GET"] })), "MalformedXML", /not well-formed/],
   ])("refuses %s and keeps the configuration", async (_, rules, code, message) => {
     const f = await failure(s3.send(new PutBucketCorsCommand({ Bucket: B, CORSConfiguration: { CORSRules: rules } })));
@@ -97,7 +126,11 @@ describe("preflight (OPTIONS), unsigned", () => {
   const preflight = (path: string, headers: Record<string, string>) => fetch(`${h.url}/${path}`, { method: "OPTIONS", headers });
 
   it("answers 200 from the first matching rule", async () => {
-    const res = await preflight(`${B}/hello.txt`, { origin: APP, "access-control-request-method": "PUT", "access-control-request-headers": "authorization, x-amz-date, x-amz-content-sha256" });
+    const res = await preflight(`${B}/hello.txt`, {
+      origin: APP,
+      "access-control-request-method": "PUT",
+      "access-control-request-headers": "authorization, x-amz-date, x-amz-content-sha256",
+    });
     expect(res.status).toBe(200);
     expect(corsHeaders(res)).toEqual({
       "access-control-allow-origin": APP,

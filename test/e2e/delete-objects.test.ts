@@ -12,6 +12,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
+  type DeleteObjectsCommandOutput,
 } from "@aws-sdk/client-s3";
 import { AwsClient } from "aws4fetch";
 import { crc32 } from "@aws-crypto/crc32";
@@ -84,7 +85,10 @@ describe("DeleteObjects", () => {
     const keys = Array.from({ length: 1000 }, (_, i) => `many/${String(i).padStart(4, "0")}-${i % 7 === 0 ? "ünï cödé+&<>" : "k"}`);
     // 400 stored objects (enough to prove the batch path, cheaper to set up) and 600 absent keys,
     // which S3 also reports as Deleted.
-    await putAll(B, keys.filter((_, i) => i % 5 < 2));
+    await putAll(
+      B,
+      keys.filter((_, i) => i % 5 < 2),
+    );
     expect((await listKeys(B)).filter((k) => k.startsWith("many/"))).toHaveLength(400);
 
     const seen: Record<string, string>[] = [];
@@ -97,7 +101,7 @@ describe("DeleteObjects", () => {
       { step: "finalizeRequest", name: "captureDeleteHeaders", priority: "low" },
     );
     const shuffled = [...keys].reverse();
-    let r;
+    let r: DeleteObjectsCommandOutput | undefined;
     try {
       r = await s3.send(new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: shuffled.map((Key) => ({ Key })) } }));
     } finally {

@@ -17,6 +17,7 @@ export type Harness = {
   url: string;
   mf: Miniflare;
   client: (creds?: { accessKeyId: string; secretAccessKey: string }, opts?: { region?: string }) => S3Client;
+  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON whose fields the test reads
   admin: (method: string, path: string, body?: unknown) => Promise<{ status: number; json: any }>;
   dispose: () => Promise<void>;
 };
@@ -58,7 +59,7 @@ export async function startWorker(vars: Record<string, string> = {}, opts: { ent
       return { status: res.status, json: text ? JSON.parse(text) : null };
     },
     async dispose() {
-      clients.forEach((c) => c.destroy());
+      for (const c of clients) c.destroy();
       await mf.dispose();
     },
   };

@@ -5,19 +5,7 @@ import { startWorker, type Harness } from "./harness";
 let h: Harness;
 let s3: S3Client;
 const B = "listing";
-const KEYS = [
-  "a.txt",
-  "b/1.txt",
-  "b/2.txt",
-  "b/c/3.txt",
-  "c/4.txt",
-  "c/5.txt",
-  "d.txt",
-  "e/f/g/6.txt",
-  "sp ace/7.txt",
-  "ü/8.txt",
-  "z",
-];
+const KEYS = ["a.txt", "b/1.txt", "b/2.txt", "b/c/3.txt", "c/4.txt", "c/5.txt", "d.txt", "e/f/g/6.txt", "sp ace/7.txt", "ü/8.txt", "z"];
 
 beforeAll(async () => {
   h = await startWorker();
@@ -86,7 +74,10 @@ describe("ListObjectsV2", () => {
   });
 
   it("rejects a bad continuation token and a bad max-keys", async () => {
-    await expect(s3.send(new ListObjectsV2Command({ Bucket: B, ContinuationToken: "%%%not-a-token" }))).rejects.toMatchObject({ name: "InvalidArgument", $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new ListObjectsV2Command({ Bucket: B, ContinuationToken: "%%%not-a-token" }))).rejects.toMatchObject({
+      name: "InvalidArgument",
+      $metadata: { httpStatusCode: 400 },
+    });
     await expect(s3.send(new ListObjectsV2Command({ Bucket: B, MaxKeys: -1 }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
   });
 });

@@ -32,7 +32,9 @@ const md5Hex = (b: Buffer) => createHash("md5").update(b).digest("hex");
 
 /** S3's multipart ETag computed independently: md5 of the binary part MD5s, "-N". */
 const multipartEtag = (parts: Buffer[]) =>
-  `"${createHash("md5").update(Buffer.concat(parts.map((p) => createHash("md5").update(p).digest()))).digest("hex")}-${parts.length}"`;
+  `"${createHash("md5")
+    .update(Buffer.concat(parts.map((p) => createHash("md5").update(p).digest())))
+    .digest("hex")}-${parts.length}"`;
 
 const crc32Bytes = (b: Buffer) => {
   const out = Buffer.alloc(4);
@@ -57,7 +59,10 @@ async function referencedBlobs(h: Harness): Promise<string[]> {
 
 async function partBlobs(h: Harness, uploadId: string): Promise<Map<number, string>> {
   const db = await h.mf.getD1Database("DB");
-  const { results } = await db.prepare("SELECT part_number, blob_key FROM upload_parts WHERE upload_id = ?").bind(uploadId).all<{ part_number: number; blob_key: string }>();
+  const { results } = await db
+    .prepare("SELECT part_number, blob_key FROM upload_parts WHERE upload_id = ?")
+    .bind(uploadId)
+    .all<{ part_number: number; blob_key: string }>();
   return new Map(results.map((r) => [r.part_number, r.blob_key]));
 }
 
@@ -204,7 +209,13 @@ describe("part layouts S3 allows", () => {
     expect([...blobs.keys()].sort((a, b) => a - b)).toEqual([1, 3, 7, 9]);
 
     const chosen = [1, 7, 9];
-    const done = await complete(s3, B, K2, id, chosen.map((n) => etags.get(n)!));
+    const done = await complete(
+      s3,
+      B,
+      K2,
+      id,
+      chosen.map((n) => etags.get(n)!),
+    );
     const expected = Buffer.concat(chosen.map((n) => bodies2.get(n)!));
     expect(done.ETag).toBe(multipartEtag(chosen.map((n) => bodies2.get(n)!)));
     const { body } = await getBytes(s3, B, K2);
@@ -276,7 +287,10 @@ describe("what CreateMultipartUpload keeps for the object", () => {
     await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: K }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     await complete(s3, B, K, id, [p]);
     const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: K }));
-    expect(tags.TagSet).toEqual([{ Key: "project", Value: "sos" }, { Key: "tier", Value: "hot" }]);
+    expect(tags.TagSet).toEqual([
+      { Key: "project", Value: "sos" },
+      { Key: "tier", Value: "hot" },
+    ]);
     const anon = await fetch(`${h.url}/${B}/${K}`);
     expect(anon.status).toBe(200);
     expect(await anon.text()).toBe("public multipart bytes");
@@ -380,7 +394,16 @@ describe("errors", () => {
       s3.send(new UploadPartCommand({ Bucket: B, Key: K, UploadId: id, PartNumber: 1, Body: "payload", ChecksumCRC32: crc32Base64(Buffer.from("other")) })),
     ).rejects.toMatchObject({ name: "BadDigest", $metadata: { httpStatusCode: 400 } });
     await expect(
-      s3.send(new UploadPartCommand({ Bucket: B, Key: K, UploadId: id, PartNumber: 1, Body: "payload", ContentMD5: createHash("md5").update("other").digest("base64") })),
+      s3.send(
+        new UploadPartCommand({
+          Bucket: B,
+          Key: K,
+          UploadId: id,
+          PartNumber: 1,
+          Body: "payload",
+          ContentMD5: createHash("md5").update("other").digest("base64"),
+        }),
+      ),
     ).rejects.toMatchObject({ name: "BadDigest", $metadata: { httpStatusCode: 400 } });
     await runCron(h);
     expect((await r2Keys(h.mf)).sort()).toEqual(before.sort());
@@ -405,7 +428,9 @@ describe("checksums", () => {
     expect(listed.Parts?.map((p) => p.ChecksumCRC32)).toEqual(bodies.map(crc32Base64));
 
     // A part checksum that does not match the uploaded part is InvalidPart.
-    await expect(complete(s3, B, K, id, [parts[0], { ...parts[1], ChecksumCRC32: crc32Base64(Buffer.from("x")) }])).rejects.toMatchObject({ name: "InvalidPart" });
+    await expect(complete(s3, B, K, id, [parts[0], { ...parts[1], ChecksumCRC32: crc32Base64(Buffer.from("x")) }])).rejects.toMatchObject({
+      name: "InvalidPart",
+    });
 
     const expected = `${crc32Base64(Buffer.concat(bodies.map(crc32Bytes)))}-2`;
     const done = await complete(s3, B, K, id, parts);
@@ -470,7 +495,15 @@ describe("listings", () => {
 
     beforeAll(async () => {
       await s3.send(new CreateBucketCommand({ Bucket: LB }));
-      for (const [name, key] of [["a1", "a/1"], ["a2", "a/2"], ["b", "b"], ["c1", "c"], ["c2", "c"], ["d", "d/x/y"], ["e", "e ü+&%.txt"]] as const) {
+      for (const [name, key] of [
+        ["a1", "a/1"],
+        ["a2", "a/2"],
+        ["b", "b"],
+        ["c1", "c"],
+        ["c2", "c"],
+        ["d", "d/x/y"],
+        ["e", "e ü+&%.txt"],
+      ] as const) {
         ids[name] = await create(s3, LB, key);
         await new Promise((r) => setTimeout(r, 5)); // distinct initiation times for the same key
       }
@@ -496,7 +529,12 @@ describe("listings", () => {
 
     it("delimiter rolls keys up into CommonPrefixes", async () => {
       const r = await list({ Delimiter: "/" });
-      expect(pairs(r)).toEqual([["b", ids.b], ["c", ids.c1], ["c", ids.c2], ["e ü+&%.txt", ids.e]]);
+      expect(pairs(r)).toEqual([
+        ["b", ids.b],
+        ["c", ids.c1],
+        ["c", ids.c2],
+        ["e ü+&%.txt", ids.e],
+      ]);
       expect(r.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["a/", "d/"]);
       const nested = await list({ Prefix: "d/", Delimiter: "/" });
       expect(pairs(nested)).toEqual([]);
@@ -606,7 +644,9 @@ describe("sweeps and limits (SOS_MULTIPART_MAX_AGE_SECONDS=1, SOS_MAX_REQUEST_BY
       message: `Your proposed upload exceeds the maximum allowed size: ${MiB + 1} bytes is more than this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts) of ${MiB} bytes.`,
     };
     await expect(c.send(new PutObjectCommand({ Bucket: LB, Key: "big-put", Body: tooBig }))).rejects.toMatchObject(entityTooLarge);
-    await expect(c.send(new UploadPartCommand({ Bucket: LB, Key: "big-part", UploadId: id, PartNumber: 1, Body: tooBig }))).rejects.toMatchObject(entityTooLarge);
+    await expect(c.send(new UploadPartCommand({ Bucket: LB, Key: "big-part", UploadId: id, PartNumber: 1, Body: tooBig }))).rejects.toMatchObject(
+      entityTooLarge,
+    );
     // aws-chunked streams announce their size in x-amz-decoded-content-length: refused the same way.
     await expect(
       c.send(new UploadPartCommand({ Bucket: LB, Key: "big-part", UploadId: id, PartNumber: 1, Body: Readable.from([tooBig]), ContentLength: tooBig.length })),

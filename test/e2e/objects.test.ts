@@ -61,7 +61,12 @@ describe("objects", () => {
     const s3 = h.client();
     const body = randomBytes(300_000);
     const put = await s3.send(
-      new PutObjectCommand({ Bucket: B, Key: "streamed", Body: Readable.from([body.subarray(0, 100_000), body.subarray(100_000)]), ContentLength: body.length }),
+      new PutObjectCommand({
+        Bucket: B,
+        Key: "streamed",
+        Body: Readable.from([body.subarray(0, 100_000), body.subarray(100_000)]),
+        ContentLength: body.length,
+      }),
     );
     expect(put.ETag).toBe(`"${md5(body)}"`);
     expect(put.ChecksumCRC32).toBeTruthy();
@@ -97,12 +102,21 @@ describe("objects", () => {
   it("answers conditionals with 304 and 412", async () => {
     const s3 = h.client();
     const put = await s3.send(new PutObjectCommand({ Bucket: B, Key: "cond", Body: "v1" }));
-    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfNoneMatch: put.ETag }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 304 } });
-    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfMatch: '"nope"' }))).rejects.toMatchObject({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfNoneMatch: put.ETag }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 304 },
+    });
+    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfMatch: '"nope"' }))).rejects.toMatchObject({
+      name: "PreconditionFailed",
+      $metadata: { httpStatusCode: 412 },
+    });
     const future = new Date(Date.now() + 3600_000);
     const past = new Date(Date.now() - 3600_000);
-    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfModifiedSince: future }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 304 } });
-    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfUnmodifiedSince: past }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfModifiedSince: future }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 304 },
+    });
+    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfUnmodifiedSince: past }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 412 },
+    });
     const ok = await s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfMatch: put.ETag, IfModifiedSince: past }));
     expect((await streamToBuffer(ok.Body)).toString()).toBe("v1");
   });
@@ -111,7 +125,13 @@ describe("objects", () => {
     const s3 = h.client();
     await s3.send(new PutObjectCommand({ Bucket: B, Key: "override", Body: "x", ContentType: "text/plain" }));
     const got = await s3.send(
-      new GetObjectCommand({ Bucket: B, Key: "override", ResponseContentType: "application/json", ResponseContentDisposition: "inline", ResponseCacheControl: "no-store" }),
+      new GetObjectCommand({
+        Bucket: B,
+        Key: "override",
+        ResponseContentType: "application/json",
+        ResponseContentDisposition: "inline",
+        ResponseCacheControl: "no-store",
+      }),
     );
     expect(got.ContentType).toBe("application/json");
     expect(got.ContentDisposition).toBe("inline");
@@ -172,7 +192,15 @@ describe("bad input leaves no trace", () => {
   it("wrong Content-MD5 is BadDigest", async () => {
     const s3 = h.client();
     await expectUnchanged(
-      () => s3.send(new PutObjectCommand({ Bucket: BT, Key: "bad-md5", Body: "hello", ContentMD5: Buffer.from(createHash("md5").update("other").digest()).toString("base64") })),
+      () =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: BT,
+            Key: "bad-md5",
+            Body: "hello",
+            ContentMD5: Buffer.from(createHash("md5").update("other").digest()).toString("base64"),
+          }),
+        ),
       { name: "BadDigest", status: 400 },
     );
   });
@@ -207,8 +235,14 @@ describe("bad input leaves no trace", () => {
 
   it("unknown bucket and key answer NoSuchBucket / NoSuchKey", async () => {
     const s3 = h.client();
-    await expect(s3.send(new PutObjectCommand({ Bucket: "no-such-bucket", Key: "k", Body: "x" }))).rejects.toMatchObject({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } });
-    await expect(s3.send(new GetObjectCommand({ Bucket: BT, Key: "missing" }))).rejects.toMatchObject({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new PutObjectCommand({ Bucket: "no-such-bucket", Key: "k", Body: "x" }))).rejects.toMatchObject({
+      name: "NoSuchBucket",
+      $metadata: { httpStatusCode: 404 },
+    });
+    await expect(s3.send(new GetObjectCommand({ Bucket: BT, Key: "missing" }))).rejects.toMatchObject({
+      name: "NoSuchKey",
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it("overwrites and deletes free the superseded bytes once cleanup has run", async () => {
@@ -218,7 +252,10 @@ describe("bad input leaves no trace", () => {
     await runCron(h);
     const zoneKeys = await r2Keys(h.mf);
     const bucketRow = await (await h.mf.getD1Database("DB")).prepare("SELECT id FROM buckets WHERE name = ?").bind(BT).first<{ id: string }>();
-    const live = await (await h.mf.getD1Database("DB")).prepare("SELECT COUNT(*) AS n FROM objects WHERE bucket_id = ?").bind(bucketRow!.id).first<{ n: number }>();
+    const live = await (await h.mf.getD1Database("DB"))
+      .prepare("SELECT COUNT(*) AS n FROM objects WHERE bucket_id = ?")
+      .bind(bucketRow!.id)
+      .first<{ n: number }>();
     expect(zoneKeys.filter((k) => k.startsWith(bucketRow!.id + "/")).length).toBe(live!.n);
   });
 });

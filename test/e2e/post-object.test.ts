@@ -27,11 +27,19 @@ function signedFields(conditions: unknown[], opts: { expiration?: string; secret
   return signedPostFields({ accessKeyId: ROOT.accessKeyId, secretAccessKey: opts.secret ?? ROOT.secretAccessKey }, conditions, opts);
 }
 
-async function post(fields: Record<string, string> | [string, string][], file?: { filename: string; data: Buffer; name?: string }, after: [string, string][] = []) {
+async function post(
+  fields: Record<string, string> | [string, string][],
+  file?: { filename: string; data: Buffer; name?: string },
+  after: [string, string][] = [],
+) {
   const { body, contentType } = formBody(Array.isArray(fields) ? fields : Object.entries(fields), file, after);
   const res = await fetch(`${h.url}/${B}`, { method: "POST", body, headers: { "content-type": contentType }, redirect: "manual" });
   const text = await res.text();
-  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1]?.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  const message = /<Message>([^<]*)<\/Message>/
+    .exec(text)?.[1]
+    ?.replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
   return { status: res.status, headers: res.headers, text, code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1], message };
 }
 
@@ -41,7 +49,10 @@ describe("a signed form upload", () => {
   it("stores the file with its metadata and answers 201 with PostResponse", async () => {
     const data = randomBytes(300_000);
     const conditions = [...BASE_CONDITIONS, ["eq", "$x-amz-meta-color", "green"], { success_action_status: "201" }, ["content-length-range", 1, 1_000_000]];
-    const r = await post({ key: "uploads/${filename}", "Content-Type": "image/png", "x-amz-meta-color": "green", success_action_status: "201", ...signedFields(conditions) }, { filename: "photo.png", data });
+    const r = await post(
+      { key: "uploads/${filename}", "Content-Type": "image/png", "x-amz-meta-color": "green", success_action_status: "201", ...signedFields(conditions) },
+      { filename: "photo.png", data },
+    );
     expect(r.status).toBe(201);
     expect(r.text).toContain(`<Bucket>${B}</Bucket><Key>uploads/photo.png</Key>`);
     expect(r.text).toContain(`<ETag>&quot;${md5hex(data)}&quot;</ETag>`);
@@ -63,7 +74,10 @@ describe("a signed form upload", () => {
   it("redirects (303) to success_action_redirect with bucket, key and ETag", async () => {
     const data = Buffer.from("redirected");
     const conditions = [...BASE_CONDITIONS, ["starts-with", "$success_action_redirect", "http://app.test/"]];
-    const r = await post({ key: "uploads/r.txt", "Content-Type": "image/x", success_action_redirect: "http://app.test/done?x=1", ...signedFields(conditions) }, { filename: "r", data });
+    const r = await post(
+      { key: "uploads/r.txt", "Content-Type": "image/x", success_action_redirect: "http://app.test/done?x=1", ...signedFields(conditions) },
+      { filename: "r", data },
+    );
     expect(r.status).toBe(303);
     const loc = new URL(r.headers.get("location")!);
     expect(loc.origin + loc.pathname).toBe("http://app.test/done");
@@ -82,7 +96,9 @@ describe("a signed form upload", () => {
   });
 
   it("accepts a SigV2 policy signature", async () => {
-    const policy = Buffer.from(JSON.stringify({ expiration: new Date(Date.now() + 60_000).toISOString(), conditions: [{ bucket: B }, ["starts-with", "$key", ""]] })).toString("base64");
+    const policy = Buffer.from(
+      JSON.stringify({ expiration: new Date(Date.now() + 60_000).toISOString(), conditions: [{ bucket: B }, ["starts-with", "$key", ""]] }),
+    ).toString("base64");
     const signature = createHmac("sha1", ROOT.secretAccessKey).update(policy).digest("base64");
     const r = await post({ key: "v2.txt", AWSAccessKeyId: ROOT.accessKeyId, policy, signature }, { filename: "v2", data: Buffer.from("v2") });
     expect(r.status).toBe(204);
@@ -90,9 +106,16 @@ describe("a signed form upload", () => {
 
   it("stores an SSE-C upload under the key given in the form", async () => {
     const key = randomBytes(32);
-    const ssec = { "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": key.toString("base64"), "x-amz-server-side-encryption-customer-key-MD5": createHash("md5").update(key).digest("base64") };
+    const ssec = {
+      "x-amz-server-side-encryption-customer-algorithm": "AES256",
+      "x-amz-server-side-encryption-customer-key": key.toString("base64"),
+      "x-amz-server-side-encryption-customer-key-MD5": createHash("md5").update(key).digest("base64"),
+    };
     const conditions = [...BASE_CONDITIONS, ...Object.keys(ssec).map((k) => ["starts-with", `$${k}`, ""])];
-    const r = await post({ key: "uploads/enc", "Content-Type": "image/enc", ...ssec, ...signedFields(conditions) }, { filename: "e", data: Buffer.from("secret") });
+    const r = await post(
+      { key: "uploads/enc", "Content-Type": "image/enc", ...ssec, ...signedFields(conditions) },
+      { filename: "e", data: Buffer.from("secret") },
+    );
     expect(r.status).toBe(204);
     expect(r.headers.get("x-amz-server-side-encryption-customer-key-md5")).toBe(ssec["x-amz-server-side-encryption-customer-key-MD5"]);
     await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "uploads/enc" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
@@ -106,19 +129,79 @@ describe("refused form uploads store nothing", () => {
   const ok = () => ({ key: "uploads/f", "Content-Type": "image/png" });
 
   it.each<[string, () => Promise<Awaited<ReturnType<typeof post>>>, number, string, RegExp | string]>([
-    ["a key outside the policy's prefix", () => post({ ...ok(), key: "other/f", ...signedFields(BASE_CONDITIONS) }, file), 403, "AccessDenied", 'Invalid according to Policy: Policy Condition failed: ["starts-with", "$key", "uploads/"]'],
-    ["a field the policy does not cover", () => post({ ...ok(), "x-amz-storage-class": "STANDARD", ...signedFields(BASE_CONDITIONS) }, file), 403, "AccessDenied", "Invalid according to Policy: Extra input fields: x-amz-storage-class"],
-    ["an expired policy", () => post({ ...ok(), ...signedFields(BASE_CONDITIONS, { expiration: "2020-01-01T00:00:00.000Z" }) }, file), 403, "AccessDenied", "Invalid according to Policy: Policy expired."],
-    ["a file above content-length-range", () => post({ ...ok(), ...signedFields([...BASE_CONDITIONS, ["content-length-range", 0, 1000]]) }, file), 400, "EntityTooLarge", /maximum allowed/],
-    ["a file below content-length-range", () => post({ ...ok(), ...signedFields([...BASE_CONDITIONS, ["content-length-range", 5000, 9000]]) }, file), 400, "EntityTooSmall", /minimum allowed/],
-    ["a signature made with another secret", () => post({ ...ok(), ...signedFields(BASE_CONDITIONS, { secret: "wrong" }) }, file), 403, "SignatureDoesNotMatch", /signature/],
-    ["a policy changed after signing", () => post({ ...ok(), ...signedFields(BASE_CONDITIONS), policy: "bm90IGpzb24=" }, file), 403, "SignatureDoesNotMatch", /signature/],
-    ["a signed policy that is not JSON", () => post({ ...ok(), ...signedFields([], { rawPolicy: "{not json" }) }, file), 400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON."],
-    ["no key field", () => post({ "Content-Type": "image/png", ...signedFields(BASE_CONDITIONS) }, file), 400, "InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields."],
+    [
+      "a key outside the policy's prefix",
+      () => post({ ...ok(), key: "other/f", ...signedFields(BASE_CONDITIONS) }, file),
+      403,
+      "AccessDenied",
+      'Invalid according to Policy: Policy Condition failed: ["starts-with", "$key", "uploads/"]',
+    ],
+    [
+      "a field the policy does not cover",
+      () => post({ ...ok(), "x-amz-storage-class": "STANDARD", ...signedFields(BASE_CONDITIONS) }, file),
+      403,
+      "AccessDenied",
+      "Invalid according to Policy: Extra input fields: x-amz-storage-class",
+    ],
+    [
+      "an expired policy",
+      () => post({ ...ok(), ...signedFields(BASE_CONDITIONS, { expiration: "2020-01-01T00:00:00.000Z" }) }, file),
+      403,
+      "AccessDenied",
+      "Invalid according to Policy: Policy expired.",
+    ],
+    [
+      "a file above content-length-range",
+      () => post({ ...ok(), ...signedFields([...BASE_CONDITIONS, ["content-length-range", 0, 1000]]) }, file),
+      400,
+      "EntityTooLarge",
+      /maximum allowed/,
+    ],
+    [
+      "a file below content-length-range",
+      () => post({ ...ok(), ...signedFields([...BASE_CONDITIONS, ["content-length-range", 5000, 9000]]) }, file),
+      400,
+      "EntityTooSmall",
+      /minimum allowed/,
+    ],
+    [
+      "a signature made with another secret",
+      () => post({ ...ok(), ...signedFields(BASE_CONDITIONS, { secret: "wrong" }) }, file),
+      403,
+      "SignatureDoesNotMatch",
+      /signature/,
+    ],
+    [
+      "a policy changed after signing",
+      () => post({ ...ok(), ...signedFields(BASE_CONDITIONS), policy: "bm90IGpzb24=" }, file),
+      403,
+      "SignatureDoesNotMatch",
+      /signature/,
+    ],
+    [
+      "a signed policy that is not JSON",
+      () => post({ ...ok(), ...signedFields([], { rawPolicy: "{not json" }) }, file),
+      400,
+      "InvalidPolicyDocument",
+      "Invalid Policy: Invalid JSON.",
+    ],
+    [
+      "no key field",
+      () => post({ "Content-Type": "image/png", ...signedFields(BASE_CONDITIONS) }, file),
+      400,
+      "InvalidArgument",
+      "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
+    ],
     ["no file", () => post({ ...ok(), ...signedFields(BASE_CONDITIONS) }), 400, "InvalidArgument", "POST requires exactly one file upload per request."],
     ["a policy without signature", () => post({ ...ok(), policy: signedFields(BASE_CONDITIONS).policy }, file), 400, "InvalidArgument", /x-amz-signature/],
     ["an anonymous upload to a private bucket", () => post(ok(), file), 403, "AccessDenied", "Access Denied"],
-    ["a field after the file", () => post({ ...ok(), ...signedFields(BASE_CONDITIONS) }, file, [["x-amz-meta-late", "1"]]), 400, "MalformedPOSTRequest", /last field/],
+    [
+      "a field after the file",
+      () => post({ ...ok(), ...signedFields(BASE_CONDITIONS) }, file, [["x-amz-meta-late", "1"]]),
+      400,
+      "MalformedPOSTRequest",
+      /last field/,
+    ],
   ])("%s", async (_, send, status, code, message) => {
     const before = (await r2Keys(h.mf)).sort();
     const r = await send();

@@ -6,7 +6,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { applyMigrations, startSosWorker } from "../support/worker";
 
 const ROOT = { accessKeyId: "SOSSETUPTESTKEY000000001", secretAccessKey: "setup-test-secret-0123456789abcdefghijk" };
-const SECRETS = { SOS_ROOT_ACCESS_KEY: ROOT.accessKeyId, SOS_ROOT_SECRET_KEY: ROOT.secretAccessKey, SOS_ADMIN_TOKEN: "setup-admin-token", SOS_MASTER_KEY: "setup-master-key" };
+const SECRETS = {
+  SOS_ROOT_ACCESS_KEY: ROOT.accessKeyId,
+  SOS_ROOT_SECRET_KEY: ROOT.secretAccessKey,
+  SOS_ADMIN_TOKEN: "setup-admin-token",
+  SOS_MASTER_KEY: "setup-master-key",
+};
 
 const started: { mf: Miniflare; client: S3Client }[] = [];
 afterAll(async () => {
@@ -40,9 +45,15 @@ describe("a deployment whose D1 migrations were never applied", () => {
     const raw = await fetch(`${w.url}/first?list-type=2`);
     expect(raw.status).toBe(503);
     expect(raw.headers.get("x-amz-request-id")).toMatch(/^[0-9A-F]{16}$/);
-    expect(await raw.text()).toMatch(/<Code>ServiceUnavailable<\/Code><Message>This sos-worker deployment is not set up: the D1 database has not been migrated/);
+    expect(await raw.text()).toMatch(
+      /<Code>ServiceUnavailable<\/Code><Message>This sos-worker deployment is not set up: the D1 database has not been migrated/,
+    );
     const admin = await w.admin("/_admin/users");
-    expect(admin).toMatchObject({ status: 503, type: "application/json", json: { code: "NotConfigured", message: expect.stringMatching(/not been migrated: run `npx wrangler d1 migrations apply DB --remote`/) } });
+    expect(admin).toMatchObject({
+      status: 503,
+      type: "application/json",
+      json: { code: "NotConfigured", message: expect.stringMatching(/not been migrated: run `npx wrangler d1 migrations apply DB --remote`/) },
+    });
 
     // Nothing is remembered about the failure: once migrated, the same Worker serves.
     await applyMigrations(w.mf);
@@ -55,7 +66,8 @@ describe("a deployment whose D1 migrations were never applied", () => {
 describe("a deployment with a required secret missing", () => {
   it("without SOS_MASTER_KEY, every request says to set it", async () => {
     const w = await start({ ...SECRETS, SOS_MASTER_KEY: "" });
-    const reason = /not set up: the SOS_MASTER_KEY secret is not set: run `npm run deploy` \(it sets the missing secrets\) or `npx wrangler secret put SOS_MASTER_KEY`/;
+    const reason =
+      /not set up: the SOS_MASTER_KEY secret is not set: run `npm run deploy` \(it sets the missing secrets\) or `npx wrangler secret put SOS_MASTER_KEY`/;
     await expect(w.client.send(new ListBucketsCommand({}))).rejects.toMatchObject(notSetUp(reason));
     const anonymous = await fetch(`${w.url}/some-bucket/some-key`);
     expect(anonymous.status).toBe(503);
@@ -65,7 +77,9 @@ describe("a deployment with a required secret missing", () => {
 
   it("with half a root key, says which half is missing", async () => {
     const w = await start({ ...SECRETS, SOS_ROOT_SECRET_KEY: "" });
-    await expect(w.client.send(new ListBucketsCommand({}))).rejects.toMatchObject(notSetUp(/the root key is half set \(SOS_ROOT_SECRET_KEY is missing\): run `npx wrangler secret put SOS_ROOT_SECRET_KEY`/));
+    await expect(w.client.send(new ListBucketsCommand({}))).rejects.toMatchObject(
+      notSetUp(/the root key is half set \(SOS_ROOT_SECRET_KEY is missing\): run `npx wrangler secret put SOS_ROOT_SECRET_KEY`/),
+    );
   });
 
   it("a zone in SOS_ZONES without an R2 binding is named, with what to add", async () => {
@@ -81,7 +95,11 @@ describe("a deployment with a required secret missing", () => {
       expect(await w.admin("/_admin/users", token)).toEqual({
         status: 503,
         type: "application/json",
-        json: { code: "NotConfigured", message: "The admin API is not configured: the SOS_ADMIN_TOKEN secret is not set: run `npm run deploy` (it sets the missing secrets) or `npx wrangler secret put SOS_ADMIN_TOKEN`." },
+        json: {
+          code: "NotConfigured",
+          message:
+            "The admin API is not configured: the SOS_ADMIN_TOKEN secret is not set: run `npm run deploy` (it sets the missing secrets) or `npx wrangler secret put SOS_ADMIN_TOKEN`.",
+        },
       });
     }
     await w.client.send(new CreateBucketCommand({ Bucket: "still-works" }));

@@ -56,10 +56,18 @@ async function failure(p: Promise<unknown>): Promise<{ status: number | undefine
   throw new Error("expected the request to fail");
 }
 
-async function rawFetch(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<{ status: number; code: string; message: string; headers: Headers }> {
+async function rawFetch(
+  path: string,
+  init: RequestInit & { headers?: Record<string, string> } = {},
+): Promise<{ status: number; code: string; message: string; headers: Headers }> {
   const res = await raw.fetch(`${h.url}/${path}`, init);
   const text = await res.text();
-  return { status: res.status, code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? "", message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? "", headers: res.headers };
+  return {
+    status: res.status,
+    code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? "",
+    message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? "",
+    headers: res.headers,
+  };
 }
 
 const NEEDS_KEY = "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.";
@@ -87,7 +95,11 @@ describe("PutObject, GetObject and HeadObject with SSE-C", () => {
   });
 
   it("refuses a read without the key (400 InvalidRequest), GET and HEAD", async () => {
-    expect(await failure(s3.send(new GetObjectCommand({ Bucket: B, Key: "secret" })))).toMatchObject({ status: 400, code: "InvalidRequest", message: NEEDS_KEY });
+    expect(await failure(s3.send(new GetObjectCommand({ Bucket: B, Key: "secret" })))).toMatchObject({
+      status: 400,
+      code: "InvalidRequest",
+      message: NEEDS_KEY,
+    });
     expect((await failure(s3.send(new HeadObjectCommand({ Bucket: B, Key: "secret" })))).status).toBe(400);
   });
 
@@ -98,18 +110,55 @@ describe("PutObject, GetObject and HeadObject with SSE-C", () => {
 
   it("refuses a key for an object that is not encrypted (400 InvalidRequest)", async () => {
     expect(await failure(s3.send(new GetObjectCommand({ Bucket: B, Key: "plain", ...sse(KEY) })))).toMatchObject({
-      status: 400, code: "InvalidRequest", message: "The encryption parameters are not applicable to this object.",
+      status: 400,
+      code: "InvalidRequest",
+      message: "The encryption parameters are not applicable to this object.",
     });
   });
 
   it.each<[string, Record<string, string>, string, string]>([
-    ["a 128-bit key", { ...headersFor(KEY), "x-amz-server-side-encryption-customer-key": b64(randomBytes(16)) }, "InvalidArgument", "The secret key was invalid for the specified algorithm."],
-    ["an MD5 that does not match", { ...headersFor(KEY), "x-amz-server-side-encryption-customer-key-MD5": md5b64(KEY2) }, "InvalidArgument", "The calculated MD5 hash of the key did not match the hash that was provided."],
-    ["no MD5", { "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": b64(KEY) }, "InvalidArgument", "Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key."],
-    ["no key", { "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key-MD5": md5b64(KEY) }, "InvalidArgument", "Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key."],
-    ["no algorithm", { "x-amz-server-side-encryption-customer-key": b64(KEY), "x-amz-server-side-encryption-customer-key-MD5": md5b64(KEY) }, "InvalidArgument", "Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm."],
-    ["AES128", { ...headersFor(KEY), "x-amz-server-side-encryption-customer-algorithm": "AES128" }, "InvalidEncryptionAlgorithmError", "The encryption request you specified is not valid. The valid value is AES256."],
-    ["SSE-S3 together with SSE-C", { ...headersFor(KEY), "x-amz-server-side-encryption": "AES256" }, "InvalidArgument", "Server Side Encryption with Customer provided key is incompatible with the encryption method specified"],
+    [
+      "a 128-bit key",
+      { ...headersFor(KEY), "x-amz-server-side-encryption-customer-key": b64(randomBytes(16)) },
+      "InvalidArgument",
+      "The secret key was invalid for the specified algorithm.",
+    ],
+    [
+      "an MD5 that does not match",
+      { ...headersFor(KEY), "x-amz-server-side-encryption-customer-key-MD5": md5b64(KEY2) },
+      "InvalidArgument",
+      "The calculated MD5 hash of the key did not match the hash that was provided.",
+    ],
+    [
+      "no MD5",
+      { "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": b64(KEY) },
+      "InvalidArgument",
+      "Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.",
+    ],
+    [
+      "no key",
+      { "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key-MD5": md5b64(KEY) },
+      "InvalidArgument",
+      "Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.",
+    ],
+    [
+      "no algorithm",
+      { "x-amz-server-side-encryption-customer-key": b64(KEY), "x-amz-server-side-encryption-customer-key-MD5": md5b64(KEY) },
+      "InvalidArgument",
+      "Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.",
+    ],
+    [
+      "AES128",
+      { ...headersFor(KEY), "x-amz-server-side-encryption-customer-algorithm": "AES128" },
+      "InvalidEncryptionAlgorithmError",
+      "The encryption request you specified is not valid. The valid value is AES256.",
+    ],
+    [
+      "SSE-S3 together with SSE-C",
+      { ...headersFor(KEY), "x-amz-server-side-encryption": "AES256" },
+      "InvalidArgument",
+      "Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
+    ],
   ])("refuses a PUT with %s and stores nothing", async (_, headers, code, message) => {
     const before = (await r2Keys(h.mf)).sort();
     const r = await rawFetch(`${B}/refused`, { method: "PUT", body: "data", headers });
@@ -139,17 +188,31 @@ describe("multipart uploads with SSE-C", () => {
 
   it("requires the upload's key on every part, then reads the completed object with it", async () => {
     expect(await failure(s3.send(new UploadPartCommand({ Bucket: B, Key: key, UploadId: uploadId, PartNumber: 1, Body: part2 })))).toMatchObject({
-      status: 400, code: "InvalidRequest", message: "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.",
+      status: 400,
+      code: "InvalidRequest",
+      message: "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.",
     });
     expect(await failure(s3.send(new UploadPartCommand({ Bucket: B, Key: key, UploadId: uploadId, PartNumber: 1, Body: part2, ...sse(KEY2) })))).toMatchObject({
-      status: 400, code: "InvalidArgument", message: "The provided encryption parameters did not match the ones used originally.",
+      status: 400,
+      code: "InvalidArgument",
+      message: "The provided encryption parameters did not match the ones used originally.",
     });
     const p1 = await s3.send(new UploadPartCommand({ Bucket: B, Key: key, UploadId: uploadId, PartNumber: 1, Body: part1, ...sse(KEY) }));
     expect(p1.SSECustomerKeyMD5).toBe(md5b64(KEY));
     const p2 = await s3.send(new UploadPartCommand({ Bucket: B, Key: key, UploadId: uploadId, PartNumber: 2, Body: part2, ...sse(KEY) }));
-    const done = await s3.send(new CompleteMultipartUploadCommand({
-      Bucket: B, Key: key, UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] },
-    }));
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: B,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.ETag },
+            { PartNumber: 2, ETag: p2.ETag },
+          ],
+        },
+      }),
+    );
     expect(done.ETag).toMatch(/-2"$/);
 
     const got = await s3.send(new GetObjectCommand({ Bucket: B, Key: key, ...sse(KEY) }));
@@ -163,7 +226,9 @@ describe("multipart uploads with SSE-C", () => {
 
   it("a part sent with a key to an upload created without one is refused", async () => {
     const plain = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "mp-plain" }));
-    expect((await failure(s3.send(new UploadPartCommand({ Bucket: B, Key: "mp-plain", UploadId: plain.UploadId, PartNumber: 1, Body: "x", ...sse(KEY) })))).code).toBe("InvalidArgument");
+    expect(
+      (await failure(s3.send(new UploadPartCommand({ Bucket: B, Key: "mp-plain", UploadId: plain.UploadId, PartNumber: 1, Body: "x", ...sse(KEY) })))).code,
+    ).toBe("InvalidArgument");
   });
 
   it("UploadPartCopy reads the source with its key and writes the part under the upload's key", async () => {
@@ -171,16 +236,32 @@ describe("multipart uploads with SSE-C", () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: "copy-src", Body: src, ...sse(KEY2) }));
     const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "mp-copied", ...sse(KEY) }));
     const base = { Bucket: B, Key: "mp-copied", UploadId: up.UploadId!, CopySource: `${B}/copy-src` };
-    expect(await failure(s3.send(new UploadPartCopyCommand({ ...base, PartNumber: 1, ...sse(KEY) })))).toMatchObject({ status: 400, code: "InvalidRequest", message: NEEDS_KEY });
-    expect(await failure(s3.send(new UploadPartCopyCommand({ ...base, PartNumber: 1, ...sse(KEY), ...copySse(KEY) })))).toMatchObject({ status: 403, code: "AccessDenied" });
+    expect(await failure(s3.send(new UploadPartCopyCommand({ ...base, PartNumber: 1, ...sse(KEY) })))).toMatchObject({
+      status: 400,
+      code: "InvalidRequest",
+      message: NEEDS_KEY,
+    });
+    expect(await failure(s3.send(new UploadPartCopyCommand({ ...base, PartNumber: 1, ...sse(KEY), ...copySse(KEY) })))).toMatchObject({
+      status: 403,
+      code: "AccessDenied",
+    });
     expect((await failure(s3.send(new UploadPartCopyCommand({ ...base, PartNumber: 1, ...copySse(KEY2) })))).code).toBe("InvalidRequest");
     const c1 = await s3.send(new UploadPartCopyCommand({ ...base, PartNumber: 1, ...sse(KEY), ...copySse(KEY2) }));
     expect(c1.SSECustomerKeyMD5).toBe(md5b64(KEY));
     const c2 = await s3.send(new UploadPartCopyCommand({ ...base, PartNumber: 2, CopySourceRange: "bytes=0-99", ...sse(KEY), ...copySse(KEY2) }));
-    await s3.send(new CompleteMultipartUploadCommand({
-      Bucket: B, Key: "mp-copied", UploadId: up.UploadId!,
-      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: c1.CopyPartResult!.ETag }, { PartNumber: 2, ETag: c2.CopyPartResult!.ETag }] },
-    }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: B,
+        Key: "mp-copied",
+        UploadId: up.UploadId!,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: c1.CopyPartResult!.ETag },
+            { PartNumber: 2, ETag: c2.CopyPartResult!.ETag },
+          ],
+        },
+      }),
+    );
     const got = await s3.send(new GetObjectCommand({ Bucket: B, Key: "mp-copied", ...sse(KEY) }));
     expect(Buffer.compare(await streamToBuffer(got.Body), Buffer.concat([src, src.subarray(0, 100)]))).toBe(0);
   });
@@ -195,8 +276,15 @@ describe("CopyObject with SSE-C", () => {
   const read = async (key: string, k?: Buffer) => streamToBuffer((await s3.send(new GetObjectCommand({ Bucket: B, Key: key, ...(k ? sse(k) : {}) }))).Body);
 
   it("needs the source's key to read it: none is 400, a wrong one 403", async () => {
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: B, Key: "c-x", CopySource: `${B}/c-src` })))).toMatchObject({ status: 400, code: "InvalidRequest", message: NEEDS_KEY });
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: B, Key: "c-x", CopySource: `${B}/c-src`, ...copySse(KEY2) })))).toMatchObject({ status: 403, code: "AccessDenied" });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: B, Key: "c-x", CopySource: `${B}/c-src` })))).toMatchObject({
+      status: 400,
+      code: "InvalidRequest",
+      message: NEEDS_KEY,
+    });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: B, Key: "c-x", CopySource: `${B}/c-src`, ...copySse(KEY2) })))).toMatchObject({
+      status: 403,
+      code: "AccessDenied",
+    });
     expect((await failure(s3.send(new HeadObjectCommand({ Bucket: B, Key: "c-x" })))).status).toBe(404);
   });
 
@@ -222,7 +310,10 @@ describe("CopyObject with SSE-C", () => {
 
   it("a copy onto itself may rotate the key, but not keep everything the same", async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: "rotate", Body: body, ...sse(KEY) }));
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: B, Key: "rotate", CopySource: `${B}/rotate`, ...copySse(KEY), ...sse(KEY) })))).toMatchObject({ status: 400, code: "InvalidRequest" });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: B, Key: "rotate", CopySource: `${B}/rotate`, ...copySse(KEY), ...sse(KEY) })))).toMatchObject({
+      status: 400,
+      code: "InvalidRequest",
+    });
     await s3.send(new CopyObjectCommand({ Bucket: B, Key: "rotate", CopySource: `${B}/rotate`, ...copySse(KEY), ...sse(KEY2) }));
     expect(Buffer.compare(await read("rotate", KEY2), body)).toBe(0);
     expect((await failure(read("rotate", KEY))).status).toBe(403);
@@ -231,7 +322,9 @@ describe("CopyObject with SSE-C", () => {
 
 it("D1 holds no key material: every table, every column", async () => {
   const db = await h.mf.getD1Database("DB");
-  const tables = (await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>()).results.map((r) => r.name);
+  const tables = (
+    await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>()
+  ).results.map((r) => r.name);
   expect(tables).toEqual(expect.arrayContaining(["objects", "multipart_uploads", "upload_parts", "object_parts"]));
   let dump = "";
   for (const t of tables) dump += JSON.stringify((await db.prepare(`SELECT * FROM "${t}"`).all()).results);
@@ -239,7 +332,9 @@ it("D1 holds no key material: every table, every column", async () => {
     for (const form of [b64(k), k.toString("hex"), k.toString("base64url"), k.toString("latin1")]) expect(dump).not.toContain(form);
   }
   // Only the MD5 is kept, and it is there: this is what answers the errors above.
-  const md5s = (await db.prepare("SELECT DISTINCT ssec_key_md5 AS m FROM objects WHERE ssec_key_md5 IS NOT NULL").all<{ m: string }>()).results.map((r) => r.m).sort();
+  const md5s = (await db.prepare("SELECT DISTINCT ssec_key_md5 AS m FROM objects WHERE ssec_key_md5 IS NOT NULL").all<{ m: string }>()).results
+    .map((r) => r.m)
+    .sort();
   expect(md5s).toEqual([md5b64(KEY), md5b64(KEY2)].sort());
 });
 
@@ -254,7 +349,9 @@ describe("a deployment that requires HTTPS for SSE-C (the default)", () => {
     const c = strict.client();
     await c.send(new CreateBucketCommand({ Bucket: "strict" }));
     expect(await failure(c.send(new PutObjectCommand({ Bucket: "strict", Key: "k", Body: "x", ...sse(KEY) })))).toMatchObject({
-      status: 400, code: "InvalidRequest", message: "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
+      status: 400,
+      code: "InvalidRequest",
+      message: "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
     });
     expect((await failure(c.send(new HeadObjectCommand({ Bucket: "strict", Key: "k" })))).status).toBe(404);
     await c.send(new PutObjectCommand({ Bucket: "strict", Key: "k", Body: "x" }));

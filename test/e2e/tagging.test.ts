@@ -97,7 +97,10 @@ describe("object tagging subresource", () => {
   });
 
   it("answers NoSuchKey for a missing object and MalformedXML for a bad document", async () => {
-    await expect(s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: "missing" }))).rejects.toMatchObject({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: "missing" }))).rejects.toMatchObject({
+      name: "NoSuchKey",
+      $metadata: { httpStatusCode: 404 },
+    });
     await expect(putTags(B, "missing", tagSet({ a: "1" }))).rejects.toMatchObject({ name: "NoSuchKey" });
     await s3.send(new PutObjectCommand({ Bucket: B, Key: "xml", Body: "x" }));
     expect((await raw("PUT", `/${B}/xml?tagging`, "<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>")).code).toBe("MalformedXML");
@@ -124,7 +127,14 @@ describe("limits", () => {
     ["a 129-character key", "InvalidTag", [{ Key: "k".repeat(129), Value: "v" }]],
     ["a 257-character value", "InvalidTag", [{ Key: "k", Value: "v".repeat(257) }]],
     ["an empty key", "InvalidTag", [{ Key: "", Value: "v" }]],
-    ["duplicate keys", "InvalidTag", [{ Key: "k", Value: "1" }, { Key: "k", Value: "2" }]],
+    [
+      "duplicate keys",
+      "InvalidTag",
+      [
+        { Key: "k", Value: "1" },
+        { Key: "k", Value: "2" },
+      ],
+    ],
     ["a key with ;", "InvalidTag", [{ Key: "semi;colon", Value: "v" }]],
     ["a value with #", "InvalidTag", [{ Key: "k", Value: "#1" }]],
     ["an aws: key", "InvalidTag", [{ Key: "aws:createdBy", Value: "me" }]],
@@ -142,7 +152,10 @@ describe("limits", () => {
     ["a second =", "InvalidArgument", "a=1=2"],
   ])("PutObject with %s in x-amz-tagging is %s and stores nothing", async (_what, code, Tagging) => {
     const blobsBefore = (await r2Keys(h.mf)).length;
-    await expect(s3.send(new PutObjectCommand({ Bucket: B, Key: "refused", Body: "x", Tagging }))).rejects.toMatchObject({ name: code, $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new PutObjectCommand({ Bucket: B, Key: "refused", Body: "x", Tagging }))).rejects.toMatchObject({
+      name: code,
+      $metadata: { httpStatusCode: 400 },
+    });
     await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: "refused" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     expect((await r2Keys(h.mf)).length).toBe(blobsBefore);
   });
@@ -160,7 +173,10 @@ describe("x-amz-tagging on writes", () => {
   });
 
   it("CreateMultipartUpload validates the header and CompleteMultipartUpload applies it", async () => {
-    await expect(s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "mp-bad", Tagging: "aws%3Ax=1" }))).rejects.toMatchObject({ name: "InvalidTag", $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "mp-bad", Tagging: "aws%3Ax=1" }))).rejects.toMatchObject({
+      name: "InvalidTag",
+      $metadata: { httpStatusCode: 400 },
+    });
     expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: B }))).Uploads ?? []).toEqual([]);
 
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "mp", Tagging: header({ source: "multipart", n: "2" }) }));
@@ -175,9 +191,13 @@ describe("x-amz-tagging on writes", () => {
     await s3.send(new CopyObjectCommand({ Bucket: B, Key: "cp-default", CopySource: `${B}/cp-src` }));
     expect(await tagsOf(B, "cp-default")).toEqual(tagSet({ origin: "source", k: "v" }));
     // COPY ignores a tagging header.
-    await s3.send(new CopyObjectCommand({ Bucket: B, Key: "cp-copy", CopySource: `${B}/cp-src`, TaggingDirective: "COPY", Tagging: header({ ignored: "yes" }) }));
+    await s3.send(
+      new CopyObjectCommand({ Bucket: B, Key: "cp-copy", CopySource: `${B}/cp-src`, TaggingDirective: "COPY", Tagging: header({ ignored: "yes" }) }),
+    );
     expect(await tagsOf(B, "cp-copy")).toEqual(tagSet({ origin: "source", k: "v" }));
-    await s3.send(new CopyObjectCommand({ Bucket: B, Key: "cp-replace", CopySource: `${B}/cp-src`, TaggingDirective: "REPLACE", Tagging: header({ fresh: "tags" }) }));
+    await s3.send(
+      new CopyObjectCommand({ Bucket: B, Key: "cp-replace", CopySource: `${B}/cp-src`, TaggingDirective: "REPLACE", Tagging: header({ fresh: "tags" }) }),
+    );
     expect(await tagsOf(B, "cp-replace")).toEqual(tagSet({ fresh: "tags" }));
     expect((await s3.send(new GetObjectCommand({ Bucket: B, Key: "cp-replace" }))).TagCount).toBe(1);
     await s3.send(new CopyObjectCommand({ Bucket: B, Key: "cp-none", CopySource: `${B}/cp-src`, TaggingDirective: "REPLACE" }));
@@ -185,7 +205,9 @@ describe("x-amz-tagging on writes", () => {
     await expect(
       s3.send(new CopyObjectCommand({ Bucket: B, Key: "cp-bad", CopySource: `${B}/cp-src`, TaggingDirective: "REPLACE", Tagging: header(many(11)) })),
     ).rejects.toMatchObject({ name: "BadRequest" });
-    await expect(s3.send(new CopyObjectCommand({ Bucket: B, Key: "cp-bad", CopySource: `${B}/cp-src`, TaggingDirective: "MERGE" as never }))).rejects.toMatchObject({ name: "InvalidArgument" });
+    await expect(
+      s3.send(new CopyObjectCommand({ Bucket: B, Key: "cp-bad", CopySource: `${B}/cp-src`, TaggingDirective: "MERGE" as never })),
+    ).rejects.toMatchObject({ name: "InvalidArgument" });
     expect((await s3.send(new ListObjectsV2Command({ Bucket: B, Prefix: "cp-bad" }))).Contents).toBeUndefined();
   });
 });
@@ -210,11 +232,19 @@ describe("tags of versions", () => {
     expect(await tagsOf(V, "doc", v1)).toEqual([]);
     expect(await tagsOf(V, "doc")).toEqual(tagSet({ rev: "2" }));
 
-    await expect(s3.send(new GetObjectTaggingCommand({ Bucket: V, Key: "doc", VersionId: "NoSuchVersion0" }))).rejects.toMatchObject({ name: "NoSuchVersion", $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new GetObjectTaggingCommand({ Bucket: V, Key: "doc", VersionId: "NoSuchVersion0" }))).rejects.toMatchObject({
+      name: "NoSuchVersion",
+      $metadata: { httpStatusCode: 404 },
+    });
 
     const marker = (await s3.send(new DeleteObjectCommand({ Bucket: V, Key: "doc" }))).VersionId!;
-    await expect(s3.send(new GetObjectTaggingCommand({ Bucket: V, Key: "doc" }))).rejects.toMatchObject({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
-    await expect(s3.send(new GetObjectTaggingCommand({ Bucket: V, Key: "doc", VersionId: marker }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 405 } });
+    await expect(s3.send(new GetObjectTaggingCommand({ Bucket: V, Key: "doc" }))).rejects.toMatchObject({
+      name: "NoSuchKey",
+      $metadata: { httpStatusCode: 404 },
+    });
+    await expect(s3.send(new GetObjectTaggingCommand({ Bucket: V, Key: "doc", VersionId: marker }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 405 },
+    });
     await expect(putTags(V, "doc", tagSet({ a: "1" }), marker)).rejects.toMatchObject({ $metadata: { httpStatusCode: 405 } });
     // Noncurrent versions stay taggable.
     await putTags(V, "doc", tagSet({ archived: "true" }), v2);
@@ -252,7 +282,12 @@ describe("bucket tagging", () => {
     expect((await s3.send(new GetBucketTaggingCommand({ Bucket: BT }))).TagSet).toHaveLength(50);
     const bad = (TagSet: Tag[]) => s3.send(new PutBucketTaggingCommand({ Bucket: BT, Tagging: { TagSet } }));
     await expect(bad(tagSet(many(51)))).rejects.toMatchObject({ name: "BadRequest", $metadata: { httpStatusCode: 400 } });
-    await expect(bad([{ Key: "a", Value: "1" }, { Key: "a", Value: "2" }])).rejects.toMatchObject({ name: "InvalidTag" });
+    await expect(
+      bad([
+        { Key: "a", Value: "1" },
+        { Key: "a", Value: "2" },
+      ]),
+    ).rejects.toMatchObject({ name: "InvalidTag" });
     await expect(bad([{ Key: "aws:cloudformation:stack-name", Value: "x" }])).rejects.toMatchObject({ name: "InvalidTag" });
     expect((await s3.send(new GetBucketTaggingCommand({ Bucket: BT }))).TagSet).toHaveLength(50);
   });

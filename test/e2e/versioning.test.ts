@@ -45,7 +45,6 @@ async function raw(method: string, path: string, init: { body?: string; headers?
   return { status: res.status, headers: res.headers, text, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] };
 }
 
-
 async function bucket(name: string, status?: "Enabled" | "Suspended") {
   await s3.send(new CreateBucketCommand({ Bucket: name }));
   if (status) await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: status } }));
@@ -129,7 +128,8 @@ describe("bucket versioning state", () => {
   });
 
   it("refuses bad configurations as S3 does and keeps the state", async () => {
-    const bad = (VersioningConfiguration: object) => s3.send(new PutBucketVersioningCommand({ Bucket: "vstate", VersioningConfiguration: VersioningConfiguration as never }));
+    const bad = (VersioningConfiguration: object) =>
+      s3.send(new PutBucketVersioningCommand({ Bucket: "vstate", VersioningConfiguration: VersioningConfiguration as never }));
     await expect(bad({ Status: "Bogus" })).rejects.toMatchObject({ name: "MalformedXML", $metadata: { httpStatusCode: 400 } });
     await expect(bad({})).rejects.toMatchObject({ name: "IllegalVersioningConfigurationException", $metadata: { httpStatusCode: 400 } });
     await expect(bad({ Status: "Suspended", MFADelete: "Enabled" })).rejects.toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
@@ -164,8 +164,14 @@ describe("never-versioned bucket", () => {
 
   it("answers NoSuchVersion for a well-formed unknown id and InvalidArgument for a malformed one", async () => {
     await put("plain", "k2", "x");
-    await expect(s3.send(new GetObjectCommand({ Bucket: "plain", Key: "k2", VersionId: "Abc123" }))).rejects.toMatchObject({ name: "NoSuchVersion", $metadata: { httpStatusCode: 404 } });
-    await expect(s3.send(new GetObjectCommand({ Bucket: "plain", Key: "k2", VersionId: "bad/id" }))).rejects.toMatchObject({ name: "InvalidArgument", $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: "plain", Key: "k2", VersionId: "Abc123" }))).rejects.toMatchObject({
+      name: "NoSuchVersion",
+      $metadata: { httpStatusCode: 404 },
+    });
+    await expect(s3.send(new GetObjectCommand({ Bucket: "plain", Key: "k2", VersionId: "bad/id" }))).rejects.toMatchObject({
+      name: "InvalidArgument",
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 });
 
@@ -234,7 +240,10 @@ describe("enabled bucket", () => {
     expect(await text(B, "doc")).toBe("two");
     await s3.send(new DeleteObjectCommand({ Bucket: B, Key: "doc", VersionId: v[0] }));
     expect(short(await versionsOf(B, "doc"))).toEqual([`doc@${v[1]}*`]);
-    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "doc", VersionId: v[0] }))).rejects.toMatchObject({ name: "NoSuchVersion", $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "doc", VersionId: v[0] }))).rejects.toMatchObject({
+      name: "NoSuchVersion",
+      $metadata: { httpStatusCode: 404 },
+    });
     // Deleting a version that is not there is a quiet success, as on S3.
     const again = await s3.send(new DeleteObjectCommand({ Bucket: B, Key: "doc", VersionId: v[0] }));
     expect(again.$metadata.httpStatusCode).toBe(204);
@@ -328,7 +337,9 @@ describe("concurrent writes to one key", () => {
     await put(B, "k", "seed");
     await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
-        i % 2 ? h.client().send(new PutObjectCommand({ Bucket: B, Key: "k", Body: `b${i}` })) : h.client().send(new DeleteObjectCommand({ Bucket: B, Key: "k" })),
+        i % 2
+          ? h.client().send(new PutObjectCommand({ Bucket: B, Key: "k", Body: `b${i}` }))
+          : h.client().send(new DeleteObjectCommand({ Bucket: B, Key: "k" })),
       ),
     );
     const listed = await versionsOf(B);
@@ -345,8 +356,18 @@ describe("ListObjectVersions", () => {
   beforeAll(async () => {
     await bucket(B, "Enabled");
     const written = new Map<string, Entry[]>();
-    const record = (key: string, versionId: string, deleteMarker = false) => written.set(key, [{ key, versionId, isLatest: false, deleteMarker }, ...(written.get(key) ?? [])]);
-    for (const [key, n] of [["a", 3], ["b/1", 2], ["b/2", 1], ["c", 1], ["d/e/f", 1], ["sp ace", 1], ["ü", 2], ["z", 1]] as const) {
+    const record = (key: string, versionId: string, deleteMarker = false) =>
+      written.set(key, [{ key, versionId, isLatest: false, deleteMarker }, ...(written.get(key) ?? [])]);
+    for (const [key, n] of [
+      ["a", 3],
+      ["b/1", 2],
+      ["b/2", 1],
+      ["c", 1],
+      ["d/e/f", 1],
+      ["sp ace", 1],
+      ["ü", 2],
+      ["z", 1],
+    ] as const) {
       for (let i = 0; i < n; i++) record(key, (await put(B, key, `${key}-${i}`)).VersionId!);
     }
     for (const key of ["b/1", "c"]) record(key, (await s3.send(new DeleteObjectCommand({ Bucket: B, Key: key }))).VersionId!, true);
@@ -438,7 +459,7 @@ describe("ListObjectVersions", () => {
     expect(within.isTruncated).toBe(true);
     expect(within.nextKeyMarker).toBe("a");
     expect(within.nextVersionIdMarker).toBe(a[2].versionId);
-    expect((await versionsPage(B, { "key-marker": "b/" , delimiter: "/" })).prefixes).toEqual(["d/"]);
+    expect((await versionsPage(B, { "key-marker": "b/", delimiter: "/" })).prefixes).toEqual(["d/"]);
   });
 
   it("url-encodes keys and markers with encoding-type=url", async () => {
@@ -501,7 +522,15 @@ describe("DeleteObjects with version ids", () => {
     const r = await s3.send(
       new DeleteObjectsCommand({
         Bucket: B,
-        Delete: { Objects: [{ Key: "k1", VersionId: k1a }, { Key: "k2", VersionId: m2 }, { Key: "k3" }, { Key: "k1", VersionId: "NoSuchVersion0" }, { Key: "k1", VersionId: "bad/id" }] },
+        Delete: {
+          Objects: [
+            { Key: "k1", VersionId: k1a },
+            { Key: "k2", VersionId: m2 },
+            { Key: "k3" },
+            { Key: "k1", VersionId: "NoSuchVersion0" },
+            { Key: "k1", VersionId: "bad/id" },
+          ],
+        },
       }),
     );
     expect(r.Deleted).toHaveLength(4);
@@ -511,7 +540,12 @@ describe("DeleteObjects with version ids", () => {
     expect(r.Deleted![2].VersionId).toBeUndefined();
     expect(r.Deleted![3]).toEqual({ Key: "k1", VersionId: "NoSuchVersion0" });
     expect(r.Errors).toEqual([{ Key: "k1", VersionId: "bad/id", Code: "InvalidArgument", Message: "Invalid version id specified" }]);
-    expect(short(await versionsOf(B))).toEqual([`k1@${k1b}*`, `k2@${(await versionsOf(B, "k2"))[0].versionId}*`, `k3@${r.Deleted![2].DeleteMarkerVersionId}:DM*`, `k3@${(await versionsOf(B, "k3"))[1].versionId}`]);
+    expect(short(await versionsOf(B))).toEqual([
+      `k1@${k1b}*`,
+      `k2@${(await versionsOf(B, "k2"))[0].versionId}*`,
+      `k3@${r.Deleted![2].DeleteMarkerVersionId}:DM*`,
+      `k3@${(await versionsOf(B, "k3"))[1].versionId}`,
+    ]);
     expect(await text(B, "k2")).toBe("x"); // its delete marker is gone
   });
 });
@@ -539,7 +573,9 @@ describe("1000 versions per object", () => {
     const last = (await put(B, "k", "1000th")).VersionId!;
     await expect(put(B, "k", "1001st")).rejects.toMatchObject({ name: "TooManyVersions", $metadata: { httpStatusCode: 400 } });
     await expect(s3.send(new DeleteObjectCommand({ Bucket: B, Key: "k" }))).rejects.toMatchObject({ name: "TooManyVersions" });
-    await expect(s3.send(new CopyObjectCommand({ Bucket: B, Key: "k", CopySource: `${B}/k?versionId=${first}` }))).rejects.toMatchObject({ name: "TooManyVersions" });
+    await expect(s3.send(new CopyObjectCommand({ Bucket: B, Key: "k", CopySource: `${B}/k?versionId=${first}` }))).rejects.toMatchObject({
+      name: "TooManyVersions",
+    });
     const all = await versionsPage(B, {});
     expect(all.entries).toHaveLength(1000);
     expect(all.entries[0]).toMatchObject({ versionId: last, isLatest: true });
@@ -592,16 +628,27 @@ describe("versioned copy sources", () => {
   });
 
   it("a delete marker cannot be copied: NoSuchKey when current, InvalidRequest by id; unknown ids are NoSuchVersion", async () => {
-    await expect(s3.send(new CopyObjectCommand({ Bucket: B, Key: "dst2", CopySource: `${B}/src` }))).rejects.toMatchObject({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
-    await expect(s3.send(new CopyObjectCommand({ Bucket: B, Key: "dst2", CopySource: `${B}/src?versionId=${marker}` }))).rejects.toMatchObject({ name: "InvalidRequest", $metadata: { httpStatusCode: 400 } });
-    await expect(s3.send(new CopyObjectCommand({ Bucket: B, Key: "dst2", CopySource: `${B}/src?versionId=NoSuchVersion1` }))).rejects.toMatchObject({ name: "NoSuchVersion", $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new CopyObjectCommand({ Bucket: B, Key: "dst2", CopySource: `${B}/src` }))).rejects.toMatchObject({
+      name: "NoSuchKey",
+      $metadata: { httpStatusCode: 404 },
+    });
+    await expect(s3.send(new CopyObjectCommand({ Bucket: B, Key: "dst2", CopySource: `${B}/src?versionId=${marker}` }))).rejects.toMatchObject({
+      name: "InvalidRequest",
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(s3.send(new CopyObjectCommand({ Bucket: B, Key: "dst2", CopySource: `${B}/src?versionId=NoSuchVersion1` }))).rejects.toMatchObject({
+      name: "NoSuchVersion",
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it("UploadPartCopy reads the named version", async () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "mp" }));
     const part = await s3.send(new UploadPartCopyCommand({ Bucket: B, Key: "mp", UploadId, PartNumber: 1, CopySource: `${B}/src?versionId=${v1}` }));
     expect(part.CopySourceVersionId).toBe(v1);
-    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: B, Key: "mp", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.CopyPartResult!.ETag }] } }));
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: B, Key: "mp", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.CopyPartResult!.ETag }] } }),
+    );
     expect(done.VersionId).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(await text(B, "mp")).toBe("one");
   });
@@ -611,7 +658,10 @@ describe("versioned copy sources", () => {
     for (let round = 0; round < 3; round++) {
       const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: `race-${round}` }));
       const copies = Array.from({ length: 8 }, (_, i) =>
-        h.client().send(new UploadPartCopyCommand({ Bucket: B, Key: `race-${round}`, UploadId, PartNumber: i + 1, CopySource: `${B}/shared-src?versionId=${v}` })).catch((e) => e),
+        h
+          .client()
+          .send(new UploadPartCopyCommand({ Bucket: B, Key: `race-${round}`, UploadId, PartNumber: i + 1, CopySource: `${B}/shared-src?versionId=${v}` }))
+          .catch((e) => e),
       );
       const abort = h.client().send(new AbortMultipartUploadCommand({ Bucket: B, Key: `race-${round}`, UploadId }));
       await Promise.all([...copies, abort]);
@@ -623,15 +673,26 @@ describe("versioned copy sources", () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "race-src" }));
     const results = await Promise.all([
       ...Array.from({ length: 6 }, (_, i) =>
-        h.client().send(new UploadPartCopyCommand({ Bucket: B, Key: "race-src", UploadId, PartNumber: i + 1, CopySource: `${B}/doomed-src?versionId=${src}` })).catch((e) => e),
+        h
+          .client()
+          .send(new UploadPartCopyCommand({ Bucket: B, Key: "race-src", UploadId, PartNumber: i + 1, CopySource: `${B}/doomed-src?versionId=${src}` }))
+          .catch((e) => e),
       ),
       h.client().send(new DeleteObjectCommand({ Bucket: B, Key: "doomed-src", VersionId: src })),
     ]);
     await runCron(h);
-    const done = results.slice(0, 6).map((r, i) => ({ r, n: i + 1 })).filter(({ r }) => !(r instanceof Error));
+    const done = results
+      .slice(0, 6)
+      .map((r, i) => ({ r, n: i + 1 }))
+      .filter(({ r }) => !(r instanceof Error));
     if (done.length) {
       await s3.send(
-        new CompleteMultipartUploadCommand({ Bucket: B, Key: "race-src", UploadId, MultipartUpload: { Parts: [{ PartNumber: done[0].n, ETag: done[0].r.CopyPartResult.ETag }] } }),
+        new CompleteMultipartUploadCommand({
+          Bucket: B,
+          Key: "race-src",
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: done[0].n, ETag: done[0].r.CopyPartResult.ETag }] },
+        }),
       );
       expect(await text(B, "race-src")).toBe("doomed bytes");
     }
@@ -650,7 +711,19 @@ describe("storage of versions", () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "mp" }));
     const p1 = await s3.send(new UploadPartCommand({ Bucket: B, Key: "mp", UploadId, PartNumber: 1, Body: big }));
     const p2 = await s3.send(new UploadPartCommand({ Bucket: B, Key: "mp", UploadId, PartNumber: 2, Body: "tail" }));
-    const mp = await s3.send(new CompleteMultipartUploadCommand({ Bucket: B, Key: "mp", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] } }));
+    const mp = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: B,
+        Key: "mp",
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.ETag },
+            { PartNumber: 2, ETag: p2.ETag },
+          ],
+        },
+      }),
+    );
     await put(B, "mp", "small"); // the multipart object becomes noncurrent
 
     await s3.send(new DeleteObjectCommand({ Bucket: B, Key: "k" })); // a marker frees nothing
@@ -696,7 +769,11 @@ describe("ListObjectVersions with a delimiter over many versions per prefix (rea
     const stmt = db.prepare(
       "INSERT INTO objects (id, bucket_id, key, version_id, seq, is_latest, size, etag, last_modified, owner_id) VALUES (?, ?, ?, ?, ?, ?, 0, 'd41d8cd98f00b204e9800998ecf8427e', 0, ?)",
     );
-    await db.batch(rows.map((r, i) => stmt.bind(`vrow-${i}`, bucket!.id, r.key, `v${r.seq}x${i}`, r.seq, r.seq === (r.key.startsWith("top") ? 3 : 5) ? 1 : 0, bucket!.owner_id)));
+    await db.batch(
+      rows.map((r, i) =>
+        stmt.bind(`vrow-${i}`, bucket!.id, r.key, `v${r.seq}x${i}`, r.seq, r.seq === (r.key.startsWith("top") ? 3 : 5) ? 1 : 0, bucket!.owner_id),
+      ),
+    );
   });
 
   it.each([1, 4, 1000])("max-keys %i: every prefix and top-level version exactly once, in order", async (MaxKeys) => {

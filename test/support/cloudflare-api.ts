@@ -108,13 +108,21 @@ export class CloudflareApiStandIn {
       const { name, primary_location_hint } = json();
       if ([...this.databases.values()].some((d) => d.name === name)) return [400, failure(7502, "A database with that name already exists")];
       if (this.databases.size > 0) throw new Error("the stand-in backs one D1 database only");
-      const db: D1Info = { uuid: randomUUID(), name, created_at: new Date().toISOString(), version: "production", ...(primary_location_hint ? { primary_location_hint } : {}) };
+      const db: D1Info = {
+        uuid: randomUUID(),
+        name,
+        created_at: new Date().toISOString(),
+        version: "production",
+        ...(primary_location_hint ? { primary_location_hint } : {}),
+      };
       this.databases.set(db.uuid, db);
       return [200, ok(db)];
     }
     if ((g = p.match(/^\/d1\/database\/([^/]+)$/)) && method === "GET") {
       const db = this.databases.get(g[1]) ?? [...this.databases.values()].find((d) => d.name === g![1]);
-      return db ? [200, ok({ ...db, num_tables: 0, file_size: 0, running_in_region: "WEUR" })] : [404, failure(7404, `The database ${g[1]} could not be found`)];
+      return db
+        ? [200, ok({ ...db, num_tables: 0, file_size: 0, running_in_region: "WEUR" })]
+        : [404, failure(7404, `The database ${g[1]} could not be found`)];
     }
     if ((g = p.match(/^\/d1\/database\/([^/]+)\/(query|raw)$/)) && method === "POST") {
       if (!this.databases.has(g[1])) return [404, failure(7404, `The database ${g[1]} could not be found`)];
@@ -122,7 +130,10 @@ export class CloudflareApiStandIn {
       const { sql, params } = json();
       const out = [];
       for (const statement of unstable_splitSqlQuery(sql)) {
-        const r = await db.prepare(statement).bind(...(params ?? [])).all();
+        const r = await db
+          .prepare(statement)
+          .bind(...(params ?? []))
+          .all();
         out.push({ results: r.results, success: true, meta: { ...r.meta, duration: 1, changes: r.meta.changes ?? 0, served_by: "stand-in" } });
       }
       return [200, ok(out)];
@@ -136,7 +147,12 @@ export class CloudflareApiStandIn {
       const { name, locationHint } = json();
       if (this.buckets.has(name)) return [409, failure(10004, "The bucket you tried to create already exists, and you own it.")];
       const jurisdiction = headers["cf-r2-jurisdiction"] as string | undefined;
-      const b: R2Info = { name, creation_date: new Date().toISOString(), ...(locationHint ? { location: locationHint } : {}), ...(jurisdiction ? { jurisdiction } : {}) };
+      const b: R2Info = {
+        name,
+        creation_date: new Date().toISOString(),
+        ...(locationHint ? { location: locationHint } : {}),
+        ...(jurisdiction ? { jurisdiction } : {}),
+      };
       this.buckets.set(name, b);
       return [200, ok(b)];
     }
@@ -146,7 +162,8 @@ export class CloudflareApiStandIn {
     }
 
     // ---- Queues
-    if (p === "/queues" && method === "GET") return [200, ok([...this.queues.values()], { page: 1, per_page: 100, count: this.queues.size, total_count: this.queues.size })];
+    if (p === "/queues" && method === "GET")
+      return [200, ok([...this.queues.values()], { page: 1, per_page: 100, count: this.queues.size, total_count: this.queues.size })];
     if (p === "/queues" && method === "POST") {
       const { queue_name } = json();
       const q = { queue_id: randomUUID().replace(/-/g, ""), queue_name };
@@ -164,9 +181,8 @@ export class CloudflareApiStandIn {
     return undefined;
   }
 
-  private worker(
-    name: string, rest: string, method: string, raw: Buffer, headers: http.IncomingHttpHeaders, json: () => any,
-  ): [number, unknown] | undefined {
+  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON whose fields the test reads
+  private worker(name: string, rest: string, method: string, raw: Buffer, headers: http.IncomingHttpHeaders, json: () => any): [number, unknown] | undefined {
     const script = this.scripts.get(name);
     const notFound: [number, unknown] = [404, failure(10007, `This Worker does not exist on your account.`)];
     // A first deploy PUTs the script; later ones POST a version and then a deployment of it.
@@ -183,19 +199,33 @@ export class CloudflareApiStandIn {
       const versionId = randomUUID();
       s.versions.push(versionId);
       this.scripts.set(name, s);
-      return [200, ok({ id: versionId, etag: `etag-${s.uploads}`, startup_time_ms: 5, deployment_id: versionId, resources: { script: { etag: `etag-${s.uploads}` } } })];
+      return [
+        200,
+        ok({ id: versionId, etag: `etag-${s.uploads}`, startup_time_ms: 5, deployment_id: versionId, resources: { script: { etag: `etag-${s.uploads}` } } }),
+      ];
     }
     if (!script) return notFound;
     if (rest === "" && method === "GET") {
-      return [200, ok({ id: name, default_environment: { environment: "production", script: { id: name, tag: `tag-${name}`, tags: [], last_deployed_from: "wrangler" } } })];
+      return [
+        200,
+        ok({
+          id: name,
+          default_environment: { environment: "production", script: { id: name, tag: `tag-${name}`, tags: [], last_deployed_from: "wrangler" } },
+        }),
+      ];
     }
     const latest = script.versions.at(-1);
-    if (rest === "/deployments" && method === "GET") return [200, ok({ deployments: [{ id: `dep-${latest}`, versions: [{ version_id: latest, percentage: 100 }] }] })];
+    if (rest === "/deployments" && method === "GET")
+      return [200, ok({ deployments: [{ id: `dep-${latest}`, versions: [{ version_id: latest, percentage: 100 }] }] })];
     if (rest === "/deployments" && method === "POST") return [200, ok({ id: `dep-${latest}`, versions: [{ version_id: latest, percentage: 100 }] })];
-    if ((rest.match(/^\/versions\/([^/]+)$/)) && method === "GET") return [200, ok({ id: rest.slice(10), metadata: {}, number: script.versions.indexOf(rest.slice(10)) + 1 })];
+    if (rest.match(/^\/versions\/([^/]+)$/) && method === "GET")
+      return [200, ok({ id: rest.slice(10), metadata: {}, number: script.versions.indexOf(rest.slice(10)) + 1 })];
     if (rest === "/settings" && method === "GET") {
       const secretBindings = [...script.secrets.keys()].map((n) => ({ type: "secret_text", name: n }));
-      return [200, ok({ bindings: [...script.bindings, ...secretBindings], compatibility_date: "2026-04-26", compatibility_flags: [], placement: {}, tags: [] })];
+      return [
+        200,
+        ok({ bindings: [...script.bindings, ...secretBindings], compatibility_date: "2026-04-26", compatibility_flags: [], placement: {}, tags: [] }),
+      ];
     }
     if (rest === "/secrets" && method === "GET") return [200, ok([...script.secrets.keys()].map((n) => ({ name: n, type: "secret_text" })))];
     if (rest === "/secrets" && method === "PUT") {

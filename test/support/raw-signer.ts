@@ -59,7 +59,10 @@ function canonicalQuery(query: [string, string | null][], exclude?: string): str
 function canonicalRequest(r: RawRequest, signed: string[], payload: string, excludeParam?: string): string {
   const lower = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v]));
   const headerLines = signed.map((n) => `${n}:${(lower[n] ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
-  const uri = r.path.split("/").map((s) => enc(decodeURIComponent(s))).join("/");
+  const uri = r.path
+    .split("/")
+    .map((s) => enc(decodeURIComponent(s)))
+    .join("/");
   return [r.method, uri, canonicalQuery(r.query, excludeParam), headerLines, signed.join(";"), payload].join("\n");
 }
 
@@ -78,7 +81,9 @@ export type V4Body =
  * (plus host and the x-amz-* headers added here) is signed, as botocore and the JS SDK do.
  */
 export function signV4(
-  creds: Creds, base: { method: string; origin: string; path: string; query?: [string, string | null][]; headers?: Record<string, string> }, body: V4Body,
+  creds: Creds,
+  base: { method: string; origin: string; path: string; query?: [string, string | null][]; headers?: Record<string, string> },
+  body: V4Body,
   at = new Date(),
 ): RawRequest {
   const amzDate = amzDateOf(at);
@@ -124,7 +129,10 @@ export function signV4(
 
 /** A presigned URL request (X-Amz-* query parameters, UNSIGNED-PAYLOAD); `headers` are signed too. */
 export function presignV4(
-  creds: Creds, base: { method: string; origin: string; path: string; headers?: Record<string, string> }, body = Buffer.alloc(0), expires = 3600,
+  creds: Creds,
+  base: { method: string; origin: string; path: string; headers?: Record<string, string> },
+  body = Buffer.alloc(0),
+  expires = 3600,
   at = new Date(),
 ): RawRequest {
   const amzDate = amzDateOf(at);
@@ -149,7 +157,11 @@ export function presignV4(
 /** SigV2 header auth: the string to sign covers Content-MD5, Content-Type, Date and every x-amz-* header. */
 export function signV2(creds: Creds, base: { method: string; origin: string; path: string; headers?: Record<string, string> }, body: Buffer): RawRequest {
   const headers: Record<string, string> = { host: new URL(base.origin).host, date: new Date().toUTCString(), ...lowerKeys(base.headers ?? {}) };
-  const amz = Object.keys(headers).filter((k) => k.startsWith("x-amz-")).sort().map((k) => `${k}:${headers[k]!.trim()}\n`).join("");
+  const amz = Object.keys(headers)
+    .filter((k) => k.startsWith("x-amz-"))
+    .sort()
+    .map((k) => `${k}:${headers[k]!.trim()}\n`)
+    .join("");
   const sts = `${base.method}\n${headers["content-md5"] ?? ""}\n${headers["content-type"] ?? ""}\n${headers.date}\n${amz}${base.path}`;
   headers.authorization = `AWS ${creds.accessKeyId}:${createHmac("sha1", creds.secretAccessKey).update(sts).digest("base64")}`;
   headers["content-length"] = String(body.length);
@@ -166,15 +178,12 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 export function sendRaw(r: RawRequest): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   const u = new URL(r.origin);
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: u.hostname, port: u.port, method: r.method, path: target(r), headers: r.headers, agent, setHost: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
-        res.on("error", reject);
-      },
-    );
+    const req = http.request({ host: u.hostname, port: u.port, method: r.method, path: target(r), headers: r.headers, agent, setHost: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
+      res.on("error", reject);
+    });
     req.on("error", reject);
     req.end(r.body);
   });

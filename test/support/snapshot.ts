@@ -19,7 +19,9 @@ let r2Bindings: string[] | undefined;
 async function tables(mf: Miniflare): Promise<string[]> {
   const db = await mf.getD1Database("DB");
   tableNames ??= db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name")
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name",
+    )
     .all<{ name: string }>()
     .then((r) => r.results.map((t) => t.name));
   return tableNames;

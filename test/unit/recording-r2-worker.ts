@@ -20,11 +20,22 @@ const keyOf = (opts: unknown): string | null => {
 function recording(bucket: Bucket): Bucket {
   return new Proxy(bucket, {
     get(target, prop) {
-      if (prop === "put") return (key: string, value: unknown, opts?: unknown) => (calls.push({ op: "put", key, ssecKey: keyOf(opts) }), target.put(key, value, opts));
-      if (prop === "get") return (key: string, opts?: unknown) => (calls.push({ op: "get", key, ssecKey: keyOf(opts) }), target.get(key, opts));
-      if (prop === "createMultipartUpload") {
-        return (key: string, opts?: unknown) => (calls.push({ op: "createMultipartUpload", key, ssecKey: keyOf(opts) }), target.createMultipartUpload(key, opts));
-      }
+      const record = (op: Call["op"], key: string, opts: unknown) => calls.push({ op, key, ssecKey: keyOf(opts) });
+      if (prop === "put")
+        return (key: string, value: unknown, opts?: unknown) => {
+          record("put", key, opts);
+          return target.put(key, value, opts);
+        };
+      if (prop === "get")
+        return (key: string, opts?: unknown) => {
+          record("get", key, opts);
+          return target.get(key, opts);
+        };
+      if (prop === "createMultipartUpload")
+        return (key: string, opts?: unknown) => {
+          record("createMultipartUpload", key, opts);
+          return target.createMultipartUpload(key, opts);
+        };
       const v = (target as unknown as Record<string | symbol, unknown>)[prop];
       return typeof v === "function" ? v.bind(target) : v;
     },

@@ -27,8 +27,15 @@ describe("sos-admin argument parsing", () => {
 
   it("key create with presets and explicit operation lists", () => {
     expect(parseArgs(["key", "create", "--user", "u1"]).request).toEqual({ method: "POST", path: "/_admin/keys", body: { userId: "u1" } });
-    expect(parseArgs(["key", "create", "--user", "u1", "--bucket", "b", "--ops", "read-only"]).request?.body).toEqual({ userId: "u1", bucket: "b", operations: "read-only" });
-    expect(parseArgs(["key", "create", "--user=u1", "--ops", "GetObject, PutObject"]).request?.body).toEqual({ userId: "u1", operations: ["GetObject", "PutObject"] });
+    expect(parseArgs(["key", "create", "--user", "u1", "--bucket", "b", "--ops", "read-only"]).request?.body).toEqual({
+      userId: "u1",
+      bucket: "b",
+      operations: "read-only",
+    });
+    expect(parseArgs(["key", "create", "--user=u1", "--ops", "GetObject, PutObject"]).request?.body).toEqual({
+      userId: "u1",
+      operations: ["GetObject", "PutObject"],
+    });
   });
 
   it("key list/enable/disable/delete and usage", () => {
@@ -106,8 +113,7 @@ describe("sos-admin run() against a fake fetch", () => {
   });
 
   it("server errors go to stderr with exit 1", async () => {
-    const fetchImpl = (async () =>
-      new Response(JSON.stringify({ code: "NoSuchUser", message: "no such user" }), { status: 404 })) as unknown as typeof fetch;
+    const fetchImpl = (async () => new Response(JSON.stringify({ code: "NoSuchUser", message: "no such user" }), { status: 404 })) as unknown as typeof fetch;
     const s = io();
     const code = await run(["user", "get", "nope"], { env: { SOS_ADMIN_TOKEN: "tok" }, fetchImpl, ...s });
     expect(code).toBe(1);
@@ -126,7 +132,9 @@ describe("sos-admin run() against a fake fetch", () => {
 
   it("table output for lists", async () => {
     const fetchImpl = (async () =>
-      Response.json({ keys: [{ accessKeyId: "EXOA", userId: "u1", bucket: null, operations: ["GetObject"], enabled: true, createdAt: "2026-01-01" }] })) as unknown as typeof fetch;
+      Response.json({
+        keys: [{ accessKeyId: "EXOA", userId: "u1", bucket: null, operations: ["GetObject"], enabled: true, createdAt: "2026-01-01" }],
+      })) as unknown as typeof fetch;
     const s = io();
     expect(await run(["key", "list"], { env: { SOS_ADMIN_TOKEN: "t" }, fetchImpl, ...s })).toBe(0);
     const lines = s.out.join("").trim().split("\n");

@@ -1,0 +1,46 @@
+/**
+ * THE write path. Every operation that stores bytes or drops rows (PutObject, POST Object,
+ * CopyObject, UploadPart, UploadPartCopy, CompleteMultipartUpload, DeleteObject(s), Abort) follows
+ * one order:
+ *   1. bytes go to a fresh, never reused blob key that the blob store mints (`BlobStore.putNew`);
+ *   2. one atomic D1 batch (a store intent method) commits the rows and queues, in blob_deletions,
+ *      the blobs it superseded;
+ *   3. after the response, those blobs are deleted if no row refers to them any more.
+ * If the commit fails, the blobs this write stored are freed through the same reference check:
+ * a batch that D1 reported as failed may still have committed, and then its row refers to them.
+ * Blobs that never reached a commit (the body failed a check after R2 stored it) are deleted at once.
+ */
+import type { Deps } from "../context";
+import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
+
+/** Deletes, after the response, those of `blobKeys` that no row refers to. */
+export function freeBlobs(deps: Deps, zone: string, blobKeys: readonly string[]): void {
+  if (blobKeys.length)
+    deps.defer(
+      deleteUnreferencedBlobs(
+        deps,
+        blobKeys.map((blobKey) => ({ zone, blobKey })),
+      ),
+    );
+}
+
+/** Deletes blobs this request stored and no commit can have referred to. */
+export function discardUncommitted(deps: Deps, zone: string, blobKeys: readonly string[]): void {
+  if (blobKeys.length) deps.defer(deps.blobs.delete(zone, [...blobKeys]));
+}
+
+/**
+ * Runs `commit` (which returns the blob keys it superseded) for a write whose new bytes are
+ * `stored` (empty when it shares existing blobs or stores none), then frees what it superseded;
+ * on failure frees `stored` through the reference check and rethrows.
+ */
+export async function commitWrite(deps: Deps, zone: string, stored: readonly string[], commit: () => Promise<readonly string[]>): Promise<void> {
+  let superseded: readonly string[];
+  try {
+    superseded = await commit();
+  } catch (e) {
+    freeBlobs(deps, zone, stored);
+    throw e;
+  }
+  freeBlobs(deps, zone, superseded);
+}

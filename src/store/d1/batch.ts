@@ -1,0 +1,38 @@
+/**
+ * Atomic writes: one D1 `batch()` is one transaction. Preconditions that must hold at commit time
+ * are `batch_assertions` inserts whose trigger (migrations/) aborts the batch with "sos:<S3 error code>".
+ */
+import { S3Error, type ErrorCode } from "../../errors";
+
+/** The error codes that have a batch_assertions trigger (store tests check each against the migrations). */
+export const ASSERTION_CODES = [
+  "PreconditionFailed",
+  "TooManyBuckets",
+  "BucketNotEmpty",
+  "NoSuchKey",
+  "TooManyVersions",
+  "NoSuchUpload",
+  "ConditionalRequestConflict",
+  "InvalidPart",
+  "NoSuchVersion",
+  "NoSuchBucket",
+] as const satisfies readonly ErrorCode[];
+
+/** An assertion with any other code would silently commit, so it does not compile. */
+export type AssertionCode = (typeof ASSERTION_CODES)[number];
+
+/** Runs a batch, turning a batch_assertions abort into its S3 error. */
+export async function commit(db: D1Database, statements: D1PreparedStatement[]): Promise<D1Result[]> {
+  try {
+    return await db.batch(statements);
+  } catch (e) {
+    const m = /sos:([A-Za-z]+)/.exec(String((e as Error)?.message ?? e));
+    if (m) throw new S3Error(m[1] as ErrorCode);
+    throw e;
+  }
+}
+
+/** A statement that aborts the batch with `failure` when `failWhenSql` holds (its parameters start at ?2). */
+export function assertion(db: D1Database, failure: AssertionCode, failWhenSql: string, ...params: unknown[]): D1PreparedStatement {
+  return db.prepare(`INSERT INTO batch_assertions (failure) SELECT ?1 WHERE ${failWhenSql}`).bind(failure, ...params);
+}

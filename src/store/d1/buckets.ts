@@ -1,0 +1,128 @@
+/** Buckets and their configuration (ACL, versioning, tags, CORS), behind a short-lived per-isolate cache. */
+import { BoundedCache, estimateBytes } from "../../logic/bounded-cache";
+import type { Acl, Bucket, BucketUsage } from "../model";
+import type { CorsRule } from "../../logic/cors";
+import type { TagSet } from "../../logic/tags";
+import { assertion, commit } from "./batch";
+import { readAcl, readCors, readTags, writeAcl, writeCors, writeTags } from "./columns";
+import type { BucketRow } from "./rows";
+
+const toBucket = (r: BucketRow): Bucket => ({
+  id: r.id,
+  name: r.name,
+  ownerId: r.owner_id,
+  zone: r.zone,
+  createdAt: r.created_at,
+  versioning: r.versioning ?? null,
+  acl: readAcl(r.acl),
+  cors: readCors(r.cors),
+  tags: readTags(r.tags),
+});
+
+/**
+ * Bucket rows are read by nearly every request and change rarely: an isolate keeps them for a
+ * couple of seconds. Every bucket write in this isolate clears the cache; other isolates see a
+ * change within the TTL, as S3's own bucket configuration changes propagate eventually. Writes
+ * that race a bucket's deletion still fail at commit (the NoSuchBucket assertion), so a stale row
+ * can never leave objects behind. Only existing buckets are cached, and the cache is bounded in
+ * entries and bytes (ACL and CORS documents can be tens of KB).
+ */
+export const BUCKET_CACHE_TTL_MS = 2_000;
+const bucketCache = new BoundedCache<Bucket>({ ttlMs: BUCKET_CACHE_TTL_MS, maxEntries: 1_000, maxBytes: 4 << 20, sizeOf: (k, b) => estimateBytes([k, b]) });
+
+/** Entry count and estimated bytes of the bucket-row cache (for the bounds test). */
+export function bucketCacheSize(): { entries: number; bytes: number } {
+  return bucketCache.size();
+}
+
+export class Buckets {
+  constructor(private readonly db: D1Database) {}
+
+  /** The bucket row, from the isolate's short-lived cache when fresh (only existing buckets are cached). */
+  async get(name: string): Promise<Bucket | null> {
+    const hit = bucketCache.get(name);
+    if (hit) return hit;
+    const r = await this.db.prepare("SELECT * FROM buckets WHERE name = ?").bind(name).first<BucketRow>();
+    if (!r) return null;
+    const bucket = toBucket(r);
+    bucketCache.set(name, bucket);
+    return bucket;
+  }
+
+  async listOwnedBy(ownerId: string): Promise<Bucket[]> {
+    const { results } = await this.db.prepare("SELECT * FROM buckets WHERE owner_id = ? ORDER BY name").bind(ownerId).all<BucketRow>();
+    return results.map(toBucket);
+  }
+
+  async listAll(): Promise<Bucket[]> {
+    return (await this.db.prepare("SELECT * FROM buckets ORDER BY name").all<BucketRow>()).results.map(toBucket);
+  }
+
+  /** Creates the bucket unless the owner is at their bucket quota (TooManyBuckets) or the name is taken (false). */
+  async create(b: Bucket): Promise<boolean> {
+    const results = await commit(this.db, [
+      assertion(this.db, "TooManyBuckets", "(SELECT COUNT(*) FROM buckets WHERE owner_id = ?2) >= (SELECT max_buckets FROM users WHERE id = ?2)", b.ownerId),
+      this.db
+        .prepare("INSERT OR IGNORE INTO buckets (id, name, owner_id, zone, created_at, versioning, acl, cors, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(b.id, b.name, b.ownerId, b.zone, b.createdAt, b.versioning, writeAcl(b.acl), writeCors(b.cors), writeTags(b.tags)),
+    ]);
+    return results[1].meta.changes === 1;
+  }
+
+  /**
+   * Deletes an empty bucket (no object versions or delete markers, else BucketNotEmpty);
+   * its unfinished multipart uploads are aborted and their part blobs queued for deletion.
+   */
+  async delete(b: Bucket, now: number): Promise<void> {
+    await commit(this.db, [
+      assertion(this.db, "BucketNotEmpty", "EXISTS (SELECT 1 FROM objects WHERE bucket_id = ?2)", b.id),
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at)
+           SELECT ?, p.blob_key, ? FROM upload_parts p JOIN multipart_uploads u ON u.id = p.upload_id WHERE u.bucket_id = ?`,
+        )
+        .bind(b.zone, now, b.id),
+      this.db.prepare("DELETE FROM upload_parts WHERE upload_id IN (SELECT id FROM multipart_uploads WHERE bucket_id = ?)").bind(b.id),
+      this.db.prepare("DELETE FROM multipart_uploads WHERE bucket_id = ?").bind(b.id),
+      this.db.prepare("DELETE FROM buckets WHERE id = ?").bind(b.id),
+    ]);
+    bucketCache.clear();
+  }
+
+  /** Sets one configuration column and forgets the cached rows. */
+  private async set(column: "acl" | "versioning" | "tags" | "cors", bucketId: string, value: string | null): Promise<void> {
+    await this.db.prepare(`UPDATE buckets SET ${column} = ? WHERE id = ?`).bind(value, bucketId).run();
+    bucketCache.clear();
+  }
+
+  /** Replaces the bucket's ACL (null = private). */
+  setAcl(bucketId: string, acl: Acl): Promise<void> {
+    return this.set("acl", bucketId, writeAcl(acl));
+  }
+
+  setVersioning(bucketId: string, status: "Enabled" | "Suspended"): Promise<void> {
+    return this.set("versioning", bucketId, status);
+  }
+
+  /** Replaces the bucket's tag set; an empty set removes it. */
+  setTags(bucketId: string, tags: TagSet): Promise<void> {
+    return this.set("tags", bucketId, writeTags(tags));
+  }
+
+  /** Replaces the bucket's CORS rules; null removes them. */
+  setCors(bucketId: string, cors: CorsRule[] | null): Promise<void> {
+    return this.set("cors", bucketId, writeCors(cors));
+  }
+
+  /** Live objects and their bytes (billed with S3's 128 KiB minimum object size). */
+  async usage(bucketId: string): Promise<BucketUsage> {
+    const r = await this.db
+      .prepare(
+        `SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes, COALESCE(SUM(MAX(size, 131072)), 0) AS billed
+         FROM objects WHERE bucket_id = ? AND is_delete_marker = 0`,
+      )
+      .bind(bucketId)
+      .first<{ n: number; bytes: number; billed: number }>();
+    return { objectCount: r?.n ?? 0, storedBytes: r?.bytes ?? 0, billedBytes: r?.billed ?? 0 };
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The listings (ListObjects, ListObjectVersions, ListMultipartUploads): bounded reads of one index
+ * each, so a page costs O(limit); logic/listing.ts and logic/version-listing.ts page over them.
+ */
+import type { KeyRange, ListedObject, ListedRow, ListedVersion, MultipartUpload } from "../model";
+import type { ObjectRow, UploadRow } from "./rows";
+import { toUpload } from "./uploads";
+
+const LISTED_COLUMNS = "key, size, etag, last_modified, owner_id, storage_class, checksum_algorithm";
+const VERSION_COLUMNS = `${LISTED_COLUMNS}, version_id, seq, is_latest, is_delete_marker, checksum_type`;
+
+type ListedObjectRow = Pick<ObjectRow, "key" | "size" | "etag" | "last_modified" | "owner_id" | "storage_class" | "checksum_algorithm">;
+type ListedVersionRow = ListedObjectRow & Pick<ObjectRow, "version_id" | "seq" | "is_latest" | "is_delete_marker" | "checksum_type">;
+/** A row of a rolled-up scan: `common_prefix` set when the row stands for `n` keys (or versions) under it. */
+type RollupColumns = { common_prefix: string | null; n: number };
+
+const toListed = (r: ListedObjectRow): ListedObject => ({
+  key: r.key,
+  size: r.size,
+  etag: r.etag ?? "",
+  lastModified: r.last_modified,
+  ownerId: r.owner_id,
+  storageClass: r.storage_class ?? "STANDARD",
+  checksumAlgorithm: r.checksum_algorithm ?? null,
+});
+
+const toListedVersion = (r: ListedVersionRow): ListedVersion => ({
+  ...toListed(r),
+  versionId: r.version_id,
+  seq: r.seq,
+  isLatest: r.is_latest === 1,
+  isDeleteMarker: r.is_delete_marker === 1,
+  checksumType: r.checksum_type ?? null,
+});
+
+/** Appends `key > after`, `key >= from` and `key < before` (each when given) as numbered parameters. */
+function keyRangeConditions(range: { after?: string; from?: string; before?: string | null }, where: string[], params: unknown[]): void {
+  const add = (sql: string, value: string) => {
+    params.push(value);
+    where.push(`${sql} ?${params.length}`);
+  };
+  if (range.after !== undefined) add("key >", range.after);
+  if (range.from !== undefined && range.from !== "") add("key >=", range.from);
+  if (range.before) add("key <", range.before);
+}
+
+export class Listings {
+  constructor(private readonly db: D1Database) {}
+
+  /**
+   * Current, live objects with key > `after` (and >= `from`) and < `before`, in UTF-8 binary key order,
+   * scanning at most `limit` rows of the partial index objects_current, so a read costs O(limit).
+   * With `rollup`, keys that contain the delimiter after the prefix come back as one row per common
+   * prefix (grouped inside SQLite, so a page of prefixes ships one row per prefix, not per key).
+   */
+  async listCurrent(bucketId: string, range: KeyRange): Promise<ListedRow[]> {
+    const where = ["bucket_id = ?1", "is_latest = 1", "is_delete_marker = 0"];
+    const params: unknown[] = [bucketId];
+    keyRangeConditions(range, where, params);
+    params.push(range.limit);
+    const scan = `SELECT ${LISTED_COLUMNS} FROM objects INDEXED BY objects_current WHERE ${where.join(" AND ")} ORDER BY key LIMIT ?${params.length}`;
+    if (!range.rollup) {
+      const { results } = await this.db
+        .prepare(scan)
+        .bind(...params)
+        .all<ListedObjectRow>();
+      return results.map((r) => ({ ...toListed(r), commonPrefix: null, lastKey: r.key, rows: 1 }));
+    }
+    // SQLite's substr/instr count characters (code points), as [...s].length does.
+    const p = params.length;
+    params.push([...range.rollup.prefix].length, range.rollup.delimiter, [...range.rollup.delimiter].length);
+    const cp = `CASE WHEN dpos > 0 THEN substr(key, 1, ?${p + 1} + dpos + ?${p + 3} - 1) END`;
+    const { results } = await this.db
+      .prepare(
+        `SELECT ${cp} AS common_prefix, MAX(key) AS last_key, COUNT(*) AS n, ${LISTED_COLUMNS}
+         FROM (SELECT *, instr(substr(key, ?${p + 1} + 1), ?${p + 2}) AS dpos FROM (${scan}))
+         GROUP BY COALESCE(${cp}, key) ORDER BY MIN(key)`,
+      )
+      .bind(...params)
+      .all<ListedObjectRow & RollupColumns & { last_key: string }>();
+    return results.map((r) => ({ ...toListed(r), commonPrefix: r.common_prefix ?? null, lastKey: r.last_key, rows: r.n }));
+  }
+
+  /**
+   * Versions and delete markers in ListObjectVersions order (key ascending, newest first within a
+   * key), served by the index objects_by_key_seq so that a read costs O(limit): either the versions
+   * of one key older than `seqBelow`, or every version of the keys > `after` (and >= `from`) and < `before`.
+   */
+  async listVersions(
+    bucketId: string,
+    range: { key: string; seqBelow: number; limit: number } | KeyRange,
+  ): Promise<(ListedVersion & { commonPrefix?: string | null; rows?: number })[]> {
+    const from = `SELECT ${VERSION_COLUMNS} FROM objects INDEXED BY objects_by_key_seq`;
+    if ("key" in range) {
+      const { results } = await this.db
+        .prepare(`${from} WHERE bucket_id = ?1 AND key = ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4`)
+        .bind(bucketId, range.key, range.seqBelow, range.limit)
+        .all<ListedVersionRow>();
+      return results.map(toListedVersion);
+    }
+    const where = ["bucket_id = ?1"];
+    const params: unknown[] = [bucketId];
+    keyRangeConditions(range, where, params);
+    params.push(range.limit);
+    const scan = `${from} WHERE ${where.join(" AND ")} ORDER BY key, seq DESC LIMIT ?${params.length}`;
+    if (!range.rollup) {
+      const { results } = await this.db
+        .prepare(scan)
+        .bind(...params)
+        .all<ListedVersionRow>();
+      return results.map(toListedVersion);
+    }
+    // As in listCurrent: versions of keys under a common prefix come back as one row per prefix.
+    const p = params.length;
+    params.push([...range.rollup.prefix].length, range.rollup.delimiter, [...range.rollup.delimiter].length);
+    const cp = `CASE WHEN dpos > 0 THEN substr(key, 1, ?${p + 1} + dpos + ?${p + 3} - 1) END`;
+    const { results } = await this.db
+      .prepare(
+        `SELECT ${cp} AS common_prefix, COUNT(*) AS n, MAX(key) AS key, ${VERSION_COLUMNS.replace(/^key, /, "")}
+         FROM (SELECT *, instr(substr(key, ?${p + 1} + 1), ?${p + 2}) AS dpos FROM (${scan.replace("SELECT ", "SELECT rowid AS rid, ")}))
+         GROUP BY COALESCE(${cp}, rid) ORDER BY MIN(key), MAX(seq) DESC`,
+      )
+      .bind(...params)
+      .all<ListedVersionRow & RollupColumns>();
+    return results.map((r) => ({ ...toListedVersion(r), commonPrefix: r.common_prefix ?? null, rows: r.n }));
+  }
+
+  /** Uploads in (key, upload id) order after the markers; ids are time-ordered so this is initiation order per key. */
+  async listUploads(
+    bucketId: string,
+    o: { prefix: string; keyMarker?: string; uploadIdMarker?: string /** inclusive lower bound on the key */; from?: string; limit: number },
+  ): Promise<MultipartUpload[]> {
+    // `key >= prefix` lets the index seek to the prefix; substr() then bounds it.
+    const where = ["bucket_id = ?1", "key >= ?2", "substr(key, 1, length(?2)) = ?2"];
+    const params: unknown[] = [bucketId, o.prefix];
+    if (o.keyMarker !== undefined) {
+      params.push(o.keyMarker);
+      if (o.uploadIdMarker) {
+        params.push(o.uploadIdMarker);
+        where.push(`(key > ?3 OR (key = ?3 AND id > ?4))`);
+      } else where.push("key > ?3");
+    }
+    if (o.from !== undefined) {
+      params.push(o.from);
+      where.push(`key >= ?${params.length}`);
+    }
+    params.push(o.limit);
+    const { results } = await this.db
+      .prepare(`SELECT * FROM multipart_uploads WHERE ${where.join(" AND ")} ORDER BY key, id LIMIT ?${params.length}`)
+      .bind(...params)
+      .all<UploadRow>();
+    return results.map(toUpload);
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Object versions: reads, the commit of a new version (a write, a copy, a completed multipart
+ * upload, a delete marker) and the permanent deletion of one version. Every commit queues the
+ * blobs of the row it replaces in blob_deletions, in the same transaction.
+ */
+import type { TagSet } from "../../logic/tags";
+import type { Acl, Bucket, NewObjectVersion, ObjectPart, ObjectVersion, UploadPart } from "../model";
+import { assertion, commit } from "./batch";
+import { readAcl, readTags, writeAcl, writeTags } from "./columns";
+import { blobKeysOf, json, type ObjectPartRow, type ObjectRow } from "./rows";
+import { completionStatements } from "./uploads";
+
+export const toVersion = (r: ObjectRow): ObjectVersion => ({
+  id: r.id,
+  bucketId: r.bucket_id,
+  key: r.key,
+  versionId: r.version_id,
+  seq: r.seq,
+  isLatest: r.is_latest === 1,
+  isDeleteMarker: r.is_delete_marker === 1,
+  size: r.size,
+  etag: r.etag ?? "",
+  lastModified: r.last_modified,
+  ownerId: r.owner_id,
+  blobKey: r.blob_key ?? null,
+  partCount: r.part_count ?? null,
+  httpMeta: json(r.http_meta, {}),
+  userMeta: json(r.user_meta, {}),
+  checksumAlgorithm: r.checksum_algorithm ?? null,
+  checksumValue: r.checksum_value ?? null,
+  checksumType: r.checksum_type ?? null,
+  ssecKeyMd5: r.ssec_key_md5 ?? null,
+  acl: readAcl(r.acl),
+  tags: readTags(r.tags),
+  tagCount: r.tag_count ?? 0,
+  storageClass: r.storage_class ?? "STANDARD",
+});
+
+const toPart = (r: ObjectPartRow): ObjectPart => ({
+  partNumber: r.part_number,
+  blobKey: r.blob_key,
+  size: r.size,
+  startOffset: r.start_offset,
+  etag: r.etag,
+  checksumValue: r.checksum_value ?? null,
+});
+
+/** Conditions and limits checked when a version commits. */
+export type CommitOptions = { now: number; ifNoneMatchStar?: boolean; ifMatchEtag?: string; maxVersions?: number };
+
+export class Objects {
+  constructor(private readonly db: D1Database) {}
+
+  /** The latest version (possibly a delete marker), or a given version. */
+  async get(bucketId: string, key: string, versionId?: string | null): Promise<ObjectVersion | null> {
+    const r = versionId
+      ? await this.db.prepare("SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?").bind(bucketId, key, versionId).first<ObjectRow>()
+      : await this.db.prepare("SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1").bind(bucketId, key).first<ObjectRow>();
+    return r ? toVersion(r) : null;
+  }
+
+  /** A completed multipart object's manifest, in part order. */
+  async parts(objectId: string): Promise<ObjectPart[]> {
+    const { results } = await this.db.prepare("SELECT * FROM object_parts WHERE object_id = ? ORDER BY part_number").bind(objectId).all<ObjectPartRow>();
+    return results.map(toPart);
+  }
+
+  /**
+   * Commits a new version (object or delete marker) as the key's latest; returns the blob keys of
+   * the version it replaced. Unversioned and suspended buckets replace the `null` version; enabled
+   * buckets keep every version.
+   */
+  commit(bucket: Bucket, v: NewObjectVersion, opts: CommitOptions): Promise<string[]> {
+    return this.commitWith(bucket, v, opts, [], []);
+  }
+
+  /**
+   * Commits a copy. With `sourceId`, the copy shares the blobs of that source row (its blob key, or
+   * its manifest parts, copied here) and the commit requires the source to still exist (NoSuchKey),
+   * else a concurrent delete of the source could free blobs the copy refers to. Without, the copy
+   * has its own bytes and commits as any write.
+   */
+  commitCopy(bucket: Bucket, v: NewObjectVersion, sourceId: string | null, opts: CommitOptions): Promise<string[]> {
+    if (sourceId === null) return this.commit(bucket, v, opts);
+    const shareSource = [
+      assertion(this.db, "NoSuchKey", "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2)", sourceId),
+      this.db
+        .prepare(
+          `INSERT INTO object_parts (object_id, part_number, blob_key, size, start_offset, etag, checksum_value)
+           SELECT ?2, part_number, blob_key, size, start_offset, etag, checksum_value FROM object_parts WHERE object_id = ?1`,
+        )
+        .bind(sourceId, v.id),
+    ];
+    // Runs before the replaced version is dropped: a copy onto itself reads its source first.
+    return this.commitWith(bucket, v, opts, shareSource, []);
+  }
+
+  /**
+   * Commits the object a multipart upload completes to: the chosen parts (in order) become its
+   * manifest and the upload ends, unchosen parts' blobs queued for deletion. Fails with
+   * NoSuchUpload if the upload ended meanwhile and InvalidPart if a chosen part changed.
+   */
+  commitCompletedUpload(
+    bucket: Bucket,
+    v: NewObjectVersion,
+    uploadId: string,
+    chosen: Pick<UploadPart, "partNumber" | "etag">[],
+    opts: CommitOptions,
+  ): Promise<string[]> {
+    return this.commitWith(bucket, v, opts, [], completionStatements(this.db, bucket.zone, uploadId, v.id, chosen, opts.now));
+  }
+
+  /** The commit batch; `before` runs after the bucket check, `extra` last, in the same transaction. */
+  private async commitWith(
+    bucket: Bucket,
+    v: NewObjectVersion,
+    opts: CommitOptions,
+    before: D1PreparedStatement[],
+    extra: D1PreparedStatement[],
+  ): Promise<string[]> {
+    const db = this.db;
+    const stmts: D1PreparedStatement[] = [assertion(db, "NoSuchBucket", "NOT EXISTS (SELECT 1 FROM buckets WHERE id = ?2)", v.bucketId), ...before];
+    const live = "SELECT 1 FROM objects WHERE bucket_id = ?2 AND key = ?3 AND is_latest = 1 AND is_delete_marker = 0";
+    if (opts.ifNoneMatchStar) stmts.push(assertion(db, "PreconditionFailed", `EXISTS (${live})`, v.bucketId, v.key));
+    if (opts.ifMatchEtag !== undefined) {
+      stmts.push(assertion(db, "NoSuchKey", `NOT EXISTS (${live})`, v.bucketId, v.key));
+      stmts.push(assertion(db, "PreconditionFailed", `NOT EXISTS (${live} AND etag = ?4)`, v.bucketId, v.key, opts.ifMatchEtag));
+    }
+    let queued = -1;
+    if (v.versionId === "null") {
+      queued = stmts.length;
+      stmts.push(...this.dropNullVersion(bucket, v.key, opts.now));
+    }
+    // Counted after the null version is dropped, so a write replacing it (suspended bucket) only
+    // fails when the key's other versions already fill the limit; nothing old is ever dropped to make room.
+    if (opts.maxVersions) {
+      stmts.push(
+        assertion(db, "TooManyVersions", "(SELECT COUNT(*) FROM objects WHERE bucket_id = ?2 AND key = ?3) >= ?4", v.bucketId, v.key, opts.maxVersions),
+      );
+    }
+    stmts.push(db.prepare("UPDATE objects SET is_latest = 0 WHERE bucket_id = ? AND key = ? AND is_latest = 1").bind(v.bucketId, v.key));
+    stmts.push(this.insertVersion(v));
+    stmts.push(...extra);
+    const results = await commit(db, stmts);
+    return queued < 0 ? [] : blobKeysOf(results[queued]);
+  }
+
+  /** Statements that drop the key's `null` version (the one an unversioned or suspended write replaces), queueing its blobs. */
+  private dropNullVersion(bucket: Bucket, key: string, now: number): D1PreparedStatement[] {
+    const db = this.db;
+    const nullRow = "SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null'";
+    return [
+      db
+        .prepare(
+          `INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at)
+           SELECT ?3, blob_key, ?4 FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null' AND blob_key IS NOT NULL
+           UNION ALL SELECT ?3, blob_key, ?4 FROM object_parts WHERE object_id IN (${nullRow})
+           RETURNING blob_key`,
+        )
+        .bind(bucket.id, key, bucket.zone, now),
+      db.prepare(`DELETE FROM object_parts WHERE object_id IN (${nullRow})`).bind(bucket.id, key),
+      db.prepare("DELETE FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null'").bind(bucket.id, key),
+    ];
+  }
+
+  private insertVersion(v: NewObjectVersion): D1PreparedStatement {
+    return this.db
+      .prepare(
+        `INSERT INTO objects (id, bucket_id, key, version_id, seq, is_latest, is_delete_marker, size, etag, last_modified,
+           owner_id, blob_key, part_count, http_meta, user_meta, checksum_algorithm, checksum_value, checksum_type,
+           ssec_key_md5, acl, tags, tag_count, storage_class)
+         VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects WHERE bucket_id = ?2 AND key = ?3), 1,
+           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)`,
+      )
+      .bind(
+        v.id,
+        v.bucketId,
+        v.key,
+        v.versionId,
+        v.isDeleteMarker ? 1 : 0,
+        v.size,
+        v.etag,
+        v.lastModified,
+        v.ownerId,
+        v.blobKey,
+        v.partCount,
+        JSON.stringify(v.httpMeta),
+        JSON.stringify(v.userMeta),
+        v.checksumAlgorithm,
+        v.checksumValue,
+        v.checksumType,
+        v.ssecKeyMd5,
+        writeAcl(v.acl),
+        writeTags(v.tags),
+        v.tagCount,
+        v.storageClass,
+      );
+  }
+
+  /**
+   * Permanently deletes one version; if it was the latest, the newest remaining version becomes latest.
+   * Returns the deleted row (null if it did not exist) and the blob keys queued for deletion.
+   */
+  async deleteVersion(bucket: Bucket, key: string, versionId: string, now: number): Promise<{ deleted: ObjectVersion | null; freed: string[] }> {
+    const db = this.db;
+    const row = "SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3";
+    const results = await commit(db, [
+      db.prepare(`SELECT * FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3`).bind(bucket.id, key, versionId),
+      db
+        .prepare(
+          `INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at)
+           SELECT ?4, blob_key, ?5 FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3 AND blob_key IS NOT NULL
+           UNION ALL SELECT ?4, blob_key, ?5 FROM object_parts WHERE object_id IN (${row})
+           RETURNING blob_key`,
+        )
+        .bind(bucket.id, key, versionId, bucket.zone, now),
+      db.prepare(`DELETE FROM object_parts WHERE object_id IN (${row})`).bind(bucket.id, key, versionId),
+      db.prepare("DELETE FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3").bind(bucket.id, key, versionId),
+      db
+        .prepare(
+          `UPDATE objects SET is_latest = 1 WHERE id = (SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2 ORDER BY seq DESC LIMIT 1)
+           AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket_id = ?1 AND key = ?2 AND is_latest = 1)`,
+        )
+        .bind(bucket.id, key),
+    ]);
+    const deleted = (results[0].results as ObjectRow[])[0];
+    return { deleted: deleted ? toVersion(deleted) : null, freed: blobKeysOf(results[1]) };
+  }
+
+  /** Replaces the ACL of one object version (never a delete marker); false when that row is gone. */
+  async setAcl(objectId: string, acl: Acl): Promise<boolean> {
+    const r = await this.db.prepare("UPDATE objects SET acl = ? WHERE id = ? AND is_delete_marker = 0").bind(writeAcl(acl), objectId).run();
+    return r.meta.changes === 1;
+  }
+
+  /** Replaces the tag set of one object version (never a delete marker); false when that row is gone. */
+  async setTags(objectId: string, tags: TagSet): Promise<boolean> {
+    const r = await this.db
+      .prepare("UPDATE objects SET tags = ?, tag_count = ? WHERE id = ? AND is_delete_marker = 0")
+      .bind(writeTags(tags), tags.length, objectId)
+      .run();
+    return r.meta.changes === 1;
+  }
+}

@@ -1,0 +1,96 @@
+/** Row shapes of the D1 tables (migrations/), as D1 returns them: INTEGER booleans are 0/1, JSON columns are text. */
+
+export type UserRow = { id: string; display_name: string; email: string | null; max_buckets: number; created_at: number };
+
+export type AccessKeyRow = {
+  access_key_id: string;
+  user_id: string;
+  secret_enc: string;
+  bucket: string | null;
+  operations: string;
+  enabled: number;
+  created_at: number;
+};
+
+export type BucketRow = {
+  id: string;
+  name: string;
+  owner_id: string;
+  zone: string;
+  created_at: number;
+  versioning: "Enabled" | "Suspended" | null;
+  acl: string | null;
+  cors: string | null;
+  tags: string | null;
+};
+
+export type ObjectRow = {
+  id: string;
+  bucket_id: string;
+  key: string;
+  version_id: string;
+  seq: number;
+  is_latest: number;
+  is_delete_marker: number;
+  size: number;
+  etag: string | null;
+  last_modified: number;
+  owner_id: string;
+  blob_key: string | null;
+  part_count: number | null;
+  http_meta: string | null;
+  user_meta: string | null;
+  checksum_algorithm: string | null;
+  checksum_value: string | null;
+  checksum_type: string | null;
+  ssec_key_md5: string | null;
+  acl: string | null;
+  tags: string | null;
+  tag_count: number;
+  storage_class: string;
+};
+
+export type ObjectPartRow = {
+  object_id: string;
+  part_number: number;
+  blob_key: string;
+  size: number;
+  start_offset: number;
+  etag: string;
+  checksum_value: string | null;
+};
+
+export type UploadRow = {
+  id: string;
+  bucket_id: string;
+  key: string;
+  initiated_at: number;
+  owner_id: string;
+  initiator_id: string;
+  http_meta: string | null;
+  user_meta: string | null;
+  checksum_algorithm: string | null;
+  checksum_type: string | null;
+  ssec_key_md5: string | null;
+  acl: string | null;
+  tags: string | null;
+  storage_class: string;
+};
+
+export type UploadPartRow = {
+  upload_id: string;
+  part_number: number;
+  blob_key: string;
+  size: number;
+  etag: string;
+  checksum_value: string | null;
+  uploaded_at: number;
+};
+
+export type BlobDeletionRow = { zone: string; blob_key: string; enqueued_at: number };
+
+/** A JSON text column, or `fallback` when NULL. */
+export const json = <T>(s: string | null, fallback: T): T => (typeof s === "string" ? (JSON.parse(s) as T) : fallback);
+
+/** The blob keys a `... RETURNING blob_key` (or `SELECT blob_key`) statement produced. */
+export const blobKeysOf = (result: D1Result | undefined): string[] => ((result?.results ?? []) as Pick<BlobDeletionRow, "blob_key">[]).map((r) => r.blob_key);

@@ -1,0 +1,116 @@
+/**
+ * The domain model of the metadata store: what the D1 store (store/d1/) returns and accepts.
+ * Modules outside the store import these types from here, never from the SQL modules. JSON
+ * columns arrive parsed (ACL, CORS rules, tags, key operations) and are written as these values.
+ */
+import type { Acl } from "../logic/acl";
+import type { CorsRule } from "../logic/cors";
+import type { TagSet } from "../logic/tags";
+
+export type { Acl } from "../logic/acl";
+
+/** What an access key may call: a named class of operations, or exactly the listed S3 operation names. */
+export type KeyOperations = "full" | "read-only" | "write-only" | string[];
+
+export type User = { id: string; displayName: string; email: string | null; maxBuckets: number; createdAt: number };
+
+export type AccessKey = {
+  accessKeyId: string;
+  userId: string;
+  secretEnc: string;
+  bucket: string | null;
+  operations: KeyOperations;
+  enabled: boolean;
+  createdAt: number;
+};
+
+export type Bucket = {
+  id: string;
+  name: string;
+  ownerId: string;
+  zone: string;
+  createdAt: number;
+  versioning: "Enabled" | "Suspended" | null;
+  acl: Acl;
+  /** null: no CORS configuration */
+  cors: CorsRule[] | null;
+  /** empty: no tags */
+  tags: TagSet;
+};
+
+export type BucketUsage = { objectCount: number; storedBytes: number; billedBytes: number };
+
+export type HttpMeta = Record<string, string>;
+
+export type ObjectVersion = {
+  id: string;
+  bucketId: string;
+  key: string;
+  versionId: string;
+  seq: number;
+  isLatest: boolean;
+  isDeleteMarker: boolean;
+  size: number;
+  etag: string;
+  lastModified: number;
+  ownerId: string;
+  blobKey: string | null;
+  partCount: number | null;
+  httpMeta: HttpMeta;
+  userMeta: Record<string, string>;
+  checksumAlgorithm: string | null;
+  checksumValue: string | null;
+  checksumType: string | null;
+  ssecKeyMd5: string | null;
+  acl: Acl;
+  tags: TagSet;
+  tagCount: number;
+  storageClass: string;
+};
+
+/** What a write supplies; the store fills seq / is_latest. */
+export type NewObjectVersion = Omit<ObjectVersion, "seq" | "isLatest">;
+
+/** One part of a completed multipart object's manifest. */
+export type ObjectPart = { partNumber: number; blobKey: string; size: number; startOffset: number; etag: string; checksumValue: string | null };
+
+export type ListedObject = Pick<ObjectVersion, "key" | "size" | "etag" | "lastModified" | "ownerId" | "storageClass" | "checksumAlgorithm">;
+
+/** A row of ListObjectVersions: a version or a delete marker. */
+export type ListedVersion = ListedObject & Pick<ObjectVersion, "versionId" | "seq" | "isLatest" | "isDeleteMarker" | "checksumType">;
+
+/** A listing row: an object, or (commonPrefix set) a group of `rows` keys rolled into one prefix. */
+export type ListedRow = ListedObject & { commonPrefix: string | null; lastKey: string; rows: number };
+
+/** Keys after `after` (and from `from`) and before `before`; with `rollup`, keys under a common prefix come back as one row. */
+export type KeyRange = { after?: string; from?: string; before?: string | null; limit: number; rollup?: { prefix: string; delimiter: string } };
+
+export type MultipartUpload = {
+  id: string;
+  bucketId: string;
+  key: string;
+  initiatedAt: number;
+  ownerId: string;
+  initiatorId: string;
+  httpMeta: HttpMeta;
+  userMeta: Record<string, string>;
+  checksumAlgorithm: string | null;
+  checksumType: string | null;
+  ssecKeyMd5: string | null;
+  acl: Acl;
+  tags: TagSet;
+  storageClass: string;
+};
+
+export type UploadPart = {
+  uploadId: string;
+  partNumber: number;
+  blobKey: string;
+  size: number;
+  etag: string;
+  checksumValue: string | null;
+  uploadedAt: number;
+};
+
+/** A blob queued for deletion from a zone's R2 bucket. */
+export type PendingBlob = { zone: string; blobKey: string };
