@@ -6,7 +6,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     environment: "node",
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "portal/src/**/*.test.ts", "test/**/*.test.ts"],
+    // The portal build (portal/dist) must exist before wrangler.toml can be read: see the file.
+    globalSetup: ["test/support/portal-build.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Most test files spend their time waiting on workerd and real client processes, so two files at

@@ -8,6 +8,7 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import fs from "node:fs";
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { ensurePortalBuilt } from "../scripts/build-portal.mjs";
 import { startSosWorker } from "../test/support/worker";
 
 export const CREDS = { accessKeyId: "SOSBENCHROOTKEY000000001", secretAccessKey: "bench-root-secret-0123456789abcdefghijklm" };
@@ -54,7 +55,8 @@ export function startSos(persistRoot: string): Promise<BenchWorker> {
   );
 }
 
-export function startBaseline(persistRoot: string): Promise<BenchWorker> {
+export async function startBaseline(persistRoot: string): Promise<BenchWorker> {
+  await ensurePortalBuilt(); // wrangler.toml's [assets] directory must exist for wrangler to read it
   const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
   const { compatibilityDate, compatibilityFlags } = workerOptions as { compatibilityDate?: string; compatibilityFlags?: string[] };
   return withPid("raw R2", async () => {

@@ -6,7 +6,8 @@
 // records the database_id in wrangler.toml, applies the remote D1 migrations, generates the secrets
 // that are not set yet (never replacing one that is), deploys, and prints the endpoint. Re-running it
 // creates nothing that exists and changes no secret. --dry-run works offline: it builds the exact
-// bundle, checks its size against the Workers limits and prints the plan. docs/deployment.md has more.
+// bundle, checks its size against the Workers limits and prints the plan. The web portal is built
+// first (scripts/build-portal.mjs) and ships as the Worker's static assets. docs/deployment.md has more.
 import {
   applyMigrations,
   countStoredAccessKeys,
@@ -19,6 +20,7 @@ import {
   listQueues,
   listSecretNames,
 } from "./deploy/account.mjs";
+import { buildPortal, PORTAL_PATH } from "./build-portal.mjs";
 import { buildBundle, checkSize } from "./deploy/bundle.mjs";
 import { baseDomainArgs, readDeployConfig, recordDatabaseId } from "./deploy/config.mjs";
 import { SECRET_NAMES, secretsToCreate, withSecretsFile } from "./deploy/secrets.mjs";
@@ -44,6 +46,13 @@ function parseArgs(argv) {
 const log = (line = "") => console.log(line);
 const step = (line) => log(`• ${line}`);
 
+/** Builds the portal (it ships as static assets) and describes it in one line. */
+async function portalStep() {
+  const files = await buildPortal();
+  const sum = (k) => files.reduce((n, f) => n + f[k], 0);
+  return `portal: ${files.length} files, ${(sum("bytes") / 1024).toFixed(1)} KiB, ${(sum("gzipBytes") / 1024).toFixed(1)} KiB gzip (static assets at ${PORTAL_PATH})`;
+}
+
 function printPlan(deploy) {
   const { database: db } = deploy;
   log("Plan (each item is created only if it does not exist yet; nothing that exists is changed):");
@@ -59,6 +68,7 @@ function printPlan(deploy) {
   log(`  migrations    npx wrangler d1 migrations apply ${db.binding} --remote (those not applied yet)`);
   log(`  secrets       ${SECRET_NAMES.join(", ")} (generated only if not set)`);
   log(`  Worker        ${deploy.workerName}${deploy.assetsDirectory ? ` with static assets from ${deploy.assetsDirectory}` : ""}`);
+  if (deploy.assetsDirectory) log(`  portal        static assets at ${PORTAL_PATH} on every endpoint (the web console; only files that changed are uploaded)`);
   const routes = [
     ...deploy.routes.map((r) => (typeof r === "string" ? r : r.pattern)),
     ...(baseDomainArgs(deploy).length ? [`${deploy.baseDomain} (custom domain)`, `*.${deploy.baseDomain}/*`] : []),
@@ -142,6 +152,7 @@ async function main() {
 
   if (opts.dryRun) {
     log(`Dry run for Worker ${deploy.workerName} (${deploy.configPath}): nothing is sent to Cloudflare.`);
+    if (deploy.assetsDirectory) step(await portalStep());
     for (const line of checkSize(await buildBundle(deploy))) step(line);
     log();
     printPlan(deploy);
@@ -149,6 +160,7 @@ async function main() {
   }
 
   log(`Deploying Worker ${deploy.workerName} from ${deploy.configPath}`);
+  if (deploy.assetsDirectory) step(await portalStep());
   // What exists, in parallel: each wrangler start costs seconds.
   const [databases, buckets, queues, secretNames] = await Promise.all([
     listDatabases(deploy),

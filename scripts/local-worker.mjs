@@ -5,12 +5,16 @@
 // State: D1 and R2 live in <state dir>/v3/{d1,r2}, exactly where `wrangler dev --persist-to <state dir>`
 // and `wrangler d1 migrations apply --local --persist-to <state dir>` keep them (wrangler appends "v3"
 // and names the D1 file after database_id), so the three share one state directory.
+//
+// The web portal: wrangler.toml's [assets] (portal/dist, rebuilt here when stale) come with the
+// worker options, so Miniflare serves /_portal/ with the same _headers as Cloudflare does.
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
+import { ensurePortalBuilt } from "./build-portal.mjs";
 
 /** start.mjs log levels (wrangler's names) to Miniflare's. */
 const MINIFLARE_LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, log: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR, none: LogLevel.NONE };
@@ -82,7 +86,14 @@ export async function startLocalWorker({ root, stateDir, bindings, logLevel = "w
     removeBundle();
     throw e;
   }
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  let workerOptions;
+  try {
+    await ensurePortalBuilt();
+    ({ workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml")));
+  } catch (e) {
+    removeBundle();
+    throw e;
+  }
   const mf = new Miniflare({
     ...workerOptions,
     modules: true,

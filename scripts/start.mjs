@@ -3,7 +3,7 @@
 //
 //   node scripts/start.mjs [--port N] [--state-dir DIR] [--log-level L] [--wrangler [-- <wrangler dev args>]]
 //
-// What runs: the Worker in workerd through Miniflare's API (scripts/local-worker.mjs) on an internal
+// What runs: the web portal build (scripts/build-portal.mjs, when stale), the Worker in workerd through Miniflare's API (scripts/local-worker.mjs) on an internal
 // port, behind the HTTP front (scripts/front.mjs) on the public port, which answers
 // `Expect: 100-continue` as the Cloudflare edge does and survives any request. With --wrangler
 // (`npm run dev:wrangler`), `wrangler dev` replaces Miniflare behind the same front.
@@ -25,6 +25,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { ensurePortalBuilt, PORTAL_PATH } from "./build-portal.mjs";
 import { SECRET_GENERATORS, SECRET_NAMES } from "./deploy/secrets.mjs";
 import { startFront } from "./front.mjs";
 
@@ -246,6 +247,7 @@ function banner(opts, endpoint, stateDir, creds) {
     `sos-worker is running locally (${runtime} behind the local front, local D1 + R2; no Cloudflare account used)`,
     "",
     `  Endpoint     ${endpoint}   (path-style addressing)`,
+    `  Portal       ${endpoint}${PORTAL_PATH}   (web console: sign in with the keys below)`,
     `  Region       us-east-1    (any of: us-east-1, auto${zones.length ? ", " + zones.join(", ") : ""}; new buckets go to ${zones[0] ?? "the first zone"} unless LocationConstraint says otherwise)`,
     `  Access key   ${creds.SOS_ROOT_ACCESS_KEY}`,
     `  Secret key   ${creds.SOS_ROOT_SECRET_KEY}`,
@@ -276,7 +278,8 @@ async function main() {
   // 1. Under --wrangler, the migrations by wrangler itself (idempotent; "No migrations to apply" on
   //    later runs). Under Miniflare, startLocalWorker applies them, keeping wrangler's bookkeeping.
   if (opts.wrangler) await applyWranglerMigrations(stateDir, verbose);
-  // 2. The Worker on an internal port, 3. the front on the public one.
+  // 2. The web portal's assets (rebuilt when stale), 3. the Worker on an internal port, 4. the front on the public one.
+  if (await ensurePortalBuilt()) console.error("start: built the web portal (portal/dist)");
   const worker = await (opts.wrangler ? startWranglerDev : startMiniflare)(opts, stateDir, creds);
   if (verbose && worker.migrations)
     console.error(worker.migrations.length ? `start: applied ${worker.migrations.join(", ")}` : "start: no migrations to apply");

@@ -3,13 +3,14 @@ import type { Deps } from "./context";
 import { readConfig, type Env } from "./env";
 import { runScheduledSweep } from "./jobs/cron";
 import { handleRequest } from "./pipeline";
+import { portalResponse } from "./portal/serve";
 import { setupProblem } from "./setup-check";
 import { BlobStore } from "./store/blobs-r2";
 import { MetaStore } from "./store/d1";
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    return handleRequest(request, env, ctx);
+    return portalResponse(request, env) ?? handleRequest(request, env, ctx);
   },
   async scheduled(_event: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     const deps: Deps = { env, config: readConfig(env), meta: new MetaStore(env.DB), blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };

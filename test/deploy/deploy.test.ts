@@ -40,7 +40,9 @@ beforeAll(async () => {
   const toml = fs
     .readFileSync(path.join(ROOT, "wrangler.toml"), "utf8")
     .replace(/^main = "src\/index.ts"/m, `main = "${ROOT}/src/index.ts"`)
-    .replace(/^migrations_dir = "migrations"/m, `migrations_dir = "${ROOT}/migrations"`);
+    .replace(/^migrations_dir = "migrations"/m, `migrations_dir = "${ROOT}/migrations"`)
+    .replace(/^directory = "portal\/dist"/m, `directory = "${ROOT}/portal/dist"`);
+  expect(toml).toContain(`directory = "${ROOT}/portal/dist"`);
   fs.writeFileSync(configPath, toml);
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CLOUDFLARE_") && !k.startsWith("WRANGLER_")));
   env = {
@@ -74,6 +76,10 @@ describe("npm run deploy against the Cloudflare API stand-in", () => {
     expect(out).toContain("D1 database   sos-worker-meta (binding DB, location weur)");
     expect(out).toContain("R2 bucket     sos-ch-gva-2 (zone ch-gva-2, binding R2_CH_GVA_2, location weur)");
     expect(out).toContain("R2 bucket     sos-de-fra-1 (zone de-fra-1, binding R2_DE_FRA_1, location weur)");
+    // The portal is built and part of the plan, as the Worker's static assets.
+    expect(out).toMatch(/portal: 4 files, [\d.]+ KiB, [\d.]+ KiB gzip \(static assets at \/_portal\/\)/);
+    expect(out).toContain(`Worker        sos-worker with static assets from ${ROOT}/portal/dist`);
+    expect(out).toContain("portal        static assets at /_portal/");
     expect(api.databases.size + api.buckets.size + api.scripts.size).toBe(0);
   });
 
@@ -112,6 +118,18 @@ describe("npm run deploy against the Cloudflare API stand-in", () => {
     expect(script.secrets.get("SOS_MASTER_KEY")).not.toBe(script.secrets.get("SOS_ADMIN_TOKEN"));
     expect(script.crons).toEqual(["*/10 * * * *"]);
     expect(first.out).toContain(`Endpoint: https://sos-worker.${api.subdomain}.workers.dev`);
+
+    // The portal went up as static assets, the Worker's upload names them, and the CSP travels in _headers.
+    const manifest = api.assetManifests.at(-1)!;
+    expect(Object.keys(manifest).sort()).toEqual(["/_portal/app.css", "/_portal/app.js", "/_portal/config.json", "/_portal/index.html"]);
+    const index = api.assets.get(manifest["/_portal/index.html"].hash)!.toString("utf8");
+    expect(index).toBe(fs.readFileSync(path.join(ROOT, "portal/dist/_portal/index.html"), "utf8"));
+    expect(index).toContain('<script type="module" src="app.js"></script>');
+    const assets = api.uploads.at(-1)!.metadata.assets!;
+    expect(assets.jwt).toMatch(/^completion-/);
+    expect(assets.config?.run_worker_first).toBe(true);
+    expect(assets.config?._headers).toMatch(/^\/_portal\/\*\n {2}Content-Security-Policy: default-src 'none'; script-src 'self';/m);
+    expect(api.uploads.at(-1)!.metadata.bindings!.find((b) => b.name === "ASSETS")).toMatchObject({ type: "assets" });
   });
 
   it("a second run in a row creates nothing, applies no migration and changes no secret", async () => {
@@ -135,5 +153,8 @@ describe("npm run deploy against the Cloudflare API stand-in", () => {
     expect(fs.readFileSync(configPath, "utf8")).toBe(tomlAfterFirst);
     for (const value of secretsAfterFirst.values()) expect(second.out).not.toContain(value);
     expect(second.out).toContain("are set: unchanged");
+    // Unchanged portal files are not uploaded again; the new version still names the assets.
+    expect(second.calls.filter((c) => c.path.endsWith("/workers/assets/upload"))).toEqual([]);
+    expect(upload.assets?.jwt).toMatch(/^completion-/);
   });
 });

@@ -155,6 +155,7 @@ const BUCKET_ROWS: Row[] = [
   { op: "GetBucketAcl", need: { bucket: "READ_ACP" }, req: (f) => ({ method: "GET", path: `/${f.bucket}?acl` }) },
   { op: "PutBucketAcl", need: { bucket: "WRITE_ACP" }, req: (f) => ({ method: "PUT", path: `/${f.bucket}?acl`, ...xmlBody(f.bucketAcl) }) },
   { op: "GetBucketLocation", need: { bucketOwner: true }, req: (f) => ({ method: "GET", path: `/${f.bucket}?location` }) },
+  { op: "GetBucketRequestPayment", need: { bucketOwner: true }, req: (f) => ({ method: "GET", path: `/${f.bucket}?requestPayment` }) },
   { op: "GetBucketVersioning", need: { bucketOwner: true }, req: (f) => ({ method: "GET", path: `/${f.bucket}?versioning` }) },
   {
     op: "PutBucketVersioning",

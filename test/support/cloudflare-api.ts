@@ -14,7 +14,14 @@ import { unstable_splitSqlQuery } from "wrangler";
 
 export type RecordedCall = { method: string; path: string; query: Record<string, string>; body: string };
 
-export type UploadMetadata = { main_module?: string; bindings?: { type: string; name: string; text?: string }[]; keep_bindings?: string[] };
+export type UploadMetadata = {
+  main_module?: string;
+  bindings?: { type: string; name: string; text?: string }[];
+  keep_bindings?: string[];
+  assets?: { jwt: string; config?: { _headers?: string; run_worker_first?: unknown; html_handling?: string } };
+};
+/** A static-assets manifest as wrangler sends it: path -> content hash and size. */
+export type AssetManifest = Record<string, { hash: string; size: number }>;
 type D1Info = { uuid: string; name: string; created_at: string; version: string; primary_location_hint?: string };
 type R2Info = { name: string; creation_date: string; location?: string; jurisdiction?: string };
 type ScriptInfo = { name: string; uploads: number; secrets: Map<string, string>; bindings: Record<string, unknown>[]; crons: string[]; versions: string[] };
@@ -30,6 +37,11 @@ export class CloudflareApiStandIn {
   readonly scripts = new Map<string, ScriptInfo>();
   /** The metadata part of every script upload (bindings, keep_bindings, ...), in order. */
   readonly uploads: { script: string; metadata: UploadMetadata }[] = [];
+  /** Static-asset contents by hash (Workers static assets: upload session, then buckets of files). */
+  readonly assets = new Map<string, Buffer>();
+  /** The manifest of every assets upload session, in order. */
+  readonly assetManifests: AssetManifest[] = [];
+  private assetSessions = 0;
   readonly subdomain = "stand-in";
   private server?: http.Server;
   private sql?: Miniflare;
@@ -177,6 +189,13 @@ export class CloudflareApiStandIn {
 
     // ---- Workers
     if (p === "/workers/subdomain" && method === "GET") return [200, ok({ subdomain: this.subdomain })];
+    if (p === "/workers/assets/upload" && method === "POST") {
+      if (!/^Bearer upload-/.test(String(headers.authorization ?? ""))) return [401, failure(10000, "The assets upload needs the session's JWT")];
+      const base64 = call.query.base64 === "true";
+      for (const part of parseMultipart(raw, headers["content-type"] ?? ""))
+        this.assets.set(part.name, base64 ? Buffer.from(part.body.toString("latin1"), "base64") : part.body);
+      return [201, ok({ jwt: `completion-${this.assetSessions}` })];
+    }
     if ((g = p.match(/^\/workers\/(?:scripts|services)\/([^/]+)(\/.*)?$/))) return this.worker(g[1], g[2] ?? "", method, raw, headers, json);
     return undefined;
   }
@@ -186,6 +205,16 @@ export class CloudflareApiStandIn {
     const script = this.scripts.get(name);
     const notFound: [number, unknown] = [404, failure(10007, `This Worker does not exist on your account.`)];
     // A first deploy PUTs the script; later ones POST a version and then a deployment of it.
+    if (rest === "/assets-upload-session" && method === "POST") {
+      // Asks for the files whose content the account does not have yet, in buckets of at most 10.
+      const { manifest } = json() as { manifest: AssetManifest };
+      this.assetManifests.push(manifest);
+      const n = ++this.assetSessions;
+      const missing = [...new Set(Object.values(manifest).map((e) => e.hash))].filter((h) => !this.assets.has(h));
+      const buckets = [];
+      for (let i = 0; i < missing.length; i += 10) buckets.push(missing.slice(i, i + 10));
+      return [200, ok({ jwt: missing.length ? `upload-${n}` : `completion-${n}`, buckets })];
+    }
     const isUpload = (rest === "" && method === "PUT") || (rest === "/versions" && method === "POST" && script);
     if (isUpload) {
       const metadata = parseUploadMetadata(raw, headers["content-type"] ?? "");
@@ -246,14 +275,20 @@ export class CloudflareApiStandIn {
   }
 }
 
+/** The parts of a multipart/form-data body: field name and raw bytes. */
+function parseMultipart(raw: Buffer, contentType: string): { name: string; body: Buffer }[] {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  if (!boundary) return [];
+  const text = raw.toString("latin1");
+  return text.split(`--${boundary[1] ?? boundary[2]}`).flatMap((part) => {
+    const [head, ...body] = part.split("\r\n\r\n");
+    const name = /name="([^"]*)"/.exec(head)?.[1];
+    return name === undefined ? [] : [{ name, body: Buffer.from(body.join("\r\n\r\n").replace(/\r\n$/, ""), "latin1") as Buffer }];
+  });
+}
+
 /** The `metadata` part of a multipart/form-data script upload. */
 function parseUploadMetadata(raw: Buffer, contentType: string): UploadMetadata {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
-  if (!boundary) return {};
-  const text = raw.toString("latin1");
-  for (const part of text.split(`--${boundary[1] ?? boundary[2]}`)) {
-    const [head, ...body] = part.split("\r\n\r\n");
-    if (/name="metadata"/.test(head)) return JSON.parse(Buffer.from(body.join("\r\n\r\n").replace(/\r\n$/, ""), "latin1").toString("utf8"));
-  }
-  return {};
+  const part = parseMultipart(raw, contentType).find((p) => p.name === "metadata");
+  return part ? JSON.parse(part.body.toString("utf8")) : {};
 }

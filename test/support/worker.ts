@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
 import { bundleWorkerEntry } from "../../scripts/local-worker.mjs";
+import { ensurePortalBuilt } from "../../scripts/build-portal.mjs";
 
 const bundleDirs = new Map<string, string>();
 
@@ -49,7 +50,9 @@ export type StartOptions = {
 /** Starts the bundled Worker with migrations applied (unless `migrate: false`); `url` has no trailing slash. */
 export async function startSosWorker(opts: StartOptions = {}): Promise<{ mf: Miniflare; url: string }> {
   const outdir = await bundleWorker(opts.entry);
-  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
+  await ensurePortalBuilt(); // wrangler.toml's [assets] directory must exist for wrangler to read it
+  // Without the portal's assets: these Workers answer S3 only, with no asset router in front.
+  const { assets: _portal, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions as Record<string, unknown>;
   const mf = new Miniflare({
     ...(workerOptions as object),
     modules: true,
