@@ -12,10 +12,11 @@ export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     return portalResponse(request, env) ?? handleRequest(request, env, ctx);
   },
-  async scheduled(_event: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+  async scheduled(event: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     const deps: Deps = { env, config: readConfig(env), meta: new MetaStore(env.DB), blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
     try {
-      await runScheduledSweep(deps);
+      // The trigger's time, not the clock: lifecycle rules are judged as of the scheduled run.
+      await runScheduledSweep(deps, event.scheduledTime);
     } catch (e) {
       // Not set up yet (no tables): nothing to sweep; say why instead of failing with a stack.
       const setup = setupProblem(e);

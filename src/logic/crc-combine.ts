@@ -14,7 +14,7 @@
  * all parts but the last of an upload usually have one size, so a 10,000-part upload costs about
  * 10,000 multiplications of `width` steps each.
  */
-import { base64ToBytes, bytesToBase64 } from "./checksums";
+import { fromBase64, toBase64 } from "./encoding";
 
 export type CrcAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME";
 
@@ -102,7 +102,7 @@ export function combineCrcParts(algo: CrcAlgorithm, parts: readonly CrcPart[]): 
 }
 
 function decodeCrc(algo: CrcAlgorithm, value: string): bigint {
-  const bytes = base64ToBytes(value.trim());
+  const bytes = fromBase64(value.trim());
   if (!bytes || bytes.length * 8 !== FIELDS[algo].width) throw new Error(`not a ${algo} value: ${value}`);
   let v = 0n;
   for (const b of bytes) v = (v << 8n) | BigInt(b);
@@ -112,5 +112,5 @@ function decodeCrc(algo: CrcAlgorithm, value: string): bigint {
 function encodeCrc(width: number, v: bigint): string {
   const out = new Uint8Array(width / 8);
   for (let i = out.length - 1; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
-  return bytesToBase64(out);
+  return toBase64(out);
 }

@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { S3Error } from "../errors";
 import {
-  afterDays, dueActions, expirationHeader, minAbortDays, ruleMatches, uploadAbortRule, validateLifecycleRules,
-  type LifecycleRule, type ParsedLifecycleRule, type VersionState,
+  afterDays,
+  dueActions,
+  expirationHeader,
+  minAbortDays,
+  ruleMatches,
+  uploadAbortRule,
+  validateLifecycleRules,
+  type LifecycleRule,
+  type ParsedLifecycleRule,
+  type VersionState,
 } from "./lifecycle";
 import { NO_LOCK } from "./object-lock";
 
@@ -23,7 +31,13 @@ let n = 0;
 const newId = () => `generated-${++n}`;
 const rule = (r: Partial<LifecycleRule>): LifecycleRule => ({ id: "r", status: "Enabled", ...r });
 const version = (versionId: string, lastModified: number, o: Partial<VersionState> = {}): VersionState => ({
-  versionId, lastModified, isDeleteMarker: false, size: 100, tags: [], lock: NO_LOCK, ...o,
+  versionId,
+  lastModified,
+  isDeleteMarker: false,
+  size: 100,
+  tags: [],
+  lock: NO_LOCK,
+  ...o,
 });
 const marker = (versionId: string, lastModified: number): VersionState => version(versionId, lastModified, { isDeleteMarker: true, size: 0 });
 
@@ -38,35 +52,100 @@ describe("validateLifecycleRules", () => {
   it("answers S3's errors for bad values", () => {
     const cases: [ParsedLifecycleRule[], RegExp][] = [
       [[{ ...ok, id: "x".repeat(256) }], /^InvalidArgument: ID length should not exceed allowed limit of 255/],
-      [[{ ...ok, id: "a" }, { ...ok, id: "a" }], /^InvalidArgument: Rule ID must be unique/],
+      [
+        [
+          { ...ok, id: "a" },
+          { ...ok, id: "a" },
+        ],
+        /^InvalidArgument: Rule ID must be unique/,
+      ],
       [[{ status: "Enabled" }], /^InvalidRequest: At least one action needs to be specified in a rule/],
       [[{ status: "Enabled", expiration: { days: 0 } }], /^InvalidArgument: 'Days' for Expiration action must be a positive integer/],
       [[{ status: "Enabled", expiration: { date: Date.UTC(2027, 0, 1, 12) } }], /^InvalidArgument: 'Date' must be at midnight GMT/],
       [[{ status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: -1 } }], /^InvalidArgument: 'NoncurrentDays'/],
-      [[{ status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 1, newerNoncurrentVersions: 101 } }], /^InvalidArgument: 'NewerNoncurrentVersions'/],
+      [
+        [{ status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 1, newerNoncurrentVersions: 101 } }],
+        /^InvalidArgument: 'NewerNoncurrentVersions'/,
+      ],
       [[{ status: "Enabled", abortIncompleteMultipartUpload: { daysAfterInitiation: 0 } }], /^InvalidArgument: 'DaysAfterInitiation'/],
-      [[{ status: "Enabled", filter: { tag: { key: "k", value: "v" } }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }], /^InvalidRequest: AbortIncompleteMultipartUpload cannot be specified with Tags/],
-      [[{ status: "Enabled", filter: { tag: { key: "k", value: "v" } }, expiration: { expiredObjectDeleteMarker: true } }], /^InvalidRequest: ExpiredObjectDeleteMarker cannot be specified with Tags/],
-      [[{ ...ok, filter: { and: { tags: [{ key: "k", value: "1" }, { key: "k", value: "2" }] } } }], /^InvalidRequest: Duplicate Tag Keys/],
-      [[{ ...ok, filter: { and: { tags: [], objectSizeGreaterThan: 10, objectSizeLessThan: 10 } } }], /^InvalidArgument: ObjectSizeGreaterThan must be less than ObjectSizeLessThan/],
+      [
+        [{ status: "Enabled", filter: { tag: { key: "k", value: "v" } }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }],
+        /^InvalidRequest: AbortIncompleteMultipartUpload cannot be specified with Tags/,
+      ],
+      [
+        [{ status: "Enabled", filter: { tag: { key: "k", value: "v" } }, expiration: { expiredObjectDeleteMarker: true } }],
+        /^InvalidRequest: ExpiredObjectDeleteMarker cannot be specified with Tags/,
+      ],
+      [
+        [
+          {
+            ...ok,
+            filter: {
+              and: {
+                tags: [
+                  { key: "k", value: "1" },
+                  { key: "k", value: "2" },
+                ],
+              },
+            },
+          },
+        ],
+        /^InvalidRequest: Duplicate Tag Keys/,
+      ],
+      [
+        [{ ...ok, filter: { and: { tags: [], objectSizeGreaterThan: 10, objectSizeLessThan: 10 } } }],
+        /^InvalidArgument: ObjectSizeGreaterThan must be less than ObjectSizeLessThan/,
+      ],
       [[{ ...ok, filter: { objectSizeGreaterThan: -1 } }], /^InvalidArgument/],
       [Array.from({ length: 1001 }, () => ok), /^InvalidRequest: A lifecycle configuration can have at most 1000 rules/],
     ];
-    for (const [rules, want] of cases) expect(s3Error(() => validateLifecycleRules(rules, newId)), JSON.stringify(rules).slice(0, 200)).toMatch(want);
+    for (const [rules, want] of cases)
+      expect(
+        s3Error(() => validateLifecycleRules(rules, newId)),
+        JSON.stringify(rules).slice(0, 200),
+      ).toMatch(want);
   });
 });
 
 describe("ruleMatches", () => {
   it("by prefix (rule-level or in the filter), tags (all of them), and size bounds (exclusive)", () => {
-    const obj = { key: "logs/2026/a.gz", size: 500, tags: [{ key: "env", value: "dev" }, { key: "team", value: "x" }] };
+    const obj = {
+      key: "logs/2026/a.gz",
+      size: 500,
+      tags: [
+        { key: "env", value: "dev" },
+        { key: "team", value: "x" },
+      ],
+    };
     expect(ruleMatches(rule({ prefix: "logs/" }), obj)).toBe(true);
     expect(ruleMatches(rule({ filter: { prefix: "tmp/" } }), obj)).toBe(false);
     expect(ruleMatches(rule({ filter: {} }), obj)).toBe(true);
     expect(ruleMatches(rule({ filter: { tag: { key: "env", value: "dev" } } }), obj)).toBe(true);
     expect(ruleMatches(rule({ filter: { tag: { key: "env", value: "prod" } } }), obj)).toBe(false);
     const and = (o: object) => rule({ filter: { and: { tags: [], ...o } } });
-    expect(ruleMatches(and({ prefix: "logs/", tags: [{ key: "env", value: "dev" }, { key: "team", value: "x" }] }), obj)).toBe(true);
-    expect(ruleMatches(and({ tags: [{ key: "env", value: "dev" }, { key: "team", value: "y" }] }), obj)).toBe(false);
+    expect(
+      ruleMatches(
+        and({
+          prefix: "logs/",
+          tags: [
+            { key: "env", value: "dev" },
+            { key: "team", value: "x" },
+          ],
+        }),
+        obj,
+      ),
+    ).toBe(true);
+    expect(
+      ruleMatches(
+        and({
+          tags: [
+            { key: "env", value: "dev" },
+            { key: "team", value: "y" },
+          ],
+        }),
+        obj,
+      ),
+    ).toBe(false);
     expect(ruleMatches(and({ objectSizeGreaterThan: 499, objectSizeLessThan: 501 }), obj)).toBe(true);
     expect(ruleMatches(rule({ filter: { objectSizeGreaterThan: 500 } }), obj)).toBe(false);
     expect(ruleMatches(rule({ filter: { objectSizeLessThan: 500 } }), obj)).toBe(false);
@@ -98,7 +177,9 @@ describe("dueActions", () => {
 
   it("a Date rule expires matching current versions whatever their age", () => {
     const byDate = rule({ id: "d", expiration: { date: Date.UTC(2026, 5, 1) } });
-    expect(dueActions([byDate], "k", [version("v", Date.UTC(2026, 4, 31, 23))], "Enabled", Date.UTC(2026, 5, 1))).toEqual([{ kind: "expire-current", versionId: "v", ruleId: "d" }]);
+    expect(dueActions([byDate], "k", [version("v", Date.UTC(2026, 4, 31, 23))], "Enabled", Date.UTC(2026, 5, 1))).toEqual([
+      { kind: "expire-current", versionId: "v", ruleId: "d" },
+    ]);
     expect(dueActions([byDate], "k", [version("v", T0)], "Enabled", Date.UTC(2026, 4, 31))).toEqual([]);
   });
 
@@ -128,7 +209,12 @@ describe("dueActions", () => {
     const retained = { retention: { mode: "COMPLIANCE" as const, retainUntil: now + DAY }, legalHold: null };
     const held = { retention: null, legalHold: true };
     const expired = { retention: { mode: "GOVERNANCE" as const, retainUntil: now - 1 }, legalHold: false };
-    const versions = [version("cur", T0 + 2 * DAY, { lock: retained }), version("a", T0 + DAY, { lock: retained }), version("b", T0, { lock: held }), version("c", T0 - DAY, { lock: expired })];
+    const versions = [
+      version("cur", T0 + 2 * DAY, { lock: retained }),
+      version("a", T0 + DAY, { lock: retained }),
+      version("b", T0, { lock: held }),
+      version("c", T0 - DAY, { lock: expired }),
+    ];
     expect(dueActions([nve, expire3], "k", versions, "Enabled", now)).toEqual([
       { kind: "expire-current", versionId: "cur", ruleId: "exp" },
       { kind: "delete-noncurrent", versionId: "c", ruleId: "nc" },
@@ -143,7 +229,9 @@ describe("dueActions", () => {
     const lone = [marker("dm", T0)];
     expect(dueActions([eodm], "k", lone, "Enabled", T0 + 1)).toEqual([{ kind: "remove-expired-delete-marker", versionId: "dm", ruleId: "m" }]);
     expect(dueActions([expire3], "k", lone, "Enabled", T0 + DAY)).toEqual([]);
-    expect(dueActions([expire3], "k", lone, "Enabled", Date.UTC(2026, 0, 19))).toEqual([{ kind: "remove-expired-delete-marker", versionId: "dm", ruleId: "exp" }]);
+    expect(dueActions([expire3], "k", lone, "Enabled", Date.UTC(2026, 0, 19))).toEqual([
+      { kind: "remove-expired-delete-marker", versionId: "dm", ruleId: "exp" },
+    ]);
     // not while other versions remain
     expect(dueActions([eodm], "k", [marker("dm", T0), version("v", T0 - DAY)], "Enabled", T0 + 1)).toEqual([]);
   });
@@ -170,7 +258,9 @@ describe("uploads and headers", () => {
 
   it("x-amz-expiration names the earliest expiry and its URL-encoded rule id", () => {
     const rules = [rule({ id: "late rule", expiration: { days: 30 } }), rule({ id: "soon/rule", expiration: { days: 3 } })];
-    expect(expirationHeader(rules, { key: "k", size: 1, tags: [], lastModified: T0 })).toBe('expiry-date="Mon, 19 Jan 2026 00:00:00 GMT", rule-id="soon%2Frule"');
+    expect(expirationHeader(rules, { key: "k", size: 1, tags: [], lastModified: T0 })).toBe(
+      'expiry-date="Mon, 19 Jan 2026 00:00:00 GMT", rule-id="soon%2Frule"',
+    );
     expect(expirationHeader([abort], { key: "big/k", size: 1, tags: [], lastModified: T0 })).toBeNull();
     expect(expirationHeader([rule({ status: "Disabled", expiration: { days: 1 } })], { key: "k", size: 1, tags: [], lastModified: T0 })).toBeNull();
   });

@@ -72,32 +72,32 @@ const positive = (n: number | undefined) => n === undefined || (Number.isSafeInt
  * (MalformedXML) are the XML layer's; these are the value rules.
  */
 export function validateLifecycleRules(rules: ParsedLifecycleRule[], newId: () => string): LifecycleRule[] {
-  if (rules.length > MAX_LIFECYCLE_RULES) throw new S3Error("InvalidRequest", `A lifecycle configuration can have at most ${MAX_LIFECYCLE_RULES} rules.`);
+  if (rules.length > MAX_LIFECYCLE_RULES) throw new S3Error("lifecycleTooManyRules", { max: MAX_LIFECYCLE_RULES });
   const ids = new Set<string>();
   return rules.map((rule) => {
     const id = rule.id ?? newId();
-    if (id.length > MAX_RULE_ID_LENGTH) throw new S3Error("InvalidArgument", "ID length should not exceed allowed limit of 255", { ArgumentName: "ID", ArgumentValue: id });
-    if (ids.has(id)) throw new S3Error("InvalidArgument", "Rule ID must be unique. Found same ID for more than one rule", { ArgumentName: "ID", ArgumentValue: id });
+    if (id.length > MAX_RULE_ID_LENGTH) throw new S3Error("lifecycleRuleIdTooLong", undefined, { ArgumentName: "ID", ArgumentValue: id });
+    if (ids.has(id)) throw new S3Error("lifecycleRuleIdDuplicate", undefined, { ArgumentName: "ID", ArgumentValue: id });
     ids.add(id);
     const { expiration: exp, noncurrentVersionExpiration: nve, abortIncompleteMultipartUpload: abort } = rule;
-    if (!exp && !nve && !abort) throw new S3Error("InvalidRequest", "At least one action needs to be specified in a rule");
-    if (!positive(exp?.days)) throw new S3Error("InvalidArgument", "'Days' for Expiration action must be a positive integer");
-    if (exp?.date !== undefined && exp.date % DAY_MS !== 0) throw new S3Error("InvalidArgument", "'Date' must be at midnight GMT");
-    if (nve && !positive(nve.noncurrentDays)) throw new S3Error("InvalidArgument", "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer");
+    if (!exp && !nve && !abort) throw new S3Error("lifecycleRuleNoAction");
+    if (!positive(exp?.days)) throw new S3Error("lifecycleDaysNotPositive");
+    if (exp?.date !== undefined && exp.date % DAY_MS !== 0) throw new S3Error("lifecycleDateNotMidnight");
+    if (nve && !positive(nve.noncurrentDays)) throw new S3Error("lifecycleNoncurrentDaysNotPositive");
     const newer = nve?.newerNoncurrentVersions;
     if (newer !== undefined && !(Number.isSafeInteger(newer) && newer >= 1 && newer <= MAX_NEWER_NONCURRENT_VERSIONS)) {
-      throw new S3Error("InvalidArgument", `'NewerNoncurrentVersions' for NoncurrentVersionExpiration action must be an integer between 1 and ${MAX_NEWER_NONCURRENT_VERSIONS}`);
+      throw new S3Error("lifecycleNewerNoncurrentRange", { max: MAX_NEWER_NONCURRENT_VERSIONS });
     }
-    if (abort && !positive(abort.daysAfterInitiation)) throw new S3Error("InvalidArgument", "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer");
+    if (abort && !positive(abort.daysAfterInitiation)) throw new S3Error("lifecycleAbortDaysNotPositive");
     const c = criteria(rule);
-    if (c.tags.length > 0 && abort) throw new S3Error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Tags.");
-    if (c.tags.length > 0 && exp?.expiredObjectDeleteMarker) throw new S3Error("InvalidRequest", "ExpiredObjectDeleteMarker cannot be specified with Tags.");
-    if (new Set(c.tags.map((t) => t.key)).size !== c.tags.length) throw new S3Error("InvalidRequest", "Duplicate Tag Keys are not allowed.");
+    if (c.tags.length > 0 && abort) throw new S3Error("lifecycleAbortWithTags");
+    if (c.tags.length > 0 && exp?.expiredObjectDeleteMarker) throw new S3Error("lifecycleMarkerWithTags");
+    if (new Set(c.tags.map((t) => t.key)).size !== c.tags.length) throw new S3Error("lifecycleDuplicateTagKeys");
     for (const size of [c.sizeGreaterThan, c.sizeLessThan]) {
-      if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) throw new S3Error("InvalidArgument", "Object size filters must be non-negative integers.");
+      if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) throw new S3Error("lifecycleSizeInvalid");
     }
     if (c.sizeGreaterThan !== undefined && c.sizeLessThan !== undefined && c.sizeGreaterThan >= c.sizeLessThan) {
-      throw new S3Error("InvalidArgument", "ObjectSizeGreaterThan must be less than ObjectSizeLessThan.");
+      throw new S3Error("lifecycleSizeRange");
     }
     return { ...rule, id };
   });
@@ -161,13 +161,7 @@ export type BucketVersioning = "Enabled" | "Suspended" | null;
  * What is due for one key at `now`, given all its versions newest first (index 0 is current).
  * At most one action per version; the earliest-named rule wins when several apply.
  */
-export function dueActions(
-  rules: LifecycleRule[],
-  key: string,
-  versions: VersionState[],
-  versioning: BucketVersioning,
-  now: number,
-): LifecycleAction[] {
+export function dueActions(rules: LifecycleRule[], key: string, versions: VersionState[], versioning: BucketVersioning, now: number): LifecycleAction[] {
   const out: LifecycleAction[] = [];
   const current = versions[0];
   if (!current) return out;
@@ -226,7 +220,9 @@ export function uploadAbortRule(rules: LifecycleRule[], key: string, initiated: 
 
 /** The soonest time any rule aborts uploads: for listing only the uploads old enough to matter. */
 export function minAbortDays(rules: LifecycleRule[]): number | null {
-  const days = rules.filter((r) => r.status === "Enabled").flatMap((r) => (r.abortIncompleteMultipartUpload ? [r.abortIncompleteMultipartUpload.daysAfterInitiation] : []));
+  const days = rules
+    .filter((r) => r.status === "Enabled")
+    .flatMap((r) => (r.abortIncompleteMultipartUpload ? [r.abortIncompleteMultipartUpload.daysAfterInitiation] : []));
   return days.length ? Math.min(...days) : null;
 }
 

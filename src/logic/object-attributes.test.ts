@@ -19,9 +19,13 @@ describe("parseObjectAttributes", () => {
   });
 
   it("answers InvalidArgument for a missing, empty or unknown attribute (names are case-sensitive)", () => {
-    expect(s3Error(() => parseObjectAttributes(new Headers()))).toMatch(/^InvalidArgument: The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty/);
+    expect(s3Error(() => parseObjectAttributes(new Headers()))).toMatch(
+      /^InvalidArgument: The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty/,
+    );
     expect(s3Error(() => parseObjectAttributes(new Headers({ "x-amz-object-attributes": " , " })))).toMatch(/either missing or empty/);
-    expect(s3Error(() => parseObjectAttributes(new Headers({ "x-amz-object-attributes": "ETag,etag" })))).toBe("InvalidArgument: Invalid attribute name specified.");
+    expect(s3Error(() => parseObjectAttributes(new Headers({ "x-amz-object-attributes": "ETag,etag" })))).toBe(
+      "InvalidArgument: Invalid attribute name specified.",
+    );
   });
 });
 
@@ -36,8 +40,16 @@ describe("parts paging", () => {
   });
 
   it("pages after the marker and says where the next page starts", () => {
-    expect(pageParts(parts, { maxParts: 2, partNumberMarker: 0 })).toEqual({ parts: [{ partNumber: 1 }, { partNumber: 2 }], isTruncated: true, nextPartNumberMarker: 2 });
-    expect(pageParts(parts, { maxParts: 2, partNumberMarker: 2 })).toEqual({ parts: [{ partNumber: 3 }, { partNumber: 5 }], isTruncated: true, nextPartNumberMarker: 5 });
+    expect(pageParts(parts, { maxParts: 2, partNumberMarker: 0 })).toEqual({
+      parts: [{ partNumber: 1 }, { partNumber: 2 }],
+      isTruncated: true,
+      nextPartNumberMarker: 2,
+    });
+    expect(pageParts(parts, { maxParts: 2, partNumberMarker: 2 })).toEqual({
+      parts: [{ partNumber: 3 }, { partNumber: 5 }],
+      isTruncated: true,
+      nextPartNumberMarker: 5,
+    });
     expect(pageParts(parts, { maxParts: 2, partNumberMarker: 5 })).toEqual({ parts: [{ partNumber: 8 }], isTruncated: false, nextPartNumberMarker: 8 });
     expect(pageParts(parts, { maxParts: 2, partNumberMarker: 8 })).toEqual({ parts: [], isTruncated: false, nextPartNumberMarker: undefined });
   });

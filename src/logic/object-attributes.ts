@@ -14,14 +14,17 @@ export const MAX_ATTRIBUTE_PARTS = 1000;
 
 export function parseObjectAttributes(headers: Headers): Set<ObjectAttribute> {
   const raw = headers.get("x-amz-object-attributes");
-  const names = (raw ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (names.length === 0) {
-    throw new S3Error("InvalidArgument", "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty", { ArgumentName: "x-amz-object-attributes", ArgumentValue: raw ?? "" });
+    throw new S3Error("objectAttributesMissing", undefined, { ArgumentName: "x-amz-object-attributes", ArgumentValue: raw ?? "" });
   }
   const out = new Set<ObjectAttribute>();
   for (const n of names) {
     if (!(OBJECT_ATTRIBUTES as readonly string[]).includes(n)) {
-      throw new S3Error("InvalidArgument", "Invalid attribute name specified.", { ArgumentName: "x-amz-object-attributes", ArgumentValue: n });
+      throw new S3Error("objectAttributeInvalid", undefined, { ArgumentName: "x-amz-object-attributes", ArgumentValue: n });
     }
     out.add(n as ObjectAttribute);
   }
@@ -32,7 +35,7 @@ function nonNegativeInt(headers: Headers, name: string): number | undefined {
   const raw = headers.get(name);
   if (raw === null || raw.trim() === "") return undefined;
   if (!/^\d{1,9}$/.test(raw.trim())) {
-    throw new S3Error("InvalidArgument", `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: raw });
+    throw new S3Error("notAnInteger", { name }, { ArgumentName: name, ArgumentValue: raw });
   }
   return Number(raw.trim());
 }
@@ -52,7 +55,10 @@ export function parsePartsPage(headers: Headers): PartsPage {
 }
 
 /** The page of `parts` (sorted by number) the request asked for, and where the next one starts. */
-export function pageParts<P extends { partNumber: number }>(parts: readonly P[], page: PartsPage): { parts: P[]; isTruncated: boolean; nextPartNumberMarker?: number } {
+export function pageParts<P extends { partNumber: number }>(
+  parts: readonly P[],
+  page: PartsPage,
+): { parts: P[]; isTruncated: boolean; nextPartNumberMarker?: number } {
   const after = parts.filter((p) => p.partNumber > page.partNumberMarker);
   const chosen = after.slice(0, page.maxParts);
   const isTruncated = after.length > chosen.length;

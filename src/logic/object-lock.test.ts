@@ -1,9 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { S3Error } from "../errors";
 import {
-  assertDeletable, assertRetentionChange, bypassRequested, defaultRetainUntil, deletable, isProtected, lockForNewVersion,
-  lockResponseHeaders, NO_LOCK, parseLockHeaders, parseRetainUntilDate, requireIntegrityHeaderForRetention,
-  validateDefaultRetention, type GovernanceBypass, type Retention, type VersionLock,
+  assertDeletable,
+  assertRetentionChange,
+  bypassRequested,
+  defaultRetainUntil,
+  deletable,
+  isProtected,
+  lockForNewVersion,
+  lockResponseHeaders,
+  NO_LOCK,
+  parseLockHeaders,
+  parseRetainUntilDate,
+  requireIntegrityHeaderForRetention,
+  validateDefaultRetention,
+  type GovernanceBypass,
+  type Retention,
+  type VersionLock,
 } from "./object-lock";
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
@@ -33,7 +46,9 @@ describe("default retention", () => {
   });
 
   it("periods must be positive integers within 100 years", () => {
-    expect(s3Code(() => validateDefaultRetention({ mode: "GOVERNANCE", days: 0 }))).toMatch(/^InvalidArgument: Default retention period must be a positive integer/);
+    expect(s3Code(() => validateDefaultRetention({ mode: "GOVERNANCE", days: 0 }))).toMatch(
+      /^InvalidArgument: Default retention period must be a positive integer/,
+    );
     expect(s3Code(() => validateDefaultRetention({ mode: "GOVERNANCE", years: -1 }))).toMatch(/^InvalidArgument/);
     expect(s3Code(() => validateDefaultRetention({ mode: "GOVERNANCE", days: 1.5 }))).toMatch(/^InvalidArgument/);
     expect(s3Code(() => validateDefaultRetention({ mode: "GOVERNANCE", years: 101 }))).toMatch(/^InvalidArgument: Default retention period is too large/);
@@ -45,20 +60,31 @@ describe("lock headers on writes", () => {
   const h = (o: Record<string, string>) => new Headers(o);
 
   it("mode and date together give a retention; legal hold alone is fine", () => {
-    expect(parseLockHeaders(h({ "x-amz-object-lock-mode": "COMPLIANCE", "x-amz-object-lock-retain-until-date": "2030-01-01T00:00:00.000Z" }), NOW))
-      .toEqual({ retention: comp(Date.UTC(2030, 0, 1)) });
+    expect(parseLockHeaders(h({ "x-amz-object-lock-mode": "COMPLIANCE", "x-amz-object-lock-retain-until-date": "2030-01-01T00:00:00.000Z" }), NOW)).toEqual({
+      retention: comp(Date.UTC(2030, 0, 1)),
+    });
     expect(parseLockHeaders(h({ "x-amz-object-lock-legal-hold": "ON" }), NOW)).toEqual({ legalHold: true });
     expect(parseLockHeaders(h({ "x-amz-object-lock-legal-hold": "OFF" }), NOW)).toEqual({ legalHold: false });
     expect(parseLockHeaders(h({}), NOW)).toEqual({});
   });
 
   it("answers S3's errors for half a retention, bad modes, bad dates and bad holds", () => {
-    expect(s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-mode": "GOVERNANCE" }), NOW))).toMatch(/^InvalidArgument: x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied/);
+    expect(s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-mode": "GOVERNANCE" }), NOW))).toMatch(
+      /^InvalidArgument: x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied/,
+    );
     expect(s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-retain-until-date": "2030-01-01T00:00:00Z" }), NOW))).toMatch(/must both be supplied/);
-    expect(s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-mode": "governance", "x-amz-object-lock-retain-until-date": "2030-01-01T00:00:00Z" }), NOW))).toBe("InvalidArgument: Unknown wormMode directive.");
-    expect(s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": "tomorrow" }), NOW))).toMatch(/ISO 8601/);
-    expect(s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": "2020-01-01T00:00:00Z" }), NOW))).toBe("InvalidArgument: The retain until date must be in the future!");
-    expect(s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-legal-hold": "on" }), NOW))).toMatch(/^InvalidArgument: Legal Hold must be either of 'ON' or 'OFF'/);
+    expect(
+      s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-mode": "governance", "x-amz-object-lock-retain-until-date": "2030-01-01T00:00:00Z" }), NOW)),
+    ).toBe("InvalidArgument: Unknown wormMode directive.");
+    expect(s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": "tomorrow" }), NOW))).toMatch(
+      /ISO 8601/,
+    );
+    expect(
+      s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": "2020-01-01T00:00:00Z" }), NOW)),
+    ).toBe("InvalidArgument: The retain until date must be in the future!");
+    expect(s3Code(() => parseLockHeaders(h({ "x-amz-object-lock-legal-hold": "on" }), NOW))).toMatch(
+      /^InvalidArgument: Legal Hold must be either of 'ON' or 'OFF'/,
+    );
   });
 
   it("dates with offsets and without milliseconds are ISO 8601 too; the present is not the future", () => {
@@ -79,7 +105,9 @@ describe("lock headers on writes", () => {
 
   it("a retained upload needs Content-MD5 or a checksum header", () => {
     const retained = lock(gov(NOW + DAY));
-    expect(s3Code(() => requireIntegrityHeaderForRetention(retained, h({})))).toMatch(/^InvalidRequest: Content-MD5 OR x-amz-checksum- HTTP header is required/);
+    expect(s3Code(() => requireIntegrityHeaderForRetention(retained, h({})))).toMatch(
+      /^InvalidRequest: Content-MD5 OR x-amz-checksum- HTTP header is required/,
+    );
     for (const name of ["content-md5", "x-amz-checksum-crc32", "x-amz-sdk-checksum-algorithm", "x-amz-trailer"]) {
       expect(s3Code(() => requireIntegrityHeaderForRetention(retained, h({ [name]: "x" })))).toBe("no error");
     }

@@ -51,8 +51,6 @@ const DAY_MS = 86_400_000;
 const MAX_DEFAULT_DAYS = 36_500;
 const MAX_DEFAULT_YEARS = 100;
 
-export const LOCKED_VERSION_MESSAGE = "Access Denied because object protected by object lock.";
-
 export function parseRetentionMode(s: string): RetentionMode | null {
   return (RETENTION_MODES as readonly string[]).includes(s) ? (s as RetentionMode) : null;
 }
@@ -61,8 +59,8 @@ export function parseRetentionMode(s: string): RetentionMode | null {
 export function validateDefaultRetention(d: DefaultRetention): DefaultRetention {
   const n = d.days ?? d.years;
   const max = d.days !== undefined ? MAX_DEFAULT_DAYS : MAX_DEFAULT_YEARS;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new S3Error("InvalidArgument", "Default retention period must be a positive integer value.");
-  if (n > max) throw new S3Error("InvalidArgument", `Default retention period is too large: the maximum is ${MAX_DEFAULT_DAYS} days or ${MAX_DEFAULT_YEARS} years.`);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new S3Error("defaultRetentionNotPositive");
+  if (n > max) throw new S3Error("defaultRetentionTooLarge", { maxDays: MAX_DEFAULT_DAYS, maxYears: MAX_DEFAULT_YEARS });
   return d;
 }
 
@@ -81,15 +79,15 @@ export function defaultRetainUntil(d: DefaultRetention, now: number): number {
 export function parseRetainUntilDate(s: string, now: number): number {
   const trimmed = s.trim();
   const t = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(trimmed) ? Date.parse(trimmed) : NaN;
-  if (Number.isNaN(t)) throw new S3Error("InvalidArgument", "The retain until date must be provided in ISO 8601 format.", { ArgumentName: "x-amz-object-lock-retain-until-date", ArgumentValue: s });
-  if (t <= now) throw new S3Error("InvalidArgument", "The retain until date must be in the future!");
+  if (Number.isNaN(t)) throw new S3Error("retainUntilDateFormat", undefined, { ArgumentName: "x-amz-object-lock-retain-until-date", ArgumentValue: s });
+  if (t <= now) throw new S3Error("retainUntilDatePast");
   return t;
 }
 
 export function parseLegalHoldStatus(s: string): boolean {
   if (s === "ON") return true;
   if (s === "OFF") return false;
-  throw new S3Error("InvalidArgument", "Legal Hold must be either of 'ON' or 'OFF'", { ArgumentName: "x-amz-object-lock-legal-hold", ArgumentValue: s });
+  throw new S3Error("legalHoldStatusInvalid", undefined, { ArgumentName: "x-amz-object-lock-legal-hold", ArgumentValue: s });
 }
 
 /** What a write request asks for through x-amz-object-lock-* headers (undefined where absent). */
@@ -108,11 +106,11 @@ export function parseLockHeaders(headers: Headers, now: number): RequestedLock {
   const hold = headers.get("x-amz-object-lock-legal-hold");
   const out: RequestedLock = {};
   if ((mode === null) !== (until === null)) {
-    throw new S3Error("InvalidArgument", "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied");
+    throw new S3Error("lockHeadersIncomplete");
   }
   if (mode !== null && until !== null) {
     const parsed = parseRetentionMode(mode.trim());
-    if (!parsed) throw new S3Error("InvalidArgument", "Unknown wormMode directive.", { ArgumentName: "x-amz-object-lock-mode", ArgumentValue: mode });
+    if (!parsed) throw new S3Error("lockModeInvalid", undefined, { ArgumentName: "x-amz-object-lock-mode", ArgumentValue: mode });
     out.retention = { mode: parsed, retainUntil: parseRetainUntilDate(until, now) };
   }
   if (hold !== null) out.legalHold = parseLegalHoldStatus(hold.trim());
@@ -129,7 +127,7 @@ export function requestsLock(r: RequestedLock): boolean {
  */
 export function lockForNewVersion(bucket: ObjectLockConfig | null, requested: RequestedLock, now: number): VersionLock {
   if (!bucket) {
-    if (requestsLock(requested)) throw new S3Error("InvalidRequest", "Bucket is missing Object Lock Configuration");
+    if (requestsLock(requested)) throw new S3Error("bucketWithoutObjectLock");
     return NO_LOCK;
   }
   const d = bucket.defaultRetention;
@@ -145,7 +143,7 @@ export function requireIntegrityHeaderForRetention(lock: VersionLock, headers: H
   if (!lock.retention) return;
   if (headers.has("content-md5") || headers.has("x-amz-sdk-checksum-algorithm") || headers.has("x-amz-trailer")) return;
   for (const name of headers.keys()) if (name.toLowerCase().startsWith("x-amz-checksum-")) return;
-  throw new S3Error("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters");
+  throw new S3Error("lockIntegrityHeaderMissing");
 }
 
 export function retentionActive(r: Retention | null, now: number): r is Retention {
@@ -163,7 +161,7 @@ export function isProtected(lock: VersionLock, now: number): boolean {
  * (A delete without a version id only adds a delete marker and needs no check.)
  */
 export function assertDeletable(lock: VersionLock, now: number, bypass: GovernanceBypass): void {
-  if (!deletable(lock, now, bypass)) throw new S3Error("AccessDenied", LOCKED_VERSION_MESSAGE);
+  if (!deletable(lock, now, bypass)) throw new S3Error("objectLocked");
 }
 
 export function deletable(lock: VersionLock, now: number, bypass: GovernanceBypass): boolean {
@@ -190,7 +188,7 @@ export function assertRetentionChange(current: Retention | null, next: Retention
   const strengthens = next !== null && next.retainUntil >= current.retainUntil && (next.mode === "COMPLIANCE" || current.mode === "GOVERNANCE");
   if (strengthens) return;
   if (current.mode === "GOVERNANCE" && bypass.requested && bypass.allowed) return;
-  throw new S3Error("AccessDenied", LOCKED_VERSION_MESSAGE);
+  throw new S3Error("objectLocked");
 }
 
 /** x-amz-bypass-governance-retention: only "true" (any case) asks for the bypass. */

@@ -28,6 +28,8 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
     );
   }
   const acl = await newResourceAcl(ctx, { ownerId: p.user.id, bucketOwnerId: p.user.id }, "bucket");
+  // Object lock needs versions: a bucket created with it is versioned, and stays so (PutBucketVersioning).
+  const objectLock = (ctx.request.headers.get("x-amz-bucket-object-lock-enabled") ?? "").trim().toLowerCase() === "true";
   const existing = await ctx.deps.meta.buckets.get(ctx.bucketName);
   if (existing) {
     throw new S3Error(existing.ownerId === p.user.id ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", undefined, {
@@ -41,10 +43,12 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
       ownerId: p.user.id,
       zone: locationConstraint ?? defaultZone,
       createdAt: ctx.now,
-      versioning: null,
+      versioning: objectLock ? "Enabled" : null,
       acl,
       cors: null,
       tags: [],
+      objectLock: objectLock ? { defaultRetention: null } : null,
+      lifecycle: null,
     })
     .catch((e) => {
       // The store knows only that the quota was hit; the message gives the quota itself.

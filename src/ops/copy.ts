@@ -11,6 +11,7 @@
  */
 import { checkCopySourceAccess } from "../authz";
 import { newVersionRow } from "./version-row";
+import { lockForWrite } from "./object-lock";
 import type { Handler, ObjectContext, UploadContext, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
@@ -111,6 +112,8 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   // The copy gets the ACL of this request's headers (default private), never the source's.
   const acl = await newResourceAcl(ctx, newObjectOwners(ctx), "object");
   const conditions = await writeConditions(ctx);
+  // The copy's own lock headers or the bucket default; never the source's lock.
+  const lock = lockForWrite(ctx, headers, { requireIntegrity: false });
   const metadata = metaDirective === "REPLACE" ? extractObjectMetadata(headers) : { http: src.object.httpMeta, userMeta: src.object.userMeta };
   const o = src.object;
   const share = src.bucket.zone === ctx.bucket.zone && sameKey;
@@ -133,6 +136,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     acl,
     ...tagging,
     storageClass,
+    lock,
   });
   await commitWrite(ctx.deps, ctx.bucket.zone, rewritten ? [rewritten.blobKey] : [], () =>
     ctx.deps.meta.objects.commitCopy(ctx.bucket, version, share ? o.id : null, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),

@@ -19,26 +19,43 @@ function code(fn: () => unknown): string {
 
 describe("parseLifecycleConfiguration", () => {
   it("parses every supported element, both filter forms and the And operator", () => {
-    const rules = parseLifecycleConfiguration(doc(
-      "<Rule><ID>logs</ID><Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>30</Days></Expiration>" +
-        "<NoncurrentVersionExpiration><NoncurrentDays>7</NoncurrentDays><NewerNoncurrentVersions>2</NewerNoncurrentVersions></NoncurrentVersionExpiration>" +
-        "<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>" +
-        "<Rule><Prefix>old/</Prefix><Status>Disabled</Status><Expiration><Date>2027-01-01T00:00:00.000Z</Date></Expiration></Rule>" +
-        "<Rule><Filter><And><Prefix>a/</Prefix><Tag><Key>k1</Key><Value>v1</Value></Tag><Tag><Key>k2</Key><Value></Value></Tag>" +
-        "<ObjectSizeGreaterThan>10</ObjectSizeGreaterThan><ObjectSizeLessThan>1000</ObjectSizeLessThan></And></Filter>" +
-        "<Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>" +
-        "<Rule><Filter/><Status>Enabled</Status><Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration></Rule>" +
-        "<Rule><Filter><Tag><Key>tmp</Key><Value>yes</Value></Tag></Filter><Status>Enabled</Status><Expiration><Days>2</Days></Expiration></Rule>",
-    ));
+    const rules = parseLifecycleConfiguration(
+      doc(
+        "<Rule><ID>logs</ID><Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>30</Days></Expiration>" +
+          "<NoncurrentVersionExpiration><NoncurrentDays>7</NoncurrentDays><NewerNoncurrentVersions>2</NewerNoncurrentVersions></NoncurrentVersionExpiration>" +
+          "<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>" +
+          "<Rule><Prefix>old/</Prefix><Status>Disabled</Status><Expiration><Date>2027-01-01T00:00:00.000Z</Date></Expiration></Rule>" +
+          "<Rule><Filter><And><Prefix>a/</Prefix><Tag><Key>k1</Key><Value>v1</Value></Tag><Tag><Key>k2</Key><Value></Value></Tag>" +
+          "<ObjectSizeGreaterThan>10</ObjectSizeGreaterThan><ObjectSizeLessThan>1000</ObjectSizeLessThan></And></Filter>" +
+          "<Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>" +
+          "<Rule><Filter/><Status>Enabled</Status><Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration></Rule>" +
+          "<Rule><Filter><Tag><Key>tmp</Key><Value>yes</Value></Tag></Filter><Status>Enabled</Status><Expiration><Days>2</Days></Expiration></Rule>",
+      ),
+    );
     expect(rules).toEqual([
       {
-        id: "logs", status: "Enabled", filter: { prefix: "logs/" }, expiration: { days: 30 },
-        noncurrentVersionExpiration: { noncurrentDays: 7, newerNoncurrentVersions: 2 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+        id: "logs",
+        status: "Enabled",
+        filter: { prefix: "logs/" },
+        expiration: { days: 30 },
+        noncurrentVersionExpiration: { noncurrentDays: 7, newerNoncurrentVersions: 2 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
       },
       { status: "Disabled", prefix: "old/", expiration: { date: Date.UTC(2027, 0, 1) } },
       {
-        status: "Enabled", expiration: { days: 1 },
-        filter: { and: { prefix: "a/", tags: [{ key: "k1", value: "v1" }, { key: "k2", value: "" }], objectSizeGreaterThan: 10, objectSizeLessThan: 1000 } },
+        status: "Enabled",
+        expiration: { days: 1 },
+        filter: {
+          and: {
+            prefix: "a/",
+            tags: [
+              { key: "k1", value: "v1" },
+              { key: "k2", value: "" },
+            ],
+            objectSizeGreaterThan: 10,
+            objectSizeLessThan: 1000,
+          },
+        },
       },
       { status: "Enabled", filter: {}, expiration: { expiredObjectDeleteMarker: true } },
       { status: "Enabled", filter: { tag: { key: "tmp", value: "yes" } }, expiration: { days: 2 } },
@@ -68,7 +85,11 @@ describe("parseLifecycleConfiguration", () => {
       r(`<Status>Enabled</Status>${exp}<Unknown/>`),
       r(`<Filter><Tag><Key>a</Key></Tag></Filter><Status>Enabled</Status>${exp}`),
     ];
-    for (const xml of bad) expect(code(() => parseLifecycleConfiguration(xml)), xml).toBe("MalformedXML");
+    for (const xml of bad)
+      expect(
+        code(() => parseLifecycleConfiguration(xml)),
+        xml,
+      ).toBe("MalformedXML");
   });
 
   it("refuses transitions as not implemented (there is one storage class)", () => {
@@ -79,11 +100,16 @@ describe("parseLifecycleConfiguration", () => {
 
 describe("lifecycleConfigurationDocument", () => {
   it("renders what was put, in S3's element order, and parses back to the same rules", () => {
-    const rules = validateLifecycleRules(parseLifecycleConfiguration(doc(
-      "<Rule><Status>Enabled</Status><Filter><And><Tag><Key>k</Key><Value>v</Value></Tag><ObjectSizeLessThan>9</ObjectSizeLessThan></And></Filter>" +
-        "<ID>one</ID><Expiration><Date>2027-01-01T00:00:00Z</Date></Expiration></Rule>" +
-        "<Rule><ID>two</ID><Prefix></Prefix><Status>Enabled</Status><NoncurrentVersionExpiration><NoncurrentDays>3</NoncurrentDays></NoncurrentVersionExpiration></Rule>",
-    )), () => "unused");
+    const rules = validateLifecycleRules(
+      parseLifecycleConfiguration(
+        doc(
+          "<Rule><Status>Enabled</Status><Filter><And><Tag><Key>k</Key><Value>v</Value></Tag><ObjectSizeLessThan>9</ObjectSizeLessThan></And></Filter>" +
+            "<ID>one</ID><Expiration><Date>2027-01-01T00:00:00Z</Date></Expiration></Rule>" +
+            "<Rule><ID>two</ID><Prefix></Prefix><Status>Enabled</Status><NoncurrentVersionExpiration><NoncurrentDays>3</NoncurrentDays></NoncurrentVersionExpiration></Rule>",
+        ),
+      ),
+      () => "unused",
+    );
     const xml = lifecycleConfigurationDocument(rules);
     expect(xml).toBe(
       `${DECL}<LifecycleConfiguration ${NS}>` +

@@ -13,7 +13,17 @@ import type { LifecycleFilter, LifecycleRule, ParsedLifecycleRule } from "../log
 import type { Tag } from "../logic/tags";
 import { asArray, parseXmlDocument, renderXml, xmlObject, xmlText, type XmlInput, type XmlObject, type XmlValue } from "./xml";
 
-const RULE_ELEMENTS = ["ID", "Filter", "Prefix", "Status", "Expiration", "NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload", "Transition", "NoncurrentVersionTransition"];
+const RULE_ELEMENTS = [
+  "ID",
+  "Filter",
+  "Prefix",
+  "Status",
+  "Expiration",
+  "NoncurrentVersionExpiration",
+  "AbortIncompleteMultipartUpload",
+  "Transition",
+  "NoncurrentVersionTransition",
+];
 const FILTER_ELEMENTS = ["Prefix", "Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan", "And"];
 const REPEATABLE = new Set(["Rule", "Tag"]);
 
@@ -74,7 +84,7 @@ function timestamp(v: XmlValue | XmlValue[] | undefined): number | undefined {
 function parseRule(v: XmlValue): ParsedLifecycleRule {
   const el = element(v, RULE_ELEMENTS);
   if (has(el, "Transition") || has(el, "NoncurrentVersionTransition")) {
-    throw new S3Error("NotImplemented", "Lifecycle transitions are not implemented: every object is stored in the STANDARD storage class.");
+    throw new S3Error("lifecycleTransitionsUnsupported");
   }
   const status = xmlText(el.Status);
   if (status !== "Enabled" && status !== "Disabled") throw new S3Error("MalformedXML");
@@ -158,7 +168,9 @@ export function lifecycleConfigurationDocument(rules: LifecycleRule[]): string {
       NoncurrentVersionExpiration: r.noncurrentVersionExpiration
         ? { NoncurrentDays: r.noncurrentVersionExpiration.noncurrentDays, NewerNoncurrentVersions: r.noncurrentVersionExpiration.newerNoncurrentVersions }
         : undefined,
-      AbortIncompleteMultipartUpload: r.abortIncompleteMultipartUpload ? { DaysAfterInitiation: r.abortIncompleteMultipartUpload.daysAfterInitiation } : undefined,
+      AbortIncompleteMultipartUpload: r.abortIncompleteMultipartUpload
+        ? { DaysAfterInitiation: r.abortIncompleteMultipartUpload.daysAfterInitiation }
+        : undefined,
     })),
   });
 }

@@ -9,7 +9,12 @@
  */
 import { S3Error } from "../errors";
 import {
-  parseRetainUntilDate, parseRetentionMode, validateDefaultRetention, type DefaultRetention, type ObjectLockConfig, type Retention,
+  parseRetainUntilDate,
+  parseRetentionMode,
+  validateDefaultRetention,
+  type DefaultRetention,
+  type ObjectLockConfig,
+  type Retention,
 } from "../logic/object-lock";
 import { parseXmlDocument, renderXml, xmlObject, xmlText, type XmlObject, type XmlValue } from "./xml";
 

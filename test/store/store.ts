@@ -32,7 +32,19 @@ export const unique = (prefix: string): string => `${prefix}-${process.pid}-${++
 export async function newBucket(meta: MetaStore, versioning: Bucket["versioning"] = null, maxBuckets = 10): Promise<Bucket> {
   const ownerId = unique("user");
   await meta.users.create({ id: ownerId, displayName: ownerId, email: null, maxBuckets, createdAt: 1 });
-  const b: Bucket = { id: unique("bkt"), name: unique("name"), ownerId, zone: "zone-a", createdAt: 1, versioning, acl: null, cors: null, tags: [] };
+  const b: Bucket = {
+    id: unique("bkt"),
+    name: unique("name"),
+    ownerId,
+    zone: "zone-a",
+    createdAt: 1,
+    versioning,
+    acl: null,
+    cors: null,
+    tags: [],
+    objectLock: null,
+    lifecycle: null,
+  };
   if (!(await meta.buckets.create(b))) throw new Error("bucket not created");
   return b;
 }
@@ -42,11 +54,11 @@ export function version(bucket: Bucket, key: string, over: Partial<NewObjectVers
   return newVersionRow(bucket, key, 1, { ownerId: bucket.ownerId, size: 10, etag: "e0", blobKey: unique("blob"), ...over });
 }
 
-/** The S3 error code a promise rejects with (null when it resolves). */
+/** The S3 error reason (the code itself unless a specific reason such as objectLocked) a promise rejects with (null when it resolves). */
 export const codeOf = (p: Promise<unknown>): Promise<string | null> =>
   p.then(
     () => null,
-    (e: { code?: string }) => e.code ?? `not an S3Error: ${String(e)}`,
+    (e: { reason?: string; code?: string }) => e.reason ?? e.code ?? `not an S3Error: ${String(e)}`,
   );
 
 /** Rows of `table` matching `where`. */

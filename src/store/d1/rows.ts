@@ -22,7 +22,12 @@ export type BucketRow = {
   acl: string | null;
   cors: string | null;
   tags: string | null;
+  object_lock: string | null;
+  lifecycle: string | null;
 };
+
+/** Object lock columns of objects and multipart_uploads (migrations/0004). */
+export type LockRow = { lock_mode: string | null; lock_retain_until: number | null; legal_hold: number | null };
 
 export type ObjectRow = {
   id: string;
@@ -48,7 +53,7 @@ export type ObjectRow = {
   tags: string | null;
   tag_count: number;
   storage_class: string;
-};
+} & LockRow;
 
 export type ObjectPartRow = {
   object_id: string;
@@ -75,7 +80,7 @@ export type UploadRow = {
   acl: string | null;
   tags: string | null;
   storage_class: string;
-};
+} & LockRow;
 
 export type UploadPartRow = {
   upload_id: string;
