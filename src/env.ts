@@ -8,6 +8,8 @@ export interface Env {
   SOS_MAX_REQUEST_BYTES?: string;
   SOS_REQUIRE_HTTPS_FOR_SSEC?: string;
   SOS_MULTIPART_MAX_AGE_SECONDS?: string;
+  SOS_BLOB_DELETION_GRACE_SECONDS?: string;
+  SOS_SWEEP_PAUSED?: string;
   SOS_ROOT_ACCESS_KEY?: string;
   SOS_ROOT_SECRET_KEY?: string;
   SOS_ADMIN_TOKEN?: string;
@@ -23,6 +25,10 @@ export interface Config {
   maxRequestBytes: number;
   requireHttpsForSsec: boolean;
   multipartMaxAgeMs: number;
+  /** superseded and deleted bytes outlive their rows this long, so that reads in flight finish; 0 = delete after the response */
+  blobDeletionGraceMs: number;
+  /** "true": the cron sweep deletes nothing (before and during a restore) */
+  sweepPaused: boolean;
 }
 
 export function r2BindingName(zone: string): `R2_${string}` {
@@ -44,5 +50,7 @@ export function readConfig(env: Env): Config {
     maxRequestBytes: Number(env.SOS_MAX_REQUEST_BYTES ?? 104857600),
     requireHttpsForSsec: env.SOS_REQUIRE_HTTPS_FOR_SSEC !== "false",
     multipartMaxAgeMs: Number(env.SOS_MULTIPART_MAX_AGE_SECONDS ?? 604800) * 1000,
+    blobDeletionGraceMs: Number(env.SOS_BLOB_DELETION_GRACE_SECONDS ?? 86400) * 1000,
+    sweepPaused: env.SOS_SWEEP_PAUSED === "true",
   };
 }

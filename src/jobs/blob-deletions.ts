@@ -27,8 +27,12 @@ export async function deleteUnreferencedBlobs(deps: Pick<Deps, "meta" | "blobs">
   return deleted;
 }
 
-/** Processes up to `limit` queued deletions, oldest first. */
-export async function drainBlobDeletions(deps: Pick<Deps, "meta" | "blobs">, limit = 500): Promise<number> {
-  const pending = await deps.meta.blobGc.pending(limit);
+/**
+ * Processes up to `limit` queued deletions, oldest first, among those queued at least the grace
+ * period (SOS_BLOB_DELETION_GRACE_SECONDS) before `now`: a GET that started before an overwrite or a
+ * delete may still be streaming those bytes (a multipart object opens its parts one by one).
+ */
+export async function drainBlobDeletions(deps: Pick<Deps, "meta" | "blobs" | "config">, now: number, limit = 500): Promise<number> {
+  const pending = await deps.meta.blobGc.pending(limit, now - deps.config.blobDeletionGraceMs);
   return deleteUnreferencedBlobs(deps, pending);
 }

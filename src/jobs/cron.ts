@@ -12,12 +12,22 @@ import { runLifecycle } from "./lifecycle";
 /** Orphans younger than this may still be waiting for their commit. */
 export const ORPHAN_GRACE_MS = 24 * 3600 * 1000;
 
-export async function sweepOrphanBlobs(deps: Pick<Deps, "meta" | "blobs" | "config">, now: number, maxPages = 10): Promise<number> {
+/**
+ * Deletes orphan blobs (older than ORPHAN_GRACE_MS, unknown to D1), reading at most `maxPages`
+ * pages of each zone per run and resuming the next run where this one stopped
+ * (orphan_sweep_positions), so that every blob is reached however many a zone holds.
+ */
+export async function sweepOrphanBlobs(
+  deps: Pick<Deps, "meta" | "blobs" | "config">,
+  now: number,
+  opts: { maxPages?: number; pageSize?: number } = {},
+): Promise<number> {
+  const { maxPages = 10, pageSize = 1000 } = opts;
   let removed = 0;
   for (const zone of deps.config.zones) {
-    let cursor: string | undefined;
+    let after = (await deps.meta.blobGc.sweepPosition(zone)) ?? undefined;
     for (let page = 0; page < maxPages; page++) {
-      const listing = await deps.blobs.list(zone, cursor);
+      const listing = await deps.blobs.list(zone, { startAfter: after, limit: pageSize });
       const old = listing.keys.filter((k) => {
         const t = blobKeyTime(k);
         return t !== null && now - t > ORPHAN_GRACE_MS;
@@ -28,19 +38,24 @@ export async function sweepOrphanBlobs(deps: Pick<Deps, "meta" | "blobs" | "conf
         await deps.blobs.delete(zone, orphans);
         removed += orphans.length;
       }
-      cursor = listing.cursor;
-      if (!cursor) break;
+      after = listing.more ? listing.keys.at(-1) : undefined;
+      if (after === undefined) break;
     }
+    await deps.meta.blobGc.setSweepPosition(zone, after ?? null, now);
   }
   return removed;
 }
 
 export async function runScheduledSweep(deps: Deps, now = Date.now()): Promise<void> {
+  if (deps.config.sweepPaused) {
+    console.warn("scheduled sweep paused (SOS_SWEEP_PAUSED = true): nothing deleted");
+    return;
+  }
   await runLifecycle(deps, now);
   while ((await abortStaleUploads(deps, deps.config.multipartMaxAgeMs, now)) > 0) {
     /* keep aborting */
   }
-  while ((await drainBlobDeletions(deps, 500)) > 0) {
+  while ((await drainBlobDeletions(deps, now, 500)) > 0) {
     /* keep draining */
   }
   await sweepOrphanBlobs(deps, now);

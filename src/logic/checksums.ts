@@ -7,9 +7,10 @@
  * @aws-crypto/crc32(c) classes iterate byte by byte through tslib's iterator helper and run at about
  * 90 MiB/s, against 1+ GiB/s here, and CRC32 is what the AWS SDK sends on every upload. The tests
  * check these against @aws-crypto/crc32 and @aws-crypto/crc32c on random data.
- * crypto.subtle has no incremental SHA, so SHA1/SHA256 use workerd's crypto.DigestStream when it
- * exists (native speed in production) and otherwise a small pure-JS incremental hasher (FIPS 180-4),
- * which is what unit tests in Node exercise.
+ * In workerd every algorithm is computed natively by crypto.DigestStream (which has "crc32", "crc32c"
+ * and "crc64nvme" besides the SHAs): crypto.subtle has no incremental digest. The JS implementations
+ * (slice-by-8 tables, @aws-sdk/crc64-nvme, a small incremental SHA, FIPS 180-4) remain for runtimes
+ * without it (unit tests in Node) and are what the native results are checked against.
  */
 import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
 import { S3Error } from "../errors";
@@ -57,7 +58,21 @@ export function decodeChecksumValue(algo: ChecksumAlgorithm, value: string): Uin
   return bytes;
 }
 
+/** workerd's crypto.DigestStream names for each algorithm (the CRCs in lower case). */
+const NATIVE_NAMES: Record<ChecksumAlgorithm, string> = { CRC32: "crc32", CRC32C: "crc32c", CRC64NVME: "crc64nvme", SHA1: "SHA-1", SHA256: "SHA-256" };
+
+/** The checksum computed natively by crypto.DigestStream where the runtime has it (workerd), else in JS (Node's unit tests). */
 export function createChecksum(algo: ChecksumAlgorithm): Checksum {
+  return nativeChecksum(NATIVE_NAMES[algo]) ?? jsChecksum(algo);
+}
+
+/** Whether this runtime computes `algo` natively (crypto.DigestStream). */
+export function hasNativeChecksum(algo: ChecksumAlgorithm): boolean {
+  return nativeChecksum(NATIVE_NAMES[algo]) !== null;
+}
+
+/** The pure-JS implementations, used where crypto.DigestStream lacks the algorithm. */
+export function jsChecksum(algo: ChecksumAlgorithm): Checksum {
   switch (algo) {
     case "CRC32":
       return crcChecksum(CRC32_TABLES);
@@ -68,9 +83,9 @@ export function createChecksum(algo: ChecksumAlgorithm): Checksum {
       return { update: (b) => c.update(b), digest: async () => toBase64(await c.digest()) };
     }
     case "SHA1":
-      return shaChecksum("SHA-1");
+      return shaJs(new Sha1Js());
     case "SHA256":
-      return shaChecksum("SHA-256");
+      return shaJs(new Sha256Js());
   }
 }
 
@@ -132,23 +147,30 @@ interface DigestStreamLike extends WritableStream<ArrayBufferView> {
 }
 type DigestStreamCtor = new (algorithm: string) => DigestStreamLike;
 
-function shaChecksum(name: "SHA-1" | "SHA-256"): Checksum {
+/** A checksum fed through crypto.DigestStream(`name`), or null when the runtime lacks it or the algorithm. */
+function nativeChecksum(name: string): Checksum | null {
   const DS = (crypto as unknown as { DigestStream?: DigestStreamCtor }).DigestStream;
-  if (typeof DS === "function") {
-    const ds = new DS(name);
-    const writer = ds.getWriter();
-    let failed: unknown = null;
-    return {
-      // Copy: the write is queued, and callers may hand us views they later reuse.
-      update: (b) => void writer.write(b.slice()).catch((e) => (failed ??= e)),
-      digest: async () => {
-        await writer.close();
-        if (failed) throw failed;
-        return toBase64(new Uint8Array(await ds.digest));
-      },
-    };
+  if (typeof DS !== "function") return null;
+  let ds: DigestStreamLike;
+  try {
+    ds = new DS(name);
+  } catch {
+    return null; // an older runtime without this algorithm
   }
-  const h = name === "SHA-1" ? new Sha1Js() : new Sha256Js();
+  const writer = ds.getWriter();
+  let failed: unknown = null;
+  return {
+    // Copy: the write is queued, and callers may hand us views they later reuse.
+    update: (b) => void writer.write(b.slice()).catch((e) => (failed ??= e)),
+    digest: async () => {
+      await writer.close();
+      if (failed) throw failed;
+      return toBase64(new Uint8Array(await ds.digest));
+    },
+  };
+}
+
+function shaJs(h: { update(b: Uint8Array): void; digest(): Uint8Array }): Checksum {
   return { update: (b) => h.update(b), digest: async () => toBase64(h.digest()) };
 }
 

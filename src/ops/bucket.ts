@@ -62,7 +62,7 @@ export const headBucket: Handler<BucketContext> = async (ctx) => empty(200, { "x
 
 export const deleteBucket: Handler<BucketContext> = async (ctx) => {
   await ctx.deps.meta.buckets.delete(ctx.bucket, ctx.now);
-  ctx.deps.defer(drainBlobDeletions(ctx.deps));
+  ctx.deps.defer(drainBlobDeletions(ctx.deps, ctx.now));
   return empty(204);
 };
 

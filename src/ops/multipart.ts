@@ -251,7 +251,7 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
   await commitWrite(ctx.deps, ctx.bucket.zone, [], () =>
     ctx.deps.meta.objects.commitCompletedUpload(ctx.bucket, version, upload.id, chosen, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
   );
-  if (uploaded.size > chosen.length) ctx.deps.defer(drainBlobDeletions(ctx.deps, 1000));
+  if (uploaded.size > chosen.length) ctx.deps.defer(drainBlobDeletions(ctx.deps, ctx.now, 1000));
 
   const out = setSsecHeaders(new Headers(), version.ssecKeyMd5);
   if (ctx.bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);

@@ -124,9 +124,9 @@ export class BlobStore {
     for (let i = 0; i < blobKeys.length; i += 1000) await this.bucket(zone).delete(blobKeys.slice(i, i + 1000));
   }
 
-  /** One page of a zone's blob keys, for the orphan sweep. */
-  async list(zone: string, cursor?: string, limit = 1000): Promise<{ keys: string[]; cursor?: string }> {
-    const page = await this.bucket(zone).list({ cursor, limit });
-    return { keys: page.objects.map((o) => o.key), cursor: page.truncated ? page.cursor : undefined };
+  /** One page of a zone's blob keys in key order, after `startAfter`, for the orphan sweep; `more` when the listing goes on. */
+  async list(zone: string, opts: { startAfter?: string; limit?: number } = {}): Promise<{ keys: string[]; more: boolean }> {
+    const page = await this.bucket(zone).list({ startAfter: opts.startAfter, limit: opts.limit ?? 1000 });
+    return { keys: page.objects.map((o) => o.key), more: page.truncated };
   }
 }

@@ -50,6 +50,25 @@ export class BlobGc {
     return found;
   }
 
+  /** The blob key the orphan sweep of `zone` stopped after, or null to start from the beginning. */
+  async sweepPosition(zone: string): Promise<string | null> {
+    const row = await this.db.prepare("SELECT after_key FROM orphan_sweep_positions WHERE zone = ?").bind(zone).first<{ after_key: string }>();
+    return row?.after_key ?? null;
+  }
+
+  /** Records where the orphan sweep of `zone` stopped (null: it reached the end of the listing). */
+  async setSweepPosition(zone: string, afterKey: string | null, now: number): Promise<void> {
+    const statement =
+      afterKey === null
+        ? this.db.prepare("DELETE FROM orphan_sweep_positions WHERE zone = ?").bind(zone)
+        : this.db
+            .prepare(
+              "INSERT INTO orphan_sweep_positions (zone, after_key, updated_at) VALUES (?, ?, ?) ON CONFLICT (zone) DO UPDATE SET after_key = excluded.after_key, updated_at = excluded.updated_at",
+            )
+            .bind(zone, afterKey, now);
+    await statement.run();
+  }
+
   /** Which of these blob keys are known to D1 at all, referenced or queued (used by the orphan sweep). */
   async known(keys: string[]): Promise<Set<string>> {
     const found = await this.referenced(keys);

@@ -1,0 +1,66 @@
+/**
+ * How many D1 and R2 round trips each common operation makes, counted by wrapping the bindings
+ * (test/support/counting-worker.ts) in workerd with real local D1 and R2. The budgets below are
+ * today's counts for a warm isolate (authentication and the bucket row served from the bounded
+ * caches): a change that adds a round trip fails here and has to say why; one that removes one
+ * lowers the budget.
+ */
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorker, type Harness } from "./harness";
+
+type Counts = { d1Calls: number; d1Statements: number; r2: Record<string, number> };
+let h: Harness;
+let s3: S3Client;
+const B = "trips";
+
+async function counted(step: () => Promise<unknown>): Promise<Counts> {
+  await fetch(`${h.url}/__round-trips`); // reset
+  await step();
+  await new Promise((r) => setTimeout(r, 100)); // work deferred after the response counts too
+  return (await (await fetch(`${h.url}/__round-trips`)).json()) as Counts;
+}
+
+beforeAll(async () => {
+  // The deployed default: superseded bytes wait for the cron sweep (nothing deferred after the response).
+  h = await startWorker({ SOS_BLOB_DELETION_GRACE_SECONDS: "86400" }, { entry: "test/support/counting-worker.ts" });
+  s3 = h.client();
+  await s3.send(new CreateBucketCommand({ Bucket: B }));
+  await s3.send(new PutObjectCommand({ Bucket: B, Key: "warm", Body: "warm-up" })); // fills the key and bucket caches
+});
+afterAll(() => h?.dispose());
+
+const small = "x".repeat(4096);
+
+describe("round trips per operation (warm caches)", () => {
+  it.each([
+    ["PutObject 4 KiB (new key)", () => s3.send(new PutObjectCommand({ Bucket: B, Key: "new", Body: small })), { d1Calls: 1, d1Statements: 7, r2: { put: 1 } }],
+    [
+      "PutObject 4 KiB (overwrite)",
+      () => s3.send(new PutObjectCommand({ Bucket: B, Key: "new", Body: small })),
+      { d1Calls: 1, d1Statements: 7, r2: { put: 1 } },
+    ],
+    [
+      "GetObject",
+      () => s3.send(new GetObjectCommand({ Bucket: B, Key: "new" })).then((r) => r.Body!.transformToByteArray()),
+      { d1Calls: 1, d1Statements: 1, r2: { get: 1 } },
+    ],
+    ["HeadObject", () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "new" })), { d1Calls: 1, d1Statements: 1, r2: {} }],
+    ["ListObjectsV2", () => s3.send(new ListObjectsV2Command({ Bucket: B })), { d1Calls: 1, d1Statements: 1, r2: {} }],
+    ["DeleteObject", () => s3.send(new DeleteObjectCommand({ Bucket: B, Key: "new" })), { d1Calls: 1, d1Statements: 5, r2: {} }],
+  ] as const)("%s", async (_name, step, budget) => {
+    await s3.send(new HeadObjectCommand({ Bucket: B, Key: "warm" })); // keep the caches warm
+    const c = await counted(step);
+    expect(c.d1Calls, `D1 round trips: ${JSON.stringify(c)}`).toBeLessThanOrEqual(budget.d1Calls);
+    expect(c.d1Statements, "SQL statements").toBeLessThanOrEqual(budget.d1Statements);
+    expect(c.r2, "R2 calls").toEqual(budget.r2);
+  });
+});
