@@ -39,6 +39,7 @@ export const CODES = {
   InternalError: [500, "We encountered an internal error. Please try again."],
   InvalidAccessKeyId: [403, "The AWS Access Key Id you provided does not exist in our records."],
   InvalidArgument: [400, "Invalid Argument"],
+  InvalidBucketState: [409, "The request is not valid with the current state of the bucket."],
   InvalidBucketName: [400, "The specified bucket is not valid."],
   InvalidDigest: [400, "The Content-MD5 you specified is not valid."],
   InvalidEncryptionAlgorithmError: [400, "The encryption request you specified is not valid. The valid value is AES256."],
@@ -74,6 +75,8 @@ export const CODES = {
   InvalidBucketAclWithObjectOwnership: [400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"],
   NoSuchCORSConfiguration: [404, "The CORS configuration does not exist."],
   NoSuchKey: [404, "The specified key does not exist."],
+  NoSuchLifecycleConfiguration: [404, "The lifecycle configuration does not exist."],
+  NoSuchObjectLockConfiguration: [404, "The specified object does not have a ObjectLock configuration."],
   NoSuchTagSet: [404, "The TagSet does not exist."],
   NoSuchUpload: [
     404,
@@ -81,6 +84,7 @@ export const CODES = {
   ],
   NoSuchVersion: [404, "The specified version does not exist."],
   NotImplemented: [501, "A header you provided implies functionality that is not implemented."],
+  ObjectLockConfigurationNotFoundError: [404, "Object Lock configuration does not exist for this bucket."],
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold."],
   RequestTimeTooSkewed: [403, "The difference between the request time and the server's time is too large."],
   ServiceUnavailable: [503, "Please reduce your request rate."],
@@ -307,7 +311,6 @@ export const REASONS = {
   checksumValueInvalid: { code: "InvalidRequest", message: (p: { header: string }) => `Value for ${p.header} header is invalid.` },
   checksumMismatch: { code: "BadDigest", message: (p: { algorithm: string }) => `The ${p.algorithm} you specified did not match the calculated checksum.` },
   checksumTypeInvalid: { code: "InvalidRequest", message: "Value for x-amz-checksum-type header is invalid." },
-  fullObjectChecksumUnsupported: { code: "NotImplemented", message: "Full-object checksums of multipart uploads are not implemented; use COMPOSITE." },
   partChecksumTypeMismatch: {
     code: "InvalidRequest",
     message: (p: { expected: string; actual: string }) =>
@@ -408,6 +411,81 @@ export const REASONS = {
   notSetUp: { code: "ServiceUnavailable", message: (p: { problem: string }) => `This sos-worker deployment is not set up: ${p.problem}` },
   blobMissing: { code: "InternalError", message: "The object's bytes are missing." },
   zoneWithoutBinding: { code: "InternalError", message: (p: { zone: string }) => `zone ${p.zone} has no R2 binding` },
+  // object lock (src/logic/object-lock.ts, src/xml/object-lock.ts, src/ops/object-lock.ts)
+  objectLocked: { code: "AccessDenied", message: "Access Denied because object protected by object lock." },
+  defaultRetentionNotPositive: { code: "InvalidArgument", message: "Default retention period must be a positive integer value." },
+  defaultRetentionTooLarge: {
+    code: "InvalidArgument",
+    message: (p: { maxDays: number; maxYears: number }) => `Default retention period is too large: the maximum is ${p.maxDays} days or ${p.maxYears} years.`,
+  },
+  retainUntilDateFormat: { code: "InvalidArgument", message: "The retain until date must be provided in ISO 8601 format." },
+  retainUntilDatePast: { code: "InvalidArgument", message: "The retain until date must be in the future!" },
+  legalHoldStatusInvalid: { code: "InvalidArgument", message: "Legal Hold must be either of 'ON' or 'OFF'" },
+  lockHeadersIncomplete: { code: "InvalidArgument", message: "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied" },
+  lockModeInvalid: { code: "InvalidArgument", message: "Unknown wormMode directive." },
+  bucketWithoutObjectLock: { code: "InvalidRequest", message: "Bucket is missing Object Lock Configuration" },
+  lockIntegrityHeaderMissing: {
+    code: "InvalidRequest",
+    message: "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters",
+  },
+  objectLockConfigurationMissing: { code: "ObjectLockConfigurationNotFoundError", message: "Object Lock configuration does not exist for this bucket" },
+  versionLockMissing: { code: "NoSuchObjectLockConfiguration", message: "The specified object does not have a ObjectLock configuration" },
+  versioningFixedByObjectLock: {
+    code: "InvalidBucketState",
+    message: "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+  },
+  objectLockNeedsVersioning: { code: "InvalidBucketState", message: "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration" },
+  // lifecycle (src/logic/lifecycle.ts, src/xml/lifecycle.ts)
+  lifecycleTooManyRules: { code: "InvalidRequest", message: (p: { max: number }) => `A lifecycle configuration can have at most ${p.max} rules.` },
+  lifecycleRuleIdTooLong: { code: "InvalidArgument", message: "ID length should not exceed allowed limit of 255" },
+  lifecycleRuleIdDuplicate: { code: "InvalidArgument", message: "Rule ID must be unique. Found same ID for more than one rule" },
+  lifecycleRuleNoAction: { code: "InvalidRequest", message: "At least one action needs to be specified in a rule" },
+  lifecycleDaysNotPositive: { code: "InvalidArgument", message: "'Days' for Expiration action must be a positive integer" },
+  lifecycleDateNotMidnight: { code: "InvalidArgument", message: "'Date' must be at midnight GMT" },
+  lifecycleNoncurrentDaysNotPositive: {
+    code: "InvalidArgument",
+    message: "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer",
+  },
+  lifecycleNewerNoncurrentRange: {
+    code: "InvalidArgument",
+    message: (p: { max: number }) => `'NewerNoncurrentVersions' for NoncurrentVersionExpiration action must be an integer between 1 and ${p.max}`,
+  },
+  lifecycleAbortDaysNotPositive: {
+    code: "InvalidArgument",
+    message: "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer",
+  },
+  lifecycleAbortWithTags: { code: "InvalidRequest", message: "AbortIncompleteMultipartUpload cannot be specified with Tags." },
+  lifecycleMarkerWithTags: { code: "InvalidRequest", message: "ExpiredObjectDeleteMarker cannot be specified with Tags." },
+  lifecycleDuplicateTagKeys: { code: "InvalidRequest", message: "Duplicate Tag Keys are not allowed." },
+  lifecycleSizeInvalid: { code: "InvalidArgument", message: "Object size filters must be non-negative integers." },
+  lifecycleSizeRange: { code: "InvalidArgument", message: "ObjectSizeGreaterThan must be less than ObjectSizeLessThan." },
+  lifecycleTransitionsUnsupported: {
+    code: "NotImplemented",
+    message: "Lifecycle transitions are not implemented: every object is stored in the STANDARD storage class.",
+  },
+  // GetObjectAttributes
+  objectAttributesMissing: {
+    code: "InvalidArgument",
+    message: "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty",
+  },
+  objectAttributeInvalid: { code: "InvalidArgument", message: "Invalid attribute name specified." },
+  // full-object checksums
+  checksumTypeWithoutAlgorithm: {
+    code: "InvalidRequest",
+    message: "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.",
+  },
+  fullObjectChecksumNeedsCrc: {
+    code: "InvalidRequest",
+    message: (p: { algorithm: string }) => `The FULL_OBJECT checksum type cannot be used with the ${p.algorithm.toLowerCase()} checksum algorithm.`,
+  },
+  compositeChecksumUnsupported: {
+    code: "InvalidRequest",
+    message: (p: { algorithm: string }) => `The COMPOSITE checksum type cannot be used with the ${p.algorithm.toLowerCase()} checksum algorithm.`,
+  },
+  completeChecksumTypeMismatch: {
+    code: "InvalidRequest",
+    message: (p: { type: string }) => `The upload was created using the ${p.type} checksum mode. The complete request must use the same checksum mode.`,
+  },
   // admin API (src/admin/api.ts)
   adminBodyNotObject: { code: "InvalidRequest", message: "The body must be a JSON object." },
   adminOperationsUnknown: {

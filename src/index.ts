@@ -15,6 +15,7 @@ export default {
   async scheduled(event: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     const deps: Deps = { env, config: readConfig(env), meta: new MetaStore(env.DB), blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
     try {
+      // The trigger's time, not the clock: lifecycle rules are judged as of the scheduled run.
       await runScheduledSweep(deps, event.scheduledTime);
     } catch (e) {
       // Not set up yet (no tables): nothing to sweep; say why instead of failing with a stack.

@@ -33,9 +33,19 @@ import { createBucket, deleteBucket, getBucketLocation, headBucket } from "./ops
 import { copyObject, uploadPartCopy } from "./ops/copy";
 import { deleteBucketCors, getBucketCors, putBucketCors } from "./ops/cors";
 import { deleteObjects } from "./ops/delete-objects";
+import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from "./ops/lifecycle";
 import { listObjects, listObjectsV2 } from "./ops/list";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from "./ops/multipart";
 import { deleteObject } from "./ops/object-delete";
+import { getObjectAttributes } from "./ops/object-attributes";
+import {
+  getObjectLegalHold,
+  getObjectLockConfiguration,
+  getObjectRetention,
+  putObjectLegalHold,
+  putObjectLockConfiguration,
+  putObjectRetention,
+} from "./ops/object-lock";
 import { getObject, headObject } from "./ops/object-read";
 import { putObject } from "./ops/object-write";
 import {
@@ -178,11 +188,11 @@ export const OPERATIONS = {
   GetBucketOwnershipControls: op({ method: "GET", level: "bucket", query: ["ownershipControls"], access: owner, keys: "read", iam: "s3:GetBucketOwnershipControls", handler: getBucketOwnershipControls }),
   PutBucketOwnershipControls: op({ method: "PUT", level: "bucket", query: ["ownershipControls"], access: owner, keys: "acl", iam: "s3:PutBucketOwnershipControls", handler: putBucketOwnershipControls }),
   DeleteBucketOwnershipControls: op({ method: "DELETE", level: "bucket", query: ["ownershipControls"], access: owner, keys: "acl", iam: "s3:PutBucketOwnershipControls", handler: deleteBucketOwnershipControls }),
-  GetObjectLockConfiguration: notBuilt("GET", "object-lock", "s3:GetBucketObjectLockConfiguration"),
-  PutObjectLockConfiguration: notBuilt("PUT", "object-lock", "s3:PutBucketObjectLockConfiguration"),
-  GetBucketLifecycleConfiguration: notBuilt("GET", "lifecycle", "s3:GetLifecycleConfiguration"),
-  PutBucketLifecycleConfiguration: notBuilt("PUT", "lifecycle", "s3:PutLifecycleConfiguration"),
-  DeleteBucketLifecycle: notBuilt("DELETE", "lifecycle", "s3:PutLifecycleConfiguration"),
+  GetObjectLockConfiguration: op({ method: "GET", level: "bucket", query: ["object-lock"], access: owner, keys: "read", iam: "s3:GetBucketObjectLockConfiguration", handler: getObjectLockConfiguration }),
+  PutObjectLockConfiguration: op({ method: "PUT", level: "bucket", query: ["object-lock"], access: owner, keys: "write", iam: "s3:PutBucketObjectLockConfiguration", handler: putObjectLockConfiguration }),
+  GetBucketLifecycleConfiguration: op({ method: "GET", level: "bucket", query: ["lifecycle"], access: owner, keys: "read", iam: "s3:GetLifecycleConfiguration", handler: getBucketLifecycleConfiguration }),
+  PutBucketLifecycleConfiguration: op({ method: "PUT", level: "bucket", query: ["lifecycle"], access: owner, keys: "write", iam: "s3:PutLifecycleConfiguration", handler: putBucketLifecycleConfiguration }),
+  DeleteBucketLifecycle: op({ method: "DELETE", level: "bucket", query: ["lifecycle"], access: owner, keys: "write", iam: "s3:PutLifecycleConfiguration", handler: deleteBucketLifecycle }),
   GetBucketReplication: notBuilt("GET", "replication", "s3:GetReplicationConfiguration"),
   PutBucketReplication: notBuilt("PUT", "replication", "s3:PutReplicationConfiguration"),
   DeleteBucketReplication: notBuilt("DELETE", "replication", "s3:PutReplicationConfiguration"),
@@ -223,11 +233,11 @@ export const OPERATIONS = {
   GetObjectTagging: op({ method: "GET", level: "object", query: ["tagging"], access: owner, keys: "read", iam: "s3:GetObjectTagging", onVersion: { iam: "s3:GetObjectVersionTagging" }, loads: "version", handler: getObjectTagging }),
   PutObjectTagging: op({ method: "PUT", level: "object", query: ["tagging"], access: owner, keys: "write", iam: "s3:PutObjectTagging", onVersion: { iam: "s3:PutObjectVersionTagging" }, loads: "version", handler: putObjectTagging }),
   DeleteObjectTagging: op({ method: "DELETE", level: "object", query: ["tagging"], access: owner, keys: "write", iam: "s3:DeleteObjectTagging", onVersion: { iam: "s3:DeleteObjectVersionTagging" }, loads: "version", handler: deleteObjectTagging }),
-  GetObjectAttributes: objectNotBuilt("GET", "attributes", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"),
-  GetObjectRetention: objectNotBuilt("GET", "retention", "s3:GetObjectRetention"),
-  PutObjectRetention: objectNotBuilt("PUT", "retention", "s3:PutObjectRetention"),
-  GetObjectLegalHold: objectNotBuilt("GET", "legal-hold", "s3:GetObjectLegalHold"),
-  PutObjectLegalHold: objectNotBuilt("PUT", "legal-hold", "s3:PutObjectLegalHold"),
+  GetObjectAttributes: op({ method: "GET", level: "object", query: ["attributes"], access: object("READ"), keys: "read", iam: "s3:GetObjectAttributes", onVersion: { iam: "s3:GetObjectVersionAttributes" }, loads: "version", handler: getObjectAttributes }),
+  GetObjectRetention: op({ method: "GET", level: "object", query: ["retention"], access: owner, keys: "read", iam: "s3:GetObjectRetention", loads: "version", handler: getObjectRetention }),
+  PutObjectRetention: op({ method: "PUT", level: "object", query: ["retention"], access: owner, keys: "write", iam: "s3:PutObjectRetention", loads: "version", handler: putObjectRetention }),
+  GetObjectLegalHold: op({ method: "GET", level: "object", query: ["legal-hold"], access: owner, keys: "read", iam: "s3:GetObjectLegalHold", loads: "version", handler: getObjectLegalHold }),
+  PutObjectLegalHold: op({ method: "PUT", level: "object", query: ["legal-hold"], access: owner, keys: "write", iam: "s3:PutObjectLegalHold", loads: "version", handler: putObjectLegalHold }),
   GetObjectTorrent: objectNotBuilt("GET", "torrent", "s3:GetObjectTorrent", "s3:GetObjectVersionTorrent"),
   RestoreObject: objectNotBuilt("POST", "restore", "s3:RestoreObject"),
   SelectObjectContent: op({ method: "POST", level: "object", query: ["select"], access: owner, keys: "read", iam: "s3:GetObject" }),

@@ -1,12 +1,13 @@
 /**
- * The scheduled sweep (cron trigger): finishes queued blob deletions, aborts multipart uploads
- * older than the configured age, and deletes orphan blobs that a crash left between writing
- * bytes and committing metadata.
+ * The scheduled sweep (cron trigger): applies bucket lifecycle rules, finishes queued blob
+ * deletions, aborts multipart uploads older than the configured age, and deletes orphan blobs that
+ * a crash left between writing bytes and committing metadata. `now` is the trigger's scheduled time.
  */
 import type { Deps } from "../context";
 import { blobKeyTime } from "../store/blobs-r2";
 import { abortStaleUploads } from "./stale-uploads";
 import { drainBlobDeletions } from "./blob-deletions";
+import { runLifecycle } from "./lifecycle";
 
 /** Orphans younger than this may still be waiting for their commit. */
 export const ORPHAN_GRACE_MS = 24 * 3600 * 1000;
@@ -50,6 +51,7 @@ export async function runScheduledSweep(deps: Deps, now = Date.now()): Promise<v
     console.warn("scheduled sweep paused (SOS_SWEEP_PAUSED = true): nothing deleted");
     return;
   }
+  await runLifecycle(deps, now);
   while ((await abortStaleUploads(deps, deps.config.multipartMaxAgeMs, now)) > 0) {
     /* keep aborting */
   }

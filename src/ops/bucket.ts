@@ -37,6 +37,8 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
     // CreateBucket names the conflict between its own ACL and ownership headers (S3's code for it).
     throw e instanceof S3Error && e.code === "AccessControlListNotSupported" ? new S3Error("InvalidBucketAclWithObjectOwnership") : e;
   });
+  // Object lock needs versions: a bucket created with it is versioned, and stays so (PutBucketVersioning).
+  const objectLock = (ctx.request.headers.get("x-amz-bucket-object-lock-enabled") ?? "").trim().toLowerCase() === "true";
   const existing = await ctx.deps.meta.buckets.get(ctx.bucketName);
   if (existing) {
     throw new S3Error(existing.ownerId === p.user.id ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", undefined, {
@@ -50,13 +52,15 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
       ownerId: p.user.id,
       zone: locationConstraint ?? defaultZone,
       createdAt: ctx.now,
-      versioning: null,
+      versioning: objectLock ? "Enabled" : null,
       acl,
       cors: null,
       tags: [],
       policy: null,
       publicAccessBlock: null,
       objectOwnership,
+      objectLock: objectLock ? { defaultRetention: null } : null,
+      lifecycle: null,
     })
     .catch((e) => {
       // The store knows only that the quota was hit; the message gives the quota itself.

@@ -11,6 +11,7 @@
  */
 import { checkCopySourceAccess } from "../authz";
 import { newVersionRow } from "./version-row";
+import { lockForWrite } from "./object-lock";
 import type { Handler, ObjectContext, UploadContext, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
@@ -112,6 +113,8 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const owners = newObjectOwners(ctx);
   const acl = await newResourceAcl(ctx, owners, "object", ctx.bucket);
   const conditions = await writeConditions(ctx);
+  // The copy's own lock headers or the bucket default; never the source's lock.
+  const lock = lockForWrite(ctx, headers, { requireIntegrity: false });
   const metadata = metaDirective === "REPLACE" ? extractObjectMetadata(headers) : { http: src.object.httpMeta, userMeta: src.object.userMeta };
   const o = src.object;
   const share = src.bucket.zone === ctx.bucket.zone && sameKey;
@@ -134,6 +137,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     acl,
     ...tagging,
     storageClass,
+    lock,
   });
   await commitWrite(ctx.deps, ctx.bucket.zone, rewritten ? [rewritten.blobKey] : [], () =>
     ctx.deps.meta.objects.commitCopy(ctx.bucket, version, share ? o.id : null, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),

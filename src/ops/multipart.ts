@@ -10,7 +10,9 @@ import { checkUploadAccess } from "../authz";
 import type { BucketContext, Handler, ObjectContext, UploadContext, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { drainBlobDeletions } from "../jobs/blob-deletions";
-import { createChecksum, parseChecksumAlgorithm } from "../logic/checksums";
+import { checksumHeaderName, checksumMismatch, checksumValuesEqual, createChecksum, parseChecksumAlgorithm, type ChecksumAlgorithm } from "../logic/checksums";
+import { combineCrcParts, isCrcAlgorithm } from "../logic/crc-combine";
+import { lockForWrite } from "./object-lock";
 import { fromBase64, toHex } from "../logic/encoding";
 import { newUploadId } from "../logic/ids";
 import { extractObjectMetadata } from "../logic/metadata";
@@ -53,6 +55,26 @@ async function ownerOf(meta: MetaStore, id: string) {
   return { id, displayName: (await meta.users.get(id))?.displayName ?? "" };
 }
 
+/**
+ * The upload's checksum: x-amz-checksum-algorithm and x-amz-checksum-type, as S3 pairs them.
+ * COMPOSITE (a checksum of the part checksums) is the default, except for CRC64NVME, which is
+ * FULL_OBJECT only; FULL_OBJECT (the CRC of the whole object) exists for the CRCs only.
+ */
+function uploadChecksum(headers: Headers): { checksumAlgorithm: ChecksumAlgorithm | null; checksumType: "COMPOSITE" | "FULL_OBJECT" | null } {
+  const algoHeader = headers.get("x-amz-checksum-algorithm");
+  const checksumAlgorithm = algoHeader ? parseChecksumAlgorithm(algoHeader) : null;
+  const typeHeader = headers.get("x-amz-checksum-type")?.trim().toUpperCase() ?? null;
+  if (typeHeader !== null && typeHeader !== "COMPOSITE" && typeHeader !== "FULL_OBJECT") throw new S3Error("checksumTypeInvalid");
+  if (checksumAlgorithm === null) {
+    if (typeHeader !== null) throw new S3Error("checksumTypeWithoutAlgorithm");
+    return { checksumAlgorithm, checksumType: null };
+  }
+  const checksumType = typeHeader ?? (checksumAlgorithm === "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE");
+  if (checksumType === "FULL_OBJECT" && !isCrcAlgorithm(checksumAlgorithm)) throw new S3Error("fullObjectChecksumNeedsCrc", { algorithm: checksumAlgorithm });
+  if (checksumType === "COMPOSITE" && checksumAlgorithm === "CRC64NVME") throw new S3Error("compositeChecksumUnsupported", { algorithm: checksumAlgorithm });
+  return { checksumAlgorithm, checksumType };
+}
+
 export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   const headers = ctx.request.headers;
   validateObjectKey(ctx.key);
@@ -60,13 +82,8 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
   const ssec = await writeSsec(ctx);
   const metadata = extractObjectMetadata(headers);
   const storageClass = checkStorageClass(headers);
-  const algoHeader = headers.get("x-amz-checksum-algorithm");
-  const checksumAlgorithm = algoHeader ? parseChecksumAlgorithm(algoHeader) : null;
-  const typeHeader = headers.get("x-amz-checksum-type")?.toUpperCase() ?? null;
-  if (typeHeader !== null && typeHeader !== "COMPOSITE" && typeHeader !== "FULL_OBJECT") {
-    throw new S3Error("checksumTypeInvalid");
-  }
-  if (typeHeader === "FULL_OBJECT") throw new S3Error("fullObjectChecksumUnsupported");
+  const { checksumAlgorithm, checksumType } = uploadChecksum(headers);
+  const lock = lockForWrite(ctx, headers, { requireIntegrity: false });
   const principalId = ctx.principal.kind === "user" ? ctx.principal.user.id : ctx.bucket.ownerId;
   // Resolved now (unknown grantees fail here, not at Complete), applied by CompleteMultipartUpload.
   const owners = newObjectOwners(ctx);
@@ -81,18 +98,19 @@ export const createMultipartUpload: Handler<ObjectContext> = async (ctx) => {
     httpMeta: metadata.http,
     userMeta: metadata.userMeta,
     checksumAlgorithm,
-    checksumType: checksumAlgorithm ? "COMPOSITE" : null,
+    checksumType,
     ssecKeyMd5: ssec?.keyMd5 ?? null,
     acl,
     // Validated now, applied by CompleteMultipartUpload.
     tags: tagsFromHeader(headers),
     storageClass,
+    lock,
   };
   await ctx.deps.meta.uploads.create(upload);
   const out = setSsecHeaders(new Headers(), upload.ssecKeyMd5);
-  if (checksumAlgorithm) {
+  if (checksumAlgorithm && checksumType) {
     out.set("x-amz-checksum-algorithm", checksumAlgorithm);
-    out.set("x-amz-checksum-type", "COMPOSITE");
+    out.set("x-amz-checksum-type", checksumType);
   }
   return xmlResponse(initiateMultipartUploadDocument({ bucket: ctx.bucketName, key: ctx.key, uploadId: upload.id }), { headers: out });
 };
@@ -159,6 +177,19 @@ async function compositeChecksum(algorithm: string, partValues: string[]): Promi
   return `${await sum.digest()}-${partValues.length}`;
 }
 
+/** The completed object's checksum: COMPOSITE over the part checksums, or the combined full-object CRC (no bytes re-read). */
+async function objectChecksum(algorithm: string, type: "COMPOSITE" | "FULL_OBJECT", parts: UploadPart[]): Promise<string> {
+  if (type === "FULL_OBJECT" && isCrcAlgorithm(algorithm))
+    return combineCrcParts(
+      algorithm,
+      parts.map((p) => ({ checksum: p.checksumValue!, size: p.size })),
+    );
+  return compositeChecksum(
+    algorithm,
+    parts.map((p) => p.checksumValue!),
+  );
+}
+
 export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
   const { upload } = ctx;
   const conditions = await writeConditions(ctx);
@@ -194,13 +225,13 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
 
   const etag = await multipartEtag(chosen.map((p) => p.etag));
   const algorithm = upload.checksumAlgorithm;
-  const checksumValue =
-    algorithm && chosen.every((p) => p.checksumValue)
-      ? await compositeChecksum(
-          algorithm,
-          chosen.map((p) => p.checksumValue!),
-        )
-      : null;
+  const checksumType = upload.checksumType === "FULL_OBJECT" ? "FULL_OBJECT" : "COMPOSITE";
+  const requestedType = ctx.request.headers.get("x-amz-checksum-type")?.trim().toUpperCase();
+  if (algorithm && requestedType !== undefined && requestedType !== checksumType) throw new S3Error("completeChecksumTypeMismatch", { type: checksumType });
+  const checksumValue = algorithm && chosen.every((p) => p.checksumValue) ? await objectChecksum(algorithm, checksumType, chosen) : null;
+  // A full-object value sent with Complete is the client's CRC of the whole object: it must match.
+  const claimed = algorithm && checksumType === "FULL_OBJECT" ? ctx.request.headers.get(checksumHeaderName(algorithm as ChecksumAlgorithm)) : null;
+  if (claimed && checksumValue && !checksumValuesEqual(claimed, checksumValue)) throw checksumMismatch(algorithm as ChecksumAlgorithm);
   const version = newVersionRow(ctx.bucket, ctx.key, ctx.now, {
     size,
     etag,
@@ -210,12 +241,13 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
     userMeta: upload.userMeta,
     checksumAlgorithm: checksumValue ? algorithm : null,
     checksumValue,
-    checksumType: checksumValue ? "COMPOSITE" : null,
+    checksumType: checksumValue ? checksumType : null,
     ssecKeyMd5: upload.ssecKeyMd5,
     acl: upload.acl,
     tags: upload.tags,
     tagCount: upload.tags.length,
     storageClass: upload.storageClass,
+    lock: upload.lock,
   });
   await commitWrite(ctx.deps, ctx.bucket.zone, [], () =>
     ctx.deps.meta.objects.commitCompletedUpload(ctx.bucket, version, upload.id, chosen, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
@@ -230,7 +262,7 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
       bucket: ctx.bucketName,
       key: ctx.key,
       etag: quoteEtag(etag),
-      checksum: checksumValue ? { algorithm: algorithm!, value: checksumValue, type: "COMPOSITE" } : null,
+      checksum: checksumValue ? { algorithm: algorithm!, value: checksumValue, type: checksumType } : null,
     }),
     { headers: out },
   );

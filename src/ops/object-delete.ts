@@ -8,7 +8,8 @@
  * A write that would give the key more than MAX_VERSIONS_PER_OBJECT versions is TooManyVersions.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
  */
-import type { Handler, ObjectContext, WithParams } from "../context";
+import type { BucketContext, Handler, ObjectContext, WithParams } from "../context";
+import { governanceBypass } from "./object-lock";
 import { newVersionRow } from "./version-row";
 import { freeBlobs } from "./write-path";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
@@ -27,6 +28,8 @@ export async function deleteKey(
   versionId: string | null,
   principal: Principal,
   now: number,
+  /** a governance bypass that was requested and is allowed (ops/object-lock.ts governanceBypass) */
+  bypassGovernance: boolean,
   /** receives the blob keys this delete released; by default they are deleted after the response */
   onFreed?: (blobKeys: string[]) => void,
 ): Promise<DeleteOutcome> {
@@ -36,7 +39,7 @@ export async function deleteKey(
     else freeBlobs(deps, bucket.zone, keys);
   };
   if (versionId !== null) {
-    const { deleted, freed } = await deps.meta.objects.deleteVersion(bucket, key, versionId, now);
+    const { deleted, freed } = await deps.meta.objects.deleteVersion(bucket, key, versionId, now, { bypassGovernance });
     free(freed);
     return { versionId, deleteMarker: deleted?.isDeleteMarker ?? false };
   }
@@ -54,8 +57,14 @@ export async function deleteKey(
   return { versionId: marker.versionId, deleteMarker: true };
 }
 
+/** The governance bypass as a delete uses it: requested and allowed. */
+export function bypassOf(ctx: BucketContext): boolean {
+  const b = governanceBypass(ctx.principal, ctx.bucket, ctx.request.headers);
+  return b.requested && b.allowed;
+}
+
 export const deleteObject: Handler<WithParams<ObjectContext, DeleteObjectParams>> = async (ctx) => {
-  const outcome = await deleteKey(ctx.deps, ctx.bucket, ctx.key, ctx.params.versionId, ctx.principal, ctx.now);
+  const outcome = await deleteKey(ctx.deps, ctx.bucket, ctx.key, ctx.params.versionId, ctx.principal, ctx.now, bypassOf(ctx));
   const headers = new Headers();
   if (outcome.versionId !== undefined) headers.set("x-amz-version-id", outcome.versionId);
   if (outcome.deleteMarker) headers.set("x-amz-delete-marker", "true");

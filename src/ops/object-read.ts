@@ -15,6 +15,8 @@ import type { ReadObjectParams } from "./params";
 import { openObjectBody, responseBody, type ByteRange } from "./object-body";
 import { requestSsec, setSsecHeaders } from "./ssec-request";
 import { httpDate, quoteEtag } from "./respond";
+import { lockResponseHeaders } from "../logic/object-lock";
+import { setExpirationHeader } from "./lifecycle";
 
 type ReadContext = WithParams<VersionContext, ReadObjectParams>;
 
@@ -28,7 +30,8 @@ export function objectHeaders(bucket: Bucket, obj: ObjectVersion, q?: URLSearchP
   if (obj.tagCount > 0) h.set("x-amz-tagging-count", String(obj.tagCount));
   if (obj.storageClass !== "STANDARD") h.set("x-amz-storage-class", obj.storageClass);
   setSsecHeaders(h, obj.ssecKeyMd5);
-  return h;
+  for (const [k, v] of Object.entries(lockResponseHeaders(obj.lock))) h.set(k, v);
+  return setExpirationHeader(h, bucket, obj);
 }
 
 /** The byte range a GET/HEAD asks for: partNumber or Range header, or null for the whole object. */

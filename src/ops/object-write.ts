@@ -16,6 +16,8 @@ import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { setSsecHeaders, writeSsec } from "./ssec-request";
 import { storeRequestBody } from "./upload-body";
 import { commitWrite } from "./write-path";
+import { setExpirationHeader } from "./lifecycle";
+import { lockForWrite } from "./object-lock";
 
 /**
  * Conditional writes (If-None-Match: *, If-Match: <etag>): refused early against the current
@@ -50,6 +52,8 @@ export type WrittenObject = {
   checksum: { algorithm: string; value: string } | null;
   ssecKeyMd5: string | null;
   sseAes256: boolean;
+  /** x-amz-expiration, when a lifecycle rule will expire the new version */
+  expiration: string | null;
 };
 
 /**
@@ -68,6 +72,7 @@ export async function writeObject(ctx: ObjectContext, headers: Headers): Promise
   const owners = newObjectOwners(ctx, headers);
   const acl = await newResourceAcl(ctx, owners, "object", ctx.bucket, headers);
   const conditions = await writeConditions(ctx, headers);
+  const lock = lockForWrite(ctx, headers, { requireIntegrity: true });
 
   const stored = await storeRequestBody(ctx, { zone: bucket.zone, bucketId: bucket.id, ssecKeyBase64: ssec?.keyBase64, headers });
   const version = newVersionRow(bucket, key, ctx.now, {
@@ -85,6 +90,7 @@ export async function writeObject(ctx: ObjectContext, headers: Headers): Promise
     acl,
     ...tagging,
     storageClass,
+    lock,
   });
   await commitWrite(ctx.deps, bucket.zone, [stored.blobKey], () =>
     ctx.deps.meta.objects.commit(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
@@ -95,6 +101,7 @@ export async function writeObject(ctx: ObjectContext, headers: Headers): Promise
     checksum: stored.checksum,
     ssecKeyMd5: version.ssecKeyMd5,
     sseAes256: headers.get("x-amz-server-side-encryption") === "AES256",
+    expiration: setExpirationHeader(new Headers(), bucket, { ...version, isLatest: true }).get("x-amz-expiration"),
   };
 }
 
@@ -104,6 +111,7 @@ export function writtenObjectHeaders(w: WrittenObject): Headers {
   if (w.versionId !== undefined) out.set("x-amz-version-id", w.versionId);
   if (w.checksum) out.set(`x-amz-checksum-${w.checksum.algorithm.toLowerCase()}`, w.checksum.value);
   if (w.sseAes256) out.set("x-amz-server-side-encryption", "AES256");
+  if (w.expiration) out.set("x-amz-expiration", w.expiration);
   return setSsecHeaders(out, w.ssecKeyMd5);
 }
 

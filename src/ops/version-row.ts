@@ -1,5 +1,6 @@
 /** Building the row of a new object version (PutObject, CompleteMultipartUpload, CopyObject, delete markers). */
 import { newRowId, newVersionId } from "../logic/ids";
+import { NO_LOCK } from "../logic/object-lock";
 import type { Bucket, NewObjectVersion } from "../store/model";
 
 /**
@@ -33,6 +34,7 @@ export function newVersionRow(
     tags: [],
     tagCount: 0,
     storageClass: "STANDARD",
+    lock: NO_LOCK,
     ...fields,
   };
 }

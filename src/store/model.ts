@@ -7,6 +7,8 @@ import type { Acl } from "../logic/acl";
 import type { CorsRule } from "../logic/cors";
 import type { ObjectOwnership } from "../logic/ownership";
 import type { PublicAccessBlock } from "../policy/public";
+import type { LifecycleRule, VersionState } from "../logic/lifecycle";
+import type { ObjectLockConfig, VersionLock } from "../logic/object-lock";
 import type { TagSet } from "../logic/tags";
 
 export type { Acl } from "../logic/acl";
@@ -44,6 +46,10 @@ export type Bucket = {
   publicAccessBlock: PublicAccessBlock | null;
   /** null: no ownership controls (behaves as ObjectWriter) */
   objectOwnership: ObjectOwnership | null;
+  /** null: the bucket has no object lock (once set, never null again) */
+  objectLock: ObjectLockConfig | null;
+  /** null: no lifecycle configuration */
+  lifecycle: LifecycleRule[] | null;
 };
 
 export type BucketUsage = { objectCount: number; storedBytes: number; billedBytes: number };
@@ -74,6 +80,8 @@ export type ObjectVersion = {
   tags: TagSet;
   tagCount: number;
   storageClass: string;
+  /** retention and legal hold (object lock) */
+  lock: VersionLock;
 };
 
 /** What a write supplies; the store fills seq / is_latest. */
@@ -108,6 +116,8 @@ export type MultipartUpload = {
   acl: Acl;
   tags: TagSet;
   storageClass: string;
+  /** the lock the completed object gets (x-amz-object-lock-* of CreateMultipartUpload, or the bucket default) */
+  lock: VersionLock;
 };
 
 export type UploadPart = {
@@ -122,3 +132,6 @@ export type UploadPart = {
 
 /** A blob queued for deletion from a zone's R2 bucket. */
 export type PendingBlob = { zone: string; blobKey: string };
+
+/** One version as the lifecycle job judges it, with the row id its commits re-check. */
+export type LifecycleVersion = VersionState & { rowId: string };

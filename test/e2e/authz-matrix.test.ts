@@ -137,6 +137,8 @@ const md5 = (s: string) => createHash("md5").update(s).digest("base64");
 const xmlBody = (body: string, headers: Record<string, string> = {}) => ({ body, headers: { ...headers, "content-md5": md5(body) } });
 const TAGS = "<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>";
 const CORS = "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
+const LIFECYCLE =
+  "<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix>none/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>365</Days></Expiration></Rule></LifecycleConfiguration>";
 const PUBLIC_SOURCE = "mx-src/pub";
 const NO_BLOCK = "<PublicAccessBlockConfiguration><BlockPublicAcls>false</BlockPublicAcls></PublicAccessBlockConfiguration>";
 const OBJECT_WRITER = "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>";
@@ -174,6 +176,31 @@ const BUCKET_ROWS: Row[] = [
   { op: "PutBucketTagging", need: { bucketOwner: true }, req: (f) => ({ method: "PUT", path: `/${f.bucket}?tagging`, ...xmlBody(TAGS) }) },
   { op: "DeleteBucketTagging", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?tagging` }) },
   { op: "GetBucketCors", need: { bucketOwner: true }, req: (f) => ({ method: "GET", path: `/${f.bucket}?cors` }), allowedCodes: ["NoSuchCORSConfiguration"] },
+  // Object lock would outlive the matrix's buckets: an invalid document passes authorization and changes nothing.
+  {
+    op: "GetObjectLockConfiguration",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "GET", path: `/${f.bucket}?object-lock` }),
+    allowedCodes: ["ObjectLockConfigurationNotFoundError"],
+  },
+  {
+    op: "PutObjectLockConfiguration",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "PUT", path: `/${f.bucket}?object-lock`, ...xmlBody("<ObjectLockConfiguration/>") }),
+    allowedCodes: ["MalformedXML"],
+  },
+  {
+    op: "GetBucketLifecycleConfiguration",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "GET", path: `/${f.bucket}?lifecycle` }),
+    allowedCodes: ["NoSuchLifecycleConfiguration"],
+  },
+  {
+    op: "PutBucketLifecycleConfiguration",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "PUT", path: `/${f.bucket}?lifecycle`, ...xmlBody(LIFECYCLE) }),
+  },
+  { op: "DeleteBucketLifecycle", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?lifecycle` }) },
   { op: "PutBucketCors", need: { bucketOwner: true }, req: (f) => ({ method: "PUT", path: `/${f.bucket}?cors`, ...xmlBody(CORS) }) },
   { op: "DeleteBucketCors", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?cors` }) },
   // Bucket policies, Block Public Access, Object Ownership: the bucket owner's (settings chosen to change no other row's outcome).
@@ -270,6 +297,36 @@ const BUCKET_ROWS: Row[] = [
   { op: "GetObjectTagging", need: { bucketOwner: true }, req: (f) => ({ method: "GET", path: `/${f.bucket}/${f.key}?tagging` }) },
   { op: "PutObjectTagging", need: { bucketOwner: true }, req: (f) => ({ method: "PUT", path: `/${f.bucket}/${f.key}?tagging`, ...xmlBody(TAGS) }) },
   { op: "DeleteObjectTagging", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}/${f.key}?tagging` }) },
+  {
+    op: "GetObjectAttributes",
+    need: { object: "READ" },
+    req: (f) => ({ method: "GET", path: `/${f.bucket}/${f.key}?attributes`, headers: { "x-amz-object-attributes": "ETag" } }),
+  },
+  // These buckets have no object lock: an allowed request gets as far as saying so.
+  {
+    op: "GetObjectRetention",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "GET", path: `/${f.bucket}/${f.key}?retention` }),
+    allowedCodes: ["NoSuchObjectLockConfiguration"],
+  },
+  {
+    op: "PutObjectRetention",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "PUT", path: `/${f.bucket}/${f.key}?retention`, ...xmlBody("<Retention/>") }),
+    allowedCodes: ["InvalidRequest"],
+  },
+  {
+    op: "GetObjectLegalHold",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "GET", path: `/${f.bucket}/${f.key}?legal-hold` }),
+    allowedCodes: ["NoSuchObjectLockConfiguration"],
+  },
+  {
+    op: "PutObjectLegalHold",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "PUT", path: `/${f.bucket}/${f.key}?legal-hold`, ...xmlBody("<LegalHold><Status>OFF</Status></LegalHold>") }),
+    allowedCodes: ["InvalidRequest"],
+  },
 ];
 
 /** Operations on an object fixture (the object configurations), in the private bucket mx-objects. */

@@ -2,6 +2,7 @@
  * Store tier, reads and configuration: the listings (bounded index scans, delimiter roll-up in
  * SQLite), blob reference checks, buckets (quota, emptiness, cache, usage), JSON columns, users and keys.
  */
+import { NO_LOCK } from "../../src/logic/object-lock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bucket } from "../../src/store/model";
 import { codeOf, newBucket, startStore, unique, version, type StoreHarness } from "./store";
@@ -91,6 +92,7 @@ describe("listUploads", () => {
         acl: null,
         tags: [],
         storageClass: "STANDARD",
+        lock: NO_LOCK,
       });
     }
     const all = await s.meta.listings.listUploads(ub.id, { prefix: "p/", limit: 10 });
@@ -154,6 +156,7 @@ describe("buckets", () => {
       acl: null,
       tags: [],
       storageClass: "STANDARD",
+      lock: NO_LOCK,
     });
     const partBlob = unique("part");
     await s.meta.uploads.putPart(b.zone, { uploadId: id, partNumber: 1, blobKey: partBlob, size: 1, etag: "e", checksumValue: null, uploadedAt: 1 });

@@ -2,6 +2,7 @@
  * Store tier, the commit batches: every assertion code has its trigger, object commits and their
  * checks, null-version replacement, copies sharing blobs, version deletion, parts and upload completion.
  */
+import { NO_LOCK } from "../../src/logic/object-lock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ASSERTION_CODES, assertion, commit } from "../../src/store/d1/batch";
 import type { Bucket, MultipartUpload, UploadPart } from "../../src/store/model";
@@ -185,6 +186,7 @@ async function newUpload(b: Bucket, key = "k"): Promise<MultipartUpload> {
     acl: null,
     tags: [],
     storageClass: "STANDARD",
+    lock: NO_LOCK,
   };
   await s.meta.uploads.create(u);
   return u;

@@ -45,6 +45,8 @@ export async function newBucket(meta: MetaStore, versioning: Bucket["versioning"
     policy: null,
     publicAccessBlock: null,
     objectOwnership: null,
+    objectLock: null,
+    lifecycle: null,
   };
   if (!(await meta.buckets.create(b))) throw new Error("bucket not created");
   return b;
@@ -55,11 +57,11 @@ export function version(bucket: Bucket, key: string, over: Partial<NewObjectVers
   return newVersionRow(bucket, key, 1, { ownerId: bucket.ownerId, size: 10, etag: "e0", blobKey: unique("blob"), ...over });
 }
 
-/** The S3 error code a promise rejects with (null when it resolves). */
+/** The S3 error reason (the code itself unless a specific reason such as objectLocked) a promise rejects with (null when it resolves). */
 export const codeOf = (p: Promise<unknown>): Promise<string | null> =>
   p.then(
     () => null,
-    (e: { code?: string }) => e.code ?? `not an S3Error: ${String(e)}`,
+    (e: { reason?: string; code?: string }) => e.reason ?? e.code ?? `not an S3Error: ${String(e)}`,
   );
 
 /** Rows of `table` matching `where`. */

@@ -2,9 +2,9 @@
  * Atomic writes: one D1 `batch()` is one transaction. Preconditions that must hold at commit time
  * are `batch_assertions` inserts whose trigger (migrations/) aborts the batch with "sos:<S3 error code>".
  */
-import { S3Error, type ErrorCode } from "../../errors";
+import { S3Error, type Reason } from "../../errors";
 
-/** The error codes that have a batch_assertions trigger (store tests check each against the migrations). */
+/** The error codes (and reasons) that have a batch_assertions trigger (store tests check each against the migrations). */
 export const ASSERTION_CODES = [
   "PreconditionFailed",
   "TooManyBuckets",
@@ -16,7 +16,8 @@ export const ASSERTION_CODES = [
   "InvalidPart",
   "NoSuchVersion",
   "NoSuchBucket",
-] as const satisfies readonly ErrorCode[];
+  "objectLocked",
+] as const satisfies readonly Reason[];
 
 /** An assertion with any other code would silently commit, so it does not compile. */
 export type AssertionCode = (typeof ASSERTION_CODES)[number];
@@ -27,7 +28,7 @@ export async function commit(db: D1Database, statements: D1PreparedStatement[]):
     return await db.batch(statements);
   } catch (e) {
     const m = /sos:([A-Za-z]+)/.exec(String((e as Error)?.message ?? e));
-    if (m) throw new S3Error(m[1] as ErrorCode);
+    if (m) throw new S3Error(m[1] as AssertionCode);
     throw e;
   }
 }

@@ -4,9 +4,26 @@ import type { Acl, Bucket, BucketUsage } from "../model";
 import type { CorsRule } from "../../logic/cors";
 import type { TagSet } from "../../logic/tags";
 import { assertion, commit } from "./batch";
+import type { LifecycleRule } from "../../logic/lifecycle";
+import type { ObjectLockConfig } from "../../logic/object-lock";
 import type { ObjectOwnership } from "../../logic/ownership";
 import type { PublicAccessBlock } from "../../policy/public";
-import { readAcl, readCors, readObjectOwnership, readPublicAccessBlock, readTags, writeAcl, writeCors, writePublicAccessBlock, writeTags } from "./columns";
+import { S3Error } from "../../errors";
+import {
+  readAcl,
+  readCors,
+  readLifecycle,
+  readObjectLock,
+  readObjectOwnership,
+  readPublicAccessBlock,
+  readTags,
+  writeAcl,
+  writeCors,
+  writeLifecycle,
+  writeObjectLock,
+  writePublicAccessBlock,
+  writeTags,
+} from "./columns";
 import type { BucketRow } from "./rows";
 
 const toBucket = (r: BucketRow): Bucket => ({
@@ -22,6 +39,8 @@ const toBucket = (r: BucketRow): Bucket => ({
   policy: r.policy,
   publicAccessBlock: readPublicAccessBlock(r.public_access_block),
   objectOwnership: readObjectOwnership(r.object_ownership),
+  objectLock: readObjectLock(r.object_lock ?? null),
+  lifecycle: readLifecycle(r.lifecycle ?? null),
 });
 
 /**
@@ -69,7 +88,7 @@ export class Buckets {
       assertion(this.db, "TooManyBuckets", "(SELECT COUNT(*) FROM buckets WHERE owner_id = ?2) >= (SELECT max_buckets FROM users WHERE id = ?2)", b.ownerId),
       this.db
         .prepare(
-          "INSERT OR IGNORE INTO buckets (id, name, owner_id, zone, created_at, versioning, acl, cors, tags, policy, public_access_block, object_ownership) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "INSERT OR IGNORE INTO buckets (id, name, owner_id, zone, created_at, versioning, acl, cors, tags, policy, public_access_block, object_ownership, object_lock, lifecycle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(
           b.id,
@@ -84,6 +103,8 @@ export class Buckets {
           b.policy,
           writePublicAccessBlock(b.publicAccessBlock),
           b.objectOwnership,
+          writeObjectLock(b.objectLock),
+          writeLifecycle(b.lifecycle),
         ),
     ]);
     return results[1].meta.changes === 1;
@@ -111,7 +132,7 @@ export class Buckets {
 
   /** Sets one configuration column and forgets the cached rows. */
   private async set(
-    column: "acl" | "versioning" | "tags" | "cors" | "policy" | "public_access_block" | "object_ownership",
+    column: "acl" | "versioning" | "tags" | "cors" | "policy" | "public_access_block" | "object_ownership" | "lifecycle",
     bucketId: string,
     value: string | null,
   ): Promise<void> {
@@ -124,8 +145,31 @@ export class Buckets {
     return this.set("acl", bucketId, writeAcl(acl));
   }
 
-  setVersioning(bucketId: string, status: "Enabled" | "Suspended"): Promise<void> {
-    return this.set("versioning", bucketId, status);
+  /** Sets the versioning state; a bucket with object lock cannot be suspended (InvalidBucketState), checked in the same statement. */
+  async setVersioning(bucketId: string, status: "Enabled" | "Suspended"): Promise<void> {
+    const r = await this.db
+      .prepare("UPDATE buckets SET versioning = ?1 WHERE id = ?2 AND (object_lock IS NULL OR ?1 = 'Enabled')")
+      .bind(status, bucketId)
+      .run();
+    bucketCache.clear();
+    if (r.meta.changes === 0) throw new S3Error("versioningFixedByObjectLock");
+  }
+
+  /** Enables object lock (or replaces its default retention); versioning must be Enabled (InvalidBucketState), checked in the same statement. */
+  async setObjectLock(bucketId: string, config: ObjectLockConfig): Promise<void> {
+    const r = await this.db.prepare("UPDATE buckets SET object_lock = ? WHERE id = ? AND versioning = 'Enabled'").bind(writeObjectLock(config), bucketId).run();
+    bucketCache.clear();
+    if (r.meta.changes === 0) throw new S3Error("objectLockNeedsVersioning");
+  }
+
+  /** Replaces the bucket's lifecycle rules; null removes them. */
+  setLifecycle(bucketId: string, rules: LifecycleRule[] | null): Promise<void> {
+    return this.set("lifecycle", bucketId, writeLifecycle(rules));
+  }
+
+  /** Buckets with lifecycle rules (the scheduled job's work list). */
+  async withLifecycle(): Promise<Bucket[]> {
+    return (await this.db.prepare("SELECT * FROM buckets WHERE lifecycle IS NOT NULL ORDER BY name").all<BucketRow>()).results.map(toBucket);
   }
 
   /** Replaces the bucket's tag set; an empty set removes it. */

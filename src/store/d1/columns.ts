@@ -7,7 +7,10 @@ import { deserializeCors, serializeCors, type CorsRule } from "../../logic/cors"
 import { deserializeTags, serializeTags, type TagSet } from "../../logic/tags";
 import { isObjectOwnership, type ObjectOwnership } from "../../logic/ownership";
 import type { PublicAccessBlock } from "../../policy/public";
+import type { LifecycleRule } from "../../logic/lifecycle";
+import { parseRetentionMode, type ObjectLockConfig, type VersionLock } from "../../logic/object-lock";
 import type { KeyOperations } from "../model";
+import { json, type LockRow } from "./rows";
 
 /** Block Public Access: JSON of the four settings, NULL for none; an unreadable value reads as all four on (fails closed). */
 export function readPublicAccessBlock(s: string | null): PublicAccessBlock | null {
@@ -55,3 +58,25 @@ export function readOperations(s: string): KeyOperations {
   }
 }
 export const writeOperations = (ops: KeyOperations): string => (Array.isArray(ops) ? JSON.stringify(ops) : ops);
+
+/** A bucket's object lock configuration: JSON, NULL for a bucket without object lock. */
+export const readObjectLock = (s: string | null): ObjectLockConfig | null => json<ObjectLockConfig | null>(s, null);
+export const writeObjectLock = (c: ObjectLockConfig | null): string | null => (c === null ? null : JSON.stringify(c));
+
+/** Lifecycle rules: JSON, NULL for no configuration. */
+export const readLifecycle = (s: string | null): LifecycleRule[] | null => json<LifecycleRule[] | null>(s, null);
+export const writeLifecycle = (rules: LifecycleRule[] | null): string | null => (rules === null ? null : JSON.stringify(rules));
+
+/** The lock columns of a version or an upload; an unknown mode reads as no retention. */
+export function readLock(r: LockRow): VersionLock {
+  const mode = r.lock_mode ? parseRetentionMode(r.lock_mode) : null;
+  return {
+    retention: mode && r.lock_retain_until !== null ? { mode, retainUntil: r.lock_retain_until } : null,
+    legalHold: r.legal_hold === null || r.legal_hold === undefined ? null : r.legal_hold === 1,
+  };
+}
+
+/** [lock_mode, lock_retain_until, legal_hold] for an INSERT. */
+export function lockColumns(l: VersionLock): [string | null, number | null, number | null] {
+  return [l.retention?.mode ?? null, l.retention?.retainUntil ?? null, l.legalHold === null ? null : l.legalHold ? 1 : 0];
+}

@@ -3,6 +3,8 @@
  * each, so a page costs O(limit); logic/listing.ts and logic/version-listing.ts page over them.
  */
 import type { KeyRange, ListedObject, ListedRow, ListedVersion, MultipartUpload } from "../model";
+import type { LifecycleVersion } from "../model";
+import { readLock, readTags } from "./columns";
 import type { ObjectRow, UploadRow } from "./rows";
 import { toUpload } from "./uploads";
 
@@ -46,6 +48,37 @@ function keyRangeConditions(range: { after?: string; from?: string; before?: str
 
 export class Listings {
   constructor(private readonly db: D1Database) {}
+
+  /**
+   * Up to `maxKeys` keys after `afterKey`, each with every version (delete markers included) newest
+   * first, with what lifecycle rules judge: size, tags, lock (the scheduled job's walk).
+   */
+  async keyVersions(bucketId: string, afterKey: string, maxKeys: number): Promise<{ key: string; versions: LifecycleVersion[] }[]> {
+    const { results } = await this.db
+      .prepare(
+        `SELECT id, key, version_id, is_delete_marker, size, last_modified, tags, lock_mode, lock_retain_until, legal_hold FROM objects
+         WHERE bucket_id = ?1 AND key IN (SELECT DISTINCT key FROM objects WHERE bucket_id = ?1 AND key > ?2 ORDER BY key LIMIT ?3)
+         ORDER BY key, seq DESC`,
+      )
+      .bind(bucketId, afterKey, maxKeys)
+      .all<
+        Pick<ObjectRow, "id" | "key" | "version_id" | "is_delete_marker" | "size" | "last_modified" | "tags" | "lock_mode" | "lock_retain_until" | "legal_hold">
+      >();
+    const out: { key: string; versions: LifecycleVersion[] }[] = [];
+    for (const r of results) {
+      if (out[out.length - 1]?.key !== r.key) out.push({ key: r.key, versions: [] });
+      out[out.length - 1]!.versions.push({
+        rowId: r.id,
+        versionId: r.version_id,
+        isDeleteMarker: r.is_delete_marker === 1,
+        size: r.size,
+        lastModified: r.last_modified,
+        tags: readTags(r.tags),
+        lock: readLock(r),
+      });
+    }
+    return out;
+  }
 
   /**
    * Current, live objects with key > `after` (and >= `from`) and < `before`, in UTF-8 binary key order,

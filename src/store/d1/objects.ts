@@ -6,7 +6,8 @@
 import type { TagSet } from "../../logic/tags";
 import type { Acl, Bucket, NewObjectVersion, ObjectPart, ObjectVersion, UploadPart } from "../model";
 import { assertion, commit } from "./batch";
-import { readAcl, readTags, writeAcl, writeTags } from "./columns";
+import type { Retention } from "../../logic/object-lock";
+import { lockColumns, readAcl, readLock, readTags, writeAcl, writeTags } from "./columns";
 import { blobKeysOf, json, type ObjectPartRow, type ObjectRow } from "./rows";
 import { completionStatements } from "./uploads";
 
@@ -34,6 +35,7 @@ export const toVersion = (r: ObjectRow): ObjectVersion => ({
   tags: readTags(r.tags),
   tagCount: r.tag_count ?? 0,
   storageClass: r.storage_class ?? "STANDARD",
+  lock: readLock(r),
 });
 
 const toPart = (r: ObjectPartRow): ObjectPart => ({
@@ -46,7 +48,32 @@ const toPart = (r: ObjectPartRow): ObjectPart => ({
 });
 
 /** Conditions and limits checked when a version commits. */
-export type CommitOptions = { now: number; ifNoneMatchStar?: boolean; ifMatchEtag?: string; maxVersions?: number };
+export type CommitOptions = {
+  now: number;
+  ifNoneMatchStar?: boolean;
+  ifMatchEtag?: string;
+  maxVersions?: number;
+  /** the key's latest version must still be this row (lifecycle expiring it), else PreconditionFailed */
+  ifLatestRowId?: string;
+};
+
+/** What a permanent delete of one version checks inside its commit. */
+export type DeleteOptions = {
+  /** a governance bypass that was requested and is allowed (never lifts COMPLIANCE or a legal hold) */
+  bypassGovernance?: boolean;
+  /** the version must still be this row (NoSuchVersion otherwise): lifecycle deletes only what it judged */
+  rowId?: string;
+  /** the version must be the key's only one (PreconditionFailed otherwise): an expired delete marker */
+  onlyVersion?: boolean;
+};
+
+/**
+ * The object-lock check of a permanent delete, inside the deleting batch: the version named by
+ * (?2 bucket, ?3 key, ?4 version id) may not go while a legal hold is ON or its retention runs
+ * past ?5 (now), unless it is GOVERNANCE and ?6 (bypass) is 1.
+ */
+const LOCKED_VERSION = `EXISTS (SELECT 1 FROM objects WHERE bucket_id = ?2 AND key = ?3 AND version_id = ?4
+  AND (legal_hold = 1 OR (lock_retain_until > ?5 AND (lock_mode = 'COMPLIANCE' OR ?6 = 0))))`;
 
 export class Objects {
   constructor(private readonly db: D1Database) {}
@@ -126,6 +153,9 @@ export class Objects {
       stmts.push(assertion(db, "NoSuchKey", `NOT EXISTS (${live})`, v.bucketId, v.key));
       stmts.push(assertion(db, "PreconditionFailed", `NOT EXISTS (${live} AND etag = ?4)`, v.bucketId, v.key, opts.ifMatchEtag));
     }
+    if (opts.ifLatestRowId !== undefined) {
+      stmts.push(assertion(db, "PreconditionFailed", "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2 AND is_latest = 1)", opts.ifLatestRowId));
+    }
     let queued = -1;
     if (v.versionId === "null") {
       queued = stmts.length;
@@ -158,6 +188,8 @@ export class Objects {
            RETURNING blob_key`,
         )
         .bind(bucket.id, key, bucket.zone, now),
+      // A locked null version is never replaced (only a bucket that had one before object lock can hold one).
+      assertion(db, "objectLocked", LOCKED_VERSION, bucket.id, key, "null", now, 0),
       db.prepare(`DELETE FROM object_parts WHERE object_id IN (${nullRow})`).bind(bucket.id, key),
       db.prepare("DELETE FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null'").bind(bucket.id, key),
     ];
@@ -168,9 +200,9 @@ export class Objects {
       .prepare(
         `INSERT INTO objects (id, bucket_id, key, version_id, seq, is_latest, is_delete_marker, size, etag, last_modified,
            owner_id, blob_key, part_count, http_meta, user_meta, checksum_algorithm, checksum_value, checksum_type,
-           ssec_key_md5, acl, tags, tag_count, storage_class)
+           ssec_key_md5, acl, tags, tag_count, storage_class, lock_mode, lock_retain_until, legal_hold)
          VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects WHERE bucket_id = ?2 AND key = ?3), 1,
-           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)`,
+           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)`,
       )
       .bind(
         v.id,
@@ -194,35 +226,53 @@ export class Objects {
         writeTags(v.tags),
         v.tagCount,
         v.storageClass,
+        ...lockColumns(v.lock),
       );
   }
 
   /**
    * Permanently deletes one version; if it was the latest, the newest remaining version becomes latest.
-   * Returns the deleted row (null if it did not exist) and the blob keys queued for deletion.
+   * Returns the deleted row (null if it did not exist) and the blob keys queued for deletion. A
+   * version under object lock aborts the batch (objectLocked), checked in this very transaction.
    */
-  async deleteVersion(bucket: Bucket, key: string, versionId: string, now: number): Promise<{ deleted: ObjectVersion | null; freed: string[] }> {
+  async deleteVersion(
+    bucket: Bucket,
+    key: string,
+    versionId: string,
+    now: number,
+    opts: DeleteOptions = {},
+  ): Promise<{ deleted: ObjectVersion | null; freed: string[] }> {
     const db = this.db;
     const row = "SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3";
-    const results = await commit(db, [
-      db.prepare(`SELECT * FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3`).bind(bucket.id, key, versionId),
-      db
-        .prepare(
-          `INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at)
+    const checks = [assertion(db, "objectLocked", LOCKED_VERSION, bucket.id, key, versionId, now, opts.bypassGovernance ? 1 : 0)];
+    if (opts.rowId !== undefined) {
+      checks.push(assertion(db, "NoSuchVersion", "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2 AND version_id = ?3)", opts.rowId, versionId));
+    }
+    if (opts.onlyVersion) {
+      checks.push(assertion(db, "PreconditionFailed", "(SELECT COUNT(*) FROM objects WHERE bucket_id = ?2 AND key = ?3) > 1", bucket.id, key));
+    }
+    const results = (
+      await commit(db, [
+        ...checks,
+        db.prepare(`SELECT * FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3`).bind(bucket.id, key, versionId),
+        db
+          .prepare(
+            `INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at)
            SELECT ?4, blob_key, ?5 FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3 AND blob_key IS NOT NULL
            UNION ALL SELECT ?4, blob_key, ?5 FROM object_parts WHERE object_id IN (${row})
            RETURNING blob_key`,
-        )
-        .bind(bucket.id, key, versionId, bucket.zone, now),
-      db.prepare(`DELETE FROM object_parts WHERE object_id IN (${row})`).bind(bucket.id, key, versionId),
-      db.prepare("DELETE FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3").bind(bucket.id, key, versionId),
-      db
-        .prepare(
-          `UPDATE objects SET is_latest = 1 WHERE id = (SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2 ORDER BY seq DESC LIMIT 1)
+          )
+          .bind(bucket.id, key, versionId, bucket.zone, now),
+        db.prepare(`DELETE FROM object_parts WHERE object_id IN (${row})`).bind(bucket.id, key, versionId),
+        db.prepare("DELETE FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3").bind(bucket.id, key, versionId),
+        db
+          .prepare(
+            `UPDATE objects SET is_latest = 1 WHERE id = (SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2 ORDER BY seq DESC LIMIT 1)
            AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket_id = ?1 AND key = ?2 AND is_latest = 1)`,
-        )
-        .bind(bucket.id, key),
-    ]);
+          )
+          .bind(bucket.id, key),
+      ])
+    ).slice(checks.length);
     const deleted = (results[0].results as ObjectRow[])[0];
     return { deleted: deleted ? toVersion(deleted) : null, freed: blobKeysOf(results[1]) };
   }
@@ -238,6 +288,34 @@ export class Objects {
     const r = await this.db
       .prepare("UPDATE objects SET tags = ?, tag_count = ? WHERE id = ? AND is_delete_marker = 0")
       .bind(writeTags(tags), tags.length, objectId)
+      .run();
+    return r.meta.changes === 1;
+  }
+
+  /**
+   * Replaces a version's retention (null removes it), provided it is still `expected`: the caller
+   * judged the change against that value, so a concurrent change is ConditionalRequestConflict.
+   */
+  async setRetention(objectId: string, expected: Retention | null, next: Retention | null): Promise<void> {
+    await commit(this.db, [
+      assertion(this.db, "NoSuchVersion", "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2 AND is_delete_marker = 0)", objectId),
+      assertion(
+        this.db,
+        "ConditionalRequestConflict",
+        "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2 AND lock_mode IS ?3 AND lock_retain_until IS ?4)",
+        objectId,
+        expected?.mode ?? null,
+        expected?.retainUntil ?? null,
+      ),
+      this.db.prepare("UPDATE objects SET lock_mode = ?, lock_retain_until = ? WHERE id = ?").bind(next?.mode ?? null, next?.retainUntil ?? null, objectId),
+    ]);
+  }
+
+  /** Sets a version's legal hold (never a delete marker's); false when that row is gone. */
+  async setLegalHold(objectId: string, on: boolean): Promise<boolean> {
+    const r = await this.db
+      .prepare("UPDATE objects SET legal_hold = ? WHERE id = ? AND is_delete_marker = 0")
+      .bind(on ? 1 : 0, objectId)
       .run();
     return r.meta.changes === 1;
   }

@@ -25,7 +25,12 @@ export type BucketRow = {
   policy: string | null;
   public_access_block: string | null;
   object_ownership: string | null;
+  object_lock: string | null;
+  lifecycle: string | null;
 };
+
+/** Object lock columns of objects and multipart_uploads (migrations/0006). */
+export type LockRow = { lock_mode: string | null; lock_retain_until: number | null; legal_hold: number | null };
 
 export type ObjectRow = {
   id: string;
@@ -51,7 +56,7 @@ export type ObjectRow = {
   tags: string | null;
   tag_count: number;
   storage_class: string;
-};
+} & LockRow;
 
 export type ObjectPartRow = {
   object_id: string;
@@ -78,7 +83,7 @@ export type UploadRow = {
   acl: string | null;
   tags: string | null;
   storage_class: string;
-};
+} & LockRow;
 
 export type UploadPartRow = {
   upload_id: string;

@@ -2,7 +2,7 @@
 import { S3Error } from "../../errors";
 import type { MultipartUpload, UploadPart } from "../model";
 import { assertion, commit } from "./batch";
-import { readAcl, readTags, writeAcl, writeTags } from "./columns";
+import { lockColumns, readAcl, readLock, readTags, writeAcl, writeTags } from "./columns";
 import { blobKeysOf, json, type UploadPartRow, type UploadRow } from "./rows";
 
 export const toUpload = (r: UploadRow): MultipartUpload => ({
@@ -20,6 +20,7 @@ export const toUpload = (r: UploadRow): MultipartUpload => ({
   acl: readAcl(r.acl),
   tags: readTags(r.tags),
   storageClass: r.storage_class ?? "STANDARD",
+  lock: readLock(r),
 });
 
 const toPart = (r: UploadPartRow): UploadPart => ({
@@ -83,8 +84,8 @@ export class Uploads {
     const r = await this.db
       .prepare(
         `INSERT INTO multipart_uploads (id, bucket_id, key, initiated_at, owner_id, initiator_id, http_meta, user_meta,
-           checksum_algorithm, checksum_type, ssec_key_md5, acl, tags, storage_class)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 WHERE EXISTS (SELECT 1 FROM buckets WHERE id = ?2)`,
+           checksum_algorithm, checksum_type, ssec_key_md5, acl, tags, storage_class, lock_mode, lock_retain_until, legal_hold)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17 WHERE EXISTS (SELECT 1 FROM buckets WHERE id = ?2)`,
       )
       .bind(
         u.id,
@@ -101,6 +102,7 @@ export class Uploads {
         writeAcl(u.acl),
         writeTags(u.tags),
         u.storageClass,
+        ...lockColumns(u.lock),
       )
       .run();
     if (r.meta.changes !== 1) throw new S3Error("NoSuchBucket");
@@ -170,5 +172,14 @@ export class Uploads {
       .bind(before, limit)
       .all<{ id: string; zone: string }>();
     return results;
+  }
+
+  /** A bucket's uploads initiated before `before`, oldest first (lifecycle's AbortIncompleteMultipartUpload). */
+  async initiatedBefore(bucketId: string, before: number, limit = 1000): Promise<Pick<MultipartUpload, "id" | "key" | "initiatedAt">[]> {
+    const { results } = await this.db
+      .prepare("SELECT id, key, initiated_at FROM multipart_uploads WHERE bucket_id = ? AND initiated_at < ? ORDER BY initiated_at LIMIT ?")
+      .bind(bucketId, before, limit)
+      .all<Pick<UploadRow, "id" | "key" | "initiated_at">>();
+    return results.map((r) => ({ id: r.id, key: r.key, initiatedAt: r.initiated_at }));
   }
 }
