@@ -1,4 +1,5 @@
 /** The shell: sign-in state, navigation and the hash routes of the views. */
+import type { JSX } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { Admin } from "./lib/admin";
 import { S3 } from "./lib/s3";
@@ -62,7 +63,7 @@ export function App() {
     location.hash = "";
   };
 
-  let view;
+  let view: JSX.Element;
   if (path[0] === "admin") view = <AdminView admin={admin} onSignIn={adminSignIn} zones={config.zones} />;
   else if (!s3 || !session) view = <SignIn onSignIn={signIn} />;
   else if (path[0] === "bucket" && path[1] && path[2] === "settings") view = <BucketSettings s3={s3} bucket={path[1]} />;
@@ -72,9 +73,10 @@ export function App() {
 
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
+      {/* A button, not a link: the route lives in the hash, so href="#main" would navigate away. */}
+      <button type="button" class="skip" onClick={() => document.getElementById("main")?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header class="top">
         <a class="brand" href={href(["buckets"])}>
           sos-worker

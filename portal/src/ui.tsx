@@ -57,18 +57,20 @@ export function useAction(): {
   busy: boolean;
   error: unknown;
   message: string;
-  run: (fn: () => Promise<string | void>) => Promise<boolean>;
+  run: (fn: () => Promise<string> | Promise<void>) => Promise<boolean>;
   clear: () => void;
 } {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [message, setMessage] = useState("");
-  const run = async (fn: () => Promise<string | void>) => {
+  // An action resolves to its success message, or to nothing when it has none.
+  const run = async (fn: () => Promise<string> | Promise<void>) => {
     setBusy(true);
     setError(undefined);
     setMessage("");
     try {
-      setMessage((await fn()) || "");
+      const said: unknown = await fn();
+      setMessage(typeof said === "string" ? said : "");
       return true;
     } catch (e) {
       setError(e);
@@ -77,7 +79,11 @@ export function useAction(): {
       setBusy(false);
     }
   };
-  return { busy, error, message, run, clear: () => (setError(undefined), setMessage("")) };
+  const clear = () => {
+    setError(undefined);
+    setMessage("");
+  };
+  return { busy, error, message, run, clear };
 }
 
 let ids = 0;
@@ -186,7 +192,14 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, srSuffix }: { la
     );
   return (
     <>
-      <button type="button" class="danger" onClick={() => (setAsking(false), onConfirm())}>
+      <button
+        type="button"
+        class="danger"
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
         {confirmLabel}
       </button>
       <button type="button" onClick={() => setAsking(false)}>

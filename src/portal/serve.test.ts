@@ -5,7 +5,12 @@ import { portalResponse } from "./serve";
 
 const asset = new Response("portal");
 const served: string[] = [];
-const ASSETS = { fetch: async (r: Request) => (served.push(new URL(r.url).pathname), asset) };
+const ASSETS = {
+  fetch: async (r: Request) => {
+    served.push(new URL(r.url).pathname);
+    return asset;
+  },
+};
 const env = (extra: Partial<Env> = {}) => ({ ASSETS, SOS_BASE_DOMAIN: "s3.example.com", ...extra }) as unknown as Env;
 const req = (url: string, method = "GET") => new Request(url, { method });
 

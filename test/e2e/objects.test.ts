@@ -7,10 +7,13 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
+import { AwsClient } from "aws4fetch";
 import { createHash, randomBytes } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { r2Keys, runCron, startWorker, streamToBuffer, type Harness } from "./harness";
+import { ROOT, r2Keys, runCron, startWorker, streamToBuffer, type Harness } from "./harness";
 
 let h: Harness;
 const B = "objects";
@@ -278,5 +281,63 @@ describe("a write racing the deletion of its bucket", () => {
     const rows = await db.prepare("SELECT COUNT(*) AS n FROM objects WHERE bucket_id = ?").bind(row!.id).first<{ n: number }>();
     expect(rows!.n).toBe(0);
     expect((await r2Keys(h.mf)).filter((k) => k.startsWith(`${row!.id}/`))).toEqual([]);
+  });
+});
+
+describe("stored bytes under Accept-Encoding: gzip", () => {
+  // Signed with aws4fetch, sent with node:http: fetch() would decompress a gzip body and hide what was sent.
+  async function raw(method: "GET" | "HEAD", key: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+    const signed = await new AwsClient({ ...ROOT, service: "s3", region: "us-east-1", retries: 0 }).sign(`${h.url}/${B}/${key}`, {
+      method,
+      headers: { "accept-encoding": "gzip" },
+    });
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(signed.url, { method, headers: Object.fromEntries(signed.headers) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+  const text = Buffer.from("compressible text, line after line\n".repeat(2000));
+  // KNOWN FAILURE (it.fails): Miniflare's entry worker (ensureAcceptableEncoding, emulating Cloudflare's front line) gzips
+  // every 200/404 answer of a compressible or missing Content-Type that carries no Content-Encoding when the client accepts
+  // gzip, whatever the Worker sets (encodeBody "manual" and Cache-Control: no-transform do not stop it; only a
+  // Content-Encoding other than gzip/br does, which the client would then see). Flip these to it() once that is solved.
+
+  it.fails("returns an object stored without Content-Encoding as stored: no Content-Encoding, the exact bytes and length", async () => {
+    await h.client().send(new PutObjectCommand({ Bucket: B, Key: "plain.txt", Body: text, ContentType: "text/plain" }));
+    const got = await raw("GET", "plain.txt");
+    expect(got.status).toBe(200);
+    expect(got.headers["content-encoding"]).toBeUndefined();
+    expect(got.headers["content-length"]).toBe(String(text.length));
+    expect(md5(got.body)).toBe(md5(text));
+    const head = await raw("HEAD", "plain.txt");
+    expect(head.status).toBe(200);
+    expect(head.headers["content-encoding"]).toBeUndefined();
+    expect(head.headers["content-length"]).toBe(String(text.length));
+  });
+
+  it("returns an object stored with Content-Encoding: gzip with exactly that header and its stored bytes", async () => {
+    const gz = gzipSync(text);
+    await h.client().send(new PutObjectCommand({ Bucket: B, Key: "packed.txt", Body: gz, ContentType: "text/plain", ContentEncoding: "gzip" }));
+    const got = await raw("GET", "packed.txt");
+    expect(got.status).toBe(200);
+    expect(got.headers["content-encoding"]).toBe("gzip");
+    expect(got.headers["content-length"]).toBe(String(gz.length));
+    expect(md5(got.body)).toBe(md5(gz));
+    const head = await raw("HEAD", "packed.txt");
+    expect(head.headers["content-encoding"]).toBe("gzip");
+    expect(head.headers["content-length"]).toBe(String(gz.length));
+  });
+
+  it.fails("answers an error as plain XML, not re-encoded", async () => {
+    const got = await raw("GET", "no-such-key.txt");
+    expect(got.status).toBe(404);
+    expect(got.headers["content-encoding"]).toBeUndefined();
+    expect(got.body.toString("utf8")).toContain("<Code>NoSuchKey</Code>");
   });
 });

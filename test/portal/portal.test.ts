@@ -68,7 +68,7 @@ describe.skipIf(!available && !REQUIRE)("portal in a browser against npm start",
   const heading = (name: string | RegExp) => page.getByRole("heading", { level: 1, name }).waitFor();
   const status = (text: string | RegExp) => page.getByRole("status").filter({ hasText: text }).first().waitFor();
   const alert = (text: string | RegExp) => page.getByRole("alert").filter({ hasText: text }).first().waitFor();
-  const admin = async (method: string, p: string, body?: unknown): Promise<any> => {
+  const admin = async (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(`${server.endpoint}/_admin${p}`, {
       method,
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
@@ -145,7 +145,7 @@ describe.skipIf(!available && !REQUIRE)("portal in a browser against npm start",
     await page.getByLabel("Secret access key").fill("wrong-secret");
     await page.getByRole("button", { name: "Sign in" }).click();
     await alert("The secret key does not match");
-    expect(await page.getByRole("alert").innerText()).toContain("SignatureDoesNotMatch");
+    expect(await page.getByRole("alert").textContent()).toContain("SignatureDoesNotMatch");
     await page.getByLabel("Secret access key").fill(CREDS.secretAccessKey);
     await shot("sign-in");
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -235,11 +235,11 @@ describe.skipIf(!available && !REQUIRE)("portal in a browser against npm start",
       const row = page.locator("li.upload", { hasText: "paused.bin" });
       await row.getByRole("button", { name: "Pause paused.bin" }).click();
       await row.getByText(/^Paused at \d+%$/).waitFor();
-      expect(await row.locator(".upload-head").innerText()).toMatch(/0\/3 parts|1\/3 parts|2\/3 parts/);
+      expect(await row.locator(".upload-head").textContent()).toMatch(/0\/3 parts|1\/3 parts|2\/3 parts/);
       await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
       await row.getByRole("button", { name: "Resume paused.bin" }).click();
       await row.getByText("Done").waitFor({ timeout: 60_000 });
-      expect(await row.locator(".upload-head").innerText()).toContain("3/3 parts");
+      expect(await row.locator(".upload-head").textContent()).toContain("3/3 parts");
       const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "paused.bin" }));
       expect(got.ETag).toMatch(/-3"$/);
       expect(sha256(Buffer.from(await got.Body!.transformToByteArray()))).toBe(sha256(paused));
@@ -415,7 +415,7 @@ describe.skipIf(!available && !REQUIRE)("portal in a browser against npm start",
     await page.getByLabel(`Type ${BUCKET} to confirm`).fill(BUCKET);
     await page.getByRole("button", { name: "Delete bucket" }).click();
     await alert("The bucket is not empty");
-    expect(await page.getByRole("alert").last().innerText()).toContain("BucketNotEmpty");
+    expect(await page.getByRole("alert").last().textContent()).toContain("BucketNotEmpty");
   });
 
   let restricted: { id: string; secret: string };
@@ -432,8 +432,8 @@ describe.skipIf(!available && !REQUIRE)("portal in a browser against npm start",
     await page.getByLabel("For user").selectOption({ label: "root" });
     await page.getByLabel("Restrict to bucket (optional)").fill(BUCKET);
     await page.getByRole("button", { name: "Create key" }).click();
-    const id = await page.locator("#new-key-id").innerText();
-    const secret = await page.locator("#new-key-secret").innerText();
+    const id = (await page.locator("#new-key-id").textContent())!;
+    const secret = (await page.locator("#new-key-secret").textContent())!;
     restricted = { id, secret };
     await shot("admin");
     const keys = (await admin("GET", "/keys")).keys as { accessKeyId: string; bucket: string | null; enabled: boolean }[];
@@ -442,7 +442,7 @@ describe.skipIf(!available && !REQUIRE)("portal in a browser against npm start",
     await page.getByLabel("Restrict to bucket (optional)").fill("");
     await page.getByRole("button", { name: "Create key" }).click();
     await status(/Key \w+ created/);
-    const other = await page.locator("#new-key-id").innerText();
+    const other = (await page.locator("#new-key-id").textContent())!;
     expect(other).not.toBe(id);
     await page.getByRole("button", { name: `Disable key ${other}` }).click();
     await status(`Key ${other} disabled.`);
@@ -473,12 +473,12 @@ describe.skipIf(!available && !REQUIRE)("portal in a browser against npm start",
     await page.getByRole("link", { name: "big.bin" }).waitFor();
     await page.getByRole("link", { name: "Buckets" }).click();
     await heading("Buckets");
-    await page.waitForFunction(() => !document.body.innerText.includes("Loading buckets"));
-    expect(await page.locator("main").innerText()).not.toContain(OTHER);
+    await page.waitForFunction(() => !document.body.textContent?.includes("Loading buckets"));
+    expect(await page.locator("main").textContent()).not.toContain(OTHER);
     await page.goto(portal(`#/bucket/${OTHER}`));
     await heading(OTHER);
     await alert("not allowed");
-    expect(await page.getByRole("alert").innerText()).toContain("AccessDenied");
+    expect(await page.getByRole("alert").textContent()).toContain("AccessDenied");
   });
 
   it("stays usable at phone width and raised no CSP violation or script error", async () => {

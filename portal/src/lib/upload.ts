@@ -137,7 +137,10 @@ export class Upload {
     const contentType = (this.file as File).type || "application/octet-stream";
     const req = await this.s3.sign("PUT", { bucket: this.bucket, key: this.key, headers: { "content-type": contentType } });
     this.sent = 0;
-    await this.xhr(req, this.file, (n) => ((this.sent = n), this.changed()));
+    await this.xhr(req, this.file, (n) => {
+      this.sent = n;
+      this.changed();
+    });
   }
 
   private async sendMultipart() {
@@ -153,7 +156,10 @@ export class Upload {
         if (this.state !== "uploading") throw new DOMException("paused", "AbortError");
         const req = await this.s3.sign("PUT", { bucket: this.bucket, key: this.key, query: { partNumber: String(n), uploadId: this.uploadId } });
         const part = n;
-        const sent = await this.xhr(req, this.partBlob(part), (b) => (this.inFlight.set(part, b), this.changed()));
+        const sent = await this.xhr(req, this.partBlob(part), (b) => {
+          this.inFlight.set(part, b);
+          this.changed();
+        });
         this.inFlight.delete(part);
         if (!sent.etag) throw new S3Failure("InternalError", `UploadPart ${part} returned no ETag.`, 0);
         this.parts.set(part, sent.etag);

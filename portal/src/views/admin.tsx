@@ -120,7 +120,13 @@ function Users({ admin, users, onChange }: { admin: Admin; users: User[]; onChan
                     label="Delete"
                     srSuffix={`user ${u.displayName}`}
                     confirmLabel={`Really delete user ${u.displayName}`}
-                    onConfirm={() => act.run(async () => (await admin.deleteUser(u.userId), onChange(), `User ${u.displayName} deleted.`))}
+                    onConfirm={() =>
+                      act.run(async () => {
+                        await admin.deleteUser(u.userId);
+                        onChange();
+                        return `User ${u.displayName} deleted.`;
+                      })
+                    }
                   />
                 </td>
               </tr>
@@ -130,12 +136,16 @@ function Users({ admin, users, onChange }: { admin: Admin; users: User[]; onChan
       </div>
       <form
         class="inline"
-        onSubmit={(e) => (
-          e.preventDefault(),
-          act.run(
-            async () => (await admin.createUser(name.trim(), email.trim() || undefined), setName(""), setEmail(""), onChange(), `User ${name.trim()} created.`),
-          )
-        )}
+        onSubmit={(e) => {
+          e.preventDefault();
+          act.run(async () => {
+            await admin.createUser(name.trim(), email.trim() || undefined);
+            setName("");
+            setEmail("");
+            onChange();
+            return `User ${name.trim()} created.`;
+          });
+        }}
       >
         <Field label="New user's name" name="displayName" value={name} onInput={setName} required />
         <Field label="E-mail (optional)" name="email" type="email" value={email} onInput={setEmail} />
@@ -192,11 +202,11 @@ function Keys({ admin, users, keys, onChange }: { admin: Admin; users: User[]; k
                   <button
                     type="button"
                     onClick={() =>
-                      act.run(
-                        async () => (
-                          await admin.setKeyEnabled(k.accessKeyId, !k.enabled), onChange(), `Key ${k.accessKeyId} ${k.enabled ? "disabled" : "enabled"}.`
-                        ),
-                      )
+                      act.run(async () => {
+                        await admin.setKeyEnabled(k.accessKeyId, !k.enabled);
+                        onChange();
+                        return `Key ${k.accessKeyId} ${k.enabled ? "disabled" : "enabled"}.`;
+                      })
                     }
                   >
                     {k.enabled ? "Disable" : "Enable"}
@@ -206,7 +216,13 @@ function Keys({ admin, users, keys, onChange }: { admin: Admin; users: User[]; k
                     label="Delete"
                     srSuffix={`key ${k.accessKeyId}`}
                     confirmLabel={`Really delete key ${k.accessKeyId}`}
-                    onConfirm={() => act.run(async () => (await admin.deleteKey(k.accessKeyId), onChange(), `Key ${k.accessKeyId} deleted.`))}
+                    onConfirm={() =>
+                      act.run(async () => {
+                        await admin.deleteKey(k.accessKeyId);
+                        onChange();
+                        return `Key ${k.accessKeyId} deleted.`;
+                      })
+                    }
                   />
                 </td>
               </tr>
@@ -215,16 +231,16 @@ function Keys({ admin, users, keys, onChange }: { admin: Admin; users: User[]; k
         </table>
       </div>
       <form
-        onSubmit={(e) => (
-          e.preventDefault(),
-          !problem &&
-            act.run(async () => {
-              const k = await admin.createKey(userId, bucket.trim() || null, ops);
-              setCreated({ id: k.accessKeyId, secret: k.secretAccessKey });
-              onChange();
-              return `Key ${k.accessKeyId} created.`;
-            })
-        )}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (problem) return;
+          act.run(async () => {
+            const k = await admin.createKey(userId, bucket.trim() || null, ops);
+            setCreated({ id: k.accessKeyId, secret: k.secretAccessKey });
+            onChange();
+            return `Key ${k.accessKeyId} created.`;
+          });
+        }}
       >
         <h3>Create a key</h3>
         <Select label="For user" value={userId} onChange={setUserId} options={users.map((u) => [u.userId, u.displayName])} />
@@ -251,7 +267,7 @@ function Keys({ admin, users, keys, onChange }: { admin: Admin; users: User[]; k
         </button>
       </form>
       {created && (
-        <div class="secret" role="region" aria-label="New key">
+        <section class="secret" aria-label="New key">
           <p>
             <strong>Copy the secret now: it is shown only once.</strong>
           </p>
@@ -265,7 +281,7 @@ function Keys({ admin, users, keys, onChange }: { admin: Admin; users: User[]; k
               <code id="new-key-secret">{created.secret}</code>
             </dd>
           </dl>
-        </div>
+        </section>
       )}
       <ErrorBox error={act.error} />
       <Status message={act.message} />

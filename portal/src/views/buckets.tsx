@@ -9,7 +9,7 @@ import { ErrorBox, Field, formatDate, Heading, Select, Status, useAction, useLoa
 type Row = { name: string; created: string; zone?: string; versioning?: string; usage?: Usage };
 
 async function loadBuckets(s3: S3, admin: Admin | null): Promise<{ rows: Row[]; denied: boolean }> {
-  let listed;
+  let listed: Awaited<ReturnType<S3["listBuckets"]>>;
   try {
     listed = await s3.listBuckets();
   } catch (e) {
@@ -43,7 +43,13 @@ export function BucketList({ s3, session, zones, admin }: { s3: S3; session: Ses
   return (
     <section>
       <Heading>Buckets</Heading>
-      <form class="inline" onSubmit={(e) => (e.preventDefault(), open.trim() && (location.hash = href(["bucket", open.trim()])))}>
+      <form
+        class="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (open.trim()) location.hash = href(["bucket", open.trim()]);
+        }}
+      >
         <Field
           label="Open a bucket by name"
           name="openBucket"
@@ -95,12 +101,25 @@ export function BucketList({ s3, session, zones, admin }: { s3: S3; session: Ses
                           <button type="button" class="danger" disabled={del.busy} onClick={() => remove(b.name)}>
                             Really delete {b.name}
                           </button>
-                          <button type="button" onClick={() => (setConfirming(null), del.clear())}>
+                          <button
+                            type="button"
+                            onClick={() => {
+                              setConfirming(null);
+                              del.clear();
+                            }}
+                          >
                             Keep
                           </button>
                         </>
                       ) : (
-                        <button type="button" class="danger-outline" onClick={() => (setConfirming(b.name), del.clear())}>
+                        <button
+                          type="button"
+                          class="danger-outline"
+                          onClick={() => {
+                            setConfirming(b.name);
+                            del.clear();
+                          }}
+                        >
                           Delete<span class="sr-only"> {b.name}</span>
                         </button>
                       )}

@@ -71,14 +71,14 @@ export function AclEditor({ s3, bucket, objectKey }: { s3: S3; bucket: string; o
           </p>
           <form
             class="inline"
-            onSubmit={(e) => (
-              e.preventDefault(),
+            onSubmit={(e) => {
+              e.preventDefault();
               save.run(async () => {
                 await s3.putCannedAcl(canned, bucket, objectKey);
                 setRows((await s3.getAcl(bucket, objectKey)).grants.map(toRow));
                 return `The ${what} ACL is now ${canned}.`;
-              })
-            )}
+              });
+            }}
           >
             <Select label="Quick choice (canned ACL)" value={canned} onChange={setCanned} options={cannedOptions} />
             <button type="submit" disabled={save.busy}>
@@ -86,15 +86,15 @@ export function AclEditor({ s3, bucket, objectKey }: { s3: S3; bucket: string; o
             </button>
           </form>
           <form
-            onSubmit={(e) => (
-              e.preventDefault(),
-              problems.length === 0 &&
-                save.run(async () => {
-                  await s3.putAcl({ owner: acl.data!.owner, grants: rows.map(toGrant) } as Acl, bucket, objectKey);
-                  setRows((await s3.getAcl(bucket, objectKey)).grants.map(toRow));
-                  return "Grants saved.";
-                })
-            )}
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (problems.length > 0) return;
+              save.run(async () => {
+                await s3.putAcl({ owner: acl.data!.owner, grants: rows.map(toGrant) } as Acl, bucket, objectKey);
+                setRows((await s3.getAcl(bucket, objectKey)).grants.map(toRow));
+                return "Grants saved.";
+              });
+            }}
           >
             <fieldset>
               <legend>Grants</legend>
@@ -165,7 +165,16 @@ export function TagsEditor({ s3, bucket, objectKey }: { s3: S3; bucket: string; 
       <h2 id={`tags-${what}`}>Tags</h2>
       <ErrorBox error={tags.error} />
       {tags.data && (
-        <form onSubmit={(e) => (e.preventDefault(), problems.length === 0 && save.run(async () => (await s3.putTags(rows, bucket, objectKey), "Tags saved.")))}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (problems.length > 0) return;
+            save.run(async () => {
+              await s3.putTags(rows, bucket, objectKey);
+              return "Tags saved.";
+            });
+          }}
+        >
           <p class="hint">Up to {max} tags; keys up to 128 characters, values up to 256.</p>
           {rows.length === 0 && <p>No tags.</p>}
           <ol class="pairs">

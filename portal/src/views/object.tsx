@@ -55,7 +55,13 @@ export function ObjectView({ s3, bucket, objectKey }: { s3: S3; bucket: string; 
                 <button
                   type="button"
                   class="danger"
-                  onClick={() => del.run(async () => (await s3.deleteObject(bucket, objectKey), (location.hash = back), "Deleted."))}
+                  onClick={() =>
+                    del.run(async () => {
+                      await s3.deleteObject(bucket, objectKey);
+                      location.hash = back;
+                      return "Deleted.";
+                    })
+                  }
                 >
                   Really delete {objectKey}
                 </button>
@@ -102,7 +108,13 @@ function ShareLink({ s3, bucket, objectKey }: { s3: S3; bucket: string; objectKe
       </p>
       <form
         class="inline"
-        onSubmit={(e) => (e.preventDefault(), act.run(async () => (setUrl(await s3.presign(bucket, objectKey, Number(seconds))), "Link created.")))}
+        onSubmit={(e) => {
+          e.preventDefault();
+          act.run(async () => {
+            setUrl(await s3.presign(bucket, objectKey, Number(seconds)));
+            return "Link created.";
+          });
+        }}
       >
         <Select label="Expires after" value={seconds} onChange={setSeconds} options={EXPIRIES} />
         <button type="submit">Create link</button>
@@ -111,7 +123,15 @@ function ShareLink({ s3, bucket, objectKey }: { s3: S3; bucket: string; objectKe
         <div class="field">
           <label for="share-url">Share link (valid {EXPIRIES.find(([s]) => s === seconds)?.[1]})</label>
           <input id="share-url" readOnly value={url} onFocus={(e) => (e.currentTarget as HTMLInputElement).select()} />
-          <button type="button" onClick={() => act.run(async () => (await navigator.clipboard.writeText(url), "Copied."))}>
+          <button
+            type="button"
+            onClick={() =>
+              act.run(async () => {
+                await navigator.clipboard.writeText(url);
+                return "Copied.";
+              })
+            }
+          >
             Copy link
           </button>
         </div>
@@ -126,7 +146,10 @@ function MetadataEditor({ s3, bucket, objectKey, head, onSaved }: { s3: S3; buck
   const [system, setSystem] = useState<Record<string, string>>(head.system);
   const [meta, setMeta] = useState<Tag[]>(head.meta);
   const save = useAction();
-  useEffect(() => (setSystem(head.system), setMeta(head.meta)), [head]);
+  useEffect(() => {
+    setSystem(head.system);
+    setMeta(head.meta);
+  }, [head]);
   const problems = metadataProblems(meta.filter((m) => m.key || m.value));
   const setM = (i: number, patch: Partial<Tag>) => setMeta((ms) => ms.map((m, j) => (j === i ? { ...m, ...patch } : m)));
   const submit = (e: Event) => {
@@ -214,7 +237,10 @@ function Versions({ s3, bucket, objectKey, onChange }: { s3: S3; bucket: string;
   const versions = useLoad(() => s3.versions(bucket, objectKey), [s3, bucket, objectKey]);
   const act = useAction();
   const [confirm, setConfirm] = useState<string | null>(null);
-  const reload = () => (versions.reload(), onChange());
+  const reload = () => {
+    versions.reload();
+    onChange();
+  };
   return (
     <section class="card" aria-labelledby="versions">
       <h2 id="versions">Versions</h2>
@@ -256,11 +282,11 @@ function Versions({ s3, bucket, objectKey, onChange }: { s3: S3; bucket: string;
                         <button
                           type="button"
                           onClick={() =>
-                            act.run(
-                              async () => (
-                                await s3.restoreVersion(bucket, objectKey, v.versionId), reload(), `Version ${v.versionId} restored as the current version.`
-                              ),
-                            )
+                            act.run(async () => {
+                              await s3.restoreVersion(bucket, objectKey, v.versionId);
+                              reload();
+                              return `Version ${v.versionId} restored as the current version.`;
+                            })
                           }
                         >
                           Restore<span class="sr-only"> version {v.versionId}</span>
@@ -272,11 +298,12 @@ function Versions({ s3, bucket, objectKey, onChange }: { s3: S3; bucket: string;
                             type="button"
                             class="danger"
                             onClick={() =>
-                              act.run(
-                                async () => (
-                                  await s3.deleteObject(bucket, objectKey, v.versionId), setConfirm(null), reload(), `Version ${v.versionId} deleted for good.`
-                                ),
-                              )
+                              act.run(async () => {
+                                await s3.deleteObject(bucket, objectKey, v.versionId);
+                                setConfirm(null);
+                                reload();
+                                return `Version ${v.versionId} deleted for good.`;
+                              })
                             }
                           >
                             Really delete version {v.versionId}

@@ -71,11 +71,19 @@ export function BucketView({ s3, bucket, query, partSize }: { s3: S3; bucket: st
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirm, setConfirm] = useState<string | null>(null);
   const action = useAction();
-  useEffect(() => (setTokens([undefined]), setSelected(new Set()), setSearch(""), setApplied("")), [bucket, prefix]);
+  useEffect(() => {
+    setTokens([undefined]);
+    setSelected(new Set());
+    setSearch("");
+    setApplied("");
+  }, [bucket, prefix]);
 
   const token = tokens[tokens.length - 1];
   const list = useLoad(() => s3.list(bucket, { prefix: prefix + applied, delimiter: "/", token, maxKeys: PAGE_SIZE }), [s3, bucket, prefix, applied, token]);
-  const refresh = () => (setSelected(new Set()), list.reload());
+  const refresh = () => {
+    setSelected(new Set());
+    list.reload();
+  };
 
   const toggle = (key: string) =>
     setSelected((s) => {
@@ -138,15 +146,31 @@ export function BucketView({ s3, bucket, query, partSize }: { s3: S3; bucket: st
       <BucketTabs bucket={bucket} current="objects" />
       <Breadcrumbs bucket={bucket} prefix={prefix} />
       <div class="toolbar">
-        <form class="inline" role="search" onSubmit={(e) => (e.preventDefault(), setTokens([undefined]), setApplied(search))}>
-          <Field label={`Search names starting with (in ${prefix || "/"})`} name="search" value={search} onInput={setSearch} />
-          <button type="submit">Search</button>
-          {applied && (
-            <button type="button" onClick={() => (setSearch(""), setApplied(""), setTokens([undefined]))}>
-              Clear
-            </button>
-          )}
-        </form>
+        <search>
+          <form
+            class="inline"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setTokens([undefined]);
+              setApplied(search);
+            }}
+          >
+            <Field label={`Search names starting with (in ${prefix || "/"})`} name="search" value={search} onInput={setSearch} />
+            <button type="submit">Search</button>
+            {applied && (
+              <button
+                type="button"
+                onClick={() => {
+                  setSearch("");
+                  setApplied("");
+                  setTokens([undefined]);
+                }}
+              >
+                Clear
+              </button>
+            )}
+          </form>
+        </search>
         <Select
           label="Sort by"
           value={sort}
@@ -273,7 +297,14 @@ export function BucketView({ s3, bucket, query, partSize }: { s3: S3; bucket: st
 function NewFolder({ onCreate }: { onCreate: (name: string) => void }) {
   const [name, setName] = useState("");
   return (
-    <form class="inline" onSubmit={(e) => (e.preventDefault(), onCreate(name), setName(""))}>
+    <form
+      class="inline"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onCreate(name);
+        setName("");
+      }}
+    >
       <Field label="New folder" name="newFolder" value={name} onInput={setName} />
       <button type="submit" disabled={!name.trim()}>
         Create folder

@@ -39,13 +39,11 @@ function Versioning({ s3, bucket }: { s3: S3; bucket: string }) {
             type="button"
             disabled={act.busy}
             onClick={() =>
-              act.run(
-                async () => (
-                  await s3.setVersioning(bucket, on ? "Suspended" : "Enabled"),
-                  status.reload(),
-                  on ? "Versioning suspended: existing versions are kept." : "Versioning is on."
-                ),
-              )
+              act.run(async () => {
+                await s3.setVersioning(bucket, on ? "Suspended" : "Enabled");
+                status.reload();
+                return on ? "Versioning suspended: existing versions are kept." : "Versioning is on.";
+              })
             }
           >
             {on ? "Suspend versioning" : "Turn versioning on"}
@@ -121,26 +119,35 @@ function CorsForm({ s3, bucket, initial }: { s3: S3; bucket: string; initial: st
   const saveRules = (e: Event) => {
     e.preventDefault();
     if (problems.length) return;
-    act.run(async () => (await s3.putCors(bucket, rules.map(toRule)), setExists(true), "CORS rules saved."));
+    act.run(async () => {
+      await s3.putCors(bucket, rules.map(toRule));
+      setExists(true);
+      return "CORS rules saved.";
+    });
   };
   const saveRaw = (e: Event) => {
     e.preventDefault();
     const p = checkRaw(raw);
     setRawProblems(p);
     if (p.length) return;
-    act.run(async () => (await s3.putCorsXml(bucket, raw), setRules(parseCors(raw).map(toText)), setExists(true), "CORS configuration saved."));
+    act.run(async () => {
+      await s3.putCorsXml(bucket, raw);
+      setRules(parseCors(raw).map(toText));
+      setExists(true);
+      return "CORS configuration saved.";
+    });
   };
 
   return (
     <>
-      <div role="group" aria-label="Editor" class="toolbar">
+      <fieldset aria-label="Editor" class="toolbar">
         <button type="button" aria-pressed={mode === "rules"} onClick={() => switchTo("rules")}>
           Rule editor
         </button>
         <button type="button" aria-pressed={mode === "xml"} onClick={() => switchTo("xml")}>
           Raw XML
         </button>
-      </div>
+      </fieldset>
       {mode === "rules" ? (
         <form onSubmit={saveRules}>
           {rules.length === 0 && <p>No CORS rules: browsers on other sites cannot call this bucket.</p>}
@@ -210,7 +217,14 @@ function CorsForm({ s3, bucket, initial }: { s3: S3; bucket: string; initial: st
             <button
               type="button"
               class="danger-outline"
-              onClick={() => act.run(async () => (await s3.deleteCors(bucket), setExists(false), setRules([]), "CORS configuration deleted."))}
+              onClick={() =>
+                act.run(async () => {
+                  await s3.deleteCors(bucket);
+                  setExists(false);
+                  setRules([]);
+                  return "CORS configuration deleted.";
+                })
+              }
             >
               Delete CORS configuration
             </button>
@@ -223,7 +237,10 @@ function CorsForm({ s3, bucket, initial }: { s3: S3; bucket: string; initial: st
             multiline
             rows={14}
             value={raw}
-            onInput={(v) => (setRaw(v), setRawProblems(checkRaw(v)))}
+            onInput={(v) => {
+              setRaw(v);
+              setRawProblems(checkRaw(v));
+            }}
             problems={rawProblems}
           />
           <button type="submit" disabled={act.busy}>
@@ -246,9 +263,15 @@ function DeleteBucket({ s3, bucket }: { s3: S3; bucket: string }) {
       <p>Only an empty bucket can be deleted (no objects, no old versions).</p>
       <form
         class="inline"
-        onSubmit={(e) => (
-          e.preventDefault(), typed === bucket && act.run(async () => (await s3.deleteBucket(bucket), (location.hash = href(["buckets"])), "Deleted."))
-        )}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (typed !== bucket) return;
+          act.run(async () => {
+            await s3.deleteBucket(bucket);
+            location.hash = href(["buckets"]);
+            return "Deleted.";
+          });
+        }}
       >
         <Field label={`Type ${bucket} to confirm`} value={typed} onInput={setTyped} />
         <button type="submit" class="danger" disabled={typed !== bucket || act.busy}>

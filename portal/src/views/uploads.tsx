@@ -41,7 +41,9 @@ export function Uploads({ s3, bucket, prefix, partSize, onUploaded }: { s3: S3; 
     all
       .filter((u) => u.state === "queued")
       .slice(0, Math.max(0, FILES_AT_ONCE - running))
-      .forEach((u) => u.start().then(pump));
+      .forEach((u) => {
+        u.start().then(pump);
+      });
     if (running === 0 && all.some((u) => u.state === "done") && !all.some((u) => u.state === "queued")) onUploaded();
   };
 
@@ -70,8 +72,18 @@ export function Uploads({ s3, bucket, prefix, partSize, onUploaded }: { s3: S3; 
   return (
     <section class="card" aria-labelledby="upload-title">
       <h2 id="upload-title">Upload to {prefix || "the bucket's top level"}</h2>
-      <div class={`drop${over ? " over" : ""}`} onDragOver={(e) => (e.preventDefault(), setOver(true))} onDragLeave={() => setOver(false)} onDrop={onDrop}>
-        <p>Drop files or folders here, or choose them:</p>
+      {/* A labelled region (not a bare div) takes the drops; keyboard users have the two file choosers inside it. */}
+      <section
+        class={`drop${over ? " over" : ""}`}
+        aria-labelledby="drop-hint"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+      >
+        <p id="drop-hint">Drop files or folders here, or choose them:</p>
         <label class="button">
           Choose files
           <input ref={files} type="file" multiple class="visually-hidden-input" name="files" onChange={() => fromInput(files.current)} />
@@ -80,7 +92,7 @@ export function Uploads({ s3, bucket, prefix, partSize, onUploaded }: { s3: S3; 
           Choose a folder
           <input ref={folder} type="file" multiple class="visually-hidden-input" name="folder" onChange={() => fromInput(folder.current)} />
         </label>
-      </div>
+      </section>
       <Select
         label="Multipart part size"
         value={size}
@@ -138,7 +150,13 @@ export function Uploads({ s3, bucket, prefix, partSize, onUploaded }: { s3: S3; 
               </li>
             ))}
           </ul>
-          <button type="button" onClick={() => ((list.current = list.current.filter((u) => u.state !== "done" && u.state !== "cancelled")), rerender())}>
+          <button
+            type="button"
+            onClick={() => {
+              list.current = list.current.filter((u) => u.state !== "done" && u.state !== "cancelled");
+              rerender();
+            }}
+          >
             Clear finished
           </button>
         </>
