@@ -18,7 +18,7 @@ import { deleteUnreferencedBlobs } from "./blob-deletions";
 const DAY_MS = 86_400_000;
 const KEYS_PER_PAGE = 200;
 
-type JobDeps = Pick<Deps, "meta" | "blobs">;
+type JobDeps = Pick<Deps, "meta" | "blobs" | "config">;
 
 /** One pass over every bucket with rules. Returns how many actions were applied. */
 export async function runLifecycle(deps: JobDeps, now: number): Promise<number> {
@@ -59,10 +59,14 @@ async function apply(deps: JobDeps, bucket: Bucket, key: string, action: Lifecyc
     if (isS3Error(e)) return false;
     throw e;
   }
-  await deleteUnreferencedBlobs(
-    deps,
-    freed.map((blobKey) => ({ zone: bucket.zone, blobKey })),
-  );
+  // The expired version's bytes are queued by that commit; like any superseded bytes they wait out the
+  // grace period (a GET may still be streaming them) unless there is none.
+  if (deps.config.blobDeletionGraceMs === 0) {
+    await deleteUnreferencedBlobs(
+      deps,
+      freed.map((blobKey) => ({ zone: bucket.zone, blobKey })),
+    );
+  }
   return true;
 }
 
