@@ -33,6 +33,63 @@ const ACL = xml(
     `<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`,
 );
 const DELETE = xml("<Delete><Object><Key>del-target</Key></Object></Delete>");
+/** Bucket with object lock (and so versioning) for the lock rows; `locked.txt` lives in it. */
+const LOCK_B = "mx-lock";
+const inOneYear = () => new Date(Date.now() + 365 * 86400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+const POLICY = xml(
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:DeleteObject", Resource: `arn:aws:s3:::${B}/keep/*` }],
+  }),
+);
+/**
+ * The configuration writes that arrived with policies, object lock and lifecycle: each is a signed PUT
+ * of an XML (or JSON) body to a sub-resource, so its meaning is the body, the sub-resource and the target.
+ */
+const SUBRESOURCE_PUTS: { op: string; bucket: string; key?: string; query: string; body: Buffer; okStatus?: number }[] = [
+  { op: "PutBucketPolicy", bucket: B, query: "policy", body: POLICY, okStatus: 204 },
+  {
+    op: "PutPublicAccessBlock",
+    bucket: B,
+    query: "publicAccessBlock",
+    body: xml(
+      "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>false</IgnorePublicAcls>" +
+        "<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>",
+    ),
+  },
+  {
+    op: "PutBucketOwnershipControls",
+    bucket: B,
+    query: "ownershipControls",
+    body: xml("<OwnershipControls><Rule><ObjectOwnership>BucketOwnerPreferred</ObjectOwnership></Rule></OwnershipControls>"),
+  },
+  {
+    op: "PutBucketLifecycleConfiguration",
+    bucket: B,
+    query: "lifecycle",
+    body: xml(
+      "<LifecycleConfiguration><Rule><ID>expire-logs</ID><Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status>" +
+        "<Expiration><Days>30</Days></Expiration></Rule></LifecycleConfiguration>",
+    ),
+  },
+  {
+    op: "PutObjectLockConfiguration",
+    bucket: LOCK_B,
+    query: "object-lock",
+    body: xml(
+      "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode>" +
+        "<Days>1</Days></DefaultRetention></Rule></ObjectLockConfiguration>",
+    ),
+  },
+  {
+    op: "PutObjectRetention",
+    bucket: LOCK_B,
+    key: "locked.txt",
+    query: "retention",
+    body: xml(`<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>${inOneYear()}</RetainUntilDate></Retention>`),
+  },
+  { op: "PutObjectLegalHold", bucket: LOCK_B, key: "locked.txt", query: "legal-hold", body: xml("<LegalHold><Status>ON</Status></LegalHold>") },
+];
 
 type Row = {
   op: string;
@@ -201,6 +258,22 @@ const ROWS: Row[] = [
         Buffer.from("v2 body"),
       ),
   },
+  ...SUBRESOURCE_PUTS.map(
+    ({ op, bucket, key, query, body, okStatus }): Row => ({
+      op,
+      auth: "v4-header",
+      body: "sha256",
+      request: () =>
+        signV4(
+          ROOT,
+          { method: "PUT", origin: at(), path: key ? `/${bucket}/${key}` : `/${bucket}`, query: [[query, ""]], headers: { "content-md5": md5(body) } },
+          { kind: "signed", data: body },
+        ),
+      okStatus,
+      // PUT -> POST on a bucket is a browser form upload, and this body is not a form (as in S3).
+      overrides: key ? undefined : { method: [412, "PreconditionFailed"] },
+    }),
+  ),
 ];
 
 /** Browser form uploads: the fields (signature fields included) and the file. */
@@ -245,6 +318,8 @@ beforeAll(async () => {
   await put("/mx-other", empty);
   await put(`/${B}/src.txt`, Buffer.from("source object"));
   await put(`/${B}/del-target`, Buffer.from("to delete"));
+  await put(`/${LOCK_B}`, empty, { "x-amz-bucket-object-lock-enabled": "true" });
+  await put(`/${LOCK_B}/locked.txt`, Buffer.from("locked object"));
   const created = await ok(signV4(ROOT, { method: "POST", origin: h.url, path: `/${B}/mpu`, query: [["uploads", ""]] }, { kind: "signed", data: empty }));
   uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created)![1]!;
 });
