@@ -9,10 +9,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root); // wrangler.toml, migrations/ and src/ are read relative to the repository root
 
+// `node bench/run.mjs capacity ...` runs bench/capacity.ts (the capacity model's figures) instead.
+const [suite, args] = process.argv[2] === "capacity" ? ["capacity", process.argv.slice(3)] : ["main", process.argv.slice(2)];
 // Inside node_modules so that the bundle's bare imports (miniflare, wrangler, ...) resolve.
-const outfile = path.join(root, "node_modules", ".cache", "sos-bench", "main.mjs");
+const outfile = path.join(root, "node_modules", ".cache", "sos-bench", `${suite}.mjs`);
 await build({
-  entryPoints: [path.join(root, "bench", "main.ts")],
+  entryPoints: [path.join(root, "bench", `${suite}.ts`)],
   bundle: true,
   platform: "node",
   format: "esm",
@@ -20,10 +22,19 @@ await build({
   packages: "external",
   outfile,
   logLevel: "error",
+  // scripts/*.mjs find the repository from their own location: import them where they are.
+  plugins: [
+    {
+      name: "scripts-in-place",
+      setup(b) {
+        b.onResolve({ filter: /scripts\/[^/]+\.mjs$/ }, (args) => ({ path: pathToFileURL(path.resolve(args.resolveDir, args.path)).href, external: true }));
+      },
+    },
+  ],
 });
 const { main } = await import(pathToFileURL(outfile).href);
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(args);
 } catch (e) {
   console.error(`bench: ${e?.stack ?? e}`);
   process.exitCode = 1;
