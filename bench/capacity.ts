@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const quick = argv.includes("--quick");
-  const n = quick ? 600 : 4000;
+  const n = quick ? 600 : 2000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-capacity-"));
   const { mf, url } = await startSosWorker({
     entry: "bench/d1-meter-worker.ts",
