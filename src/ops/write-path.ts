@@ -8,12 +8,15 @@
  *   3. the queued blobs are deleted once no row refers to them and the grace period
  *      (SOS_BLOB_DELETION_GRACE_SECONDS) has passed, by the cron sweep: a GET that started before
  *      the write may still be streaming them. With a grace period of 0 they go right after the response.
+ *   4. the new bytes are copied to the zone's replica by a "replicate" queue job, sent after the
+ *      response; if that send fails, the cron's reconciling job finds the blob and sends it again.
  * If the commit fails, the blobs this write stored are deleted after the response if no row refers
  * to them: a batch that D1 reported as failed may still have committed, and then its row does.
  * Blobs that never reached a commit (the body failed a check after R2 stored it) are deleted at once.
  */
 import type { Deps } from "../context";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
+import { sendJobs } from "../jobs/messages";
 
 /** Deletes, after the response, those of `blobKeys` that no row refers to. */
 function deleteIfUnreferenced(deps: Deps, zone: string, blobKeys: readonly string[]): void {
@@ -53,4 +56,15 @@ export async function commitWrite(deps: Deps, zone: string, stored: readonly str
     throw e;
   }
   freeBlobs(deps, zone, superseded);
+  replicateLater(deps, zone, stored);
+}
+
+/** Sends the replicate job for blobs just committed; a failed send is left to the reconciling job. */
+function replicateLater(deps: Deps, zone: string, stored: readonly string[]): void {
+  if (stored.length === 0 || !deps.blobs.hasReplica(zone)) return;
+  deps.defer(
+    sendJobs(deps.env, [{ kind: "replicate", zone, blobKeys: [...stored] }]).catch((e) =>
+      console.warn(`replicate job for ${stored.length} blob(s) of ${zone} not sent (the reconciling job will send it): ${e}`),
+    ),
+  );
 }

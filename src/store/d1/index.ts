@@ -6,8 +6,10 @@
  */
 import { BlobGc } from "./blob-gc";
 import { Buckets } from "./buckets";
+import { Jobs } from "./jobs";
 import { Listings } from "./listings";
 import { Objects } from "./objects";
+import { Replicas } from "./replicas";
 import { Uploads } from "./uploads";
 import { AccessKeys, Users } from "./users";
 
@@ -22,6 +24,8 @@ export class MetaStore {
   readonly listings: Listings;
   readonly uploads: Uploads;
   readonly blobGc: BlobGc;
+  readonly jobs: Jobs;
+  readonly replicas: Replicas;
 
   constructor(db: D1Database) {
     this.users = new Users(db);
@@ -31,5 +35,7 @@ export class MetaStore {
     this.listings = new Listings(db);
     this.uploads = new Uploads(db);
     this.blobGc = new BlobGc(db);
+    this.jobs = new Jobs(db);
+    this.replicas = new Replicas(db);
   }
 }
