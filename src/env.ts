@@ -10,6 +10,7 @@ export interface Env {
   SOS_MULTIPART_MAX_AGE_SECONDS?: string;
   SOS_BLOB_DELETION_GRACE_SECONDS?: string;
   SOS_SWEEP_PAUSED?: string;
+  SOS_REPLICATION_AFTER_RESPONSE?: string;
   SOS_ROOT_ACCESS_KEY?: string;
   SOS_ROOT_SECRET_KEY?: string;
   SOS_ADMIN_TOKEN?: string;
@@ -29,6 +30,8 @@ export interface Config {
   blobDeletionGraceMs: number;
   /** "true": the cron sweep deletes nothing (before and during a restore) */
   sweepPaused: boolean;
+  /** bucket replication copies start right after the write's response ("false": only the cron scan copies) */
+  replicationAfterResponse: boolean;
 }
 
 export function r2BindingName(zone: string): `R2_${string}` {
@@ -52,5 +55,6 @@ export function readConfig(env: Env): Config {
     multipartMaxAgeMs: Number(env.SOS_MULTIPART_MAX_AGE_SECONDS ?? 604800) * 1000,
     blobDeletionGraceMs: Number(env.SOS_BLOB_DELETION_GRACE_SECONDS ?? 86400) * 1000,
     sweepPaused: env.SOS_SWEEP_PAUSED === "true",
+    replicationAfterResponse: env.SOS_REPLICATION_AFTER_RESPONSE !== "false",
   };
 }

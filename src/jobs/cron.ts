@@ -1,5 +1,6 @@
 /**
- * The scheduled sweep (cron trigger): applies bucket lifecycle rules, finishes queued blob
+ * The scheduled sweep (cron trigger): applies bucket lifecycle rules, makes pending bucket
+ * replication copies, finishes queued blob
  * deletions, aborts multipart uploads older than the configured age, and deletes orphan blobs that
  * a crash left between writing bytes and committing metadata. `now` is the trigger's scheduled time.
  */
@@ -8,6 +9,7 @@ import { blobKeyTime } from "../store/blobs-r2";
 import { abortStaleUploads } from "./stale-uploads";
 import { drainBlobDeletions } from "./blob-deletions";
 import { runLifecycle } from "./lifecycle";
+import { runReplicationScan } from "./replication";
 
 /** Orphans younger than this may still be waiting for their commit. */
 export const ORPHAN_GRACE_MS = 24 * 3600 * 1000;
@@ -52,6 +54,8 @@ export async function runScheduledSweep(deps: Deps, now = Date.now()): Promise<v
     return;
   }
   await runLifecycle(deps, now);
+  // Bucket replication: the copies no after-response run made (or that are due for a retry).
+  await runReplicationScan(deps, now);
   while ((await abortStaleUploads(deps, deps.config.multipartMaxAgeMs, now)) > 0) {
     /* keep aborting */
   }

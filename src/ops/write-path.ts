@@ -11,9 +11,14 @@
  * If the commit fails, the blobs this write stored are deleted after the response if no row refers
  * to them: a batch that D1 reported as failed may still have committed, and then its row does.
  * Blobs that never reached a commit (the body failed a check after R2 stored it) are deleted at once.
+ * A new version that bucket replication rules apply to commits with its copies owed (status
+ * PENDING, replication_tasks, in the same batch); they start after the response (`startReplication`),
+ * and the cron job's scan makes whatever that did not.
  */
 import type { Deps } from "../context";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
+import { replicateOwedCopies } from "../jobs/replication";
+import type { NewObjectVersion } from "../store/model";
 
 /** Deletes, after the response, those of `blobKeys` that no row refers to. */
 function deleteIfUnreferenced(deps: Deps, zone: string, blobKeys: readonly string[]): void {
@@ -39,12 +44,24 @@ export function discardUncommitted(deps: Deps, zone: string, blobKeys: readonly 
   if (blobKeys.length) deps.defer(deps.blobs.delete(zone, [...blobKeys]));
 }
 
+/** After a committed version's response: the copies bucket replication owes it (if any). */
+export function startReplication(deps: Deps, created: NewObjectVersion): void {
+  if (created.replicateTo.length > 0 && deps.config.replicationAfterResponse) deps.defer(replicateOwedCopies(deps, created.id));
+}
+
 /**
  * Runs `commit` (which returns the blob keys it superseded) for a write whose new bytes are
- * `stored` (empty when it shares existing blobs or stores none), then frees what it superseded;
- * on failure deletes `stored` unless a row refers to them, and rethrows.
+ * `stored` (empty when it shares existing blobs or stores none), then frees what it superseded
+ * and starts the replication `created` owes; on failure deletes `stored` unless a row refers to
+ * them, and rethrows.
  */
-export async function commitWrite(deps: Deps, zone: string, stored: readonly string[], commit: () => Promise<readonly string[]>): Promise<void> {
+export async function commitWrite(
+  deps: Deps,
+  zone: string,
+  stored: readonly string[],
+  commit: () => Promise<readonly string[]>,
+  created?: NewObjectVersion,
+): Promise<void> {
   let superseded: readonly string[];
   try {
     superseded = await commit();
@@ -53,4 +70,5 @@ export async function commitWrite(deps: Deps, zone: string, stored: readonly str
     throw e;
   }
   freeBlobs(deps, zone, superseded);
+  if (created) startReplication(deps, created);
 }
