@@ -20,6 +20,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
+  PutBucketAclCommand,
   PutBucketReplicationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -30,6 +31,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { r2Keys, runCron, startWorker, streamToBuffer, type Harness } from "./harness";
 import { withoutExpectContinue } from "./no-expect-continue";
+import { createKey, createUser } from "./principals";
+import { ROOT_USER_ID } from "../../src/identity";
 
 let h: Harness;
 let s3: S3Client;
@@ -280,6 +283,51 @@ describe("copies made by the reconciling scan", () => {
     const before = [await versions(FRA), await versions(GVA), await r2Keys(h.mf, "R2_DE_FRA_1")];
     await runCron(h);
     expect([await versions(FRA), await versions(GVA), await r2Keys(h.mf, "R2_DE_FRA_1")]).toEqual(before);
+  });
+});
+
+describe("racing runs and the destination owner's permission", () => {
+  const dest = (name: string) => ({ Bucket: `arn:aws:s3:::${name}` });
+  const all = (name: string) => ({
+    Role: ROLE,
+    Rules: [
+      { ID: "all", Priority: 1, Status: "Enabled" as const, Filter: {}, Destination: dest(name), DeleteMarkerReplication: { Status: "Disabled" as const } },
+    ],
+  });
+
+  it("makes each copy exactly once when several runs race over the same pending copies", async () => {
+    await bucket("race-src");
+    await bucket("race-dst", { zone: "de-fra-1" });
+    await replication("race-src", all("race-dst"));
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await s3.send(new PutObjectCommand({ Bucket: "race-src", Key: `k${i}`, Body: randomBytes(2048) }))).VersionId!);
+    const blobsBefore = (await r2Keys(h.mf, "R2_DE_FRA_1")).length;
+    await Promise.all([runCron(h), runCron(h), runCron(h)]);
+    expect(await versions("race-dst")).toEqual(ids.map((id, i) => `k${i}@${id}`).sort());
+    // Blobs a losing run copied were freed: the zone holds exactly one new blob per copy.
+    expect((await r2Keys(h.mf, "R2_DE_FRA_1")).length).toBe(blobsBefore + ids.length);
+    for (let i = 0; i < 6; i++) expect(await status("race-src", `k${i}`)).toBe("COMPLETED");
+  });
+
+  it("writes a destination owned by another user only once its bucket ACL grants the source's owner WRITE", async () => {
+    const other = await createUser(h, "replication-destination-owner");
+    const theirs = withoutExpectContinue(h.client(await createKey(h, other.userId)));
+    await theirs.send(new CreateBucketCommand({ Bucket: "theirs-dst" }));
+    await theirs.send(new PutBucketVersioningCommand({ Bucket: "theirs-dst", VersioningConfiguration: { Status: "Enabled" } }));
+    await bucket("perm-src");
+    await replication("perm-src", all("theirs-dst"));
+    await s3.send(new PutObjectCommand({ Bucket: "perm-src", Key: "refused", Body: "no" }));
+    await runCron(h);
+    expect(await status("perm-src", "refused")).toBe("FAILED");
+    expect((await theirs.send(new ListObjectVersionsCommand({ Bucket: "theirs-dst" }))).Versions).toBeUndefined();
+    await theirs.send(new PutBucketAclCommand({ Bucket: "theirs-dst", GrantWrite: `id=${ROOT_USER_ID}`, GrantFullControl: `id=${other.userId}` }));
+    const allowed = await s3.send(new PutObjectCommand({ Bucket: "perm-src", Key: "allowed", Body: "yes" }));
+    await runCron(h);
+    expect(await status("perm-src", "allowed")).toBe("COMPLETED");
+    const listed = await theirs.send(new ListObjectVersionsCommand({ Bucket: "theirs-dst" }));
+    expect(listed.Versions?.map((v) => `${v.Key}@${v.VersionId}`)).toEqual([`allowed@${allowed.VersionId}`]);
+    // FAILED is final: the refused version stays FAILED.
+    expect(await status("perm-src", "refused")).toBe("FAILED");
   });
 });
 
