@@ -9,7 +9,7 @@ import { parseArgs as parseArgv } from "node:util";
 export const DEFAULT_ENDPOINT = "http://127.0.0.1:8787";
 const CREDENTIALS_FILE = "sos-dev-credentials.json";
 
-export const HELP = `sos-admin: manage users, access keys and usage of a sos-worker deployment
+export const HELP = `sos-admin: manage users, access keys, usage and background jobs of a sos-worker deployment
 
 Usage: sos-admin [--endpoint URL] [--token T] [--json] COMMAND ...
 
@@ -25,6 +25,9 @@ Commands:
   key disable KEY | key enable KEY                 disable / re-enable an access key
   key delete KEY                                   delete an access key
   usage [--bucket B]                               object count and stored/billed bytes per bucket
+  jobs dead-letters                                background jobs that failed their last attempt
+  jobs replay ID                                   send a dead-lettered job again (and drop its record)
+  replicas                                         per zone: blobs with/without a replica copy, SSE-C blobs
 
 Options:
   --endpoint URL   Worker URL (env SOS_ENDPOINT, default ${DEFAULT_ENDPOINT})
@@ -186,8 +189,22 @@ export function parseArgs(argv) {
     only(options, ["bucket"], command);
     arity(pos.slice(1), 0, "usage [--bucket B]");
     request = { method: "GET", path: options.bucket ? `/_admin/usage?bucket=${enc(options.bucket)}` : "/_admin/usage" };
+  } else if (group === "jobs") {
+    command = `jobs ${sub ?? ""}`.trim();
+    only(options, [], command);
+    if (sub === "dead-letters") {
+      arity(rest, 0, "jobs dead-letters");
+      request = { method: "GET", path: "/_admin/jobs/dead-letters" };
+    } else if (sub === "replay") {
+      arity(rest, 1, "jobs replay ID");
+      request = { method: "POST", path: `/_admin/jobs/dead-letters/${enc(rest[0])}/replay` };
+    } else throw new UsageError(`unknown command "jobs ${sub ?? ""}" (dead-letters, replay)`);
+  } else if (group === "replicas") {
+    only(options, [], command);
+    arity(pos.slice(1), 0, "replicas");
+    request = { method: "GET", path: "/_admin/replicas" };
   } else {
-    throw new UsageError(`unknown command "${group}" (user, key, usage; see --help)`);
+    throw new UsageError(`unknown command "${group}" (user, key, usage, jobs, replicas; see --help)`);
   }
   return { ...base, command, request };
 }
@@ -278,6 +295,15 @@ export function formatHuman(parsed, _status, body) {
       const rows = (body?.buckets ?? []).map((b) => ({ ...b, stored: humanBytes(b.storedBytes), billed: humanBytes(b.billedBytes) }));
       return table(rows, ["name", "owner", "objectCount", "storedBytes", "stored", "billedBytes", "billed"]);
     }
+    case "jobs dead-letters":
+      return table(
+        (body?.deadLetters ?? []).map((d) => ({ ...d, message: JSON.stringify(d.message) })),
+        ["id", "kind", "attempts", "failedAt", "error", "message"],
+      );
+    case "jobs replay":
+      return `replayed ${body?.replayed?.kind} job ${body?.replayed?.id}`;
+    case "replicas":
+      return table(body?.zones ?? [], ["zone", "replica", "referenced", "replicated", "unreplicated", "ssecUnreplicable"]);
     default:
       return JSON.stringify(body, null, 2);
   }

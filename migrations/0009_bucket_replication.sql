@@ -22,5 +22,5 @@ CREATE TABLE replication_tasks (
   next_attempt_at INTEGER NOT NULL,
   PRIMARY KEY (object_id, destination)
 );
--- The reconciling scan: pending copies, oldest first.
-CREATE INDEX replication_tasks_pending ON replication_tasks(next_attempt_at, enqueued_at) WHERE state = 'PENDING';
+-- The reconciling scan pages through pending copies in key order, skipping failed ones.
+CREATE INDEX replication_tasks_pending ON replication_tasks(object_id, destination) WHERE state = 'PENDING';

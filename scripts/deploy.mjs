@@ -61,7 +61,7 @@ function printPlan(deploy) {
   );
   for (const b of deploy.buckets) {
     log(
-      `  R2 bucket     ${b.name} (zone ${b.zone}, binding ${b.binding}${b.locationHint ? `, location ${b.locationHint}` : ""}${b.jurisdiction ? `, jurisdiction ${b.jurisdiction}` : ""})`,
+      `  R2 bucket     ${b.name} (${b.replica ? "replica of zone" : "zone"} ${b.zone}, binding ${b.binding}${b.locationHint ? `, location ${b.locationHint}` : ""}${b.jurisdiction ? `, jurisdiction ${b.jurisdiction}` : ""})`,
     );
   }
   for (const q of deploy.queues) log(`  queue         ${q}`);

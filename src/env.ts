@@ -3,6 +3,8 @@ export interface Env {
   DB: D1Database;
   /** One R2 binding per zone: R2_<ZONE upper-cased, '-' -> '_'> (e.g. R2_CH_GVA_2). */
   [binding: `R2_${string}`]: R2Bucket;
+  /** The job queue's producer (wrangler.toml [[queues.producers]]); this Worker is also its consumer. */
+  JOBS?: Queue<unknown>;
   SOS_ZONES?: string;
   SOS_BASE_DOMAIN?: string;
   SOS_MAX_REQUEST_BYTES?: string;
@@ -11,6 +13,8 @@ export interface Env {
   SOS_BLOB_DELETION_GRACE_SECONDS?: string;
   SOS_SWEEP_PAUSED?: string;
   SOS_REPLICATION_AFTER_RESPONSE?: string;
+  SOS_JOB_MAX_ATTEMPTS?: string;
+  SOS_JOB_RETRY_DELAY_SECONDS?: string;
   SOS_ROOT_ACCESS_KEY?: string;
   SOS_ROOT_SECRET_KEY?: string;
   SOS_ADMIN_TOKEN?: string;
@@ -32,10 +36,19 @@ export interface Config {
   sweepPaused: boolean;
   /** bucket replication copies start right after the write's response ("false": only the cron scan copies) */
   replicationAfterResponse: boolean;
+  /** a job message that failed this many deliveries becomes a dead letter (job_dead_letters) */
+  jobMaxAttempts: number;
+  /** delay before a failed job's first retry; doubled at each further attempt */
+  jobRetryDelaySeconds: number;
 }
 
 export function r2BindingName(zone: string): `R2_${string}` {
   return `R2_${zone.toUpperCase().replace(/-/g, "_")}`;
+}
+
+/** A zone's replica: R2_<ZONE>_REPLICA (e.g. R2_CH_GVA_2_REPLICA); a zone without that binding has no replica. */
+export function replicaBindingName(zone: string): `R2_${string}` {
+  return `${r2BindingName(zone)}_REPLICA`;
 }
 
 export function readConfig(env: Env): Config {
@@ -56,5 +69,7 @@ export function readConfig(env: Env): Config {
     blobDeletionGraceMs: Number(env.SOS_BLOB_DELETION_GRACE_SECONDS ?? 86400) * 1000,
     sweepPaused: env.SOS_SWEEP_PAUSED === "true",
     replicationAfterResponse: env.SOS_REPLICATION_AFTER_RESPONSE !== "false",
+    jobMaxAttempts: Math.max(1, Number(env.SOS_JOB_MAX_ATTEMPTS ?? 5)),
+    jobRetryDelaySeconds: Math.max(0, Number(env.SOS_JOB_RETRY_DELAY_SECONDS ?? 10)),
   };
 }

@@ -79,6 +79,7 @@ const AWS_STATUS: Record<ErrorCode, number> = {
   UserAlreadyExists: 409,
   UserOwnsBuckets: 409,
   NotFound: 404,
+  NoSuchDeadLetter: 404,
   NotConfigured: 503,
 };
 

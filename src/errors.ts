@@ -102,6 +102,7 @@ export const CODES = {
   UserAlreadyExists: [409, "A user with that display name or email already exists."],
   UserOwnsBuckets: [409, "Delete the user's buckets first."],
   NotFound: [404, "No such admin endpoint."],
+  NoSuchDeadLetter: [404, "The specified dead-lettered job does not exist (replayed already?)."],
   NotConfigured: [503, "This sos-worker deployment is not set up."],
 } as const satisfies Record<string, readonly [number, string]>;
 

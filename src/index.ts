@@ -1,6 +1,7 @@
-/** Worker entry: builds nothing but the request pipeline and the scheduled sweep. */
+/** Worker entry: the request pipeline, the cron trigger (which sends job messages) and the job queue's consumer. */
 import type { Deps } from "./context";
 import { readConfig, type Env } from "./env";
+import { consumeJobs } from "./jobs/consumer";
 import { runScheduledSweep } from "./jobs/cron";
 import { handleRequest } from "./pipeline";
 import { portalResponse } from "./portal/serve";
@@ -13,7 +14,7 @@ export default {
     return portalResponse(request, env) ?? handleRequest(request, env, ctx);
   },
   async scheduled(event: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
-    const deps: Deps = { env, config: readConfig(env), meta: new MetaStore(env.DB), blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
+    const deps = backgroundDeps(env, ctx);
     try {
       // The trigger's time, not the clock: lifecycle rules are judged as of the scheduled run.
       await runScheduledSweep(deps, event.scheduledTime);
@@ -24,4 +25,11 @@ export default {
       console.warn(`scheduled sweep skipped: this sos-worker deployment is not set up: ${setup}`);
     }
   },
+  async queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+    await consumeJobs(batch, backgroundDeps(env, ctx));
+  },
 } satisfies ExportedHandler<Env>;
+
+function backgroundDeps(env: Env, ctx: ExecutionContext): Deps {
+  return { env, config: readConfig(env), meta: new MetaStore(env.DB), blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
+}

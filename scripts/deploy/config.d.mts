@@ -2,6 +2,8 @@
 export type Route = string | { pattern: string; custom_domain?: boolean; zone_name?: string };
 export interface Bucket {
   zone: string;
+  /** the zone's replica bucket (binding R2_<ZONE>_REPLICA) */
+  replica?: boolean;
   binding: string;
   name: string;
   jurisdiction?: string;
@@ -21,7 +23,7 @@ export interface DeployConfig {
 }
 export declare const LOCATION_HINTS: string[];
 export declare function r2BindingName(zone: string): string;
-export declare function parseLocationHints(text?: string): Map<string, string>;
+export declare function parseLocationHints(text?: string, name?: string): Map<string, string>;
 export declare function readDeployConfig(configPath: string): Promise<DeployConfig>;
 export declare function baseDomainArgs(deploy: Pick<DeployConfig, "baseDomain" | "routes">): string[];
 export declare function recordDatabaseId(configPath: string, binding: string, id: string): void;

@@ -1,7 +1,7 @@
 /**
  * What the deployment needs, read from wrangler.toml through wrangler's own config reader (so the
  * Worker and the deploy script can never read it differently): the D1 database, one R2 bucket per
- * zone in SOS_ZONES, queues, routes and static assets. Also the one edit the deploy makes to the file:
+ * zone in SOS_ZONES (and one per zone replica, R2_<ZONE>_REPLICA), queues, routes and static assets. Also the one edit the deploy makes to the file:
  * recording the D1 database_id once the database exists.
  */
 import fs from "node:fs";
@@ -13,8 +13,8 @@ export const LOCATION_HINTS = ["wnam", "enam", "weur", "eeur", "apac", "oc"];
 
 export const r2BindingName = (zone) => `R2_${zone.toUpperCase().replace(/-/g, "_")}`;
 
-/** "ch-gva-2=weur, de-fra-1=weur" -> Map(zone -> hint) */
-export function parseLocationHints(text = "") {
+/** "ch-gva-2=weur, de-fra-1=weur" -> Map(zone -> hint); `name` is the variable, for errors. */
+export function parseLocationHints(text = "", name = "SOS_ZONE_LOCATION_HINTS") {
   const hints = new Map();
   for (const pair of text
     .split(",")
@@ -22,7 +22,7 @@ export function parseLocationHints(text = "") {
     .filter(Boolean)) {
     const [zone, hint] = pair.split("=").map((s) => s.trim());
     if (!zone || !LOCATION_HINTS.includes(hint)) {
-      throw new DeployError(`SOS_ZONE_LOCATION_HINTS: "${pair}" is not zone=hint with a hint among ${LOCATION_HINTS.join(", ")}.`);
+      throw new DeployError(`${name}: "${pair}" is not zone=hint with a hint among ${LOCATION_HINTS.join(", ")}.`);
     }
     hints.set(zone, hint);
   }
@@ -50,6 +50,17 @@ export async function readDeployConfig(configPath) {
     if (!b?.bucket_name) throw new DeployError(`Zone ${zone} (SOS_ZONES) needs an [[r2_buckets]] entry with binding = "${binding}" and a bucket_name.`);
     return { zone, binding, name: b.bucket_name, jurisdiction: b.jurisdiction || undefined, locationHint: hints.get(zone) };
   });
+  // A zone's replica (docs/replication.md) is the [[r2_buckets]] entry R2_<ZONE>_REPLICA, if there is one.
+  const replicaHints = parseLocationHints(vars.SOS_REPLICA_LOCATION_HINTS, "SOS_REPLICA_LOCATION_HINTS");
+  for (const zone of replicaHints.keys())
+    if (!zones.includes(zone)) throw new DeployError(`SOS_REPLICA_LOCATION_HINTS names ${zone}, which is not in SOS_ZONES.`);
+  for (const zone of zones) {
+    const binding = `${r2BindingName(zone)}_REPLICA`;
+    const b = (config.r2_buckets ?? []).find((x) => x.binding === binding);
+    if (!b) continue;
+    if (!b.bucket_name) throw new DeployError(`The replica of zone ${zone} ([[r2_buckets]] binding = "${binding}") needs a bucket_name.`);
+    buckets.push({ zone, replica: true, binding, name: b.bucket_name, jurisdiction: b.jurisdiction || undefined, locationHint: replicaHints.get(zone) });
+  }
   const queueNames = [...(config.queues?.producers ?? []).map((q) => q.queue), ...(config.queues?.consumers ?? []).map((q) => q.queue)];
   const routes = [...(config.routes ?? []), ...(config.route ? [config.route] : [])];
   return {

@@ -1,6 +1,7 @@
 /**
  * Admin API (JSON over HTTP, bearer SOS_ADMIN_TOKEN), outside the S3 namespace under /_admin:
- * users, access keys, bucket quotas and usage. `bin/sos-admin.mjs` is its CLI.
+ * users, access keys, bucket quotas and usage, dead-lettered jobs and zone replica state.
+ * `bin/sos-admin.mjs` is its CLI.
  */
 import { IttyRouter, type IRequest } from "itty-router";
 import { sha256Hex, timingSafeEqual } from "../auth/crypto";
@@ -9,6 +10,7 @@ import { forgetAccessKey } from "../identity";
 import { encryptSecret, generateKeyPair, randomHex } from "../logic/secrets";
 import type { AccessKey, KeyOperations, User } from "../store/model";
 import { bucketNameProblem } from "../logic/names";
+import { sendJobs, type JobMessage } from "../jobs/messages";
 import { isOperation } from "../operations";
 import { ADMIN_PREFIX } from "../router";
 import { missingSecret, secretNotSet, setupProblem } from "../setup-check";
@@ -158,6 +160,34 @@ function buildRouter(deps: Deps) {
     const rows = [];
     for (const b of buckets) rows.push({ name: b.name, owner: b.ownerId, zone: b.zone, ...(await meta.buckets.usage(b.id)) });
     return json({ buckets: rows });
+  });
+
+  // Job messages that failed their last attempt (src/jobs/consumer.ts); replay sends one again.
+  const deadLetterJson = (d: Awaited<ReturnType<typeof meta.jobs.deadLetters>>[number]) => ({
+    id: d.id,
+    kind: d.kind,
+    attempts: d.attempts,
+    failedAt: new Date(d.failedAt).toISOString(),
+    error: d.error.split("\n")[0],
+    message: JSON.parse(d.body),
+  });
+  router.get("/jobs/dead-letters", async () => json({ deadLetters: (await meta.jobs.deadLetters()).map(deadLetterJson) }));
+  router.post("/jobs/dead-letters/:id/replay", async (req) => {
+    const d = await meta.jobs.deadLetter(req.params.id);
+    if (!d) fail("NoSuchDeadLetter");
+    // Sent first, dropped after: a crash in between leaves the row, and a second replay only repeats an idempotent job.
+    await sendJobs(deps.env, [JSON.parse(d!.body) as JobMessage]);
+    await meta.jobs.dropDeadLetter(d!.id);
+    return json({ replayed: deadLetterJson(d!) });
+  });
+
+  // Zone replicas: per zone, blobs with and without a replica copy, and SSE-C blobs that cannot have one.
+  router.get("/replicas", async () => {
+    const zones = [];
+    for (const zone of deps.config.zones) {
+      zones.push({ replica: deps.blobs.hasReplica(zone), ...(await meta.replicas.counts(zone)) });
+    }
+    return json({ zones });
   });
 
   router.all("*", () => fail("NotFound"));

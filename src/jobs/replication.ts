@@ -2,15 +2,18 @@
  * Bucket replication's copier: makes the copy a replication task owes (src/store/d1/replication.ts)
  * and settles the task in the replica's own commit batch. Idempotent: a replica already there (a
  * redelivery, two runs racing) settles the task and changes nothing else, and a task whose source
- * version is gone is dropped. Runs after the write's response (waitUntil) and from the cron job's
- * reconciling scan of pending tasks, which also retries copies that failed for a passing reason.
+ * version is gone is dropped. Each copy is a "bucket-replicate" queue job (src/jobs/consumer.ts),
+ * sent after the write's response and by the reconciling scan ("bucket-replication-scan", which
+ * the cron trigger sends), which also resends copies due for a retry after a failure that may pass.
+ * Older versions of a key owed to the same bucket are copied first, so that the destination's
+ * versions keep the source's order whatever order the messages arrive in.
  *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html
  *
  * Bytes: within a zone the replica shares the source's immutable blobs (the reference-checked model
  * of CopyObject: the commit asserts the source row still exists); across zones each blob is
  * streamed from one R2 bucket into the other (a multipart object part by part, so the replica keeps
- * its parts, ETag and checksums), and blobs of a copy whose commit failed are freed unless a row
- * refers to them. The replica keeps the source's version id, metadata, content headers, tags, ACL,
+ * its parts, ETag and checksums) and committed through the write path (ops/write-path.ts: blobs of
+ * a failed commit are freed unless a row refers to them, committed ones go to the zone replica). The replica keeps the source's version id, metadata, content headers, tags, ACL,
  * owner and Last-Modified, and is marked REPLICA (never replicated again).
  */
 import type { Deps } from "../context";
@@ -19,10 +22,11 @@ import { allows } from "../logic/acl";
 import { NO_LOCK } from "../logic/object-lock";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { newVersionRow } from "../ops/version-row";
+import { commitWrite, discardUncommitted } from "../ops/write-path";
 import type { Bucket, ObjectPart, ObjectVersion, ReplicationTask } from "../store/model";
-import { deleteUnreferencedBlobs } from "./blob-deletions";
+import type { JobMessage } from "./messages";
 
-type JobDeps = Pick<Deps, "meta" | "blobs" | "config">;
+type JobDeps = Deps;
 
 /** What one attempt did with a task. */
 export type CopyOutcome = "copied" | "already-copied" | "dropped" | "failed" | "retry";
@@ -79,26 +83,40 @@ async function copyBlob(deps: JobDeps, from: Bucket, dest: Bucket, blobKey: stri
   return stored.blobKey;
 }
 
-/** Makes the copy `task` owes; never throws for the task's own failures (they are recorded). */
+/**
+ * Makes the copy `task` owes, after the older versions of its key owed to the same bucket; never
+ * throws for the task's own failures (they are recorded), only when D1 or R2 cannot record them.
+ */
 export async function replicateVersion(deps: JobDeps, task: ReplicationTask, now = Date.now()): Promise<CopyOutcome> {
   const version = await deps.meta.objects.byId(task.objectId);
+  if (version) {
+    for (const older of await deps.meta.bucketReplication.olderPending(version.bucketId, version.key, version.seq, task.destination)) {
+      await copy(deps, older, now);
+    }
+  }
+  return copy(deps, task, now, version);
+}
+
+async function copy(deps: JobDeps, task: ReplicationTask, now: number, loaded?: ObjectVersion | null): Promise<CopyOutcome> {
+  const version = loaded === undefined ? await deps.meta.objects.byId(task.objectId) : loaded;
   const source = version && (await deps.meta.buckets.byId(version.bucketId));
   if (!version || !source) {
-    await deps.meta.replication.drop(task);
+    await deps.meta.bucketReplication.drop(task);
     return "dropped";
   }
   const dest = await deps.meta.buckets.get(task.destination);
   const refused = refusal(source, version, dest);
   if (refused || !dest) {
-    await deps.meta.replication.fail(task, refused ?? "DstBucketNotFound");
+    await deps.meta.bucketReplication.fail(task, refused ?? "DstBucketNotFound");
     return "failed";
   }
   if (await deps.meta.objects.get(dest.id, version.key, version.versionId)) {
-    await deps.meta.replication.settle(task);
+    await deps.meta.bucketReplication.settle(task);
     return "already-copied";
   }
   const replica = replicaRow(dest, version);
   const stored: string[] = [];
+  let committing = false;
   try {
     let bytes: { sourceId: string } | { parts: ObjectPart[] } | null = null;
     if (version.isDeleteMarker) {
@@ -118,14 +136,14 @@ export async function replicateVersion(deps: JobDeps, task: ReplicationTask, now
       }
       bytes = { parts };
     }
-    await deps.meta.objects.commitReplica(dest, replica, bytes, task, { now, maxVersions: MAX_VERSIONS_PER_OBJECT });
+    committing = true;
+    // The write path frees `stored` if the commit fails, and sends them to the zone replica if it does not.
+    await commitWrite(deps, dest.zone, stored, () =>
+      deps.meta.objects.commitReplica(dest, replica, bytes, task, { now, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+    );
     return "copied";
   } catch (e) {
-    if (stored.length)
-      await deleteUnreferencedBlobs(
-        deps,
-        stored.map((blobKey) => ({ zone: dest.zone, blobKey })),
-      );
+    if (!committing) discardUncommitted(deps, dest.zone, stored);
     return settleFailure(deps, task, e, now);
   }
 }
@@ -134,45 +152,46 @@ async function settleFailure(deps: JobDeps, task: ReplicationTask, e: unknown, n
   if (isS3Error(e)) {
     // The replica's version id is there already: made by a run that raced this one.
     if (e.code === "PreconditionFailed") {
-      await deps.meta.replication.settle(task);
+      await deps.meta.bucketReplication.settle(task);
       return "already-copied";
     }
     // The source version was deleted while its bytes were shared: nothing left to copy.
     if (e.code === "NoSuchKey") {
-      await deps.meta.replication.drop(task);
+      await deps.meta.bucketReplication.drop(task);
       return "dropped";
     }
     if (e.code === "TooManyVersions" || e.code === "NoSuchBucket") {
-      await deps.meta.replication.fail(task, e.code);
+      await deps.meta.bucketReplication.fail(task, e.code);
       return "failed";
     }
   }
   const reason = String((e as Error)?.message ?? e).slice(0, 500);
   if (task.attempts + 1 >= MAX_COPY_ATTEMPTS) {
-    await deps.meta.replication.fail(task, reason);
+    await deps.meta.bucketReplication.fail(task, reason);
     return "failed";
   }
-  await deps.meta.replication.retryLater(task, reason, now + RETRY_BASE_MS * 2 ** task.attempts);
+  await deps.meta.bucketReplication.retryLater(task, reason, now + RETRY_BASE_MS * 2 ** task.attempts);
   return "retry";
 }
 
-/** The copies one new version owes, made right after its write's response. */
-export async function replicateOwedCopies(deps: JobDeps, objectId: string): Promise<void> {
-  for (const task of await deps.meta.replication.pendingFor(objectId)) await replicateVersion(deps, task);
+/** One "bucket-replicate" job: the copy, if it is still owed (a redelivered message finds none). */
+export async function replicateOwedCopy(deps: JobDeps, objectId: string, destination: string): Promise<CopyOutcome | null> {
+  const task = await deps.meta.bucketReplication.pendingTask(objectId, destination);
+  return task ? replicateVersion(deps, task) : null;
 }
 
+const SCAN_PAGE = 100;
+
 /**
- * The reconciling scan (cron): every pending copy due at `now`, oldest first, at most `maxTasks`
- * per run (each copy is a few subrequests); what is left waits for the next run.
+ * One page of the reconciling scan ("bucket-replication-scan", sent by the cron trigger): a
+ * "bucket-replicate" job for each pending copy due at `now`, and the scan's continuation when the
+ * page was full.
  */
-export async function runReplicationScan(deps: JobDeps, now: number, maxTasks = 200): Promise<Record<CopyOutcome, number>> {
-  const counts: Record<CopyOutcome, number> = { copied: 0, "already-copied": 0, dropped: 0, failed: 0, retry: 0 };
-  let done = 0;
-  while (done < maxTasks) {
-    const tasks = await deps.meta.replication.pending(Math.min(50, maxTasks - done), now);
-    for (const task of tasks) counts[await replicateVersion(deps, task, now)]++;
-    done += tasks.length;
-    if (tasks.length < 50) break;
-  }
-  return counts;
+export async function replicationScanPage(deps: JobDeps, now: number, after: { objectId: string; destination: string } | null): Promise<JobMessage[]> {
+  const tasks = await deps.meta.bucketReplication.pending(SCAN_PAGE, now, after);
+  const jobs: JobMessage[] = tasks.map((t) => ({ kind: "bucket-replicate", objectId: t.objectId, destination: t.destination }));
+  const last = tasks.at(-1);
+  if (tasks.length === SCAN_PAGE && last)
+    jobs.push({ kind: "bucket-replication-scan", now, after: { objectId: last.objectId, destination: last.destination } });
+  return jobs;
 }

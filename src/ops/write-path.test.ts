@@ -8,8 +8,12 @@ function deps(referenced: string[], graceMs: number) {
   const deferred: Promise<unknown>[] = [];
   const d = {
     config: { blobDeletionGraceMs: graceMs },
-    meta: { blobGc: { referenced: async (keys: string[]) => new Set(keys.filter((k) => referenced.includes(k))), forget: async () => {} } },
-    blobs: { delete: async (_zone: string, keys: string[]) => void deleted.push(...keys) },
+    env: {},
+    meta: {
+      blobGc: { referenced: async (keys: string[]) => new Set(keys.filter((k) => referenced.includes(k))), forget: async () => {} },
+      replicas: { forget: async () => {} },
+    },
+    blobs: { delete: async (_zone: string, keys: string[]) => void deleted.push(...keys), deleteReplicas: async () => {}, hasReplica: () => false },
     defer: (p: Promise<unknown>) => void deferred.push(p),
   } as unknown as Deps;
   return { d, deleted, settle: () => Promise.all(deferred) };

@@ -8,16 +8,18 @@
  *   3. the queued blobs are deleted once no row refers to them and the grace period
  *      (SOS_BLOB_DELETION_GRACE_SECONDS) has passed, by the cron sweep: a GET that started before
  *      the write may still be streaming them. With a grace period of 0 they go right after the response.
+ *   4. the new bytes are copied to the zone's replica by a "replicate" queue job, sent after the
+ *      response; if that send fails, the cron's reconciling job finds the blob and sends it again.
+ *   5. a new version that bucket replication rules apply to commits with its copies owed (status
+ *      PENDING, replication_tasks, in the same batch); one "bucket-replicate" job per copy is sent
+ *      after the response (`startReplication`), and the cron's scan sends whatever is still pending.
  * If the commit fails, the blobs this write stored are deleted after the response if no row refers
  * to them: a batch that D1 reported as failed may still have committed, and then its row does.
  * Blobs that never reached a commit (the body failed a check after R2 stored it) are deleted at once.
- * A new version that bucket replication rules apply to commits with its copies owed (status
- * PENDING, replication_tasks, in the same batch); they start after the response (`startReplication`),
- * and the cron job's scan makes whatever that did not.
  */
 import type { Deps } from "../context";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
-import { replicateOwedCopies } from "../jobs/replication";
+import { sendJobs } from "../jobs/messages";
 import type { NewObjectVersion } from "../store/model";
 
 /** Deletes, after the response, those of `blobKeys` that no row refers to. */
@@ -44,16 +46,11 @@ export function discardUncommitted(deps: Deps, zone: string, blobKeys: readonly 
   if (blobKeys.length) deps.defer(deps.blobs.delete(zone, [...blobKeys]));
 }
 
-/** After a committed version's response: the copies bucket replication owes it (if any). */
-export function startReplication(deps: Deps, created: NewObjectVersion): void {
-  if (created.replicateTo.length > 0 && deps.config.replicationAfterResponse) deps.defer(replicateOwedCopies(deps, created.id));
-}
-
 /**
  * Runs `commit` (which returns the blob keys it superseded) for a write whose new bytes are
  * `stored` (empty when it shares existing blobs or stores none), then frees what it superseded
- * and starts the replication `created` owes; on failure deletes `stored` unless a row refers to
- * them, and rethrows.
+ * and sends the replication jobs of `stored` (zone replica) and of `created` (bucket replication);
+ * on failure deletes `stored` unless a row refers to them, and rethrows.
  */
 export async function commitWrite(
   deps: Deps,
@@ -70,5 +67,26 @@ export async function commitWrite(
     throw e;
   }
   freeBlobs(deps, zone, superseded);
+  replicateLater(deps, zone, stored);
   if (created) startReplication(deps, created);
+}
+
+/**
+ * After a committed version's response: one "bucket-replicate" job per copy bucket replication owes
+ * it (SOS_REPLICATION_AFTER_RESPONSE = "false" leaves them to the cron's scan, as does a failed send).
+ */
+export function startReplication(deps: Deps, created: NewObjectVersion): void {
+  if (created.replicateTo.length === 0 || !deps.config.replicationAfterResponse) return;
+  const jobs = created.replicateTo.map((t) => ({ kind: "bucket-replicate" as const, objectId: created.id, destination: t.destination }));
+  deps.defer(sendJobs(deps.env, jobs).catch((e) => console.warn(`bucket-replicate jobs for ${created.id} not sent (the cron's scan will send them): ${e}`)));
+}
+
+/** Sends the replicate job for blobs just committed; a failed send is left to the reconciling job. */
+function replicateLater(deps: Deps, zone: string, stored: readonly string[]): void {
+  if (stored.length === 0 || !deps.blobs.hasReplica(zone)) return;
+  deps.defer(
+    sendJobs(deps.env, [{ kind: "replicate", zone, blobKeys: [...stored] }]).catch((e) =>
+      console.warn(`replicate job for ${stored.length} blob(s) of ${zone} not sent (the reconciling job will send it): ${e}`),
+    ),
+  );
 }

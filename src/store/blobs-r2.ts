@@ -1,13 +1,14 @@
 /**
- * ALL R2 calls: one R2 binding per zone, opaque immutable blob keys, ranges, SSE-C keys,
- * and R2's errors mapped to S3 errors.
+ * ALL R2 calls: one R2 binding per zone (and one per zone replica), opaque immutable blob keys,
+ * ranges, SSE-C keys, and R2's errors mapped to S3 errors. Reads fall back to the zone's replica
+ * when the home bucket fails or lacks the blob (docs/replication.md).
  *
  * Blob keys are `<bucket id>/<time36>-<random>`: never the S3 key (R2 normalises keys and
  * rate-limits writes per key), and the time prefix lets the orphan sweep skip young blobs.
  */
 import { S3Error } from "../errors";
 import { fromBase64, toHex } from "../logic/encoding";
-import { r2BindingName, type Env } from "../env";
+import { r2BindingName, replicaBindingName, type Env } from "../env";
 
 /** R2 refuses a single put above 5 GiB less 5 MiB (code 100100). */
 const R2_MAX_SINGLE_WRITE_BYTES = 5 * 1024 ** 3 - 5 * 1024 ** 2;
@@ -114,18 +115,59 @@ export class BlobStore {
     return { md5Hex: etag, size: obj!.size };
   }
 
-  /** Reads a blob (or a byte range of it). Null when R2 has no such blob. */
+  /** The zone's replica bucket (R2_<ZONE>_REPLICA), if it has one. */
+  private replica(zone: string): R2Bucket | undefined {
+    return this.env[replicaBindingName(zone)];
+  }
+
+  hasReplica(zone: string): boolean {
+    return this.replica(zone) !== undefined;
+  }
+
+  /**
+   * Reads a blob (or a byte range of it). Null when R2 has no such blob. When the home bucket throws
+   * or has no such blob, the replica answers (SSE-C blobs have no replica copy); the home error is
+   * rethrown only when the replica has nothing either.
+   */
   async get(zone: string, blobKey: string, opts: { range?: BlobRange; ssecKeyBase64?: string } = {}): Promise<BlobBody | null> {
-    const blob = await this.bucket(zone).get(blobKey, { range: opts.range, ssecKey: ssecHex(opts.ssecKeyBase64) });
-    return blob && { body: blob.body, size: blob.size };
+    let homeError: { e: unknown } | undefined;
+    try {
+      const blob = await this.bucket(zone).get(blobKey, { range: opts.range, ssecKey: ssecHex(opts.ssecKeyBase64) });
+      if (blob) return { body: blob.body, size: blob.size };
+    } catch (e) {
+      if (e instanceof S3Error) throw e; // not an R2 failure (no binding)
+      homeError = { e };
+    }
+    const replica = opts.ssecKeyBase64 === undefined ? this.replica(zone) : undefined;
+    const copy = replica ? await replica.get(blobKey, { range: opts.range }).catch(() => null) : null;
+    if (copy) return { body: copy.body, size: copy.size };
+    if (homeError) throw homeError.e;
+    return null;
+  }
+
+  /**
+   * Copies a blob from the zone to its replica under the same key, verified by R2 against the home
+   * copy's MD5. Copying twice stores the same bytes again. False when the home bucket has no such blob.
+   */
+  async copyToReplica(zone: string, blobKey: string): Promise<boolean> {
+    const replica = this.replica(zone);
+    if (!replica) throw new Error(`zone ${zone} has no replica binding ${replicaBindingName(zone)}`);
+    const source = await this.bucket(zone).get(blobKey);
+    if (!source) return false;
+    const sized = new FixedLengthStream(source.size);
+    const piping = source.body.pipeTo(sized.writable);
+    await replica.put(blobKey, sized.readable, { md5: source.checksums.md5 ? toHex(source.checksums.md5) : undefined });
+    await piping;
+    return true;
   }
 
   /**
    * Streams a whole blob of one zone into a fresh blob of another (bucket replication across
-   * zones): R2 get piped into R2 put, never buffered. Null when the source blob is missing.
+   * zones): R2 get (falling back to the zone's replica, like any read) piped into R2 put, never
+   * buffered. Null when the source blob is missing.
    */
   async copyToZone(fromZone: string, blobKey: string, toZone: string, bucketId: string, size: number, now = Date.now()): Promise<StoredBlob | null> {
-    const blob = await this.bucket(fromZone).get(blobKey);
+    const blob = await this.get(fromZone, blobKey);
     if (!blob) return null;
     return this.putNew(toZone, bucketId, blob.body, { length: size }, now);
   }
@@ -134,9 +176,21 @@ export class BlobStore {
     for (let i = 0; i < blobKeys.length; i += 1000) await this.bucket(zone).delete(blobKeys.slice(i, i + 1000));
   }
 
-  /** One page of a zone's blob keys in key order, after `startAfter`, for the orphan sweep; `more` when the listing goes on. */
-  async list(zone: string, opts: { startAfter?: string; limit?: number } = {}): Promise<{ keys: string[]; more: boolean }> {
-    const page = await this.bucket(zone).list({ startAfter: opts.startAfter, limit: opts.limit ?? 1000 });
+  /** Deletes the replica copies of these blobs (nothing when the zone has no replica). */
+  async deleteReplicas(zone: string, blobKeys: string[]): Promise<void> {
+    const replica = this.replica(zone);
+    if (!replica) return;
+    for (let i = 0; i < blobKeys.length; i += 1000) await replica.delete(blobKeys.slice(i, i + 1000));
+  }
+
+  /**
+   * One page of a zone's blob keys (or its replica's, with `replica`) in key order, after
+   * `startAfter`, for the orphan sweep; `more` when the listing goes on.
+   */
+  async list(zone: string, opts: { startAfter?: string; limit?: number; replica?: boolean } = {}): Promise<{ keys: string[]; more: boolean }> {
+    const bucket = opts.replica ? this.replica(zone) : this.bucket(zone);
+    if (!bucket) return { keys: [], more: false };
+    const page = await bucket.list({ startAfter: opts.startAfter, limit: opts.limit ?? 1000 });
     return { keys: page.objects.map((o) => o.key), more: page.truncated };
   }
 }

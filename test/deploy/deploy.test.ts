@@ -29,6 +29,9 @@ async function deploy(...args: string[]): Promise<{ out: string; calls: Recorded
   return { out: stdout, calls: api.calls.slice(before) };
 }
 
+/** A deploy run starts one wrangler process per step (zone buckets, replicas, the queue, ...): slow on a busy machine. */
+const DEPLOY_TIMEOUT_MS = 180_000;
+
 const writes = (calls: RecordedCall[]) => calls.filter((c) => c.method !== "GET").map((c) => `${c.method} ${c.path.replace(`/accounts/${api.accountId}`, "")}`);
 
 beforeAll(async () => {
@@ -76,6 +79,10 @@ describe("npm run deploy against the Cloudflare API stand-in", () => {
     expect(out).toContain("D1 database   sos-worker-meta (binding DB, location weur)");
     expect(out).toContain("R2 bucket     sos-ch-gva-2 (zone ch-gva-2, binding R2_CH_GVA_2, location weur)");
     expect(out).toContain("R2 bucket     sos-de-fra-1 (zone de-fra-1, binding R2_DE_FRA_1, location weur)");
+    // Each zone's replica, in its own location (SOS_REPLICA_LOCATION_HINTS), and the job queue.
+    expect(out).toContain("R2 bucket     sos-ch-gva-2-replica (replica of zone ch-gva-2, binding R2_CH_GVA_2_REPLICA, location eeur)");
+    expect(out).toContain("R2 bucket     sos-de-fra-1-replica (replica of zone de-fra-1, binding R2_DE_FRA_1_REPLICA, location eeur)");
+    expect(out).toContain("queue         sos-worker-jobs");
     // The portal is built and part of the plan, as the Worker's static assets.
     expect(out).toMatch(/portal: 4 files, [\d.]+ KiB, [\d.]+ KiB gzip \(static assets at \/_portal\/\)/);
     expect(out).toContain(`Worker        sos-worker with static assets from ${ROOT}/portal/dist`);
@@ -83,78 +90,96 @@ describe("npm run deploy against the Cloudflare API stand-in", () => {
     expect(api.databases.size + api.buckets.size + api.scripts.size).toBe(0);
   });
 
-  it("a first run creates the database, the buckets and the secrets, migrates and uploads the Worker", async () => {
-    first = await deploy();
-    const w = writes(first.calls);
-    expect(w.filter((c) => c === "POST /d1/database")).toHaveLength(1);
-    expect(w.filter((c) => c === "POST /r2/buckets")).toHaveLength(2);
-    expect(w.filter((c) => c === "PUT /workers/scripts/sos-worker")).toHaveLength(1);
+  it(
+    "a first run creates the database, the buckets and the secrets, migrates and uploads the Worker",
+    async () => {
+      first = await deploy();
+      const w = writes(first.calls);
+      expect(w.filter((c) => c === "POST /d1/database")).toHaveLength(1);
+      expect(w.filter((c) => c === "POST /r2/buckets")).toHaveLength(4);
+      expect(w.filter((c) => c === "POST /queues")).toHaveLength(1);
+      expect([...api.queues.keys()]).toEqual(["sos-worker-jobs"]);
+      // The Worker consumes its own job queue, with wrangler.toml's batch settings.
+      expect(api.queues.get("sos-worker-jobs")!.consumers).toMatchObject([
+        { script: "sos-worker", settings: { batch_size: 10, max_retries: 20, max_wait_time_ms: 1000 } },
+      ]);
+      expect(w.filter((c) => c === "PUT /workers/scripts/sos-worker")).toHaveLength(1);
 
-    const [db] = [...api.databases.values()];
-    expect(db).toMatchObject({ name: "sos-worker-meta", primary_location_hint: "weur" });
-    expect([...api.buckets.values()].map((b) => [b.name, b.location]).sort()).toEqual([
-      ["sos-ch-gva-2", "weur"],
-      ["sos-de-fra-1", "weur"],
-    ]);
-    // The id is recorded in wrangler.toml (comments kept), so later `wrangler d1 ... --remote` commands work.
-    tomlAfterFirst = fs.readFileSync(configPath, "utf8");
-    expect(tomlAfterFirst).toContain(`database_name = "sos-worker-meta"\ndatabase_id = "${db.uuid}"`);
-    expect(tomlAfterFirst).toContain("# Zones this deployment serves");
+      const [db] = [...api.databases.values()];
+      expect(db).toMatchObject({ name: "sos-worker-meta", primary_location_hint: "weur" });
+      expect([...api.buckets.values()].map((b) => [b.name, b.location]).sort()).toEqual([
+        ["sos-ch-gva-2", "weur"],
+        ["sos-ch-gva-2-replica", "eeur"],
+        ["sos-de-fra-1", "weur"],
+        ["sos-de-fra-1-replica", "eeur"],
+      ]);
+      // The id is recorded in wrangler.toml (comments kept), so later `wrangler d1 ... --remote` commands work.
+      tomlAfterFirst = fs.readFileSync(configPath, "utf8");
+      expect(tomlAfterFirst).toContain(`database_name = "sos-worker-meta"\ndatabase_id = "${db.uuid}"`);
+      expect(tomlAfterFirst).toContain("# Zones this deployment serves");
 
-    // Remote migrations really ran (on the stand-in's real D1).
-    // biome-ignore lint/suspicious/noExplicitAny: parsed JSON whose fields the test reads
-    expect((await api.query("SELECT name FROM d1_migrations ORDER BY id")).map((r: any) => r.name)).toEqual(MIGRATIONS);
-    expect(await api.query("SELECT name FROM sqlite_master WHERE name = 'buckets'")).toHaveLength(1);
+      // Remote migrations really ran (on the stand-in's real D1).
+      // biome-ignore lint/suspicious/noExplicitAny: parsed JSON whose fields the test reads
+      expect((await api.query("SELECT name FROM d1_migrations ORDER BY id")).map((r: any) => r.name)).toEqual(MIGRATIONS);
+      expect(await api.query("SELECT name FROM sqlite_master WHERE name = 'buckets'")).toHaveLength(1);
 
-    // Secrets travel in the upload, each generated once; root key and admin token are shown once, the master key never.
-    const script = api.scripts.get("sos-worker")!;
-    expect([...script.secrets.keys()].sort()).toEqual([...SECRET_NAMES].sort());
-    secretsAfterFirst = new Map(script.secrets);
-    expect(first.out).toContain(`Root access key   ${script.secrets.get("SOS_ROOT_ACCESS_KEY")}`);
-    expect(first.out).toContain(`Root secret key   ${script.secrets.get("SOS_ROOT_SECRET_KEY")}`);
-    expect(first.out).toContain(`Admin token       ${script.secrets.get("SOS_ADMIN_TOKEN")}`);
-    expect(first.out).not.toContain(script.secrets.get("SOS_MASTER_KEY"));
-    expect(script.secrets.get("SOS_ROOT_ACCESS_KEY")).toMatch(/^EXO[A-Z0-9]{24}$/);
-    expect(script.secrets.get("SOS_MASTER_KEY")).not.toBe(script.secrets.get("SOS_ADMIN_TOKEN"));
-    expect(script.crons).toEqual(["*/10 * * * *"]);
-    expect(first.out).toContain(`Endpoint: https://sos-worker.${api.subdomain}.workers.dev`);
+      // Secrets travel in the upload, each generated once; root key and admin token are shown once, the master key never.
+      const script = api.scripts.get("sos-worker")!;
+      expect([...script.secrets.keys()].sort()).toEqual([...SECRET_NAMES].sort());
+      secretsAfterFirst = new Map(script.secrets);
+      expect(first.out).toContain(`Root access key   ${script.secrets.get("SOS_ROOT_ACCESS_KEY")}`);
+      expect(first.out).toContain(`Root secret key   ${script.secrets.get("SOS_ROOT_SECRET_KEY")}`);
+      expect(first.out).toContain(`Admin token       ${script.secrets.get("SOS_ADMIN_TOKEN")}`);
+      expect(first.out).not.toContain(script.secrets.get("SOS_MASTER_KEY"));
+      expect(script.secrets.get("SOS_ROOT_ACCESS_KEY")).toMatch(/^EXO[A-Z0-9]{24}$/);
+      expect(script.secrets.get("SOS_MASTER_KEY")).not.toBe(script.secrets.get("SOS_ADMIN_TOKEN"));
+      expect(script.crons).toEqual(["*/10 * * * *"]);
+      expect(first.out).toContain(`Endpoint: https://sos-worker.${api.subdomain}.workers.dev`);
 
-    // The portal went up as static assets, the Worker's upload names them, and the CSP travels in _headers.
-    const manifest = api.assetManifests.at(-1)!;
-    expect(Object.keys(manifest).sort()).toEqual(["/_portal/app.css", "/_portal/app.js", "/_portal/config.json", "/_portal/index.html"]);
-    const index = api.assets.get(manifest["/_portal/index.html"].hash)!.toString("utf8");
-    expect(index).toBe(fs.readFileSync(path.join(ROOT, "portal/dist/_portal/index.html"), "utf8"));
-    expect(index).toContain('<script type="module" src="app.js"></script>');
-    const assets = api.uploads.at(-1)!.metadata.assets!;
-    expect(assets.jwt).toMatch(/^completion-/);
-    expect(assets.config?.run_worker_first).toBe(true);
-    expect(assets.config?._headers).toMatch(/^\/_portal\/\*\n {2}Content-Security-Policy: default-src 'none'; script-src 'self';/m);
-    expect(api.uploads.at(-1)!.metadata.bindings!.find((b) => b.name === "ASSETS")).toMatchObject({ type: "assets" });
-  });
+      // The portal went up as static assets, the Worker's upload names them, and the CSP travels in _headers.
+      const manifest = api.assetManifests.at(-1)!;
+      expect(Object.keys(manifest).sort()).toEqual(["/_portal/app.css", "/_portal/app.js", "/_portal/config.json", "/_portal/index.html"]);
+      const index = api.assets.get(manifest["/_portal/index.html"].hash)!.toString("utf8");
+      expect(index).toBe(fs.readFileSync(path.join(ROOT, "portal/dist/_portal/index.html"), "utf8"));
+      expect(index).toContain('<script type="module" src="app.js"></script>');
+      const assets = api.uploads.at(-1)!.metadata.assets!;
+      expect(assets.jwt).toMatch(/^completion-/);
+      expect(assets.config?.run_worker_first).toBe(true);
+      expect(assets.config?._headers).toMatch(/^\/_portal\/\*\n {2}Content-Security-Policy: default-src 'none'; script-src 'self';/m);
+      expect(api.uploads.at(-1)!.metadata.bindings!.find((b) => b.name === "ASSETS")).toMatchObject({ type: "assets" });
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
 
-  it("a second run in a row creates nothing, applies no migration and changes no secret", async () => {
-    const second = await deploy();
-    const w = writes(second.calls);
-    expect(w.filter((c) => /^POST \/(d1\/database|r2\/buckets|queues)$/.test(c))).toEqual([]);
-    expect(w.filter((c) => c.includes("/secrets"))).toEqual([]);
-    // Only the migrations table check and the list of applied migrations reach D1: no schema statement.
-    const sql = second.calls.filter((c) => c.path.endsWith("/query")).map((c) => JSON.parse(c.body).sql as string);
-    expect(sql).toHaveLength(2);
-    expect(sql[0]).toMatch(/^CREATE TABLE IF NOT EXISTS d1_migrations/);
-    expect(sql[1]).toMatch(/^SELECT \*\s+FROM d1_migrations/);
-    // The new version's upload names no secret and keeps the existing ones.
-    const upload = api.uploads.at(-1)!.metadata;
-    expect(api.uploads).toHaveLength(2);
-    expect(upload.bindings!.filter((b) => b.type === "secret_text")).toEqual([]);
-    expect(upload.keep_bindings).toContain("secret_text");
-    expect(api.scripts.get("sos-worker")!.secrets).toEqual(secretsAfterFirst);
-    expect(api.databases.size).toBe(1);
-    expect(api.buckets.size).toBe(2);
-    expect(fs.readFileSync(configPath, "utf8")).toBe(tomlAfterFirst);
-    for (const value of secretsAfterFirst.values()) expect(second.out).not.toContain(value);
-    expect(second.out).toContain("are set: unchanged");
-    // Unchanged portal files are not uploaded again; the new version still names the assets.
-    expect(second.calls.filter((c) => c.path.endsWith("/workers/assets/upload"))).toEqual([]);
-    expect(upload.assets?.jwt).toMatch(/^completion-/);
-  });
+  it(
+    "a second run in a row creates nothing, applies no migration and changes no secret",
+    async () => {
+      const second = await deploy();
+      const w = writes(second.calls);
+      expect(w.filter((c) => /^POST \/(d1\/database|r2\/buckets|queues)$/.test(c))).toEqual([]);
+      expect(w.filter((c) => c.includes("/secrets"))).toEqual([]);
+      // Only the migrations table check and the list of applied migrations reach D1: no schema statement.
+      const sql = second.calls.filter((c) => c.path.endsWith("/query")).map((c) => JSON.parse(c.body).sql as string);
+      expect(sql).toHaveLength(2);
+      expect(sql[0]).toMatch(/^CREATE TABLE IF NOT EXISTS d1_migrations/);
+      expect(sql[1]).toMatch(/^SELECT \*\s+FROM d1_migrations/);
+      // The new version's upload names no secret and keeps the existing ones.
+      const upload = api.uploads.at(-1)!.metadata;
+      expect(api.uploads).toHaveLength(2);
+      expect(upload.bindings!.filter((b) => b.type === "secret_text")).toEqual([]);
+      expect(upload.keep_bindings).toContain("secret_text");
+      expect(api.scripts.get("sos-worker")!.secrets).toEqual(secretsAfterFirst);
+      expect(api.databases.size).toBe(1);
+      expect(api.buckets.size).toBe(4);
+      expect(api.queues.size).toBe(1);
+      expect(api.queues.get("sos-worker-jobs")!.consumers).toHaveLength(1);
+      expect(fs.readFileSync(configPath, "utf8")).toBe(tomlAfterFirst);
+      for (const value of secretsAfterFirst.values()) expect(second.out).not.toContain(value);
+      expect(second.out).toContain("are set: unchanged");
+      // Unchanged portal files are not uploaded again; the new version still names the assets.
+      expect(second.calls.filter((c) => c.path.endsWith("/workers/assets/upload"))).toEqual([]);
+      expect(upload.assets?.jwt).toMatch(/^completion-/);
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
 });

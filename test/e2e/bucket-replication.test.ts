@@ -1,9 +1,10 @@
 /**
- * S3 bucket replication end to end, through @aws-sdk/client-s3 against workerd with real local D1
- * and R2 in two zones (ch-gva-2, de-fra-1): the configuration API and its errors, then copies made
- * by the cron job's reconciling scan (this Worker runs with SOS_REPLICATION_AFTER_RESPONSE=false,
- * so that PENDING is observable and the copies happen exactly when the test fires the job), and
- * finally, in a second Worker with the default settings, copies started right after each write.
+ * S3 bucket replication end to end, through @aws-sdk/client-s3 against workerd with real local D1,
+ * R2 in two zones (ch-gva-2, de-fra-1) and Miniflare's Queue: the configuration API and its errors,
+ * then copies made by the jobs the cron's reconciling scan sends (this Worker runs with
+ * SOS_REPLICATION_AFTER_RESPONSE=false, so that PENDING is observable and the copies happen exactly
+ * when the test fires the cron and the queue settles), and finally, in a second Worker with the
+ * default settings, copy jobs sent right after each write, and a lost one made by the scan.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html
  */
 import { randomBytes } from "node:crypto";
@@ -29,7 +30,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { r2Keys, runCron, startWorker, streamToBuffer, type Harness } from "./harness";
+import { r2Keys, runCron, setFaults, settleJobs, startWorker, streamToBuffer, type Harness } from "./harness";
 import { withoutExpectContinue } from "./no-expect-continue";
 import { createKey, createUser } from "./principals";
 import { ROOT_USER_ID } from "../../src/identity";
@@ -302,7 +303,13 @@ describe("racing runs and the destination owner's permission", () => {
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push((await s3.send(new PutObjectCommand({ Bucket: "race-src", Key: `k${i}`, Body: randomBytes(2048) }))).VersionId!);
     const blobsBefore = (await r2Keys(h.mf, "R2_DE_FRA_1")).length;
-    await Promise.all([runCron(h), runCron(h), runCron(h)]);
+    // Three scans at once, and every job message delivered twice.
+    await setFaults(h, { duplicateSends: true });
+    try {
+      await Promise.all([runCron(h), runCron(h), runCron(h)]);
+    } finally {
+      await setFaults(h, {});
+    }
     expect(await versions("race-dst")).toEqual(ids.map((id, i) => `k${i}@${id}`).sort());
     // Blobs a losing run copied were freed: the zone holds exactly one new blob per copy.
     expect((await r2Keys(h.mf, "R2_DE_FRA_1")).length).toBe(blobsBefore + ids.length);
@@ -340,7 +347,7 @@ describe("copies started right after the write (default settings)", () => {
   });
   afterAll(() => h2?.dispose());
 
-  it("converges without the job, across zones", async () => {
+  it("converges without the cron, by the jobs sent after each write, across zones", async () => {
     for (const [Bucket, zone] of [
       ["fast-src", undefined],
       ["fast-dst", "de-fra-1"],
@@ -387,5 +394,20 @@ describe("copies started right after the write (default settings)", () => {
     );
     expect(seen).toEqual(expected);
     expect((await c2.send(new HeadObjectCommand({ Bucket: "fast-src", Key: "k0" }))).ReplicationStatus).toBe("COMPLETED");
+  });
+
+  it("makes a copy whose job message was lost when the cron's scan runs", async () => {
+    await setFaults(h2, { dropSends: true });
+    let lost: string | undefined;
+    try {
+      lost = (await c2.send(new PutObjectCommand({ Bucket: "fast-src", Key: "lost", Body: "message dropped" }))).VersionId;
+      await settleJobs(h2);
+    } finally {
+      await setFaults(h2, {});
+    }
+    expect((await c2.send(new HeadObjectCommand({ Bucket: "fast-src", Key: "lost" }))).ReplicationStatus).toBe("PENDING");
+    await runCron(h2);
+    expect((await c2.send(new HeadObjectCommand({ Bucket: "fast-dst", Key: "lost" }))).VersionId).toBe(lost);
+    expect((await c2.send(new HeadObjectCommand({ Bucket: "fast-src", Key: "lost" }))).ReplicationStatus).toBe("COMPLETED");
   });
 });

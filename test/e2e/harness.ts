@@ -22,10 +22,16 @@ export type Harness = {
   dispose: () => Promise<void>;
 };
 
-/** `entry`: a test-only Worker entry wrapping src/index.ts (see test/support/worker.ts). */
+/**
+ * Test-only Worker entry that wraps src/index.ts, counting job messages so that a test can wait for
+ * the queue to settle, and injecting faults on request (see the file). Without faults it only counts.
+ */
+export const FAULT_WORKER = "test/support/fault-worker.ts";
+
+/** `entry`: a test-only Worker entry wrapping src/index.ts (see test/support/worker.ts); FAULT_WORKER by default. */
 export async function startWorker(vars: Record<string, string> = {}, opts: { entry?: string } = {}): Promise<Harness> {
   const { mf, url } = await startSosWorker({
-    entry: opts.entry,
+    entry: opts.entry ?? FAULT_WORKER,
     bindings: {
       SOS_ROOT_ACCESS_KEY: ROOT.accessKeyId,
       SOS_ROOT_SECRET_KEY: ROOT.secretAccessKey,
@@ -34,6 +40,8 @@ export async function startWorker(vars: Record<string, string> = {}, opts: { ent
       // Most tests check that R2 keeps exactly the live blobs right after each request; the grace
       // period has its own test (objects.test.ts).
       SOS_BLOB_DELETION_GRACE_SECONDS: "0",
+      // Failed jobs are retried at once: the tests wait for the queue, not for backoff timers.
+      SOS_JOB_RETRY_DELAY_SECONDS: "0",
       ...vars,
     },
   });
@@ -73,11 +81,45 @@ export function r2Keys(mf: Miniflare, binding = "R2_CH_GVA_2"): Promise<string[]
   return r2KeysOf(mf, binding);
 }
 
-/** Runs the cron sweep once, as if scheduled at `at` (default now). */
-export async function runCron(h: Harness, at = new Date()): Promise<void> {
+/** Runs the cron trigger once, as if scheduled at `at` (default now), and waits for the jobs it sent to finish. */
+export async function runCron(h: Pick<Harness, "mf" | "url">, at = new Date()): Promise<void> {
   const worker = await h.mf.getWorker();
   const result = await worker.scheduled({ cron: "*/10 * * * *", scheduledTime: at });
   if (result.outcome !== "ok") throw new Error(`scheduled handler ended with ${result.outcome}`);
+  await settleJobs(h);
+}
+
+export type JobCounts = { sent: number; acked: number; retried: number; dropped: number; sendFailures: number; inFlight: number };
+
+/** The job counters of FAULT_WORKER. */
+export async function jobCounts(h: Pick<Harness, "url">): Promise<JobCounts> {
+  return (await (await fetch(`${h.url}/__jobs`)).json()) as JobCounts;
+}
+
+/**
+ * Waits until every job message sent so far (follow-ups included) has been acknowledged by the
+ * consumer (FAULT_WORKER counts them); throws after `timeoutMs` with the counters.
+ */
+export async function settleJobs(h: Pick<Harness, "url">, timeoutMs = 30_000): Promise<JobCounts> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await jobCounts(h);
+    if (counts.inFlight === 0) {
+      // Work deferred after a response may send a message just after this check: look once more.
+      await new Promise((r) => setTimeout(r, 50));
+      const again = await jobCounts(h);
+      if (again.inFlight === 0 && again.sent === counts.sent) return again;
+    } else if (Date.now() > deadline) throw new Error(`job queue did not settle: ${JSON.stringify(counts)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export type Faults = { r2?: Record<string, string[]>; failSends?: boolean; dropSends?: boolean; duplicateSends?: boolean };
+
+/** Sets FAULT_WORKER's faults (replacing the previous ones; {} = none). */
+export async function setFaults(h: Pick<Harness, "url">, faults: Faults): Promise<void> {
+  const res = await fetch(`${h.url}/__faults`, { method: "POST", body: JSON.stringify(faults) });
+  if (!res.ok) throw new Error(`POST /__faults: ${res.status}`);
 }
 
 export async function streamToBuffer(body: unknown): Promise<Buffer> {

@@ -20,7 +20,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { r2Keys, startWorker, type Harness } from "./harness";
+import { r2Keys, runCron, startWorker, type Harness } from "./harness";
 
 let h: Harness;
 let s3: S3Client;
@@ -34,9 +34,7 @@ const DAY = 86_400_000;
 const later = (days: number) => new Date(Date.now() + days * DAY);
 
 async function cronAt(at: Date): Promise<void> {
-  const worker = await h.mf.getWorker();
-  const result = await worker.scheduled({ cron: "*/10 * * * *", scheduledTime: at });
-  expect(result.outcome).toBe("ok");
+  await runCron(h, at); // the trigger, then the jobs it sent
 }
 
 async function rules(Bucket: string, Rules: LifecycleRule[]): Promise<void> {

@@ -30,7 +30,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { AwsClient } from "aws4fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { r2Keys, ROOT, startWorker, streamToBuffer, type Harness } from "./harness";
+import { r2Keys, ROOT, runCron, startWorker, streamToBuffer, type Harness } from "./harness";
 
 let h: Harness;
 let s3: S3Client;
@@ -65,9 +65,7 @@ async function versionIds(Bucket: string, Key: string): Promise<string[]> {
 
 /** Runs the scheduled job as if it fired at `at` (lifecycle, deletions, sweeps). */
 async function cronAt(at: Date): Promise<void> {
-  const worker = await h.mf.getWorker();
-  const result = await worker.scheduled({ cron: "*/10 * * * *", scheduledTime: at });
-  expect(result.outcome).toBe("ok");
+  await runCron(h, at); // the trigger, then the jobs it sent
 }
 
 const denied = { name: "AccessDenied", $metadata: { httpStatusCode: 403 } };

@@ -24,6 +24,8 @@ export type UploadMetadata = {
 export type AssetManifest = Record<string, { hash: string; size: number }>;
 type D1Info = { uuid: string; name: string; created_at: string; version: string; primary_location_hint?: string };
 type R2Info = { name: string; creation_date: string; location?: string; jurisdiction?: string };
+type QueueConsumer = { consumer_id: string; type: "worker"; script: string; settings: Record<string, unknown> };
+type QueueInfo = { queue_id: string; queue_name: string; created_on: string; modified_on: string; consumers: QueueConsumer[] };
 type ScriptInfo = { name: string; uploads: number; secrets: Map<string, string>; bindings: Record<string, unknown>[]; crons: string[]; versions: string[] };
 
 const ok = (result: unknown, result_info?: unknown) => ({ success: true, errors: [], messages: [], result, ...(result_info ? { result_info } : {}) });
@@ -33,7 +35,7 @@ export class CloudflareApiStandIn {
   readonly calls: RecordedCall[] = [];
   readonly databases = new Map<string, D1Info>();
   readonly buckets = new Map<string, R2Info>();
-  readonly queues = new Map<string, { queue_id: string; queue_name: string }>();
+  readonly queues = new Map<string, QueueInfo>();
   readonly scripts = new Map<string, ScriptInfo>();
   /** The metadata part of every script upload (bindings, keep_bindings, ...), in order. */
   readonly uploads: { script: string; metadata: UploadMetadata }[] = [];
@@ -174,17 +176,36 @@ export class CloudflareApiStandIn {
     }
 
     // ---- Queues
-    if (p === "/queues" && method === "GET")
-      return [200, ok([...this.queues.values()], { page: 1, per_page: 100, count: this.queues.size, total_count: this.queues.size })];
+    // A queue as the API lists it (wrangler's `queues list` table and its deploy read these fields).
+    const queueJson = (q: QueueInfo) => ({ ...q, producers: [], producers_total_count: 0, consumers_total_count: q.consumers.length });
+    const queueById = (id: string) => [...this.queues.values()].find((x) => x.queue_id === id || x.queue_name === id);
+    if (p === "/queues" && method === "GET") {
+      // ?name= filters by name, as wrangler's deploy asks for the queue it binds (one here).
+      const all = [...this.queues.values()].filter((q) => !call.query.name || q.queue_name === call.query.name);
+      return [200, ok(all.map(queueJson), { page: 1, per_page: 100, count: all.length, total_count: all.length })];
+    }
     if (p === "/queues" && method === "POST") {
       const { queue_name } = json();
-      const q = { queue_id: randomUUID().replace(/-/g, ""), queue_name };
+      const now = new Date().toISOString();
+      const q: QueueInfo = { queue_id: randomUUID().replace(/-/g, ""), queue_name, created_on: now, modified_on: now, consumers: [] };
       this.queues.set(queue_name, q);
-      return [200, ok(q)];
+      return [200, ok(queueJson(q))];
     }
     if ((g = p.match(/^\/queues\/([^/]+)$/)) && method === "GET") {
-      const q = [...this.queues.values()].find((x) => x.queue_id === g![1] || x.queue_name === g![1]);
-      return q ? [200, ok({ ...q, producers: [], consumers: [] })] : [404, failure(11000, "Queue does not exist")];
+      const q = queueById(g[1]);
+      return q ? [200, ok(queueJson(q))] : [404, failure(11000, "Queue does not exist")];
+    }
+    // The Worker as the queue's consumer: created by the first deploy, updated by the next ones.
+    if ((g = p.match(/^\/queues\/([^/]+)\/consumers(?:\/([^/]+))?$/)) && (method === "POST" || method === "PUT")) {
+      const q = queueById(g[1]);
+      if (!q) return [404, failure(11000, "Queue does not exist")];
+      const { script_name, settings } = json();
+      const existing = q.consumers.find((c) => c.consumer_id === g![2]);
+      if (method === "PUT" && !existing) return [404, failure(11000, "Consumer does not exist")];
+      const consumer = existing ?? { consumer_id: randomUUID().replace(/-/g, ""), type: "worker" as const, script: script_name, settings };
+      consumer.settings = settings;
+      if (!existing) q.consumers.push(consumer);
+      return [200, ok(consumer)];
     }
 
     // ---- Workers

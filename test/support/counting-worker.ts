@@ -82,4 +82,7 @@ export default {
     }
     return worker.fetch(request as never, wrapped as never, ctx as never);
   },
+  // Background work (the cron trigger, job messages) is not counted.
+  scheduled: worker.scheduled,
+  queue: worker.queue,
 };

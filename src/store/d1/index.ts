@@ -6,9 +6,11 @@
  */
 import { BlobGc } from "./blob-gc";
 import { Buckets } from "./buckets";
+import { Jobs } from "./jobs";
 import { Listings } from "./listings";
 import { Objects } from "./objects";
 import { ReplicationTasks } from "./replication";
+import { Replicas } from "./replicas";
 import { Uploads } from "./uploads";
 import { AccessKeys, Users } from "./users";
 
@@ -23,7 +25,9 @@ export class MetaStore {
   readonly listings: Listings;
   readonly uploads: Uploads;
   readonly blobGc: BlobGc;
-  readonly replication: ReplicationTasks;
+  readonly bucketReplication: ReplicationTasks;
+  readonly jobs: Jobs;
+  readonly replicas: Replicas;
 
   constructor(db: D1Database) {
     this.users = new Users(db);
@@ -33,6 +37,8 @@ export class MetaStore {
     this.listings = new Listings(db);
     this.uploads = new Uploads(db);
     this.blobGc = new BlobGc(db);
-    this.replication = new ReplicationTasks(db);
+    this.bucketReplication = new ReplicationTasks(db);
+    this.jobs = new Jobs(db);
+    this.replicas = new Replicas(db);
   }
 }

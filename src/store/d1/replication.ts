@@ -53,20 +53,41 @@ export function settleStatements(db: D1Database, task: Pick<ReplicationTask, "ob
 export class ReplicationTasks {
   constructor(private readonly db: D1Database) {}
 
-  /** Pending copies due at `now`, oldest first: the reconciling scan's work list. */
-  async pending(limit: number, now: number): Promise<ReplicationTask[]> {
+  /**
+   * One page of the pending copies due at `now`, in key order after `after` (the reconciling scan
+   * pages with it, so a long backlog is reached in full however many copies are added meanwhile).
+   */
+  async pending(limit: number, now: number, after: Pick<ReplicationTask, "objectId" | "destination"> | null): Promise<ReplicationTask[]> {
     const { results } = await this.db
-      .prepare("SELECT * FROM replication_tasks WHERE state = 'PENDING' AND next_attempt_at <= ? ORDER BY next_attempt_at, enqueued_at LIMIT ?")
-      .bind(now, limit)
+      .prepare(
+        `SELECT * FROM replication_tasks WHERE state = 'PENDING' AND next_attempt_at <= ?1 AND (object_id, destination) > (?2, ?3)
+         ORDER BY object_id, destination LIMIT ?4`,
+      )
+      .bind(now, after?.objectId ?? "", after?.destination ?? "", limit)
       .all<ReplicationTaskRow>();
     return results.map(toTask);
   }
 
-  /** The pending copies of one source version (what a write starts after its response). */
-  async pendingFor(objectId: string): Promise<ReplicationTask[]> {
+  /** The copy of `objectId` into `destination`, if it is still pending (what one job message names). */
+  async pendingTask(objectId: string, destination: string): Promise<ReplicationTask | null> {
+    const r = await this.db
+      .prepare("SELECT * FROM replication_tasks WHERE object_id = ? AND destination = ? AND state = 'PENDING'")
+      .bind(objectId, destination)
+      .first<ReplicationTaskRow>();
+    return r ? toTask(r) : null;
+  }
+
+  /**
+   * Pending copies into `destination` of versions of the same key older than `seq` (in the same
+   * source bucket), oldest first: they are copied first, so the destination keeps the source's order.
+   */
+  async olderPending(bucketId: string, key: string, seq: number, destination: string): Promise<ReplicationTask[]> {
     const { results } = await this.db
-      .prepare("SELECT * FROM replication_tasks WHERE object_id = ? AND state = 'PENDING'")
-      .bind(objectId)
+      .prepare(
+        `SELECT t.* FROM replication_tasks t JOIN objects o ON o.id = t.object_id
+         WHERE o.bucket_id = ? AND o.key = ? AND o.seq < ? AND t.destination = ? AND t.state = 'PENDING' ORDER BY o.seq`,
+      )
+      .bind(bucketId, key, seq, destination)
       .all<ReplicationTaskRow>();
     return results.map(toTask);
   }
