@@ -12,6 +12,7 @@ export interface Env {
   SOS_MULTIPART_MAX_AGE_SECONDS?: string;
   SOS_BLOB_DELETION_GRACE_SECONDS?: string;
   SOS_SWEEP_PAUSED?: string;
+  SOS_REPLICATION_AFTER_RESPONSE?: string;
   SOS_JOB_MAX_ATTEMPTS?: string;
   SOS_JOB_RETRY_DELAY_SECONDS?: string;
   SOS_ROOT_ACCESS_KEY?: string;
@@ -33,6 +34,8 @@ export interface Config {
   blobDeletionGraceMs: number;
   /** "true": the cron sweep deletes nothing (before and during a restore) */
   sweepPaused: boolean;
+  /** bucket replication copies start right after the write's response ("false": only the cron scan copies) */
+  replicationAfterResponse: boolean;
   /** a job message that failed this many deliveries becomes a dead letter (job_dead_letters) */
   jobMaxAttempts: number;
   /** delay before a failed job's first retry; doubled at each further attempt */
@@ -65,6 +68,7 @@ export function readConfig(env: Env): Config {
     multipartMaxAgeMs: Number(env.SOS_MULTIPART_MAX_AGE_SECONDS ?? 604800) * 1000,
     blobDeletionGraceMs: Number(env.SOS_BLOB_DELETION_GRACE_SECONDS ?? 86400) * 1000,
     sweepPaused: env.SOS_SWEEP_PAUSED === "true",
+    replicationAfterResponse: env.SOS_REPLICATION_AFTER_RESPONSE !== "false",
     jobMaxAttempts: Math.max(1, Number(env.SOS_JOB_MAX_ATTEMPTS ?? 5)),
     jobRetryDelaySeconds: Math.max(0, Number(env.SOS_JOB_RETRY_DELAY_SECONDS ?? 10)),
   };

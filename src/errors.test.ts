@@ -58,6 +58,7 @@ const AWS_STATUS: Record<ErrorCode, number> = {
   NoSuchKey: 404,
   NoSuchTagSet: 404,
   NoSuchLifecycleConfiguration: 404,
+  ReplicationConfigurationNotFoundError: 404,
   NoSuchObjectLockConfiguration: 404,
   ObjectLockConfigurationNotFoundError: 404,
   NoSuchUpload: 404,

@@ -85,6 +85,7 @@ export const CODES = {
   NoSuchVersion: [404, "The specified version does not exist."],
   NotImplemented: [501, "A header you provided implies functionality that is not implemented."],
   ObjectLockConfigurationNotFoundError: [404, "Object Lock configuration does not exist for this bucket."],
+  ReplicationConfigurationNotFoundError: [404, "The replication configuration was not found"],
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold."],
   RequestTimeTooSkewed: [403, "The difference between the request time and the server's time is too large."],
   ServiceUnavailable: [503, "Please reduce your request rate."],
@@ -463,6 +464,43 @@ export const REASONS = {
   lifecycleTransitionsUnsupported: {
     code: "NotImplemented",
     message: "Lifecycle transitions are not implemented: every object is stored in the STANDARD storage class.",
+  },
+  // bucket replication (src/logic/replication.ts, src/xml/replication.ts, src/ops/replication.ts)
+  replicationTooManyRules: { code: "InvalidRequest", message: (p: { max: number }) => `A replication configuration can have at most ${p.max} rules.` },
+  replicationRuleIdTooLong: { code: "InvalidArgument", message: "ID length should not exceed allowed limit of 255" },
+  replicationRuleIdDuplicate: { code: "InvalidArgument", message: "Rule Id must be unique." },
+  replicationPriorityInvalid: { code: "InvalidArgument", message: "Priority must be a non-negative integer." },
+  replicationPriorityDuplicate: { code: "InvalidArgument", message: "Found duplicate priority: each rule must have a distinct Priority." },
+  replicationSchemaMixed: {
+    code: "InvalidRequest",
+    message: "Rules with a Filter and rules with a rule-level Prefix cannot be mixed in one replication configuration.",
+  },
+  replicationV1WithV2Elements: {
+    code: "InvalidRequest",
+    message: "Priority and DeleteMarkerReplication can only be specified for rules with a Filter.",
+  },
+  replicationDeleteMarkerReplicationMissing: {
+    code: "InvalidRequest",
+    message:
+      "DeleteMarkerReplication must be specified for this version of Cross Region Replication configuration schema. Please refer to S3 Developer Guide for more information.",
+  },
+  replicationDeleteMarkersWithTags: {
+    code: "InvalidRequest",
+    message: "Delete marker replication is not supported if any Tag filter is specified. Please refer to S3 Developer Guide for more information.",
+  },
+  replicationDuplicateTagKeys: { code: "InvalidRequest", message: "Duplicate Tag Keys are not allowed." },
+  replicationDestinationArnInvalid: { code: "InvalidArgument", message: "Invalid bucket ARN: the destination must be arn:aws:s3:::bucket-name." },
+  replicationNeedsVersioning: { code: "InvalidRequest", message: "Versioning must be 'Enabled' on the bucket to apply a replication configuration" },
+  replicationDestinationMissing: { code: "InvalidRequest", message: "Destination bucket must exist." },
+  replicationDestinationUnversioned: { code: "InvalidRequest", message: "Destination bucket must have versioning enabled." },
+  replicationDestinationIsSource: { code: "InvalidRequest", message: "Destination bucket cannot be the same as the source bucket." },
+  replicationFeatureUnsupported: {
+    code: "NotImplemented",
+    message: (p: { feature: string }) => `${p.feature} is not implemented for bucket replication.`,
+  },
+  versioningFixedByReplication: {
+    code: "InvalidBucketState",
+    message: "A replication configuration is present on this bucket, so the versioning state cannot be changed.",
   },
   // GetObjectAttributes
   objectAttributesMissing: {

@@ -71,6 +71,7 @@ import {
   putPublicAccessBlock,
 } from "./ops/policy";
 import { postObject } from "./ops/post-object";
+import { deleteBucketReplication, getBucketReplication, putBucketReplication } from "./ops/replication";
 import { getBucketRequestPayment } from "./ops/request-payment";
 import { listBuckets } from "./ops/service";
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from "./ops/tagging";
@@ -193,9 +194,9 @@ export const OPERATIONS = {
   GetBucketLifecycleConfiguration: op({ method: "GET", level: "bucket", query: ["lifecycle"], access: owner, keys: "read", iam: "s3:GetLifecycleConfiguration", handler: getBucketLifecycleConfiguration }),
   PutBucketLifecycleConfiguration: op({ method: "PUT", level: "bucket", query: ["lifecycle"], access: owner, keys: "write", iam: "s3:PutLifecycleConfiguration", handler: putBucketLifecycleConfiguration }),
   DeleteBucketLifecycle: op({ method: "DELETE", level: "bucket", query: ["lifecycle"], access: owner, keys: "write", iam: "s3:PutLifecycleConfiguration", handler: deleteBucketLifecycle }),
-  GetBucketReplication: notBuilt("GET", "replication", "s3:GetReplicationConfiguration"),
-  PutBucketReplication: notBuilt("PUT", "replication", "s3:PutReplicationConfiguration"),
-  DeleteBucketReplication: notBuilt("DELETE", "replication", "s3:PutReplicationConfiguration"),
+  GetBucketReplication: op({ method: "GET", level: "bucket", query: ["replication"], access: owner, keys: "read", iam: "s3:GetReplicationConfiguration", handler: getBucketReplication }),
+  PutBucketReplication: op({ method: "PUT", level: "bucket", query: ["replication"], access: owner, keys: "write", iam: "s3:PutReplicationConfiguration", handler: putBucketReplication }),
+  DeleteBucketReplication: op({ method: "DELETE", level: "bucket", query: ["replication"], access: owner, keys: "write", iam: "s3:PutReplicationConfiguration", handler: deleteBucketReplication }),
   GetBucketEncryption: notBuilt("GET", "encryption", "s3:GetEncryptionConfiguration"),
   PutBucketEncryption: notBuilt("PUT", "encryption", "s3:PutEncryptionConfiguration"),
   DeleteBucketEncryption: notBuilt("DELETE", "encryption", "s3:PutEncryptionConfiguration"),

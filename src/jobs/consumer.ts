@@ -16,6 +16,7 @@ import { sweepOrphanPage, sweepPositionKey } from "./cron";
 import { runLifecycle } from "./lifecycle";
 import { type JobKind, type JobMessage, sendJobs } from "./messages";
 import { reconcilePage, replicate } from "./replicas";
+import { replicateOwedCopy, replicationScanPage } from "./replication";
 import { abortStaleUploads } from "./stale-uploads";
 
 type Handler<K extends JobKind> = (deps: Deps, message: Extract<JobMessage, { kind: K }>) => Promise<JobMessage[]>;
@@ -45,6 +46,11 @@ const HANDLERS: { [K in JobKind]: Handler<K> } = {
     return [];
   },
   "reconcile-replicas": (deps, m) => reconcilePage(deps, m.zone, m.after),
+  "bucket-replicate": async (deps, m) => {
+    await replicateOwedCopy(deps, m.objectId, m.destination);
+    return [];
+  },
+  "bucket-replication-scan": (deps, m) => replicationScanPage(deps, m.now, m.after),
 };
 
 /** Runs one message's job; returns the messages it asks to send. Unknown kinds throw (and end as dead letters). */

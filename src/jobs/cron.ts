@@ -1,7 +1,8 @@
 /**
  * The cron trigger only sends job messages; the queue consumer (src/jobs/consumer.ts) runs them:
  * lifecycle rules, queued blob deletions, stale multipart uploads, one orphan-sweep chain per zone
- * and zone replica, and one replica reconciliation per zone with a replica. `now` is the trigger's
+ * and zone replica, one replica reconciliation per zone with a replica, and bucket replication's
+ * scan of pending copies. `now` is the trigger's
  * scheduled time; each job message carries it.
  */
 import type { Deps } from "../context";
@@ -81,6 +82,8 @@ export async function scheduledJobs(deps: Pick<Deps, "meta" | "blobs" | "config"
     }
   } else console.warn("scheduled sweep paused (SOS_SWEEP_PAUSED = true): nothing deleted");
   for (const zone of deps.config.zones) if (deps.blobs.hasReplica(zone)) jobs.push({ kind: "reconcile-replicas", zone, after: "" });
+  // Bucket replication copies no after-response job made (or that are due for a retry); copying deletes nothing.
+  jobs.push({ kind: "bucket-replication-scan", now, after: null });
   return jobs;
 }
 

@@ -48,7 +48,8 @@ async function apply(deps: JobDeps, bucket: Bucket, key: string, action: Lifecyc
   let freed: string[];
   try {
     if (action.kind === "expire-current" && bucket.versioning !== null) {
-      const marker = newVersionRow(bucket, key, now, { isDeleteMarker: true, ownerId: bucket.ownerId });
+      // S3 does not replicate the delete markers lifecycle rules create.
+      const marker = newVersionRow(bucket, key, now, { isDeleteMarker: true, ownerId: bucket.ownerId, replicateTo: [] });
       freed = await deps.meta.objects.commit(bucket, marker, { now, ifLatestRowId: rowId, maxVersions: MAX_VERSIONS_PER_OBJECT });
     } else {
       const onlyVersion = action.kind === "remove-expired-delete-marker";

@@ -18,7 +18,11 @@ export type JobMessage =
   /** copies these blobs of `zone` to the zone's replica */
   | { kind: "replicate"; zone: string; blobKeys: string[] }
   /** finds referenced blobs of `zone` without a replica copy, after `after`, and sends "replicate" for them */
-  | { kind: "reconcile-replicas"; zone: string; after: string };
+  | { kind: "reconcile-replicas"; zone: string; after: string }
+  /** bucket replication: makes the copy of source version row `objectId` into bucket `destination`, if still owed */
+  | { kind: "bucket-replicate"; objectId: string; destination: string }
+  /** bucket replication's reconciler: sends "bucket-replicate" for copies pending and due at `now`, after `after` */
+  | { kind: "bucket-replication-scan"; now: number; after: { objectId: string; destination: string } | null };
 
 export type JobKind = JobMessage["kind"];
 

@@ -111,7 +111,8 @@ export interface Subject {
   tags?: Tag[];
 }
 
-export function ruleMatches(rule: LifecycleRule, s: Subject): boolean {
+/** Also used by bucket replication rules (logic/replication.ts), whose filters are a subset of these. */
+export function ruleMatches(rule: Pick<LifecycleRule, "status" | "prefix" | "filter">, s: Subject): boolean {
   if (rule.status !== "Enabled") return false;
   const c = criteria(rule);
   if (!s.key.startsWith(c.prefix)) return false;

@@ -61,6 +61,7 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
       objectOwnership,
       objectLock: objectLock ? { defaultRetention: null } : null,
       lifecycle: null,
+      replication: null,
     })
     .catch((e) => {
       // The store knows only that the quota was hit; the message gives the quota itself.

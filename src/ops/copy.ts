@@ -139,8 +139,12 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     storageClass,
     lock,
   });
-  await commitWrite(ctx.deps, ctx.bucket.zone, rewritten ? [rewritten.blobKey] : [], () =>
-    ctx.deps.meta.objects.commitCopy(ctx.bucket, version, share ? o.id : null, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+  await commitWrite(
+    ctx.deps,
+    ctx.bucket.zone,
+    rewritten ? [rewritten.blobKey] : [],
+    () => ctx.deps.meta.objects.commitCopy(ctx.bucket, version, share ? o.id : null, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+    version,
   );
   const out = setSsecHeaders(new Headers(), version.ssecKeyMd5);
   if (ctx.bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);

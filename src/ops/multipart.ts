@@ -249,8 +249,17 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
     storageClass: upload.storageClass,
     lock: upload.lock,
   });
-  await commitWrite(ctx.deps, ctx.bucket.zone, [], () =>
-    ctx.deps.meta.objects.commitCompletedUpload(ctx.bucket, version, upload.id, chosen, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+  await commitWrite(
+    ctx.deps,
+    ctx.bucket.zone,
+    [],
+    () =>
+      ctx.deps.meta.objects.commitCompletedUpload(ctx.bucket, version, upload.id, chosen, {
+        now: ctx.now,
+        ...conditions,
+        maxVersions: MAX_VERSIONS_PER_OBJECT,
+      }),
+    version,
   );
   if (uploaded.size > chosen.length) ctx.deps.defer(drainBlobDeletions(ctx.deps, ctx.now, 1000));
 

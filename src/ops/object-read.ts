@@ -29,6 +29,7 @@ export function objectHeaders(bucket: Bucket, obj: ObjectVersion, q?: URLSearchP
   if (bucket.versioning !== null) h.set("x-amz-version-id", obj.versionId);
   if (obj.tagCount > 0) h.set("x-amz-tagging-count", String(obj.tagCount));
   if (obj.storageClass !== "STANDARD") h.set("x-amz-storage-class", obj.storageClass);
+  if (obj.replicationStatus !== null) h.set("x-amz-replication-status", obj.replicationStatus);
   setSsecHeaders(h, obj.ssecKeyMd5);
   for (const [k, v] of Object.entries(lockResponseHeaders(obj.lock))) h.set(k, v);
   return setExpirationHeader(h, bucket, obj);

@@ -92,8 +92,12 @@ export async function writeObject(ctx: ObjectContext, headers: Headers): Promise
     storageClass,
     lock,
   });
-  await commitWrite(ctx.deps, bucket.zone, [stored.blobKey], () =>
-    ctx.deps.meta.objects.commit(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+  await commitWrite(
+    ctx.deps,
+    bucket.zone,
+    [stored.blobKey],
+    () => ctx.deps.meta.objects.commit(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+    version,
   );
   return {
     etag: stored.md5Hex,

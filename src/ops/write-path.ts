@@ -10,6 +10,9 @@
  *      the write may still be streaming them. With a grace period of 0 they go right after the response.
  *   4. the new bytes are copied to the zone's replica by a "replicate" queue job, sent after the
  *      response; if that send fails, the cron's reconciling job finds the blob and sends it again.
+ *   5. a new version that bucket replication rules apply to commits with its copies owed (status
+ *      PENDING, replication_tasks, in the same batch); one "bucket-replicate" job per copy is sent
+ *      after the response (`startReplication`), and the cron's scan sends whatever is still pending.
  * If the commit fails, the blobs this write stored are deleted after the response if no row refers
  * to them: a batch that D1 reported as failed may still have committed, and then its row does.
  * Blobs that never reached a commit (the body failed a check after R2 stored it) are deleted at once.
@@ -17,6 +20,7 @@
 import type { Deps } from "../context";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { sendJobs } from "../jobs/messages";
+import type { NewObjectVersion } from "../store/model";
 
 /** Deletes, after the response, those of `blobKeys` that no row refers to. */
 function deleteIfUnreferenced(deps: Deps, zone: string, blobKeys: readonly string[]): void {
@@ -44,10 +48,17 @@ export function discardUncommitted(deps: Deps, zone: string, blobKeys: readonly 
 
 /**
  * Runs `commit` (which returns the blob keys it superseded) for a write whose new bytes are
- * `stored` (empty when it shares existing blobs or stores none), then frees what it superseded;
+ * `stored` (empty when it shares existing blobs or stores none), then frees what it superseded
+ * and sends the replication jobs of `stored` (zone replica) and of `created` (bucket replication);
  * on failure deletes `stored` unless a row refers to them, and rethrows.
  */
-export async function commitWrite(deps: Deps, zone: string, stored: readonly string[], commit: () => Promise<readonly string[]>): Promise<void> {
+export async function commitWrite(
+  deps: Deps,
+  zone: string,
+  stored: readonly string[],
+  commit: () => Promise<readonly string[]>,
+  created?: NewObjectVersion,
+): Promise<void> {
   let superseded: readonly string[];
   try {
     superseded = await commit();
@@ -57,6 +68,17 @@ export async function commitWrite(deps: Deps, zone: string, stored: readonly str
   }
   freeBlobs(deps, zone, superseded);
   replicateLater(deps, zone, stored);
+  if (created) startReplication(deps, created);
+}
+
+/**
+ * After a committed version's response: one "bucket-replicate" job per copy bucket replication owes
+ * it (SOS_REPLICATION_AFTER_RESPONSE = "false" leaves them to the cron's scan, as does a failed send).
+ */
+export function startReplication(deps: Deps, created: NewObjectVersion): void {
+  if (created.replicateTo.length === 0 || !deps.config.replicationAfterResponse) return;
+  const jobs = created.replicateTo.map((t) => ({ kind: "bucket-replicate" as const, objectId: created.id, destination: t.destination }));
+  deps.defer(sendJobs(deps.env, jobs).catch((e) => console.warn(`bucket-replicate jobs for ${created.id} not sent (the cron's scan will send them): ${e}`)));
 }
 
 /** Sends the replicate job for blobs just committed; a failed send is left to the reconciling job. */

@@ -161,6 +161,17 @@ export class BlobStore {
     return true;
   }
 
+  /**
+   * Streams a whole blob of one zone into a fresh blob of another (bucket replication across
+   * zones): R2 get (falling back to the zone's replica, like any read) piped into R2 put, never
+   * buffered. Null when the source blob is missing.
+   */
+  async copyToZone(fromZone: string, blobKey: string, toZone: string, bucketId: string, size: number, now = Date.now()): Promise<StoredBlob | null> {
+    const blob = await this.get(fromZone, blobKey);
+    if (!blob) return null;
+    return this.putNew(toZone, bucketId, blob.body, { length: size }, now);
+  }
+
   async delete(zone: string, blobKeys: string[]): Promise<void> {
     for (let i = 0; i < blobKeys.length; i += 1000) await this.bucket(zone).delete(blobKeys.slice(i, i + 1000));
   }

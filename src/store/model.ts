@@ -9,6 +9,7 @@ import type { ObjectOwnership } from "../logic/ownership";
 import type { PublicAccessBlock } from "../policy/public";
 import type { LifecycleRule, VersionState } from "../logic/lifecycle";
 import type { ObjectLockConfig, VersionLock } from "../logic/object-lock";
+import type { ReplicationConfig, ReplicationStatus, ReplicationTarget } from "../logic/replication";
 import type { TagSet } from "../logic/tags";
 
 export type { Acl } from "../logic/acl";
@@ -50,6 +51,8 @@ export type Bucket = {
   objectLock: ObjectLockConfig | null;
   /** null: no lifecycle configuration */
   lifecycle: LifecycleRule[] | null;
+  /** null: no replication configuration */
+  replication: ReplicationConfig | null;
 };
 
 export type BucketUsage = { objectCount: number; storedBytes: number; billedBytes: number };
@@ -82,10 +85,18 @@ export type ObjectVersion = {
   storageClass: string;
   /** retention and legal hold (object lock) */
   lock: VersionLock;
+  /** x-amz-replication-status (bucket replication); null when no rule applied */
+  replicationStatus: ReplicationStatus | null;
 };
 
-/** What a write supplies; the store fills seq / is_latest. */
-export type NewObjectVersion = Omit<ObjectVersion, "seq" | "isLatest">;
+/**
+ * What a write supplies; the store fills seq / is_latest. `replicateTo`: the copies bucket
+ * replication owes this version, recorded (replication_tasks) in the batch that commits it.
+ */
+export type NewObjectVersion = Omit<ObjectVersion, "seq" | "isLatest"> & { replicateTo: ReplicationTarget[] };
+
+/** A copy owed by bucket replication: the source version's row, the destination bucket, the rule. */
+export type ReplicationTask = { objectId: string; destination: string; ruleId: string; attempts: number; enqueuedAt: number };
 
 /** One part of a completed multipart object's manifest. */
 export type ObjectPart = { partNumber: number; blobKey: string; size: number; startOffset: number; etag: string; checksumValue: string | null };

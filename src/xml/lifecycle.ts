@@ -27,7 +27,8 @@ const RULE_ELEMENTS = [
 const FILTER_ELEMENTS = ["Prefix", "Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan", "And"];
 const REPEATABLE = new Set(["Rule", "Tag"]);
 
-function element(v: XmlValue | XmlValue[] | undefined, allowed: readonly string[]): XmlObject {
+/** An element whose children must be among `allowed`, each once (Rule and Tag may repeat); MalformedXML otherwise. */
+export function element(v: XmlValue | XmlValue[] | undefined, allowed: readonly string[]): XmlObject {
   const el = xmlObject(v as XmlValue | undefined);
   for (const [name, child] of Object.entries(el)) {
     if (name.startsWith("@_")) continue;
@@ -53,7 +54,8 @@ function tag(v: XmlValue): Tag {
   return { key, value };
 }
 
-function parseFilter(v: XmlValue | XmlValue[]): LifecycleFilter {
+/** A <Filter> (shared with replication rules, xml/replication.ts). */
+export function parseFilter(v: XmlValue | XmlValue[]): LifecycleFilter {
   const el = element(v, FILTER_ELEMENTS);
   const present = FILTER_ELEMENTS.filter((n) => has(el, n));
   if (present.length > 1 || Array.isArray(el.Tag)) throw new S3Error("MalformedXML");
@@ -131,7 +133,7 @@ export function parseLifecycleConfiguration(xml: string): ParsedLifecycleRule[] 
 
 const tagXml = (t: Tag) => ({ Key: t.key, Value: t.value });
 
-function filterXml(f: LifecycleFilter): Record<string, XmlInput> {
+export function filterXml(f: LifecycleFilter): Record<string, XmlInput> {
   if (f.and) {
     return {
       And: {

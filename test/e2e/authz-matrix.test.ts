@@ -139,6 +139,9 @@ const TAGS = "<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet><
 const CORS = "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
 const LIFECYCLE =
   "<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix>none/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>365</Days></Expiration></Rule></LifecycleConfiguration>";
+const REPLICATION =
+  "<ReplicationConfiguration><Role>r</Role><Rule><ID>r</ID><Priority>1</Priority><Status>Enabled</Status><Filter><Prefix>none/</Prefix></Filter>" +
+  "<Destination><Bucket>arn:aws:s3:::mx-no-such-bucket</Bucket></Destination><DeleteMarkerReplication><Status>Disabled</Status></DeleteMarkerReplication></Rule></ReplicationConfiguration>";
 const PUBLIC_SOURCE = "mx-src/pub";
 const NO_BLOCK = "<PublicAccessBlockConfiguration><BlockPublicAcls>false</BlockPublicAcls></PublicAccessBlockConfiguration>";
 const OBJECT_WRITER = "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>";
@@ -201,6 +204,20 @@ const BUCKET_ROWS: Row[] = [
     req: (f) => ({ method: "PUT", path: `/${f.bucket}?lifecycle`, ...xmlBody(LIFECYCLE) }),
   },
   { op: "DeleteBucketLifecycle", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?lifecycle` }) },
+  {
+    op: "GetBucketReplication",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "GET", path: `/${f.bucket}?replication` }),
+    allowedCodes: ["ReplicationConfigurationNotFoundError"],
+  },
+  // Replication would copy the matrix's objects: a rule to a bucket that does not exist passes authorization and changes nothing.
+  {
+    op: "PutBucketReplication",
+    need: { bucketOwner: true },
+    req: (f) => ({ method: "PUT", path: `/${f.bucket}?replication`, ...xmlBody(REPLICATION) }),
+    allowedCodes: ["InvalidRequest"],
+  },
+  { op: "DeleteBucketReplication", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?replication` }) },
   { op: "PutBucketCors", need: { bucketOwner: true }, req: (f) => ({ method: "PUT", path: `/${f.bucket}?cors`, ...xmlBody(CORS) }) },
   { op: "DeleteBucketCors", need: { bucketOwner: true }, req: (f) => ({ method: "DELETE", path: `/${f.bucket}?cors` }) },
   // Bucket policies, Block Public Access, Object Ownership: the bucket owner's (settings chosen to change no other row's outcome).

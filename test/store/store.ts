@@ -47,6 +47,7 @@ export async function newBucket(meta: MetaStore, versioning: Bucket["versioning"
     objectOwnership: null,
     objectLock: null,
     lifecycle: null,
+    replication: null,
   };
   if (!(await meta.buckets.create(b))) throw new Error("bucket not created");
   return b;

@@ -5,6 +5,7 @@ import type { CorsRule } from "../../logic/cors";
 import type { TagSet } from "../../logic/tags";
 import { assertion, commit } from "./batch";
 import type { LifecycleRule } from "../../logic/lifecycle";
+import type { ReplicationConfig } from "../../logic/replication";
 import type { ObjectLockConfig } from "../../logic/object-lock";
 import type { ObjectOwnership } from "../../logic/ownership";
 import type { PublicAccessBlock } from "../../policy/public";
@@ -16,12 +17,14 @@ import {
   readObjectLock,
   readObjectOwnership,
   readPublicAccessBlock,
+  readReplication,
   readTags,
   writeAcl,
   writeCors,
   writeLifecycle,
   writeObjectLock,
   writePublicAccessBlock,
+  writeReplication,
   writeTags,
 } from "./columns";
 import type { BucketRow } from "./rows";
@@ -41,6 +44,7 @@ const toBucket = (r: BucketRow): Bucket => ({
   objectOwnership: readObjectOwnership(r.object_ownership),
   objectLock: readObjectLock(r.object_lock ?? null),
   lifecycle: readLifecycle(r.lifecycle ?? null),
+  replication: readReplication(r.replication ?? null),
 });
 
 /**
@@ -88,7 +92,7 @@ export class Buckets {
       assertion(this.db, "TooManyBuckets", "(SELECT COUNT(*) FROM buckets WHERE owner_id = ?2) >= (SELECT max_buckets FROM users WHERE id = ?2)", b.ownerId),
       this.db
         .prepare(
-          "INSERT OR IGNORE INTO buckets (id, name, owner_id, zone, created_at, versioning, acl, cors, tags, policy, public_access_block, object_ownership, object_lock, lifecycle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "INSERT OR IGNORE INTO buckets (id, name, owner_id, zone, created_at, versioning, acl, cors, tags, policy, public_access_block, object_ownership, object_lock, lifecycle, replication) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(
           b.id,
@@ -105,6 +109,7 @@ export class Buckets {
           b.objectOwnership,
           writeObjectLock(b.objectLock),
           writeLifecycle(b.lifecycle),
+          writeReplication(b.replication),
         ),
     ]);
     return results[1].meta.changes === 1;
@@ -132,7 +137,7 @@ export class Buckets {
 
   /** Sets one configuration column and forgets the cached rows. */
   private async set(
-    column: "acl" | "versioning" | "tags" | "cors" | "policy" | "public_access_block" | "object_ownership" | "lifecycle",
+    column: "acl" | "versioning" | "tags" | "cors" | "policy" | "public_access_block" | "object_ownership" | "lifecycle" | "replication",
     bucketId: string,
     value: string | null,
   ): Promise<void> {
@@ -145,14 +150,43 @@ export class Buckets {
     return this.set("acl", bucketId, writeAcl(acl));
   }
 
-  /** Sets the versioning state; a bucket with object lock cannot be suspended (InvalidBucketState), checked in the same statement. */
+  /**
+   * Sets the versioning state; a bucket with object lock or a replication configuration cannot be
+   * suspended (InvalidBucketState), checked in the same statement.
+   */
   async setVersioning(bucketId: string, status: "Enabled" | "Suspended"): Promise<void> {
     const r = await this.db
-      .prepare("UPDATE buckets SET versioning = ?1 WHERE id = ?2 AND (object_lock IS NULL OR ?1 = 'Enabled')")
+      .prepare(
+        `UPDATE buckets SET versioning = ?1 WHERE id = ?2 AND (?1 = 'Enabled' OR (object_lock IS NULL AND replication IS NULL))
+         RETURNING id`,
+      )
       .bind(status, bucketId)
+      .all();
+    bucketCache.clear();
+    if (r.results.length === 0) {
+      const held = await this.db.prepare("SELECT object_lock IS NOT NULL AS locked FROM buckets WHERE id = ?").bind(bucketId).first<{ locked: number }>();
+      throw new S3Error(held?.locked ? "versioningFixedByObjectLock" : "versioningFixedByReplication");
+    }
+  }
+
+  /**
+   * Replaces the replication configuration (null removes it); the bucket must still be versioned
+   * (InvalidRequest), checked in the same statement, so a racing suspension cannot slip between.
+   */
+  async setReplication(bucketId: string, config: ReplicationConfig | null): Promise<void> {
+    if (config === null) return this.set("replication", bucketId, null);
+    const r = await this.db
+      .prepare("UPDATE buckets SET replication = ? WHERE id = ? AND versioning = 'Enabled'")
+      .bind(writeReplication(config), bucketId)
       .run();
     bucketCache.clear();
-    if (r.meta.changes === 0) throw new S3Error("versioningFixedByObjectLock");
+    if (r.meta.changes === 0) throw new S3Error("replicationNeedsVersioning");
+  }
+
+  /** A bucket by id (the replication copier's source), not cached. */
+  async byId(bucketId: string): Promise<Bucket | null> {
+    const r = await this.db.prepare("SELECT * FROM buckets WHERE id = ?").bind(bucketId).first<BucketRow>();
+    return r ? toBucket(r) : null;
   }
 
   /** Enables object lock (or replaces its default retention); versioning must be Enabled (InvalidBucketState), checked in the same statement. */

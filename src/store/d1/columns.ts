@@ -9,6 +9,7 @@ import { isObjectOwnership, type ObjectOwnership } from "../../logic/ownership";
 import type { PublicAccessBlock } from "../../policy/public";
 import type { LifecycleRule } from "../../logic/lifecycle";
 import { parseRetentionMode, type ObjectLockConfig, type VersionLock } from "../../logic/object-lock";
+import type { ReplicationConfig } from "../../logic/replication";
 import type { KeyOperations } from "../model";
 import { json, type LockRow } from "./rows";
 
@@ -66,6 +67,10 @@ export const writeObjectLock = (c: ObjectLockConfig | null): string | null => (c
 /** Lifecycle rules: JSON, NULL for no configuration. */
 export const readLifecycle = (s: string | null): LifecycleRule[] | null => json<LifecycleRule[] | null>(s, null);
 export const writeLifecycle = (rules: LifecycleRule[] | null): string | null => (rules === null ? null : JSON.stringify(rules));
+
+/** Replication configuration: JSON, NULL for none. */
+export const readReplication = (s: string | null): ReplicationConfig | null => json<ReplicationConfig | null>(s, null);
+export const writeReplication = (c: ReplicationConfig | null): string | null => (c === null ? null : JSON.stringify(c));
 
 /** The lock columns of a version or an upload; an unknown mode reads as no retention. */
 export function readLock(r: LockRow): VersionLock {

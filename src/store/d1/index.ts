@@ -9,6 +9,7 @@ import { Buckets } from "./buckets";
 import { Jobs } from "./jobs";
 import { Listings } from "./listings";
 import { Objects } from "./objects";
+import { ReplicationTasks } from "./replication";
 import { Replicas } from "./replicas";
 import { Uploads } from "./uploads";
 import { AccessKeys, Users } from "./users";
@@ -24,6 +25,7 @@ export class MetaStore {
   readonly listings: Listings;
   readonly uploads: Uploads;
   readonly blobGc: BlobGc;
+  readonly bucketReplication: ReplicationTasks;
   readonly jobs: Jobs;
   readonly replicas: Replicas;
 
@@ -35,6 +37,7 @@ export class MetaStore {
     this.listings = new Listings(db);
     this.uploads = new Uploads(db);
     this.blobGc = new BlobGc(db);
+    this.bucketReplication = new ReplicationTasks(db);
     this.jobs = new Jobs(db);
     this.replicas = new Replicas(db);
   }

@@ -4,7 +4,9 @@
  * blobs of the row it replaces in blob_deletions, in the same transaction.
  */
 import type { TagSet } from "../../logic/tags";
-import type { Acl, Bucket, NewObjectVersion, ObjectPart, ObjectVersion, UploadPart } from "../model";
+import type { ReplicationStatus } from "../../logic/replication";
+import type { Acl, Bucket, NewObjectVersion, ObjectPart, ObjectVersion, ReplicationTask, UploadPart } from "../model";
+import { owedCopiesStatements, settleStatements } from "./replication";
 import { assertion, commit } from "./batch";
 import type { Retention } from "../../logic/object-lock";
 import { lockColumns, readAcl, readLock, readTags, writeAcl, writeTags } from "./columns";
@@ -36,6 +38,7 @@ export const toVersion = (r: ObjectRow): ObjectVersion => ({
   tagCount: r.tag_count ?? 0,
   storageClass: r.storage_class ?? "STANDARD",
   lock: readLock(r),
+  replicationStatus: (r.replication_status ?? null) as ReplicationStatus | null,
 });
 
 const toPart = (r: ObjectPartRow): ObjectPart => ({
@@ -86,6 +89,12 @@ export class Objects {
     return r ? toVersion(r) : null;
   }
 
+  /** A version by its row id (what a replication task names), or null once it is gone. */
+  async byId(objectId: string): Promise<ObjectVersion | null> {
+    const r = await this.db.prepare("SELECT * FROM objects WHERE id = ?").bind(objectId).first<ObjectRow>();
+    return r ? toVersion(r) : null;
+  }
+
   /** A completed multipart object's manifest, in part order. */
   async parts(objectId: string): Promise<ObjectPart[]> {
     const { results } = await this.db.prepare("SELECT * FROM object_parts WHERE object_id = ? ORDER BY part_number").bind(objectId).all<ObjectPartRow>();
@@ -109,17 +118,61 @@ export class Objects {
    */
   commitCopy(bucket: Bucket, v: NewObjectVersion, sourceId: string | null, opts: CommitOptions): Promise<string[]> {
     if (sourceId === null) return this.commit(bucket, v, opts);
-    const shareSource = [
+    // Runs before the replaced version is dropped: a copy onto itself reads its source first.
+    return this.commitWith(bucket, v, opts, this.shareSource(sourceId, v.id), []);
+  }
+
+  /** The source row must still exist (NoSuchKey), and its manifest (if any) becomes the new row's too. */
+  private shareSource(sourceId: string, objectId: string): D1PreparedStatement[] {
+    return [
       assertion(this.db, "NoSuchKey", "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2)", sourceId),
       this.db
         .prepare(
           `INSERT INTO object_parts (object_id, part_number, blob_key, size, start_offset, etag, checksum_value)
            SELECT ?2, part_number, blob_key, size, start_offset, etag, checksum_value FROM object_parts WHERE object_id = ?1`,
         )
-        .bind(sourceId, v.id),
+        .bind(sourceId, objectId),
     ];
-    // Runs before the replaced version is dropped: a copy onto itself reads its source first.
-    return this.commitWith(bucket, v, opts, shareSource, []);
+  }
+
+  /**
+   * Commits a bucket-replication copy of a source version into its destination bucket and, in the
+   * same batch, closes the task and recomputes the source's status. The replica keeps the source's
+   * version id; one already there is PreconditionFailed (the copy was made before: a redelivery).
+   * `bytes`: share the source row's blobs (`sourceId`, same zone), or the replica's own freshly
+   * copied parts (`parts`, another zone), or neither (a single blob in `v.blobKey`, a delete marker).
+   */
+  commitReplica(
+    bucket: Bucket,
+    v: NewObjectVersion,
+    bytes: { sourceId: string } | { parts: ObjectPart[] } | null,
+    task: ReplicationTask,
+    opts: CommitOptions,
+  ): Promise<string[]> {
+    const db = this.db;
+    const before = [
+      assertion(
+        db,
+        "PreconditionFailed",
+        "EXISTS (SELECT 1 FROM objects WHERE bucket_id = ?2 AND key = ?3 AND version_id = ?4)",
+        v.bucketId,
+        v.key,
+        v.versionId,
+      ),
+    ];
+    if (bytes && "sourceId" in bytes) before.push(...this.shareSource(bytes.sourceId, v.id));
+    if (bytes && "parts" in bytes) {
+      before.push(
+        db
+          .prepare(
+            `INSERT INTO object_parts (object_id, part_number, blob_key, size, start_offset, etag, checksum_value)
+             SELECT ?1, json_extract(value, '$.partNumber'), json_extract(value, '$.blobKey'), json_extract(value, '$.size'),
+               json_extract(value, '$.startOffset'), json_extract(value, '$.etag'), json_extract(value, '$.checksumValue') FROM json_each(?2)`,
+          )
+          .bind(v.id, JSON.stringify(bytes.parts)),
+      );
+    }
+    return this.commitWith(bucket, v, opts, before, settleStatements(db, task));
   }
 
   /**
@@ -170,6 +223,7 @@ export class Objects {
     }
     stmts.push(db.prepare("UPDATE objects SET is_latest = 0 WHERE bucket_id = ? AND key = ? AND is_latest = 1").bind(v.bucketId, v.key));
     stmts.push(this.insertVersion(v));
+    stmts.push(...owedCopiesStatements(db, v, opts.now));
     stmts.push(...extra);
     const results = await commit(db, stmts);
     return queued < 0 ? [] : blobKeysOf(results[queued]);
@@ -200,9 +254,9 @@ export class Objects {
       .prepare(
         `INSERT INTO objects (id, bucket_id, key, version_id, seq, is_latest, is_delete_marker, size, etag, last_modified,
            owner_id, blob_key, part_count, http_meta, user_meta, checksum_algorithm, checksum_value, checksum_type,
-           ssec_key_md5, acl, tags, tag_count, storage_class, lock_mode, lock_retain_until, legal_hold)
+           ssec_key_md5, acl, tags, tag_count, storage_class, lock_mode, lock_retain_until, legal_hold, replication_status)
          VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects WHERE bucket_id = ?2 AND key = ?3), 1,
-           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)`,
+           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)`,
       )
       .bind(
         v.id,
@@ -227,6 +281,7 @@ export class Objects {
         v.tagCount,
         v.storageClass,
         ...lockColumns(v.lock),
+        v.replicationStatus,
       );
   }
 

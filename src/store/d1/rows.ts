@@ -27,6 +27,7 @@ export type BucketRow = {
   object_ownership: string | null;
   object_lock: string | null;
   lifecycle: string | null;
+  replication?: string | null;
 };
 
 /** Object lock columns of objects and multipart_uploads (migrations/0006). */
@@ -56,7 +57,19 @@ export type ObjectRow = {
   tags: string | null;
   tag_count: number;
   storage_class: string;
+  replication_status?: string | null;
 } & LockRow;
+
+export type ReplicationTaskRow = {
+  object_id: string;
+  destination: string;
+  rule_id: string;
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  enqueued_at: number;
+  next_attempt_at: number;
+};
 
 export type ObjectPartRow = {
   object_id: string;
