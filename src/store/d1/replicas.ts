@@ -58,13 +58,23 @@ export class Replicas {
     await this.db.batch(keys.map((k) => this.db.prepare("DELETE FROM blob_replicas WHERE zone = ? AND blob_key = ?").bind(zone, k)));
   }
 
-  /** Referenced, copyable blobs of `zone` after `after` (key order) that have no replica copy yet: the reconciling job's page. */
+  /**
+   * Referenced, copyable blobs of `zone` after `after` (key order) that have no replica copy yet: the
+   * reconciling job's page. Each branch walks its blob_key index from `after` and stops at `limit`,
+   * so a whole reconciliation reads each referenced blob about once.
+   */
   async unreplicated(zone: string, after: string, limit: number): Promise<string[]> {
+    const missing = "NOT EXISTS (SELECT 1 FROM blob_replicas r WHERE r.zone = ?1 AND r.blob_key = k)";
     const { results } = await this.db
       .prepare(
-        `SELECT blob_key FROM (${REFERENCED_IN_ZONE}) k
-         WHERE NOT EXISTS (SELECT 1 FROM blob_replicas r WHERE r.zone = ?1 AND r.blob_key = k.blob_key)
-         GROUP BY blob_key HAVING MAX(ssec) = 0 ORDER BY blob_key LIMIT ?3`,
+        `SELECT k AS blob_key FROM (
+           SELECT * FROM (SELECT o.blob_key AS k FROM objects o JOIN buckets b ON b.id = o.bucket_id
+             WHERE o.blob_key > ?2 AND b.zone = ?1 AND o.ssec_key_md5 IS NULL AND ${missing} ORDER BY o.blob_key LIMIT ?3)
+           UNION SELECT * FROM (SELECT p.blob_key AS k FROM object_parts p JOIN objects o ON o.id = p.object_id JOIN buckets b ON b.id = o.bucket_id
+             WHERE p.blob_key > ?2 AND b.zone = ?1 AND o.ssec_key_md5 IS NULL AND ${missing} ORDER BY p.blob_key LIMIT ?3)
+           UNION SELECT * FROM (SELECT u.blob_key AS k FROM upload_parts u JOIN multipart_uploads m ON m.id = u.upload_id JOIN buckets b ON b.id = m.bucket_id
+             WHERE u.blob_key > ?2 AND b.zone = ?1 AND m.ssec_key_md5 IS NULL AND ${missing} ORDER BY u.blob_key LIMIT ?3)
+         ) ORDER BY k LIMIT ?3`,
       )
       .bind(zone, after, limit)
       .all<{ blob_key: string }>();
