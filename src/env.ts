@@ -1,10 +1,14 @@
 /** Bindings and configuration of the Worker, read once per request from `env`. */
+import { parseZoneEndpoints, type ZoneEndpoint } from "./logic/zone-endpoints";
+
 export interface Env {
   DB: D1Database;
   /** One R2 binding per zone: R2_<ZONE upper-cased, '-' -> '_'> (e.g. R2_CH_GVA_2). */
   [binding: `R2_${string}`]: R2Bucket;
   SOS_ZONES?: string;
   SOS_BASE_DOMAIN?: string;
+  /** `zone=host,...`: a host name per zone (docs/zones.md) */
+  SOS_ZONE_ENDPOINTS?: string;
   SOS_MAX_REQUEST_BYTES?: string;
   SOS_REQUIRE_HTTPS_FOR_SSEC?: string;
   SOS_MULTIPART_MAX_AGE_SECONDS?: string;
@@ -22,6 +26,8 @@ export interface Config {
   zones: string[];
   defaultZone: string;
   baseDomain: string;
+  /** the host name of each zone's own endpoint (docs/zones.md); empty = only the generic endpoint */
+  zoneEndpoints: ZoneEndpoint[];
   maxRequestBytes: number;
   requireHttpsForSsec: boolean;
   multipartMaxAgeMs: number;
@@ -47,6 +53,7 @@ export function readConfig(env: Env): Config {
     zones,
     defaultZone: zones[0],
     baseDomain: (env.SOS_BASE_DOMAIN ?? "").toLowerCase(),
+    zoneEndpoints: parseZoneEndpoints(env.SOS_ZONE_ENDPOINTS, zones),
     maxRequestBytes: Number(env.SOS_MAX_REQUEST_BYTES ?? 104857600),
     requireHttpsForSsec: env.SOS_REQUIRE_HTTPS_FOR_SSEC !== "false",
     multipartMaxAgeMs: Number(env.SOS_MULTIPART_MAX_AGE_SECONDS ?? 604800) * 1000,
