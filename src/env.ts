@@ -41,23 +41,38 @@ export function r2BindingName(zone: string): `R2_${string}` {
   return `R2_${zone.toUpperCase().replace(/-/g, "_")}`;
 }
 
-export function readConfig(env: Env): Config {
-  const zones = (env.SOS_ZONES ?? "ch-gva-2")
+function zoneNames(env: Env): string[] {
+  return (env.SOS_ZONES ?? "ch-gva-2")
     .split(",")
     .map((z) => z.trim())
     .filter(Boolean);
+}
+
+type HostConfig = Pick<Config, "baseDomain" | "zoneEndpoints">;
+
+/** The host names the Worker answers for (what routing needs), without the bindings' checks. */
+export function hostConfig(env: Env): HostConfig {
+  return { baseDomain: (env.SOS_BASE_DOMAIN ?? "").toLowerCase(), zoneEndpoints: parseZoneEndpoints(env.SOS_ZONE_ENDPOINTS, zoneNames(env)) };
+}
+
+export function readConfig(env: Env): Config {
+  const zones = zoneNames(env);
   for (const zone of zones) {
     if (!env[r2BindingName(zone)]) throw new Error(`zone ${zone} has no R2 binding ${r2BindingName(zone)}`);
   }
   return {
     zones,
     defaultZone: zones[0],
-    baseDomain: (env.SOS_BASE_DOMAIN ?? "").toLowerCase(),
-    zoneEndpoints: parseZoneEndpoints(env.SOS_ZONE_ENDPOINTS, zones),
+    ...hostConfig(env),
     maxRequestBytes: Number(env.SOS_MAX_REQUEST_BYTES ?? 104857600),
     requireHttpsForSsec: env.SOS_REQUIRE_HTTPS_FOR_SSEC !== "false",
     multipartMaxAgeMs: Number(env.SOS_MULTIPART_MAX_AGE_SECONDS ?? 604800) * 1000,
     blobDeletionGraceMs: Number(env.SOS_BLOB_DELETION_GRACE_SECONDS ?? 86400) * 1000,
     sweepPaused: env.SOS_SWEEP_PAUSED === "true",
   };
+}
+
+/** The host names under which `<bucket>.<host>` names a bucket: the base domain and every zone endpoint's host. */
+export function virtualHostDomains(config: HostConfig): string[] {
+  return [config.baseDomain, ...config.zoneEndpoints.map((e) => e.host)];
 }

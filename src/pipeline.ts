@@ -13,7 +13,7 @@ import { authenticatePostForm, type PostForm } from "./auth/post-form";
 import { handleAdmin } from "./admin/api";
 import { authorizeBucketStep, checkKeyScope } from "./authz";
 import type { Deps, ObjectContext, RequestContext } from "./context";
-import { readConfig, type Env } from "./env";
+import { readConfig, virtualHostDomains, type Env } from "./env";
 import { S3Error } from "./errors";
 import { Identity, type Principal } from "./identity";
 import { randomHex } from "./logic/secrets";
@@ -42,7 +42,7 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
     const url = new URL(request.url);
     meta = new MetaStore(env.DB);
     const deps: Deps = { env, config, meta, blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
-    const domains = [config.baseDomain, ...config.zoneEndpoints.map((e) => e.host)];
+    const domains = virtualHostDomains(config);
     if (isAdminPath(url, domains)) return withRequestId(await handleAdmin(request, url, deps), requestId);
     const missing = missingSecret(env);
     if (missing) throw notSetUp(missing);

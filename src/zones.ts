@@ -10,6 +10,7 @@
  * - Z = E, R ≠ Z: 400 AuthorizationHeaderMalformed (AuthorizationQueryParametersError when presigned),
  *   <Region>Z</Region>.
  * Requests without a bucket (ListBuckets, CreateBucket) must be signed for E or not by SigV4.
+ * GetBucketLocation is answered through every endpoint.
  * The generic endpoint (endpointZone null) serves every zone for every accepted signing region, as before.
  */
 import type { RequestContext } from "./context";
@@ -26,7 +27,9 @@ export function genericEndpointRegions(zones: readonly string[]): string[] {
 /** Refuses a request that does not belong on this zone endpoint; `bucket` null for requests that name no existing bucket. */
 export function checkEndpointZone(ctx: RequestContext, bucket: Bucket | null): void {
   const endpointZone = ctx.endpointZone;
-  if (endpointZone === null) return;
+  // GetBucketLocation answers from every endpoint, whatever the signing region, as S3's does: it is how
+  // clients (rclone, after a 301) learn the bucket's region.
+  if (endpointZone === null || ctx.endpoint.op === "GetBucketLocation") return;
   const signed = ctx.signingRegion;
   if (bucket === null) {
     if (signed && signed.region !== endpointZone) throw wrongRegionError(signed, endpointZone);

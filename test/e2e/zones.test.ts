@@ -102,6 +102,9 @@ describe("zone endpoints", () => {
     // HeadBucket: no body, the region in the header, even without credentials; 403 carries it too.
     const head = await signed(GVA, `${gvaUrl}/zone-fra`, { method: "HEAD" });
     expect({ status: head.status, region: head.headers["x-amz-bucket-region"], body: head.body }).toEqual({ status: 301, region: FRA, body: "" });
+    // GetBucketLocation answers through any zone endpoint, for any signing region: clients locate buckets with it.
+    const location = await signed("us-east-1", `${gvaUrl}/zone-fra?location`);
+    expect({ status: location.status, zone: />([^<]*)<\/LocationConstraint>/.exec(location.body)?.[1] }).toEqual({ status: 200, zone: FRA });
     const anonymous = await fetch(`${gvaUrl}/zone-gva`, { method: "HEAD" });
     expect({ status: anonymous.status, region: anonymous.headers.get("x-amz-bucket-region") }).toEqual({ status: 403, region: GVA });
   });
@@ -193,6 +196,24 @@ print(json.dumps(out))
     expect(ls.stdout).toMatch(/cli\.txt/);
     const got = await sdk(gvaUrl, GVA).send(new GetObjectCommand({ Bucket: "zone-gva", Key: "cli.txt" }));
     expect(await got.Body!.transformToString()).toBe("from the aws cli");
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }, 120_000);
+
+  it("let rclone, which does not follow region hints with a custom endpoint, fail at once naming the bucket's zone, and work with that zone's endpoint", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zones-rclone-"));
+    const conf = path.join(tmp, "rclone.conf");
+    const lsf = async (endpoint: string, region: string) => {
+      const remote = `type = s3\nprovider = Other\naccess_key_id = ${ROOT.accessKeyId}\nsecret_access_key = ${ROOT.secretAccessKey}\nforce_path_style = true\n`;
+      fs.writeFileSync(conf, `[sos]\n${remote}endpoint = ${endpoint}\nregion = ${region}\n`);
+      return runClient("rclone", ["--config", conf, "lsf", "sos:zone-fra", "--low-level-retries", "1", "--retries", "1"], { timeoutMs: 60_000 });
+    };
+    // rclone asks GetBucketLocation after the 301 (answered through every endpoint), then refuses to switch regions itself.
+    const wrong = await lsf(gvaUrl, "us-east-1");
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/bucket is in 'de-fra-1' region/);
+    const right = await lsf(fraUrl, FRA);
+    expect(right.code, right.stderr).toBe(0);
+    expect(right.stdout.split("\n")).toContain("js");
     fs.rmSync(tmp, { recursive: true, force: true });
   }, 120_000);
 });
