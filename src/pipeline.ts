@@ -1,6 +1,6 @@
 /**
  * The request lifecycle, in order:
- *   route -> authenticate -> key scope -> load bucket -> authorize -> parse parameters
+ *   route -> authenticate -> key scope -> load bucket -> zone endpoint check -> authorize -> parse parameters
  *         -> load the version or upload and authorize it -> run operation -> CORS -> render
  *                                       \-> S3Error thrown anywhere -> one XML error renderer -> CORS
  * A deployment that is not set up (a required secret missing, D1 not migrated) answers every request
