@@ -19,6 +19,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { S3 as PortalS3 } from "../../portal/src/lib/s3";
 import { runClient } from "../clients/local-server";
 import { closeRawAgent, codeOf, sendRaw } from "../support/raw-signer";
 import { ROOT, startWorker, type Harness } from "./harness";
@@ -153,6 +154,17 @@ describe("zone endpoints", () => {
       name: "PermanentRedirect",
       $metadata: { httpStatusCode: 301 },
     });
+  });
+
+  it("let the portal's signer (which starts with us-east-1) follow the zone endpoint's hints, once per bucket", async () => {
+    const portal = new PortalS3(ROOT, fraUrl);
+    // Another zone's bucket: 301 with x-amz-bucket-region, re-signed for ch-gva-2.
+    await portal.send("PUT", { bucket: "zone-gva", key: "portal", body: "from the portal" });
+    // The endpoint's own bucket: AuthorizationHeaderMalformed naming de-fra-1, re-signed.
+    await portal.headBucket("zone-fra");
+    const url = await portal.presign("zone-gva", "portal", 60);
+    expect(new URL(url).searchParams.get("X-Amz-Credential")).toContain("/ch-gva-2/s3/");
+    expect(await (await fetch(url)).text()).toBe("from the portal");
   });
 
   it("let the generic endpoint serve every zone, signed for us-east-1 as today's clients are", async () => {
