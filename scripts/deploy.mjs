@@ -22,7 +22,7 @@ import {
 } from "./deploy/account.mjs";
 import { buildPortal, PORTAL_PATH } from "./build-portal.mjs";
 import { buildBundle, checkSize } from "./deploy/bundle.mjs";
-import { baseDomainArgs, readDeployConfig, recordDatabaseId } from "./deploy/config.mjs";
+import { baseDomainArgs, readDeployConfig, recordDatabaseId, routedHosts } from "./deploy/config.mjs";
 import { SECRET_NAMES, secretsToCreate, withSecretsFile } from "./deploy/secrets.mjs";
 import { DeployError, indent } from "./deploy/wrangler.mjs";
 
@@ -71,7 +71,7 @@ function printPlan(deploy) {
   if (deploy.assetsDirectory) log(`  portal        static assets at ${PORTAL_PATH} on every endpoint (the web console; only files that changed are uploaded)`);
   const routes = [
     ...deploy.routes.map((r) => (typeof r === "string" ? r : r.pattern)),
-    ...(baseDomainArgs(deploy).length ? [`${deploy.baseDomain} (custom domain)`, `*.${deploy.baseDomain}/*`] : []),
+    ...routedHosts(deploy).flatMap((host) => [`${host} (custom domain)`, `*.${host}/*`]),
   ];
   log(`  endpoints     ${[...(deploy.workersDev ? [`https://${deploy.workerName}.<your subdomain>.workers.dev`] : []), ...routes].join(", ")}`);
 }

@@ -1,6 +1,7 @@
 /** What every operation handler receives: a routed, authenticated, authorized request. */
 import type { VerifiedBody } from "./auth";
 import type { PostForm } from "./auth/post-form";
+import type { SigningRegion } from "./auth/sigv4-parse";
 import type { Config, Env } from "./env";
 import type { Principal } from "./identity";
 import type { Endpoint } from "./router";
@@ -24,6 +25,10 @@ export type RequestContext = {
   principal: Principal;
   /** how the request was signed (s3:signatureversion): SigV2, SigV4, or not at all */
   signatureVersion: 2 | 4 | null;
+  /** SigV4: the region the credential scope names; null for SigV2 and anonymous requests */
+  signingRegion: SigningRegion | null;
+  /** the zone whose endpoint the request came through (src/zones.ts); null = the generic endpoint */
+  endpointZone: string | null;
   /** the verified request body; null when the request has none */
   body: VerifiedBody | null;
   /** POST Object: the form fields before the file (whose bytes are `body`) */

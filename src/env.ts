@@ -1,4 +1,6 @@
 /** Bindings and configuration of the Worker, read once per request from `env`. */
+import { parseZoneEndpoints, type ZoneEndpoint } from "./logic/zone-endpoints";
+
 export interface Env {
   DB: D1Database;
   /** One R2 binding per zone: R2_<ZONE upper-cased, '-' -> '_'> (e.g. R2_CH_GVA_2). */
@@ -7,6 +9,8 @@ export interface Env {
   JOBS?: Queue<unknown>;
   SOS_ZONES?: string;
   SOS_BASE_DOMAIN?: string;
+  /** `zone=host,...`: a host name per zone (docs/zones.md) */
+  SOS_ZONE_ENDPOINTS?: string;
   SOS_MAX_REQUEST_BYTES?: string;
   SOS_REQUIRE_HTTPS_FOR_SSEC?: string;
   SOS_MULTIPART_MAX_AGE_SECONDS?: string;
@@ -27,6 +31,8 @@ export interface Config {
   zones: string[];
   defaultZone: string;
   baseDomain: string;
+  /** the host name of each zone's own endpoint (docs/zones.md); empty = only the generic endpoint */
+  zoneEndpoints: ZoneEndpoint[];
   maxRequestBytes: number;
   requireHttpsForSsec: boolean;
   multipartMaxAgeMs: number;
@@ -51,18 +57,29 @@ export function replicaBindingName(zone: string): `R2_${string}` {
   return `${r2BindingName(zone)}_REPLICA`;
 }
 
-export function readConfig(env: Env): Config {
-  const zones = (env.SOS_ZONES ?? "ch-gva-2")
+function zoneNames(env: Env): string[] {
+  return (env.SOS_ZONES ?? "ch-gva-2")
     .split(",")
     .map((z) => z.trim())
     .filter(Boolean);
+}
+
+type HostConfig = Pick<Config, "baseDomain" | "zoneEndpoints">;
+
+/** The host names the Worker answers for (what routing needs), without the bindings' checks. */
+export function hostConfig(env: Env): HostConfig {
+  return { baseDomain: (env.SOS_BASE_DOMAIN ?? "").toLowerCase(), zoneEndpoints: parseZoneEndpoints(env.SOS_ZONE_ENDPOINTS, zoneNames(env)) };
+}
+
+export function readConfig(env: Env): Config {
+  const zones = zoneNames(env);
   for (const zone of zones) {
     if (!env[r2BindingName(zone)]) throw new Error(`zone ${zone} has no R2 binding ${r2BindingName(zone)}`);
   }
   return {
     zones,
     defaultZone: zones[0],
-    baseDomain: (env.SOS_BASE_DOMAIN ?? "").toLowerCase(),
+    ...hostConfig(env),
     maxRequestBytes: Number(env.SOS_MAX_REQUEST_BYTES ?? 104857600),
     requireHttpsForSsec: env.SOS_REQUIRE_HTTPS_FOR_SSEC !== "false",
     multipartMaxAgeMs: Number(env.SOS_MULTIPART_MAX_AGE_SECONDS ?? 604800) * 1000,
@@ -72,4 +89,9 @@ export function readConfig(env: Env): Config {
     jobMaxAttempts: Math.max(1, Number(env.SOS_JOB_MAX_ATTEMPTS ?? 5)),
     jobRetryDelaySeconds: Math.max(0, Number(env.SOS_JOB_RETRY_DELAY_SECONDS ?? 10)),
   };
+}
+
+/** The host names under which `<bucket>.<host>` names a bucket: the base domain and every zone endpoint's host. */
+export function virtualHostDomains(config: HostConfig): string[] {
+  return [config.baseDomain, ...config.zoneEndpoints.map((e) => e.host)];
 }

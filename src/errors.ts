@@ -43,6 +43,7 @@ export const CODES = {
   InvalidBucketName: [400, "The specified bucket is not valid."],
   InvalidDigest: [400, "The Content-MD5 you specified is not valid."],
   InvalidEncryptionAlgorithmError: [400, "The encryption request you specified is not valid. The valid value is AES256."],
+  IllegalLocationConstraintException: [400, "The location constraint is incompatible for the region specific endpoint this request was sent to."],
   InvalidLocationConstraint: [400, "The specified location constraint is not valid."],
   InvalidPart: [
     400,
@@ -85,6 +86,10 @@ export const CODES = {
   NoSuchVersion: [404, "The specified version does not exist."],
   NotImplemented: [501, "A header you provided implies functionality that is not implemented."],
   ObjectLockConfigurationNotFoundError: [404, "Object Lock configuration does not exist for this bucket."],
+  PermanentRedirect: [
+    301,
+    "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.",
+  ],
   ReplicationConfigurationNotFoundError: [404, "The replication configuration was not found"],
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold."],
   RequestTimeTooSkewed: [403, "The difference between the request time and the server's time is too large."],
@@ -282,6 +287,12 @@ export const REASONS = {
   encodingTypeInvalid: { code: "InvalidArgument", message: "Invalid Encoding Method specified in Request" },
   continuationTokenInvalid: { code: "InvalidArgument", message: "The continuation token provided is incorrect" },
   partNumberInvalid: { code: "InvalidArgument", message: PART_NUMBER_RANGE },
+  locationConstraintIncompatible: {
+    code: "IllegalLocationConstraintException",
+    message: (p: { locationConstraint: string }) =>
+      `The ${p.locationConstraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+  },
+  maxBucketsRange: { code: "InvalidArgument", message: "Argument max-buckets must be an integer between 1 and 10000." },
   locationConstraintInvalid: {
     code: "InvalidLocationConstraint",
     message: (p: { zones: readonly string[] }) => `The specified location-constraint is not valid. Valid values: ${p.zones.join(", ")}.`,

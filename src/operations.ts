@@ -50,6 +50,7 @@ import { getObject, headObject } from "./ops/object-read";
 import { putObject } from "./ops/object-write";
 import {
   deleteObjectParams,
+  listBucketsParams,
   listMultipartUploadsParams,
   listObjectsParams,
   listObjectsV2Params,
@@ -155,7 +156,7 @@ const objectNotBuilt = (method: Method, sub: string, iam: IamAction, onVersion?:
 
 // biome-ignore format: one line per operation keeps the table readable as a table
 export const OPERATIONS = {
-  ListBuckets: op({ method: "GET", level: "service", access: handler, keys: "read", iam: "s3:ListAllMyBuckets", handler: listBuckets }),
+  ListBuckets: op({ method: "GET", level: "service", access: handler, keys: "read", iam: "s3:ListAllMyBuckets", params: listBucketsParams, handler: listBuckets }),
 
   CreateBucket: op({ method: "PUT", level: "bucket", access: handler, keys: "write", iam: "s3:CreateBucket", loads: "none", handler: createBucket }),
   HeadBucket: op({ method: "HEAD", level: "bucket", access: bucket("READ"), keys: "read", iam: "s3:ListBucket", handler: headBucket }),

@@ -1,6 +1,6 @@
 /**
  * The request lifecycle, in order:
- *   route -> authenticate -> key scope -> load bucket -> authorize -> parse parameters
+ *   route -> authenticate -> key scope -> load bucket -> zone endpoint check -> authorize -> parse parameters
  *         -> load the version or upload and authorize it -> run operation -> CORS -> render
  *                                       \-> S3Error thrown anywhere -> one XML error renderer -> CORS
  * A deployment that is not set up (a required secret missing, D1 not migrated) answers every request
@@ -13,7 +13,7 @@ import { authenticatePostForm, type PostForm } from "./auth/post-form";
 import { handleAdmin } from "./admin/api";
 import { authorizeBucketStep, checkKeyScope } from "./authz";
 import type { Deps, ObjectContext, RequestContext } from "./context";
-import { readConfig, type Env } from "./env";
+import { readConfig, virtualHostDomains, type Env } from "./env";
 import { S3Error } from "./errors";
 import { Identity, type Principal } from "./identity";
 import { randomHex } from "./logic/secrets";
@@ -28,6 +28,8 @@ import { BlobStore } from "./store/blobs-r2";
 import { MetaStore } from "./store/d1";
 import type { Bucket } from "./store/model";
 import { errorDocument } from "./xml/documents";
+import { zoneOfHost } from "./logic/zone-endpoints";
+import { checkEndpointZone, genericEndpointRegions, withBucketRegion } from "./zones";
 
 export async function handleRequest(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const requestId = randomHex(8).toUpperCase();
@@ -40,17 +42,20 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
     const url = new URL(request.url);
     meta = new MetaStore(env.DB);
     const deps: Deps = { env, config, meta, blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
-    if (isAdminPath(url, config.baseDomain)) return withRequestId(await handleAdmin(request, url, deps), requestId);
+    const domains = virtualHostDomains(config);
+    if (isAdminPath(url, domains)) return withRequestId(await handleAdmin(request, url, deps), requestId);
     const missing = missingSecret(env);
     if (missing) throw notSetUp(missing);
 
-    endpoint = route(request.method, url, request.headers, config.baseDomain);
+    endpoint = route(request.method, url, request.headers, domains);
+    const endpointZone = zoneOfHost(url.hostname, config.zoneEndpoints);
     if (endpoint.op === "Preflight") return withRequestId(await answerPreflight(request, endpoint, meta), requestId);
 
     const identity = new Identity(env, meta);
     const authOptions: AuthOptions = {
       lookupSecret: (id) => identity.secretFor(id),
-      allowedRegions: [...config.zones, "us-east-1", "auto"],
+      // A zone endpoint checks the signing region against the bucket's zone, once the bucket is loaded.
+      allowedRegions: endpointZone === null ? genericEndpointRegions(config.zones) : "any",
       bucketForV2: endpoint.virtualHost ? (endpoint.bucket ?? undefined) : undefined,
     };
     // A browser form upload (POST Object) carries its signature in the form, not in headers or the query.
@@ -67,6 +72,8 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
       endpoint,
       principal,
       signatureVersion: auth.signatureVersion,
+      signingRegion: auth.signingRegion,
+      endpointZone,
       body: auth.body,
       postForm: auth.form,
       deps,
@@ -120,13 +127,20 @@ async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded
   const spec: OperationSpec = OPERATIONS[name];
   checkKeyScope(base.principal, name, spec, endpoint.bucket);
   const requirement = requirementFor(name, endpoint.query);
+  if (endpoint.level === "service" || spec.loads === "none") checkEndpointZone(base, null);
   if (endpoint.level === "service") return spec.handler!({ ...base, params: await spec.params?.(base) });
 
   const bucketName = endpoint.bucket!;
   if (spec.loads === "none") return spec.handler!({ ...base, bucketName, params: await spec.params?.(base) });
   const bucket = (loaded.bucket = await base.deps.meta.buckets.get(bucketName));
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: bucketName });
-  authorizeBucketStep(base, spec, requirement, bucket);
+  try {
+    checkEndpointZone(base, bucket);
+    authorizeBucketStep(base, spec, requirement, bucket);
+  } catch (e) {
+    // HeadBucket names the bucket's region on a refusal too (S3 does, on 301, 400 and 403): clients locate buckets with it.
+    throw name === "HeadBucket" && e instanceof S3Error ? withBucketRegion(e, bucket.zone) : e;
+  }
   if (!spec.handler) throw new S3Error("operationNotImplemented", { op: name });
   const params = await spec.params?.(base);
   if (endpoint.level === "bucket") return spec.handler({ ...base, bucket, bucketName, params });

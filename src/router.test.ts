@@ -76,3 +76,19 @@ describe("route: virtual-host style", () => {
     expect(op("GET", `http://bkt.${BASE}/_admin/users`)).toEqual({ op: "GetObject", bucket: "bkt", key: "_admin/users" });
   });
 });
+
+describe("route: zone endpoint hosts", () => {
+  // The base domain and two zone hosts, one of them under the base domain: the longest match wins.
+  const DOMAINS = [BASE, "sos-ch-gva-2.example.test", `fra.${BASE}`];
+  const at = (url: string) => {
+    const r = route("GET", new URL(url), new Headers(), DOMAINS);
+    return { op: r.op, bucket: r.bucket, key: r.key, virtualHost: r.virtualHost };
+  };
+  it("takes the bucket from <bucket>.<zone host> and the path on the zone host itself", () => {
+    expect(at("http://bkt.sos-ch-gva-2.example.test/k")).toEqual({ op: "GetObject", bucket: "bkt", key: "k", virtualHost: true });
+    expect(at("http://sos-ch-gva-2.example.test/bkt/k")).toEqual({ op: "GetObject", bucket: "bkt", key: "k", virtualHost: false });
+    expect(at(`http://fra.${BASE}/`)).toEqual({ op: "ListBuckets", bucket: null, key: null, virtualHost: false });
+    expect(at(`http://bkt.fra.${BASE}/`)).toEqual({ op: "ListObjects", bucket: "bkt", key: null, virtualHost: true });
+    expect(isAdminPath(new URL("http://sos-ch-gva-2.example.test/_admin/users"), DOMAINS)).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * Pure request routing: (method, url, headers) -> the S3 operation it names.
  *
- * Path-style (`/bucket/key`) and virtual-host style (`bucket.<base domain>/key`). Subresources
+ * Path-style (`/bucket/key`) and virtual-host style (`bucket.<base domain>/key`, `bucket.<zone host>/key`). Subresources
  * are dispatched by the operation table (src/operations.ts): the row whose required query
  * parameters are all present and most numerous wins, so the order of rows never matters.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
@@ -26,17 +26,21 @@ export type Endpoint = {
 /** Admin API lives outside the S3 namespace: "_" can never start a bucket name. */
 export const ADMIN_PREFIX = "/_admin";
 
-export function isAdminPath(url: URL, baseDomain: string): boolean {
-  return bucketFromHost(url.hostname, baseDomain) === null && (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(ADMIN_PREFIX + "/"));
+/** Host names under which `<bucket>.<domain>` names a bucket: the base domain and each zone endpoint's host. */
+export type HostDomains = string | readonly string[];
+
+export function isAdminPath(url: URL, domains: HostDomains): boolean {
+  return bucketFromHost(url.hostname, domains) === null && (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(ADMIN_PREFIX + "/"));
 }
 
-function bucketFromHost(hostname: string, baseDomain: string): string | null {
-  if (!baseDomain) return null;
+/** The bucket label before the longest matching domain; a host that is itself one of the domains names none. */
+function bucketFromHost(hostname: string, domains: HostDomains): string | null {
   const host = hostname.toLowerCase();
-  if (host.length > baseDomain.length + 1 && host.endsWith("." + baseDomain)) {
-    return host.slice(0, host.length - baseDomain.length - 1);
-  }
-  return null;
+  const list = (typeof domains === "string" ? [domains] : domains).filter(Boolean);
+  if (list.includes(host)) return null;
+  let best = "";
+  for (const d of list) if (d.length > best.length && host.length > d.length + 1 && host.endsWith("." + d)) best = d;
+  return best ? host.slice(0, host.length - best.length - 1) : null;
 }
 
 function decodePath(segment: string): string {
@@ -48,9 +52,9 @@ function decodePath(segment: string): string {
 }
 
 /** Splits the raw (still percent-encoded) path into bucket and key. */
-export function locate(url: URL, baseDomain: string): { bucket: string | null; key: string | null; virtualHost: boolean } {
+export function locate(url: URL, domains: HostDomains): { bucket: string | null; key: string | null; virtualHost: boolean } {
   const raw = url.pathname;
-  const hostBucket = bucketFromHost(url.hostname, baseDomain);
+  const hostBucket = bucketFromHost(url.hostname, domains);
   if (hostBucket !== null) {
     const key = raw.length > 1 ? decodePath(raw.slice(1)) : null;
     return { bucket: hostBucket, key, virtualHost: true };
@@ -63,8 +67,8 @@ export function locate(url: URL, baseDomain: string): { bucket: string | null; k
   return { bucket: decodePath(rest.slice(0, slash)), key: key === "" ? null : decodePath(key), virtualHost: false };
 }
 
-export function route(method: string, url: URL, headers: Headers, baseDomain: string): Endpoint {
-  const { bucket, key, virtualHost } = locate(url, baseDomain);
+export function route(method: string, url: URL, headers: Headers, domains: HostDomains): Endpoint {
+  const { bucket, key, virtualHost } = locate(url, domains);
   const level: Level = bucket === null ? "service" : key === null ? "bucket" : "object";
   const query = url.searchParams;
   const base = { level, bucket, key, query, virtualHost };

@@ -30,6 +30,7 @@ export function setupProblem(e: unknown): string | null {
   if (/no such column|has no column named/i.test(message)) return `the D1 database schema is older than this Worker: ${MIGRATE}.`;
   const zone = /zone (\S+) has no R2 binding (\S+)/.exec(message);
   if (zone) return `zone ${zone[1]} (SOS_ZONES) has no R2 binding ${zone[2]}: add an [[r2_buckets]] entry for it to wrangler.toml and run \`npm run deploy\`.`;
+  if (message.startsWith("SOS_ZONE_ENDPOINTS: ")) return `${message}: fix it in wrangler.toml [vars] (docs/zones.md) and run \`npm run deploy\`.`;
   return null;
 }
 

@@ -19,11 +19,14 @@ export interface DeployConfig {
   assetsDirectory?: string;
   routes: Route[];
   baseDomain: string;
+  /** the host names of SOS_ZONE_ENDPOINTS */
+  zoneHosts: string[];
   workersDev: boolean;
 }
 export declare const LOCATION_HINTS: string[];
 export declare function r2BindingName(zone: string): string;
 export declare function parseLocationHints(text?: string, name?: string): Map<string, string>;
 export declare function readDeployConfig(configPath: string): Promise<DeployConfig>;
-export declare function baseDomainArgs(deploy: Pick<DeployConfig, "baseDomain" | "routes">): string[];
+export declare function routedHosts(deploy: Pick<DeployConfig, "baseDomain" | "routes"> & { zoneHosts?: string[] }): string[];
+export declare function baseDomainArgs(deploy: Pick<DeployConfig, "baseDomain" | "routes"> & { zoneHosts?: string[] }): string[];
 export declare function recordDatabaseId(configPath: string, binding: string, id: string): void;

@@ -80,14 +80,29 @@ export async function readDeployConfig(configPath) {
     assetsDirectory: config.assets?.directory,
     routes,
     baseDomain: String(vars.SOS_BASE_DOMAIN ?? "").toLowerCase(),
+    // SOS_ZONE_ENDPOINTS = "zone=host,...": the Worker validates it; the deploy only needs the hosts.
+    zoneHosts: String(vars.SOS_ZONE_ENDPOINTS ?? "")
+      .split(",")
+      .map((e) =>
+        e
+          .slice(e.indexOf("=") + 1)
+          .trim()
+          .toLowerCase(),
+      )
+      .filter(Boolean),
     workersDev: config.workers_dev !== false,
   };
 }
 
-/** wrangler deploy arguments for SOS_BASE_DOMAIN when wrangler.toml has no routes: the domain itself and one host per bucket. */
+/** The host names the deploy routes when wrangler.toml has none: SOS_BASE_DOMAIN and each zone endpoint's host (docs/zones.md). */
+export function routedHosts(deploy) {
+  if (deploy.routes.length > 0) return [];
+  return [deploy.baseDomain, ...(deploy.zoneHosts ?? [])].filter(Boolean);
+}
+
+/** wrangler deploy arguments for those hosts: each host itself as a custom domain and one host per bucket under it. */
 export function baseDomainArgs(deploy) {
-  if (!deploy.baseDomain || deploy.routes.length > 0) return [];
-  return ["--domain", deploy.baseDomain, "--route", `*.${deploy.baseDomain}/*`];
+  return routedHosts(deploy).flatMap((host) => ["--domain", host, "--route", `*.${host}/*`]);
 }
 
 /**

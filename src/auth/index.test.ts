@@ -165,7 +165,12 @@ describe("aws4fetch requests verify", () => {
     const signed = await aws.sign(`${endpoint}/bkt/k%20ey?response-content-type=text%2Fplain`, { aws: { signQuery: true } });
     const res = await fetch(signed.url);
     expect(res.status).toBe(200);
-    expect(seen[0]!.auth).toEqual({ accessKeyId: AKID, signatureVersion: 4, body: null });
+    expect(seen[0]!.auth).toEqual({
+      accessKeyId: AKID,
+      signatureVersion: 4,
+      signingRegion: { region: "auto", code: "AuthorizationQueryParametersError" },
+      body: null,
+    });
   });
 });
 
@@ -184,7 +189,7 @@ async function s3error(p: Promise<unknown>): Promise<S3Error> {
 
 describe("authenticate: mechanism selection and bodies", () => {
   it("anonymous GET has no body", async () => {
-    expect(await auth(request("https://h/b/k"))).toEqual({ accessKeyId: null, signatureVersion: null, body: null });
+    expect(await auth(request("https://h/b/k"))).toEqual({ accessKeyId: null, signatureVersion: null, signingRegion: null, body: null });
   });
 
   it("anonymous PUT gets its body and Content-Length; no length -> null", async () => {

@@ -21,6 +21,7 @@ import { EMPTY_SHA256 } from "./crypto";
 import { parsePayloadHash, type PayloadHash } from "./payload";
 import { verifySigV2Header, verifySigV2Query } from "./sigv2";
 import { verifySigV4Header, verifySigV4Presigned, type ChunkSigning, type SigningRequest } from "./sigv4";
+import type { SigningRegion } from "./sigv4-parse";
 
 export type { ChecksumAlgorithm } from "../logic/checksums";
 
@@ -39,13 +40,15 @@ export interface VerifiedBody {
 export interface AuthResult {
   accessKeyId: string | null; // null = anonymous
   signatureVersion: 2 | 4 | null;
+  /** SigV4: the region the request was signed for; null for SigV2 and anonymous requests */
+  signingRegion: SigningRegion | null;
   body: VerifiedBody | null;
 }
 
 export interface AuthOptions {
   lookupSecret: SecretLookup;
-  /** signing regions accepted in SigV4 credential scopes */
-  allowedRegions: string[];
+  /** signing regions accepted in SigV4 credential scopes; "any": checked later, against the bucket's zone (zone endpoints) */
+  allowedRegions: string[] | "any";
   /** bucket of a virtual-hosted request: SigV2 signs "/bucket" + path */
   bucketForV2?: string;
   now?: Date;
@@ -83,12 +86,14 @@ export async function authenticate(request: Request, url: URL, opts: AuthOptions
   let signatureVersion: 2 | 4 | null = null;
   let chunkSigning: ChunkSigning | undefined;
   let payload: PayloadHash | null = null;
+  let signingRegion: SigningRegion | null = null;
 
   if (authorization !== null) {
     const a = authorization.trim();
     if (a.startsWith("AWS4-HMAC-SHA256")) {
       const r = await verifySigV4Header(req, a, v4);
       ({ accessKeyId, chunkSigning, payload } = r);
+      signingRegion = { region: r.region, code: "AuthorizationHeaderMalformed" };
       signatureVersion = 4;
     } else if (a.startsWith("AWS ")) {
       ({ accessKeyId } = await verifySigV2Header(req, a, v2));
@@ -100,6 +105,7 @@ export async function authenticate(request: Request, url: URL, opts: AuthOptions
   } else if (v4Query) {
     const r = await verifySigV4Presigned(req, params, v4);
     ({ accessKeyId, payload } = r);
+    signingRegion = { region: r.region, code: "AuthorizationQueryParametersError" };
     signatureVersion = 4;
   } else if (v2Query) {
     ({ accessKeyId } = await verifySigV2Query(req, params, v2));
@@ -110,7 +116,7 @@ export async function authenticate(request: Request, url: URL, opts: AuthOptions
     const claimed = request.headers.get("x-amz-content-sha256");
     payload = claimed === null ? { kind: "unsigned" } : parsePayloadHash(claimed);
   }
-  return { accessKeyId, signatureVersion, body: verifiedBody(request, payload, chunkSigning) };
+  return { accessKeyId, signatureVersion, signingRegion, body: verifiedBody(request, payload, chunkSigning) };
 }
 
 function verifiedBody(request: Request, payload: PayloadHash, signing: ChunkSigning | undefined): VerifiedBody | null {

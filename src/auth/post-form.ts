@@ -14,7 +14,7 @@ import { formBoundary, readForm } from "../logic/form-data";
 import type { AuthOptions, AuthResult } from "./index";
 import { toBase64, toHex } from "../logic/encoding";
 import { hmac, hmacKey, signingKey, timingSafeEqual } from "./crypto";
-import { ALGORITHM, checkScope, parseAmzDate, parseCredential } from "./sigv4-parse";
+import { ALGORITHM, checkScope, parseAmzDate, parseCredential, type SigningRegion } from "./sigv4-parse";
 
 /** S3 refuses forms whose fields before the file exceed this. */
 export const MAX_PRE_FILE_BYTES = 20 * 1024;
@@ -46,8 +46,9 @@ export async function authenticatePostForm(request: Request, opts: AuthOptions):
 
   let accessKeyId: string | null = null;
   let signatureVersion: 2 | 4 | null = null;
+  let signingRegion: SigningRegion | null = null;
   if (fields.has("x-amz-signature") || fields.has("x-amz-credential")) {
-    accessKeyId = await verifyV4(fields, opts);
+    ({ accessKeyId, signingRegion } = await verifyV4(fields, opts));
     signatureVersion = 4;
   } else if (fields.has("signature") || fields.has("awsaccesskeyid")) {
     accessKeyId = await verifyV2(fields, opts);
@@ -55,7 +56,7 @@ export async function authenticatePostForm(request: Request, opts: AuthOptions):
   } else if (fields.has("policy")) {
     throw missingField("x-amz-signature");
   }
-  return { accessKeyId, signatureVersion, body, form };
+  return { accessKeyId, signatureVersion, signingRegion, body, form };
 }
 
 async function secretFor(accessKeyId: string, opts: AuthOptions): Promise<string> {
@@ -68,7 +69,7 @@ function signatureMismatch(accessKeyId: string, policy: string, provided: string
   return new S3Error("SignatureDoesNotMatch", undefined, { AWSAccessKeyId: accessKeyId, StringToSign: policy, SignatureProvided: provided });
 }
 
-async function verifyV4(fields: Map<string, string>, opts: AuthOptions): Promise<string> {
+async function verifyV4(fields: Map<string, string>, opts: AuthOptions): Promise<{ accessKeyId: string; signingRegion: SigningRegion }> {
   for (const name of ["x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature", "policy"]) if (!fields.get(name)) throw missingField(name);
   const algorithm = fields.get("x-amz-algorithm")!;
   if (algorithm !== ALGORITHM) {
@@ -84,7 +85,7 @@ async function verifyV4(fields: Map<string, string>, opts: AuthOptions): Promise
   const provided = fields.get("x-amz-signature")!;
   const key = await signingKey(await secretFor(credential.accessKeyId, opts), credential.date, credential.region, credential.service);
   if (!timingSafeEqual(toHex(await hmac(key, policy)), provided.toLowerCase())) throw signatureMismatch(credential.accessKeyId, policy, provided);
-  return credential.accessKeyId;
+  return { accessKeyId: credential.accessKeyId, signingRegion: { region: credential.region, code: "AuthorizationQueryParametersError" } };
 }
 
 async function verifyV2(fields: Map<string, string>, opts: AuthOptions): Promise<string> {

@@ -48,7 +48,15 @@ const CREDENTIAL_REASONS = {
     date: "queryCredentialDate",
   },
 } as const;
-type CredentialCode = keyof typeof CREDENTIAL_REASONS;
+export type CredentialCode = keyof typeof CREDENTIAL_REASONS;
+
+/** The region a SigV4 request was signed for, and where its credential came from (the error code that names a wrong one). */
+export type SigningRegion = { region: string; code: CredentialCode };
+
+/** The error for a credential scope signed for `region` where `expected` was due (S3 names the expected region in <Region>). */
+export function wrongRegionError(signing: SigningRegion, expected: string): S3Error {
+  return new S3Error(CREDENTIAL_REASONS[signing.code].region, { region: signing.region, expected });
+}
 
 /** AKID/YYYYMMDD/region/service/aws4_request. `code` differs between header and query auth. */
 export function parseCredential(value: string, code: CredentialCode): Credential {
@@ -61,18 +69,17 @@ export function parseCredential(value: string, code: CredentialCode): Credential
 }
 
 /**
- * Checks the scope of a credential: service "s3", terminal "aws4_request", region in `allowedRegions`,
- * date equal to the request date.
+ * Checks the scope of a credential: service "s3", terminal "aws4_request", region in `allowedRegions`
+ * ("any": the caller checks the region once it knows the bucket's zone), date equal to the request date.
  */
-export function checkScope(c: Credential, allowedRegions: readonly string[], amzDate: string, code: CredentialCode): void {
+export function checkScope(c: Credential, allowedRegions: readonly string[] | "any", amzDate: string, code: CredentialCode): void {
   const reasons = CREDENTIAL_REASONS[code];
   if (c.service !== "s3") throw new S3Error(reasons.service, { service: c.service });
   if (c.terminal !== "aws4_request") {
     throw new S3Error(reasons.terminal, { terminal: c.terminal });
   }
-  if (!allowedRegions.includes(c.region)) {
-    const expected = allowedRegions[0] ?? "us-east-1";
-    throw new S3Error(reasons.region, { region: c.region, expected });
+  if (allowedRegions !== "any" && !allowedRegions.includes(c.region)) {
+    throw wrongRegionError({ region: c.region, code }, allowedRegions[0] ?? "us-east-1");
   }
   if (amzDate.slice(0, 8) !== c.date) {
     throw new S3Error(reasons.date);

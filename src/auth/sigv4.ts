@@ -36,7 +36,7 @@ export function signingRequestFrom(request: Request, url: URL = new URL(request.
 
 export interface SigV4Options {
   lookupSecret: (accessKeyId: string) => Promise<string | null>;
-  allowedRegions: readonly string[];
+  allowedRegions: readonly string[] | "any";
   now: Date;
 }
 
@@ -50,6 +50,8 @@ export interface ChunkSigning {
 
 export interface SigV4Result {
   accessKeyId: string;
+  /** the credential scope's region */
+  region: string;
   payload: PayloadHash;
   chunkSigning: ChunkSigning;
 }
@@ -73,6 +75,7 @@ export async function verifySigV4Header(req: SigningRequest, authorization: stri
   const { key, scope } = await verifySignature(req, parsed, amzDate, secret, contentSha);
   return {
     accessKeyId: parsed.credential.accessKeyId,
+    region: parsed.credential.region,
     payload,
     chunkSigning: { key, amzDate, scope, seedSignature: parsed.signature.toLowerCase() },
   };
@@ -123,6 +126,7 @@ export async function verifySigV4Presigned(req: SigningRequest, params: URLSearc
   const { key, scope } = await verifySignature(req, parsed, parsed.amzDate, secret, payloadLiteral, "X-Amz-Signature");
   return {
     accessKeyId: parsed.credential.accessKeyId,
+    region: parsed.credential.region,
     payload,
     chunkSigning: { key, amzDate: parsed.amzDate, scope, seedSignature: parsed.signature.toLowerCase() },
   };

@@ -11,6 +11,9 @@ import { randomHex } from "../logic/secrets";
 import { newResourceAcl } from "./acl-input";
 import { locationDocument, parseCreateBucketConfiguration } from "../xml/documents";
 import { readXmlBody } from "./request-body";
+import { scopeAllowsOperation } from "../authz";
+import type { Bucket } from "../store/model";
+import { defaultZoneFor } from "../zones";
 import { empty, xmlResponse } from "./respond";
 
 export const createBucket: Handler<NewBucketContext> = async (ctx) => {
@@ -18,7 +21,7 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
   if (p.kind !== "user") throw new S3Error("AccessDenied");
   validateBucketName(ctx.bucketName);
   const { locationConstraint } = parseCreateBucketConfiguration(await readXmlBody(ctx, 64 * 1024));
-  const { zones, defaultZone } = ctx.deps.config;
+  const { zones } = ctx.deps.config;
   if (locationConstraint !== undefined && !zones.includes(locationConstraint)) {
     throw new S3Error(
       "locationConstraintInvalid",
@@ -28,6 +31,11 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
       },
     );
   }
+  // A zone endpoint creates buckets in its own zone only (S3's regional endpoints likewise).
+  if (locationConstraint !== undefined && ctx.endpointZone !== null && locationConstraint !== ctx.endpointZone) {
+    throw new S3Error("locationConstraintIncompatible", { locationConstraint }, { LocationConstraint: locationConstraint });
+  }
+  const zone = locationConstraint ?? defaultZoneFor(ctx);
   const objectOwnership = requestedObjectOwnership(ctx.request.headers);
   const acl = await newResourceAcl(ctx, { ownerId: p.user.id, bucketOwnerId: p.user.id }, "bucket", {
     ownerId: p.user.id,
@@ -41,16 +49,18 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
   const objectLock = (ctx.request.headers.get("x-amz-bucket-object-lock-enabled") ?? "").trim().toLowerCase() === "true";
   const existing = await ctx.deps.meta.buckets.get(ctx.bucketName);
   if (existing) {
-    throw new S3Error(existing.ownerId === p.user.id ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", undefined, {
-      BucketName: ctx.bucketName,
-    });
+    if (existing.ownerId !== p.user.id) throw new S3Error("BucketAlreadyExists", undefined, { BucketName: ctx.bucketName });
+    if (!recreatesAsInUsEast1(ctx, existing, zone)) throw new S3Error("BucketAlreadyOwnedByYou", undefined, { BucketName: ctx.bucketName });
+    // S3's legacy us-east-1 answer: 200, and the bucket's ACL becomes the one this request gives (private by default).
+    if (existing.objectOwnership !== "BucketOwnerEnforced") await ctx.deps.meta.buckets.setAcl(existing.id, acl);
+    return empty(200, { location: `/${ctx.bucketName}` });
   }
   const created = await ctx.deps.meta.buckets
     .create({
       id: randomHex(8),
       name: ctx.bucketName,
       ownerId: p.user.id,
-      zone: locationConstraint ?? defaultZone,
+      zone,
       createdAt: ctx.now,
       versioning: objectLock ? "Enabled" : null,
       acl,
@@ -70,6 +80,23 @@ export const createBucket: Handler<NewBucketContext> = async (ctx) => {
   if (!created) throw new S3Error("BucketAlreadyExists", undefined, { BucketName: ctx.bucketName });
   return empty(200, { location: `/${ctx.bucketName}` });
 };
+
+/**
+ * S3 answers a re-creation of a bucket you own with 200 (and resets its ACL) in us-east-1 only,
+ * BucketAlreadyOwnedByYou everywhere else. Here "us-east-1" is a request on the generic endpoint
+ * signed (SigV4) for region us-east-1, what clients send by default, for the bucket's own zone;
+ * a key that may not change ACLs gets the 409 instead, as the reset is an ACL change.
+ */
+function recreatesAsInUsEast1(ctx: NewBucketContext, existing: Bucket, zone: string): boolean {
+  const p = ctx.principal;
+  return (
+    ctx.endpointZone === null &&
+    ctx.signingRegion?.region === "us-east-1" &&
+    existing.zone === zone &&
+    p.kind === "user" &&
+    scopeAllowsOperation(p.scope, "PutBucketAcl", { keys: "acl" })
+  );
+}
 
 /** `x-amz-object-ownership` on CreateBucket; absent: no ownership controls (this service's default, ObjectWriter). */
 function requestedObjectOwnership(headers: Headers): ObjectOwnership | null {

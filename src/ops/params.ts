@@ -9,6 +9,34 @@ import type { RequestContext } from "../context";
 import { S3Error } from "../errors";
 import { hasResponseOverrides, RESPONSE_OVERRIDES } from "../logic/metadata";
 import { isWellFormedVersionId } from "../logic/versioning";
+import { decodeContinuationToken } from "../logic/pagination";
+
+/**
+ * ListBuckets: max-buckets 1..10000; without it a request that names prefix, bucket-region or
+ * continuation-token gets pages of 10,000 (S3's default), and one without any of them every bucket.
+ */
+export const listBucketsParams = (ctx: RequestContext) => {
+  const q = query(ctx);
+  const raw = q.get("max-buckets");
+  const paged = raw !== null || q.has("prefix") || q.has("bucket-region") || q.has("continuation-token");
+  let maxBuckets = paged ? MAX_BUCKETS_PAGE : null;
+  if (raw !== null) {
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Math.abs(Number(raw)) > 2 ** 31 - 1) {
+      throw new S3Error("notAnInteger", { name: "max-buckets" }, { ArgumentName: "max-buckets", ArgumentValue: raw });
+    }
+    maxBuckets = Number(raw);
+    if (maxBuckets < 1 || maxBuckets > MAX_BUCKETS_PAGE) throw new S3Error("maxBucketsRange", undefined, { ArgumentName: "max-buckets", ArgumentValue: raw });
+  }
+  const token = q.get("continuation-token");
+  return {
+    maxBuckets,
+    prefix: q.get("prefix") ?? undefined,
+    bucketRegion: q.get("bucket-region") || undefined,
+    after: token === null || token === "" ? "" : decodeContinuationToken(token),
+  };
+};
+export type ListBucketsParams = ReturnType<typeof listBucketsParams>;
+const MAX_BUCKETS_PAGE = 10_000;
 
 /** S3's part numbers: 1..10000. */
 export const MAX_PARTS = 10_000;

@@ -29,6 +29,13 @@ describe("portalResponse", () => {
     expect(portalResponse(req("https://s3.example.com/_portal/", "PUT"), env())).toBeNull();
     // A bucket's virtual host: "_portal/index.html" is an object key there.
     expect(portalResponse(req("https://photos.s3.example.com/_portal/index.html"), env())).toBeNull();
+    // A bucket's virtual host under a zone endpoint's host name likewise.
+    expect(
+      portalResponse(
+        req("https://photos.sos-de-fra-1.example.com/_portal/"),
+        env({ SOS_ZONE_ENDPOINTS: "de-fra-1=sos-de-fra-1.example.com", SOS_ZONES: "ch-gva-2,de-fra-1" }),
+      ),
+    ).toBeNull();
     // No ASSETS binding (the end-to-end harness): no portal.
     expect(portalResponse(req("https://s3.example.com/_portal/"), { SOS_BASE_DOMAIN: "" } as unknown as Env)).toBeNull();
   });

@@ -1,9 +1,9 @@
 /**
  * The web portal's static assets (portal/, wrangler.toml [assets]) at /_portal/, on the service
- * host only: a virtual-host request (<bucket>.<SOS_BASE_DOMAIN>/_portal/...) names an object and
+ * host only: a virtual-host request (<bucket>.<SOS_BASE_DOMAIN or zone host>/_portal/...) names an object and
  * stays S3. Without an ASSETS binding (the end-to-end harness) there is no portal.
  */
-import type { Env } from "../env";
+import { hostConfig, virtualHostDomains, type Env } from "../env";
 import { locate } from "../router";
 
 export const PORTAL_PREFIX = "/_portal";
@@ -15,9 +15,9 @@ export function portalResponse(request: Request, env: Env): Promise<Response> | 
   const url = new URL(request.url);
   if (url.pathname !== PORTAL_PREFIX && !url.pathname.startsWith(PORTAL_PREFIX + "/")) return null;
   try {
-    if (locate(url, (env.SOS_BASE_DOMAIN ?? "").toLowerCase()).virtualHost) return null;
+    if (locate(url, virtualHostDomains(hostConfig(env))).virtualHost) return null;
   } catch {
-    return null; // an undecodable path: S3 answers it
+    return null; // an undecodable path, or a configuration the S3 pipeline reports: S3 answers it
   }
   return assets.fetch(request);
 }

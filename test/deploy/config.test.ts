@@ -72,6 +72,20 @@ describe("location hints and routes", () => {
     expect(baseDomainArgs({ baseDomain: "s3.example.com", routes: [{ pattern: "s3.example.com", custom_domain: true }] })).toEqual([]);
     expect(baseDomainArgs({ baseDomain: "", routes: [] })).toEqual([]);
   });
+
+  it("SOS_ZONE_ENDPOINTS adds each zone host the same way, next to the base domain", () => {
+    expect(baseDomainArgs({ baseDomain: "s3.example.com", routes: [], zoneHosts: ["sos-ch-gva-2.example.com"] })).toEqual([
+      "--domain",
+      "s3.example.com",
+      "--route",
+      "*.s3.example.com/*",
+      "--domain",
+      "sos-ch-gva-2.example.com",
+      "--route",
+      "*.sos-ch-gva-2.example.com/*",
+    ]);
+    expect(baseDomainArgs({ baseDomain: "", routes: ["x.example.com/*"], zoneHosts: ["sos-ch-gva-2.example.com"] })).toEqual([]);
+  });
 });
 
 describe("secretsToCreate", () => {

@@ -1,12 +1,17 @@
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
+  GetBucketAclCommand,
   GetBucketLocationCommand,
   GetBucketRequestPaymentCommand,
   HeadBucketCommand,
   ListBucketsCommand,
+  type ListBucketsCommandOutput,
+  PutBucketAclCommand,
   PutObjectCommand,
+  paginateListBuckets,
 } from "@aws-sdk/client-s3";
+import { AwsClient } from "aws4fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type Harness } from "./harness";
 
@@ -62,7 +67,8 @@ describe("buckets", () => {
       expect(e.message).toMatch(rule);
     }
     await s3.send(new CreateBucketCommand({ Bucket: "dup" }));
-    await expect(s3.send(new CreateBucketCommand({ Bucket: "dup" }))).rejects.toMatchObject({
+    // Signed for a zone (not us-east-1): S3's answer outside us-east-1.
+    await expect(h.client(undefined, { region: "ch-gva-2" }).send(new CreateBucketCommand({ Bucket: "dup" }))).rejects.toMatchObject({
       name: "BucketAlreadyOwnedByYou",
       $metadata: { httpStatusCode: 409 },
     });
@@ -72,6 +78,79 @@ describe("buckets", () => {
       name: "NoSuchBucket",
       $metadata: { httpStatusCode: 404 },
     });
+  });
+
+  it("answers a re-creation of an owned bucket signed for us-east-1 with 200 and resets its ACL, as S3 does in us-east-1", async () => {
+    const s3 = h.client(); // signed for us-east-1
+    await s3.send(new CreateBucketCommand({ Bucket: "recreated" }));
+    await s3.send(new PutBucketAclCommand({ Bucket: "recreated", ACL: "public-read" }));
+    expect((await s3.send(new GetBucketAclCommand({ Bucket: "recreated" }))).Grants).toHaveLength(2);
+    const again = await s3.send(new CreateBucketCommand({ Bucket: "recreated" }));
+    expect(again.$metadata.httpStatusCode).toBe(200);
+    expect((await s3.send(new GetBucketAclCommand({ Bucket: "recreated" }))).Grants).toEqual([
+      expect.objectContaining({ Grantee: expect.objectContaining({ Type: "CanonicalUser" }), Permission: "FULL_CONTROL" }),
+    ]);
+    // Naming another zone than the bucket's is no re-creation: 409.
+    await expect(
+      s3.send(new CreateBucketCommand({ Bucket: "recreated", CreateBucketConfiguration: { LocationConstraint: "de-fra-1" as never } })),
+    ).rejects.toMatchObject({ name: "BucketAlreadyOwnedByYou", $metadata: { httpStatusCode: 409 } });
+    // S3 refuses us-east-1 and the legacy EU as a LocationConstraint; neither is a zone here.
+    for (const lc of ["us-east-1", "EU"]) {
+      await expect(
+        s3.send(new CreateBucketCommand({ Bucket: "lc-default", CreateBucketConfiguration: { LocationConstraint: lc as never } })),
+        lc,
+      ).rejects.toMatchObject({ name: "InvalidLocationConstraint", $metadata: { httpStatusCode: 400 } });
+    }
+  });
+
+  it("pages ListBuckets with max-buckets and continuation-token, filters by prefix and bucket-region", async () => {
+    const user = (await h.admin("POST", "/_admin/users", { displayName: "pager", maxBuckets: 10 })).json;
+    const creds = (await h.admin("POST", "/_admin/keys", { userId: user.userId })).json;
+    const s3 = h.client(creds);
+    for (const b of ["pg-a1", "pg-a2", "pg-a3", "pg-b1"]) await s3.send(new CreateBucketCommand({ Bucket: b }));
+    await s3.send(new CreateBucketCommand({ Bucket: "pg-a4", CreateBucketConfiguration: { LocationConstraint: "de-fra-1" as never } }));
+
+    const pages: ListBucketsCommandOutput[] = [];
+    for await (const page of paginateListBuckets({ client: s3, pageSize: 2 }, {})) pages.push(page);
+    expect(pages.map((p) => p.Buckets?.map((b) => b.Name))).toEqual([["pg-a1", "pg-a2"], ["pg-a3", "pg-a4"], ["pg-b1"]]);
+    expect(pages.map((p) => p.ContinuationToken !== undefined)).toEqual([true, true, false]);
+    expect(pages[1]!.Buckets?.map((b) => b.BucketRegion)).toEqual(["ch-gva-2", "de-fra-1"]);
+
+    const prefixed = await s3.send(new ListBucketsCommand({ Prefix: "pg-a", MaxBuckets: 3 }));
+    expect({ names: prefixed.Buckets?.map((b) => b.Name), prefix: prefixed.Prefix, more: !!prefixed.ContinuationToken }).toEqual({
+      names: ["pg-a1", "pg-a2", "pg-a3"],
+      prefix: "pg-a",
+      more: true,
+    });
+    const rest = await s3.send(new ListBucketsCommand({ Prefix: "pg-a", MaxBuckets: 3, ContinuationToken: prefixed.ContinuationToken }));
+    expect({ names: rest.Buckets?.map((b) => b.Name), more: !!rest.ContinuationToken }).toEqual({ names: ["pg-a4"], more: false });
+    const fra = await s3.send(new ListBucketsCommand({ BucketRegion: "de-fra-1" }));
+    expect(fra.Buckets?.map((b) => [b.Name, b.BucketRegion])).toEqual([["pg-a4", "de-fra-1"]]);
+    // Without parameters: every bucket, no token (as before).
+    const all = await s3.send(new ListBucketsCommand({}));
+    expect({ count: all.Buckets?.length, token: all.ContinuationToken }).toEqual({ count: 5, token: undefined });
+
+    const signer = new AwsClient({ ...creds, service: "s3", region: "us-east-1", retries: 0 });
+    for (const [query, message] of [
+      ["max-buckets=abc", "Provided max-buckets not an integer or within integer range"],
+      ["max-buckets=0", "Argument max-buckets must be an integer between 1 and 10000."],
+      ["max-buckets=10001", "Argument max-buckets must be an integer between 1 and 10000."],
+      ["continuation-token=not-ours", "The continuation token provided is incorrect"],
+    ]) {
+      const res = await signer.fetch(`${h.url}/?${query}`);
+      const body = await res.text();
+      expect({ status: res.status, code: /<Code>(.*?)<\/Code>/.exec(body)?.[1], message: /<Message>(.*?)<\/Message>/.exec(body)?.[1] }, query).toEqual({
+        status: 400,
+        code: "InvalidArgument",
+        message,
+      });
+    }
+  });
+
+  it("names the bucket's region on a HeadBucket it refuses (403), as S3 does", async () => {
+    await h.client().send(new CreateBucketCommand({ Bucket: "head-private", CreateBucketConfiguration: { LocationConstraint: "de-fra-1" as never } }));
+    const res = await fetch(`${h.url}/head-private`, { method: "HEAD" });
+    expect({ status: res.status, region: res.headers.get("x-amz-bucket-region") }).toEqual({ status: 403, region: "de-fra-1" });
   });
 
   it("enforces the per-user bucket quota (TooManyBuckets) and lets admins raise it", async () => {

@@ -89,6 +89,13 @@ describe("a deployment with a required secret missing", () => {
     );
   });
 
+  it("a zone endpoint for a zone that is not served is named, with where to fix it", async () => {
+    const w = await start({ ...SECRETS, SOS_ZONE_ENDPOINTS: "ch-gva-2=sos-ch-gva-2.example.com,at-vie-1=sos-at-vie-1.example.com" });
+    await expect(w.client.send(new ListBucketsCommand({}))).rejects.toMatchObject(
+      notSetUp(/SOS_ZONE_ENDPOINTS: zone at-vie-1 is not in SOS_ZONES: fix it in wrangler.toml \[vars\]/),
+    );
+  });
+
   it("without SOS_ADMIN_TOKEN, the admin API says it is not configured and S3 works", async () => {
     const w = await start({ ...SECRETS, SOS_ADMIN_TOKEN: "" });
     for (const token of ["", "anything"]) {

@@ -127,13 +127,29 @@ export function objectUrl(endpoint: string, bucket?: string, key?: string, query
   return endpoint + path + (q ? `?${q}` : "");
 }
 
+/** The region a wrong-region answer names: x-amz-bucket-region, or the <Region> of AuthorizationHeaderMalformed. */
+async function regionHint(res: Response): Promise<string | null> {
+  const header = res.headers.get("x-amz-bucket-region");
+  if (header) return header;
+  const body = await res.clone().text();
+  return /<Code>AuthorizationHeaderMalformed<\/Code>/.test(body) ? (/<Region>([^<]+)<\/Region>/.exec(body)?.[1] ?? null) : null;
+}
+
 export class S3 {
-  readonly aws: AwsClient;
+  /** Signing region per bucket ("" = requests naming none), learnt from ListBuckets and from region hints. */
+  private readonly regions = new Map<string, string>();
+  private readonly signers = new Map<string, AwsClient>();
   constructor(
     readonly creds: Credentials,
     readonly endpoint: string = location.origin,
-  ) {
-    this.aws = new AwsClient({ ...creds, service: "s3", region: REGION, retries: 0 });
+  ) {}
+
+  /** The signer for `bucket`'s region: a zone endpoint expects it (docs/zones.md); the generic endpoint takes any. */
+  private signer(bucket?: string): AwsClient {
+    const region = this.regions.get(bucket ?? "") ?? REGION;
+    let signer = this.signers.get(region);
+    if (!signer) this.signers.set(region, (signer = new AwsClient({ ...this.creds, service: "s3", region, retries: 0 })));
+    return signer;
   }
 
   url(r: Request): string {
@@ -142,18 +158,27 @@ export class S3 {
 
   /** A signed Request (for fetch, or for XHR when upload progress matters). */
   sign(method: string, r: Request): Promise<globalThis.Request> {
-    return this.aws.sign(this.url(r), { method, headers: r.headers, body: r.body });
+    return this.signer(r.bucket).sign(this.url(r), { method, headers: r.headers, body: r.body });
   }
 
+  /** Sends once more, signed for the region a zone endpoint names (301 or a wrong-region 400), as the SDKs do. */
   async send(method: string, r: Request): Promise<Response> {
-    let res: Response;
-    try {
-      res = await fetch(await this.sign(method, r));
-    } catch (e) {
-      throw new S3Failure("NetworkError", (e as Error).message, 0);
+    let res = await this.fetchSigned(method, r);
+    const region = res.status === 301 || res.status === 400 ? await regionHint(res) : null;
+    if (region && region !== this.regions.get(r.bucket ?? "")) {
+      this.regions.set(r.bucket ?? "", region);
+      res = await this.fetchSigned(method, r);
     }
     if (!res.ok) throw await failureOf(res);
     return res;
+  }
+
+  private async fetchSigned(method: string, r: Request): Promise<Response> {
+    try {
+      return await fetch(await this.sign(method, r));
+    } catch (e) {
+      throw new S3Failure("NetworkError", (e as Error).message, 0);
+    }
   }
 
   async xml(method: string, r: Request): Promise<Document> {
@@ -163,12 +188,13 @@ export class S3 {
   /** A presigned GET URL valid for `seconds` (S3 allows up to 7 days). */
   async presign(bucket: string, key: string, seconds: number, query: Record<string, string> = {}): Promise<string> {
     const url = this.url({ bucket, key, query: { ...query, "X-Amz-Expires": String(seconds) } });
-    return (await this.aws.sign(url, { method: "GET", aws: { signQuery: true } })).url;
+    return (await this.signer(bucket).sign(url, { method: "GET", aws: { signQuery: true } })).url;
   }
 
   // ---------------------------------------------------------------- buckets
   async listBuckets(): Promise<{ buckets: BucketInfo[]; owner: { id: string; displayName: string } }> {
     const d = await this.xml("GET", {});
+    for (const b of all(d, "Bucket")) if (text(b, "BucketRegion")) this.regions.set(text(b, "Name"), text(b, "BucketRegion"));
     return {
       buckets: all(d, "Bucket").map((b) => ({ name: text(b, "Name"), created: text(b, "CreationDate") })),
       owner: { id: text(d.getElementsByTagName("Owner")[0], "ID"), displayName: text(d.getElementsByTagName("Owner")[0], "DisplayName") },

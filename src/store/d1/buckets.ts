@@ -63,6 +63,8 @@ export function bucketCacheSize(): { entries: number; bytes: number } {
   return bucketCache.size();
 }
 
+export type BucketPageQuery = { after: string; prefix: string; zone: string | null; only: string | null; limit: number };
+
 export class Buckets {
   constructor(private readonly db: D1Database) {}
 
@@ -77,8 +79,19 @@ export class Buckets {
     return bucket;
   }
 
-  async listOwnedBy(ownerId: string): Promise<Bucket[]> {
-    const { results } = await this.db.prepare("SELECT * FROM buckets WHERE owner_id = ? ORDER BY name").bind(ownerId).all<BucketRow>();
+  listOwnedBy(ownerId: string): Promise<Bucket[]> {
+    return this.pageOwnedBy(ownerId, { after: "", prefix: "", zone: null, only: null, limit: -1 });
+  }
+
+  /** One page of an owner's buckets in name order: after `after`, starting with `prefix`, in `zone`, only `only`; at most `limit`. */
+  async pageOwnedBy(ownerId: string, q: BucketPageQuery): Promise<Bucket[]> {
+    const { results } = await this.db
+      .prepare(
+        `SELECT * FROM buckets WHERE owner_id = ?1 AND name > ?2 AND substr(name, 1, length(?3)) = ?3
+           AND (?4 IS NULL OR zone = ?4) AND (?5 IS NULL OR name = ?5) ORDER BY name LIMIT ?6`,
+      )
+      .bind(ownerId, q.after, q.prefix, q.zone, q.only, q.limit)
+      .all<BucketRow>();
     return results.map(toBucket);
   }
 
