@@ -40,7 +40,7 @@ export interface Config {
   blobDeletionGraceMs: number;
   /** "true": the cron sweep deletes nothing (before and during a restore) */
   sweepPaused: boolean;
-  /** bucket replication copies start right after the write's response ("false": only the cron scan copies) */
+  /** bucket replication jobs are sent right after the write's response ("false": only the cron's scan sends them) */
   replicationAfterResponse: boolean;
   /** a job message that failed this many deliveries becomes a dead letter (job_dead_letters) */
   jobMaxAttempts: number;
