@@ -11,7 +11,7 @@
 import { authenticate, type AuthOptions, type AuthResult } from "./auth";
 import { authenticatePostForm, type PostForm } from "./auth/post-form";
 import { handleAdmin } from "./admin/api";
-import { authorizeBucketStep, checkKeyScope } from "./authz";
+import { authorizeBucketStep, checkExpectedBucketOwner, checkKeyScope } from "./authz";
 import type { Deps, ObjectContext, RequestContext } from "./context";
 import { readConfig, type Env } from "./env";
 import { S3Error } from "./errors";
@@ -126,6 +126,7 @@ async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded
   if (spec.loads === "none") return spec.handler!({ ...base, bucketName, params: await spec.params?.(base) });
   const bucket = (loaded.bucket = await base.deps.meta.buckets.get(bucketName));
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: bucketName });
+  checkExpectedBucketOwner(base.request.headers, bucket);
   authorizeBucketStep(base, spec, requirement, bucket);
   if (!spec.handler) throw new S3Error("operationNotImplemented", { op: name });
   const params = await spec.params?.(base);

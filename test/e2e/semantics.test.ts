@@ -1,0 +1,319 @@
+/**
+ * S3 object semantics that clients rely on without asking, end to end over HTTP against workerd
+ * (@aws-sdk/client-s3 and raw signed requests): x-amz-expected-bucket-owner, who sees an object's
+ * lock headers and who may bypass governance, POST Object tags and checksums, presigned URL
+ * expiry, version ids of unversioned and suspended buckets, partNumber reads, CompleteMultipartUpload
+ * retried after success, non-ASCII user metadata and encoding-type=url.
+ */
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetBucketAclCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formBody, signedPostFields } from "../support/post-form";
+import { closeRawAgent, codeOf, presignV4, sendRaw, signV4 } from "../support/raw-signer";
+import { ROOT, startWorker, streamToBuffer, type Harness } from "./harness";
+import { createKey, createUser, outcome, send, type Creds } from "./principals";
+
+let h: Harness;
+let s3: S3Client;
+let rootId: string;
+const B = "sem";
+const LOCK = "sem-lock";
+
+beforeAll(async () => {
+  h = await startWorker();
+  s3 = h.client();
+  await s3.send(new CreateBucketCommand({ Bucket: B }));
+  await s3.send(new CreateBucketCommand({ Bucket: LOCK, ObjectLockEnabledForBucket: true }));
+  rootId = (await s3.send(new ListBucketsCommand({}))).Owner!.ID!;
+});
+afterAll(async () => {
+  closeRawAgent();
+  await h?.dispose();
+});
+
+const inDays = (n: number) => new Date(Date.now() + n * 86_400_000);
+const crc32Base64 = async (data: Buffer) => {
+  const { crc32 } = await import("@aws-crypto/crc32");
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(crc32(data) >>> 0);
+  return b.toString("base64");
+};
+
+describe("x-amz-expected-bucket-owner", () => {
+  const other = "0".repeat(64);
+  const withOwner = (id: string) => ({ ExpectedBucketOwner: id });
+
+  it("lets bucket and object operations through when it names the owner, and refuses them with 403 otherwise", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: "owned", Body: "x", ...withOwner(rootId) }));
+    await s3.send(new HeadBucketCommand({ Bucket: B, ...withOwner(rootId) }));
+    expect((await s3.send(new GetObjectCommand({ Bucket: B, Key: "owned", ...withOwner(rootId) }))).ContentLength).toBe(1);
+
+    const refused = [
+      new HeadBucketCommand({ Bucket: B, ...withOwner(other) }),
+      new ListObjectsV2Command({ Bucket: B, ...withOwner(other) }),
+      new GetBucketAclCommand({ Bucket: B, ...withOwner(other) }),
+      new PutObjectCommand({ Bucket: B, Key: "not-written", Body: "x", ...withOwner(other) }),
+      new GetObjectCommand({ Bucket: B, Key: "owned", ...withOwner(other) }),
+      new HeadObjectCommand({ Bucket: B, Key: "owned", ...withOwner(other) }),
+      new DeleteObjectCommand({ Bucket: B, Key: "owned", ...withOwner(other) }),
+      new GetObjectTaggingCommand({ Bucket: B, Key: "owned", ...withOwner(other) }),
+    ];
+    for (const command of refused) {
+      // biome-ignore lint/suspicious/noExplicitAny: one loop over commands of different types
+      await expect(s3.send(command as any), command.constructor.name).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    }
+    // Nothing was written or deleted by the refused requests.
+    await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: "not-written" }))).rejects.toMatchObject({ name: "NotFound" });
+    expect((await s3.send(new HeadObjectCommand({ Bucket: B, Key: "owned" }))).ContentLength).toBe(1);
+  });
+
+  it("checks a copy's source bucket with x-amz-source-expected-bucket-owner", async () => {
+    const copy = (owner: string) =>
+      s3.send(new CopyObjectCommand({ Bucket: B, Key: "copied", CopySource: `${B}/owned`, ExpectedSourceBucketOwner: owner, ExpectedBucketOwner: rootId }));
+    await expect(copy(other)).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: "copied" }))).rejects.toMatchObject({ name: "NotFound" });
+    await copy(rootId);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: B, Key: "copied" }))).ContentLength).toBe(1);
+  });
+});
+
+describe("object lock headers and the governance bypass", () => {
+  let reader: Creds;
+  let scoped: Creds;
+  let scopedWithBypass: Creds;
+  let versionId: string;
+  beforeAll(async () => {
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: LOCK,
+        Key: "held",
+        Body: "locked bytes",
+        ObjectLockMode: "GOVERNANCE",
+        ObjectLockRetainUntilDate: inDays(1),
+        ObjectLockLegalHoldStatus: "OFF",
+        ChecksumAlgorithm: "CRC32",
+      }),
+    );
+    versionId = put.VersionId!;
+    // A reader of everything, through the bucket policy, but not of retention or legal holds.
+    const user = await createUser(h, "lock-reader");
+    reader = await createKey(h, user.userId);
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: LOCK,
+        Policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { AWS: [user.userId] }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `arn:aws:s3:::${LOCK}/*` },
+          ],
+        }),
+      }),
+    );
+    scoped = await createKey(h, rootId, { bucket: LOCK, operations: ["GetObject", "HeadObject", "DeleteObject"] });
+    scopedWithBypass = await createKey(h, rootId, { bucket: LOCK, operations: ["GetObject", "HeadObject", "DeleteObject", "BypassGovernanceRetention"] });
+  });
+
+  it("shows the retention and legal hold on GET/HEAD only to callers who may read them", async () => {
+    const full = await s3.send(new HeadObjectCommand({ Bucket: LOCK, Key: "held" }));
+    expect(full.ObjectLockMode).toBe("GOVERNANCE");
+    expect(full.ObjectLockRetainUntilDate).toBeInstanceOf(Date);
+    expect(full.ObjectLockLegalHoldStatus).toBe("OFF");
+
+    for (const who of [reader, scoped]) {
+      const res = await send(h, who, "GET", `/${LOCK}/held`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("locked bytes");
+      expect(res.headers.get("x-amz-object-lock-mode")).toBeNull();
+      expect(res.headers.get("x-amz-object-lock-retain-until-date")).toBeNull();
+      expect(res.headers.get("x-amz-object-lock-legal-hold")).toBeNull();
+      const head = await send(h, who, "HEAD", `/${LOCK}/held`);
+      expect(head.status).toBe(200);
+      expect(head.headers.get("x-amz-object-lock-mode")).toBeNull();
+    }
+  });
+
+  it("lets a bucket-scoped key whose operation list names BypassGovernanceRetention delete a GOVERNANCE-locked version", async () => {
+    const del = (who: Creds, bypass: boolean) =>
+      send(h, who, "DELETE", `/${LOCK}/held?versionId=${versionId}`, { headers: bypass ? { "x-amz-bypass-governance-retention": "true" } : {} });
+    expect(await outcome(await del(scoped, true))).toMatchObject({ status: 403, code: "AccessDenied" });
+    expect(await outcome(await del(scopedWithBypass, false))).toMatchObject({ status: 403, code: "AccessDenied" });
+    expect((await s3.send(new HeadObjectCommand({ Bucket: LOCK, Key: "held", VersionId: versionId }))).ContentLength).toBe(12);
+    expect((await del(scopedWithBypass, true)).status).toBe(204);
+    await expect(s3.send(new HeadObjectCommand({ Bucket: LOCK, Key: "held", VersionId: versionId }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
+  });
+
+  it("still never bypasses a legal hold", async () => {
+    const v = (await s3.send(new PutObjectCommand({ Bucket: LOCK, Key: "hold", Body: "x", ChecksumAlgorithm: "CRC32", ObjectLockLegalHoldStatus: "ON" })))
+      .VersionId!;
+    const res = await send(h, scopedWithBypass, "DELETE", `/${LOCK}/hold?versionId=${v}`, { headers: { "x-amz-bypass-governance-retention": "true" } });
+    expect(await outcome(res)).toMatchObject({ status: 403, code: "AccessDenied" });
+    await s3.send(new PutObjectLegalHoldCommand({ Bucket: LOCK, Key: "hold", VersionId: v, LegalHold: { Status: "OFF" }, ChecksumAlgorithm: "CRC32" }));
+  });
+
+  it("refuses an operation list naming an unknown permission", async () => {
+    const r = await h.admin("POST", "/_admin/keys", { userId: rootId, operations: ["GetObject", "BypassEverything"] });
+    expect(r.status).toBe(400);
+  });
+});
+
+describe("POST Object forms", () => {
+  const md5hex = (b: Buffer) => createHash("md5").update(b).digest("hex");
+  async function post(fields: Record<string, string>, data: Buffer) {
+    const all = {
+      ...fields,
+      ...signedPostFields(ROOT, [
+        { bucket: B },
+        ["starts-with", "$key", "forms/"],
+        ...Object.keys(fields)
+          .filter((k) => k !== "key")
+          .map((k) => ["starts-with", `$${k}`, ""]),
+      ]),
+    };
+    const { body, contentType } = formBody(Object.entries(all), { filename: "f", data });
+    const res = await fetch(`${h.url}/${B}`, { method: "POST", body, headers: { "content-type": contentType } });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, code: codeOf(text), text };
+  }
+  const tagging = (tags: [string, string][]) =>
+    `<Tagging><TagSet>${tags.map(([k, v]) => `<Tag><Key>${k}</Key><Value>${v}</Value></Tag>`).join("")}</TagSet></Tagging>`;
+
+  it("apply the tags of the tagging field", async () => {
+    const r = await post(
+      {
+        key: "forms/tagged",
+        tagging: tagging([
+          ["project", "blue sky"],
+          ["team", "a+b"],
+        ]),
+      },
+      Buffer.from("tagged"),
+    );
+    expect(r.status).toBe(204);
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: "forms/tagged" }));
+    expect(tags.TagSet).toEqual([
+      { Key: "project", Value: "blue sky" },
+      { Key: "team", Value: "a+b" },
+    ]);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: B, Key: "forms/tagged" }))).TagCount).toBe(2);
+  });
+
+  it("refuse tags as PutObjectTagging does (S3 answers BadRequest past 10 tags, InvalidTag for a bad tag), storing nothing", async () => {
+    const eleven = Array.from({ length: 11 }, (_, i) => [`k${i}`, "v"] as [string, string]);
+    expect(await post({ key: "forms/bad-tags", tagging: tagging(eleven) }, Buffer.from("x"))).toMatchObject({ status: 400, code: "BadRequest" });
+    expect(await post({ key: "forms/bad-tags", tagging: tagging([["k".repeat(129), "v"]]) }, Buffer.from("x"))).toMatchObject({
+      status: 400,
+      code: "InvalidTag",
+    });
+    expect(
+      await post(
+        {
+          key: "forms/bad-tags",
+          tagging: tagging([
+            ["k", "v"],
+            ["k", "w"],
+          ]),
+        },
+        Buffer.from("x"),
+      ),
+    ).toMatchObject({ status: 400, code: "InvalidTag" });
+    expect(await post({ key: "forms/bad-tags", tagging: "<Tagging><TagSet>" }, Buffer.from("x"))).toMatchObject({ status: 400, code: "MalformedXML" });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: "forms/bad-tags" }))).rejects.toMatchObject({ name: "NotFound" });
+  });
+
+  it("verify an x-amz-checksum-<algorithm> field over the file, and store it", async () => {
+    const data = Buffer.from("form checksum body");
+    const r = await post({ key: "forms/summed", "x-amz-checksum-crc32": await crc32Base64(data) }, data);
+    expect(r.status).toBe(204);
+    expect(r.headers.get("x-amz-checksum-crc32")).toBe(await crc32Base64(data));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: B, Key: "forms/summed", ChecksumMode: "ENABLED" }));
+    expect(head.ChecksumCRC32).toBe(await crc32Base64(data));
+    expect(head.ETag).toBe(`"${md5hex(data)}"`);
+
+    const bad = await post({ key: "forms/bad-sum", "x-amz-checksum-crc32": await crc32Base64(Buffer.from("other")) }, data);
+    expect(bad).toMatchObject({ status: 400, code: "BadDigest" });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: "forms/bad-sum" }))).rejects.toMatchObject({ name: "NotFound" });
+  });
+
+  it("compute the checksum named by x-amz-checksum-algorithm", async () => {
+    const data = Buffer.from("algorithm only");
+    const r = await post({ key: "forms/computed", "x-amz-checksum-algorithm": "CRC32" }, data);
+    expect(r.status).toBe(204);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: B, Key: "forms/computed", ChecksumMode: "ENABLED" }));
+    expect(head.ChecksumCRC32).toBe(await crc32Base64(data));
+  });
+});
+
+describe("presigned URLs", () => {
+  it("answer 403 AccessDenied 'Request has expired' once expired, with S3's details", async () => {
+    const signedAt = new Date(Date.now() - 120_000);
+    const r = await sendRaw(presignV4(ROOT, { method: "GET", origin: h.url, path: `/${B}/owned` }, undefined, 60, signedAt));
+    expect(r.status).toBe(403);
+    expect(codeOf(r.body)).toBe("AccessDenied");
+    expect(r.body).toContain("<Message>Request has expired</Message>");
+    expect(r.body).toContain("<X-Amz-Expires>60</X-Amz-Expires>");
+    expect(r.body).toMatch(/<Expires>[^<]+<\/Expires><ServerTime>[^<]+<\/ServerTime>/);
+  });
+
+  it("refuse an X-Amz-Expires over a week as S3 does: 400 AuthorizationQueryParametersError", async () => {
+    const r = await sendRaw(presignV4(ROOT, { method: "GET", origin: h.url, path: `/${B}/owned` }, undefined, 604_801));
+    expect(r.status).toBe(400);
+    expect(codeOf(r.body)).toBe("AuthorizationQueryParametersError");
+    expect(r.body).toContain("X-Amz-Expires must be less than a week (in seconds) that is 604800");
+    const ok = await sendRaw(presignV4(ROOT, { method: "GET", origin: h.url, path: `/${B}/owned` }, undefined, 604_800));
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe("version ids", () => {
+  it("an unversioned bucket's writes answer no x-amz-version-id", async () => {
+    const put = await sendRaw(signV4(ROOT, { method: "PUT", origin: h.url, path: `/${B}/plain` }, { kind: "signed", data: Buffer.from("p") }));
+    expect(put.status).toBe(200);
+    expect(put.headers["x-amz-version-id"]).toBeUndefined();
+    const get = await sendRaw(signV4(ROOT, { method: "GET", origin: h.url, path: `/${B}/plain` }, { kind: "signed", data: Buffer.alloc(0) }));
+    expect(get.headers["x-amz-version-id"]).toBeUndefined();
+  });
+
+  it("a suspended bucket's delete marker: 404 with x-amz-delete-marker and version id null; 405 by id", async () => {
+    const S = "sem-suspended";
+    await s3.send(new CreateBucketCommand({ Bucket: S }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: S, VersioningConfiguration: { Status: "Enabled" } }));
+    const kept = (await s3.send(new PutObjectCommand({ Bucket: S, Key: "k", Body: "v1" }))).VersionId!;
+    await s3.send(new PutBucketVersioningCommand({ Bucket: S, VersioningConfiguration: { Status: "Suspended" } }));
+    const del = await s3.send(new DeleteObjectCommand({ Bucket: S, Key: "k" }));
+    expect(del).toMatchObject({ DeleteMarker: true, VersionId: "null" });
+
+    const get = async (method: string, query: [string, string][] = []) =>
+      sendRaw(signV4(ROOT, { method, origin: h.url, path: `/${S}/k`, query }, { kind: "signed", data: Buffer.alloc(0) }));
+    for (const method of ["GET", "HEAD"]) {
+      const r = await get(method);
+      expect(r.status).toBe(404);
+      expect(r.headers["x-amz-delete-marker"]).toBe("true");
+      expect(r.headers["x-amz-version-id"]).toBe("null");
+      if (method === "GET") expect(codeOf(r.body)).toBe("NoSuchKey");
+      const byId = await get(method, [["versionId", "null"]]);
+      expect(byId.status).toBe(405);
+      expect(byId.headers["x-amz-delete-marker"]).toBe("true");
+      expect(byId.headers["last-modified"]).toBeDefined();
+    }
+    const old = await s3.send(new GetObjectCommand({ Bucket: S, Key: "k", VersionId: kept }));
+    expect((await streamToBuffer(old.Body)).toString()).toBe("v1");
+  });
+});
