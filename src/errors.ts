@@ -280,6 +280,7 @@ export const REASONS = {
   encodingTypeInvalid: { code: "InvalidArgument", message: "Invalid Encoding Method specified in Request" },
   continuationTokenInvalid: { code: "InvalidArgument", message: "The continuation token provided is incorrect" },
   partNumberInvalid: { code: "InvalidArgument", message: PART_NUMBER_RANGE },
+  partNumberWithRange: { code: "InvalidRequest", message: "Cannot specify both Range header and partNumber query parameter" },
   locationConstraintInvalid: {
     code: "InvalidLocationConstraint",
     message: (p: { zones: readonly string[] }) => `The specified location-constraint is not valid. Valid values: ${p.zones.join(", ")}.`,

@@ -6,7 +6,10 @@
  * retried after success, non-ASCII user metadata and encoding-type=url.
  */
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetBucketAclCommand,
@@ -22,7 +25,7 @@ import {
   PutObjectLegalHoldCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formBody, signedPostFields } from "../support/post-form";
 import { closeRawAgent, codeOf, presignV4, sendRaw, signV4 } from "../support/raw-signer";
@@ -36,7 +39,7 @@ const B = "sem";
 const LOCK = "sem-lock";
 
 beforeAll(async () => {
-  h = await startWorker();
+  h = await startWorker({ SOS_REQUIRE_HTTPS_FOR_SSEC: "false" });
   s3 = h.client();
   await s3.send(new CreateBucketCommand({ Bucket: B }));
   await s3.send(new CreateBucketCommand({ Bucket: LOCK, ObjectLockEnabledForBucket: true }));
@@ -315,5 +318,73 @@ describe("version ids", () => {
     }
     const old = await s3.send(new GetObjectCommand({ Bucket: S, Key: "k", VersionId: kept }));
     expect((await streamToBuffer(old.Body)).toString()).toBe("v1");
+  });
+});
+
+describe("partNumber reads", () => {
+  const ssecKey = randomBytes(32);
+  const sse = { SSECustomerAlgorithm: "AES256", SSECustomerKey: ssecKey.toString("base64") };
+  const parts = [randomBytes(5 * 1024 * 1024), randomBytes(1000)];
+  beforeAll(async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: "single", Body: "single put" }));
+    // One multipart object (SSE-C) serves every case: parts must be 5 MiB but the last.
+    for (const [Key, extra] of [["mp-ssec", sse]] as const) {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key, ...extra }));
+      const done = [];
+      for (const [i, Body] of parts.entries()) {
+        const r = await s3.send(new UploadPartCommand({ Bucket: B, Key, UploadId, PartNumber: i + 1, Body, ...extra }));
+        done.push({ PartNumber: i + 1, ETag: r.ETag });
+      }
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: B, Key, UploadId, MultipartUpload: { Parts: done } }));
+    }
+  });
+  const keyHeaders = {
+    "x-amz-server-side-encryption-customer-algorithm": "AES256",
+    "x-amz-server-side-encryption-customer-key": ssecKey.toString("base64"),
+    "x-amz-server-side-encryption-customer-key-md5": createHash("md5").update(ssecKey).digest("base64"),
+  };
+  const read = (method: string, key: string, query: [string, string][], headers: Record<string, string> = {}) =>
+    sendRaw(signV4(ROOT, { method, origin: h.url, path: `/${B}/${key}`, query, headers }, { kind: "signed", data: Buffer.alloc(0) }));
+
+  it("partNumber=1 of a single-PUT object is the whole object; other numbers are 416 InvalidPartNumber with S3's details", async () => {
+    const one = await read("GET", "single", [["partNumber", "1"]]);
+    expect(one.body).toBe("single put");
+    expect(one.headers["x-amz-mp-parts-count"]).toBeUndefined();
+    const two = await read("GET", "single", [["partNumber", "2"]]);
+    expect(two.status).toBe(416);
+    expect(codeOf(two.body)).toBe("InvalidPartNumber");
+    expect(two.body).toContain("<PartNumberRequested>2</PartNumberRequested><ActualPartCount>1</ActualPartCount>");
+    expect((await read("HEAD", "single", [["partNumber", "2"]])).status).toBe(416);
+  });
+
+  it("a part past the last of a multipart object is 416 InvalidPartNumber; numbers outside 1-10000 are 400 InvalidArgument", async () => {
+    const three = await read("GET", "mp-ssec", [["partNumber", "3"]], keyHeaders);
+    expect(three.status).toBe(416);
+    expect(three.body).toContain("<PartNumberRequested>3</PartNumberRequested><ActualPartCount>2</ActualPartCount>");
+    for (const n of ["0", "10001", "x"]) {
+      const r = await read("GET", "mp-ssec", [["partNumber", n]], keyHeaders);
+      expect(r.status, n).toBe(400);
+      expect(codeOf(r.body)).toBe("InvalidArgument");
+    }
+  });
+
+  it("partNumber with a Range header is 400 InvalidRequest", async () => {
+    const r = await read("GET", "mp-ssec", [["partNumber", "1"]], { ...keyHeaders, range: "bytes=0-10" });
+    expect(r.status).toBe(400);
+    expect(codeOf(r.body)).toBe("InvalidRequest");
+    expect(r.body).toContain("Cannot specify both Range header and partNumber query parameter");
+  });
+
+  it("SSE-C part reads need the object's key, then serve the part decrypted", async () => {
+    const second = await s3.send(new GetObjectCommand({ Bucket: B, Key: "mp-ssec", PartNumber: 2, ...sse }));
+    expect(second.PartsCount).toBe(2);
+    expect(Buffer.compare(await streamToBuffer(second.Body), parts[1])).toBe(0);
+    await expect(s3.send(new GetObjectCommand({ Bucket: B, Key: "mp-ssec", PartNumber: 2 }))).rejects.toMatchObject({
+      name: "InvalidRequest",
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: "mp-ssec", PartNumber: 3, ...sse }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 416 },
+    });
   });
 });
