@@ -8,6 +8,7 @@ import { blobKeyTime } from "../store/blobs-r2";
 import { abortStaleUploads } from "./stale-uploads";
 import { drainBlobDeletions } from "./blob-deletions";
 import { runLifecycle } from "./lifecycle";
+import { COMPLETED_UPLOAD_MEMORY_MS } from "../store/d1/uploads";
 
 /** Orphans younger than this may still be waiting for their commit. */
 export const ORPHAN_GRACE_MS = 24 * 3600 * 1000;
@@ -55,6 +56,7 @@ export async function runScheduledSweep(deps: Deps, now = Date.now()): Promise<v
   while ((await abortStaleUploads(deps, deps.config.multipartMaxAgeMs, now)) > 0) {
     /* keep aborting */
   }
+  await deps.meta.uploads.forgetCompletedBefore(now - COMPLETED_UPLOAD_MEMORY_MS);
   while ((await drainBlobDeletions(deps, now, 500)) > 0) {
     /* keep draining */
   }

@@ -18,6 +18,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  ListPartsCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
@@ -28,8 +29,9 @@ import {
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formBody, signedPostFields } from "../support/post-form";
-import { closeRawAgent, codeOf, presignV4, sendRaw, signV4 } from "../support/raw-signer";
-import { ROOT, startWorker, streamToBuffer, type Harness } from "./harness";
+import http from "node:http";
+import { closeRawAgent, codeOf, presignV4, sendRaw, signV4, target, type RawRequest } from "../support/raw-signer";
+import { ROOT, runCron, startWorker, streamToBuffer, type Harness } from "./harness";
 import { createKey, createUser, outcome, send, type Creds } from "./principals";
 
 let h: Harness;
@@ -388,3 +390,116 @@ describe("partNumber reads", () => {
     });
   });
 });
+
+describe("CompleteMultipartUpload retried", () => {
+  const V = "sem-versioned";
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: V }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: V, VersioningConfiguration: { Status: "Enabled" } }));
+  });
+  async function uploadOnePart(Bucket: string, Key: string) {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key, ChecksumAlgorithm: "CRC32" }));
+    const p = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: "only part", ChecksumAlgorithm: "CRC32" }));
+    return { UploadId: UploadId!, parts: [{ PartNumber: 1, ETag: p.ETag, ChecksumCRC32: p.ChecksumCRC32 }] };
+  }
+
+  it("after success answers the same ETag, Location, version id and checksum again, until the memory is swept", async () => {
+    const { UploadId, parts } = await uploadOnePart(V, "retried");
+    const complete = () => s3.send(new CompleteMultipartUploadCommand({ Bucket: V, Key: "retried", UploadId, MultipartUpload: { Parts: parts } }));
+    const first = await complete();
+    const again = await complete();
+    expect(first.ETag).toMatch(/-1"$/);
+    for (const field of ["ETag", "Location", "VersionId", "ChecksumCRC32", "Bucket", "Key"] as const) expect(again[field], field).toBe(first[field]);
+    expect(again.VersionId).toBeDefined();
+    // The retry wrote nothing: still one version.
+    const head = await s3.send(new HeadObjectCommand({ Bucket: V, Key: "retried" }));
+    expect(head.VersionId).toBe(first.VersionId);
+    const versions = await sendRaw(
+      signV4(
+        ROOT,
+        {
+          method: "GET",
+          origin: h.url,
+          path: `/${V}`,
+          query: [
+            ["versions", null],
+            ["prefix", "retried"],
+          ],
+        },
+        { kind: "signed", data: Buffer.alloc(0) },
+      ),
+    );
+    expect(versions.body.match(/<Version>/g)).toHaveLength(1);
+
+    // Under another key, the upload id names nothing.
+    await expect(s3.send(new CompleteMultipartUploadCommand({ Bucket: V, Key: "other", UploadId, MultipartUpload: { Parts: parts } }))).rejects.toMatchObject({
+      name: "NoSuchUpload",
+    });
+    // The sweep forgets completions older than the memory (one hour).
+    await runCron(h, new Date(Date.now() + 2 * 3600_000));
+    await expect(complete()).rejects.toMatchObject({ name: "NoSuchUpload", $metadata: { httpStatusCode: 404 } });
+  });
+
+  it("an aborted upload is NoSuchUpload, never a remembered completion", async () => {
+    const { UploadId, parts } = await uploadOnePart(B, "aborted");
+    await sendRaw(
+      signV4(ROOT, { method: "DELETE", origin: h.url, path: `/${B}/aborted`, query: [["uploadId", UploadId]] }, { kind: "signed", data: Buffer.alloc(0) }),
+    );
+    await expect(s3.send(new CompleteMultipartUploadCommand({ Bucket: B, Key: "aborted", UploadId, MultipartUpload: { Parts: parts } }))).rejects.toMatchObject(
+      { name: "NoSuchUpload" },
+    );
+  });
+
+  it("a part uploaded twice whose first upload finishes last keeps the upload acknowledged last", async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "raced" }));
+    const slowBody = randomBytes(256 * 1024);
+    const slow = signV4(
+      ROOT,
+      {
+        method: "PUT",
+        origin: h.url,
+        path: `/${B}/raced`,
+        query: [
+          ["partNumber", "1"],
+          ["uploadId", UploadId!],
+        ],
+      },
+      { kind: "unsigned", data: slowBody },
+    );
+    // The first upload sends half its body and waits while the second one is uploaded and acknowledged.
+    const { finish, answer } = sendInTwoHalves(slow);
+    const fast = await s3.send(new UploadPartCommand({ Bucket: B, Key: "raced", UploadId, PartNumber: 1, Body: "fast and small" }));
+    finish();
+    const slowAnswer = await answer;
+    expect(slowAnswer.status).toBe(200);
+    const slowEtag = `"${createHash("md5").update(slowBody).digest("hex")}"`;
+    expect(slowAnswer.etag).toBe(slowEtag);
+    expect(fast.ETag).not.toBe(slowEtag);
+
+    const listed = await s3.send(new ListPartsCommand({ Bucket: B, Key: "raced", UploadId }));
+    expect(listed.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size])).toEqual([[1, slowEtag, slowBody.length]]);
+    await expect(
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: B, Key: "raced", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: fast.ETag }] } })),
+    ).rejects.toMatchObject({ name: "InvalidPart" });
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: B, Key: "raced", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: slowEtag }] } }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: B, Key: "raced" }));
+    expect(Buffer.compare(await streamToBuffer(got.Body), slowBody)).toBe(0);
+  });
+});
+
+/** Puts `r` on the wire with half its body; `finish()` sends the rest. */
+function sendInTwoHalves(r: RawRequest): { finish: () => void; answer: Promise<{ status: number; etag: string | undefined }> } {
+  const u = new URL(r.origin);
+  let finish = () => {};
+  const answer = new Promise<{ status: number; etag: string | undefined }>((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, method: r.method, path: target(r), headers: r.headers, setHost: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode!, etag: res.headers.etag }));
+    });
+    req.on("error", reject);
+    const half = r.body.length >> 1;
+    req.write(r.body.subarray(0, half));
+    finish = () => req.end(r.body.subarray(half));
+  });
+  return { finish, answer };
+}
