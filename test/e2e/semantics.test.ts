@@ -20,6 +20,7 @@ import {
   ListBucketsCommand,
   ListPartsCommand,
   ListObjectsV2Command,
+  PutBucketAclCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -503,3 +504,117 @@ function sendInTwoHalves(r: RawRequest): { finish: () => void; answer: Promise<{
   });
   return { finish, answer };
 }
+
+describe("ACL grantees", () => {
+  /** Every Grantee element of an AccessControlPolicy, as [xsi:type, its child elements]. */
+  const grantees = (xml: string) =>
+    [...xml.matchAll(/<Grantee [^>]*xsi:type="([^"]+)"[^>]*>(.*?)<\/Grantee><Permission>([^<]+)<\/Permission>/g)].map(([, type, inner, permission]) => ({
+      type,
+      permission,
+      fields: Object.fromEntries([...inner.matchAll(/<(\w+)>([^<]*)<\/\1>/g)].map(([, k, v]) => [k, v])),
+    }));
+  const acl = (who: Creds, path: string) => send(h, who, "GET", `${path}?acl`).then((r) => r.text());
+
+  it("render canonical users with ID and DisplayName (the bucket owner of bucket-owner-read / -full-control included), groups with URI", async () => {
+    const D = "sem-dropbox";
+    await s3.send(new CreateBucketCommand({ Bucket: D }));
+    const writer = await createUser(h, "dropbox-writer", "writer@example.com");
+    const writerKey = await createKey(h, writer.userId);
+    await s3.send(
+      new PutBucketAclCommand({
+        Bucket: D,
+        GrantFullControl: `id=${rootId}`,
+        GrantWrite: `id=${writer.userId}`,
+        GrantRead: "uri=http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+      }),
+    );
+    const root = (await s3.send(new ListBucketsCommand({}))).Owner!;
+    expect(root.DisplayName).toBeTruthy();
+
+    for (const canned of ["bucket-owner-read", "bucket-owner-full-control"]) {
+      const put = await send(h, writerKey, "PUT", `/${D}/${canned}`, { headers: { "x-amz-acl": canned }, body: "x" });
+      expect(put.status).toBe(200);
+      const got = grantees(await acl(writerKey, `/${D}/${canned}`));
+      expect(got).toEqual([
+        { type: "CanonicalUser", permission: "FULL_CONTROL", fields: { ID: writer.userId, DisplayName: "dropbox-writer" } },
+        { type: "CanonicalUser", permission: canned === "bucket-owner-read" ? "READ" : "FULL_CONTROL", fields: { ID: rootId, DisplayName: root.DisplayName } },
+      ]);
+    }
+    // A grant by e-mail is rendered as the canonical user it resolved to.
+    const emailed = await send(h, ROOT, "PUT", `/${D}/emailed`, { headers: { "x-amz-grant-read": 'emailAddress="writer@example.com"' }, body: "x" });
+    expect(emailed.status).toBe(200);
+    expect(grantees(await acl(ROOT, `/${D}/emailed`))).toContainEqual({
+      type: "CanonicalUser",
+      permission: "READ",
+      fields: { ID: writer.userId, DisplayName: "dropbox-writer" },
+    });
+
+    const bucketGrants = grantees(await acl(ROOT, `/${D}`));
+    expect(bucketGrants).toContainEqual({ type: "CanonicalUser", permission: "WRITE", fields: { ID: writer.userId, DisplayName: "dropbox-writer" } });
+    expect(bucketGrants).toContainEqual({ type: "Group", permission: "READ", fields: { URI: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers" } });
+    for (const g of bucketGrants.filter((g) => g.type === "CanonicalUser")) expect(Object.keys(g.fields).sort()).toEqual(["DisplayName", "ID"]);
+  });
+});
+
+describe("encoding-type=url", () => {
+  const E = "sem-encoding";
+  // S3 form-encodes: a space is "+" and a literal "+" is "%2B" (measured on AWS; botocore decodes
+  // with unquote_plus), UTF-8 bytes are %XX, and A-Z a-z 0-9 - _ . / * stay as they are.
+  const keys = ["run books/a b.txt", "run books/x+y.txt", "한글/z.txt", "plain/ok-_.*.txt"];
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: E }));
+    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: E, Key, Body: "e" }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: E, Key: "run books/up load" }));
+    expect(UploadId).toBeDefined();
+  });
+  const list = async (query: [string, string | null][]) =>
+    (
+      await sendRaw(
+        signV4(ROOT, { method: "GET", origin: h.url, path: `/${E}`, query: [...query, ["encoding-type", "url"]] }, { kind: "signed", data: Buffer.alloc(0) }),
+      )
+    ).body;
+  const all = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => m[1]);
+
+  it("encodes keys, prefixes, delimiters, markers and CommonPrefixes the same way in all four listings", async () => {
+    const v1 = await list([
+      ["prefix", "run%20books%2F"],
+      ["marker", "run%20books%2Fa"],
+      ["delimiter", "%2F"],
+    ]);
+    expect(all(v1, "Key")).toEqual(["run+books/a+b.txt", "run+books/x%2By.txt"]);
+    expect(all(v1, "Prefix")).toEqual(["run+books/"]);
+    expect(all(v1, "Marker")).toEqual(["run+books/a"]);
+    const v2 = await list([
+      ["list-type", "2"],
+      ["delimiter", "%2F"],
+      ["start-after", "a%20b"],
+    ]);
+    expect(all(v2, "Prefix")).toEqual(["", "plain/", "run+books/", "%ED%95%9C%EA%B8%80/"]);
+    expect(all(v2, "StartAfter")).toEqual(["a+b"]);
+    const versions = await list([
+      ["versions", null],
+      ["prefix", "run%20books%2F"],
+      ["key-marker", "run%20books%2Fa"],
+    ]);
+    expect(all(versions, "Key")).toEqual(["run+books/a+b.txt", "run+books/x%2By.txt"]);
+    expect(all(versions, "KeyMarker")).toEqual(["run+books/a"]);
+    expect(all(versions, "Prefix")).toEqual(["run+books/"]);
+    const uploads = await list([
+      ["uploads", null],
+      ["prefix", "run%20books%2F"],
+    ]);
+    expect(all(uploads, "Key")).toEqual(["run+books/up+load"]);
+    expect(all(uploads, "Prefix")).toEqual(["run+books/"]);
+    const plain = await list([
+      ["list-type", "2"],
+      ["prefix", "plain%2F"],
+    ]);
+    expect(all(plain, "Key")).toEqual(["plain/ok-_.*.txt"]);
+  });
+
+  it("the SDK gets the keys back as stored", async () => {
+    const r = await s3.send(new ListObjectsV2Command({ Bucket: E, EncodingType: "url" }));
+    const decoded = r.Contents!.map((c) => decodeURIComponent(c.Key!.replace(/\+/g, " "))).sort();
+    expect(decoded).toEqual([...keys].sort());
+  });
+});
