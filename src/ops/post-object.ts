@@ -10,6 +10,7 @@ import { requireObjectWrite } from "../authz";
 import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
 import { USER_METADATA_PREFIX } from "../logic/metadata";
+import { encodeMetadataValue } from "../logic/rfc2047";
 import { checkPostPolicy, decodePostPolicy } from "../logic/post-policy";
 import { postResponseDocument } from "../xml/post";
 import { parseTagging } from "../xml/tagging";
@@ -74,7 +75,8 @@ function headersOf(fields: Map<string, string>): Headers {
         },
       );
     }
-    h.set(header, byteString(value));
+    // A form field is UTF-8 text, not header bytes: non-ASCII metadata goes in as encoded-words, stored decoded.
+    h.set(header, header.startsWith(USER_METADATA_PREFIX) ? encodeMetadataValue(value) : byteString(value));
   }
   return h;
 }

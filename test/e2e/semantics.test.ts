@@ -618,3 +618,30 @@ describe("encoding-type=url", () => {
     expect(decoded).toEqual([...keys].sort());
   });
 });
+
+describe("non-ASCII user metadata", () => {
+  const word = (s: string) => `=?UTF-8?B?${Buffer.from(s).toString("base64")}?=`;
+
+  it("comes back as an RFC 2047 encoded-word, whether sent as ISO-8859-1 header bytes (what the SDK sends) or as encoded-words", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: "meta-latin1", Body: "m", Metadata: { city: "Zürich", plain: "ascii only" } }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: B, Key: "meta-latin1" }));
+    expect(head.Metadata).toEqual({ city: word("Zürich"), plain: "ascii only" });
+
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: "meta-word", Body: "m", Metadata: { name: word("日本語"), q: "=?utf-8?Q?caf=C3=A9?=" } }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: B, Key: "meta-word" }));
+    expect(got.Metadata).toEqual({ name: word("日本語"), q: word("café") });
+    await streamToBuffer(got.Body);
+    // A copy keeps the decoded value, and a REPLACE copy decodes its own.
+    await s3.send(new CopyObjectCommand({ Bucket: B, Key: "meta-copy", CopySource: `${B}/meta-word` }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: B, Key: "meta-copy" }))).Metadata).toEqual({ name: word("日本語"), q: word("café") });
+  });
+
+  it("in a POST form (UTF-8 text) is stored as text and returned encoded", async () => {
+    const fields = { key: "forms/meta", "x-amz-meta-title": "Grüße 日本" };
+    const all = { ...fields, ...signedPostFields(ROOT, [{ bucket: B }, ["starts-with", "$key", "forms/"], ["starts-with", "$x-amz-meta-title", ""]]) };
+    const { body, contentType } = formBody(Object.entries(all), { filename: "f", data: Buffer.from("x") });
+    const res = await fetch(`${h.url}/${B}`, { method: "POST", body, headers: { "content-type": contentType } });
+    expect(res.status).toBe(204);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: B, Key: "forms/meta" }))).Metadata).toEqual({ title: word("Grüße 日本") });
+  });
+});
