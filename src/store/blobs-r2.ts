@@ -149,34 +149,30 @@ export class BlobStore {
       sha256?.update(chunk);
     });
     let upload: R2MultipartUpload | null = null;
-    let stored = false;
-    let md5Hex = "";
     try {
       const uploaded: R2UploadedPart[] = [];
       for (;;) {
         const part = await parts.next();
         if (upload === null && part.last) {
-          md5Hex = await this.checkDigests(md5, sha256, w);
+          const md5Hex = await this.checkDigests(md5, sha256, w);
           await bucket.put(blobKey, part.bytes, { ssecKey });
-          stored = true;
-          break;
+          return { blobKey, md5Hex, size: parts.size };
         }
         upload ??= await bucket.createMultipartUpload(blobKey, { ssecKey });
         uploaded.push(await upload.uploadPart(uploaded.length + 1, part.bytes, { ssecKey }));
         if (part.last) {
-          md5Hex = await this.checkDigests(md5, sha256, w);
+          const md5Hex = await this.checkDigests(md5, sha256, w);
           await upload.complete(uploaded);
-          stored = true;
-          break;
+          return { blobKey, md5Hex, size: parts.size };
         }
       }
     } catch (e) {
       await parts.cancel();
-      if (upload && !stored) await upload.abort().catch(() => {});
-      if (stored) await bucket.delete(blobKey);
+      await upload?.abort().catch(() => {});
+      // A put or completion that failed after storing may have left the object: make sure it is gone.
+      await bucket.delete(blobKey);
       mapPutError(e, { ...w, length: parts.size });
     }
-    return { blobKey, md5Hex, size: parts.size };
   }
 
   /** Checks Content-MD5 and the signed SHA-256 of a body hashed while it streamed (putUnsized); returns its MD5 (hex). */
