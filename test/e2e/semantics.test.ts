@@ -671,6 +671,8 @@ describe("PutObject with Transfer-Encoding: chunked and no Content-Length", () =
       req.end();
     });
   }
+  /** Blobs R2 holds that were not there `before` (earlier tests' superseded blobs may go meanwhile: only additions count). */
+  const newBlobs = async (before: string[]) => (await r2Keys(h.mf)).filter((k) => !before.includes(k));
   const readBack = async (Key: string) => {
     const got = await s3.send(new GetObjectCommand({ Bucket: B, Key }));
     return { body: await streamToBuffer(got.Body), got };
@@ -705,7 +707,7 @@ describe("PutObject with Transfer-Encoding: chunked and no Content-Length", () =
   });
 
   it("refuses a body that fails its checksum, its Content-MD5 or its signed SHA-256, leaving nothing", async () => {
-    const before = (await r2Keys(h.mf)).sort();
+    const before = await r2Keys(h.mf);
     const data = randomBytes(9 * MiB);
     const badCrc = await putChunked("te-bad", data, { headers: { "x-amz-checksum-crc32": await crc32Base64(Buffer.from("other")) } });
     expect([badCrc.status, codeOf(badCrc.body)]).toEqual([400, "BadDigest"]);
@@ -720,16 +722,16 @@ describe("PutObject with Transfer-Encoding: chunked and no Content-Length", () =
     const badSha = await sendRaw({ ...signed, body: Buffer.from("y") });
     expect([badSha.status, codeOf(badSha.body)]).toEqual([400, "XAmzContentSHA256Mismatch"]);
     await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: "te-bad" }))).rejects.toMatchObject({ name: "NotFound" });
-    expect((await r2Keys(h.mf)).sort()).toEqual(before);
+    expect(await newBlobs(before)).toEqual([]);
   });
 
   it("answers EntityTooLarge past SOS_MAX_REQUEST_BYTES, with nothing left behind", async () => {
-    const before = (await r2Keys(h.mf)).sort();
+    const before = await r2Keys(h.mf);
     const r = await putChunked("te-huge", randomBytes(MAX_REQUEST + MiB)).catch((e: Error) => ({ status: 0, body: e.message, headers: {} }));
     // The answer may come before the client has sent everything (then the connection is closed).
     if (r.status !== 0) expect([r.status, codeOf(r.body)]).toEqual([400, "EntityTooLarge"]);
     await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: "te-huge" }))).rejects.toMatchObject({ name: "NotFound" });
-    expect((await r2Keys(h.mf)).sort()).toEqual(before);
+    expect(await newBlobs(before)).toEqual([]);
   });
 
   it("an UploadPart without Content-Length is still MissingContentLength", async () => {
