@@ -13,7 +13,7 @@ import { S3Error } from "./errors";
 import type { KeyScope, Principal } from "./identity";
 import type { Permission } from "./logic/acl";
 import { parseTaggingHeader, type TagSet } from "./logic/tags";
-import { iamActionFor, isOperation, resourceArn, type Op, type OperationSpec, type Requirement } from "./operations";
+import { iamActionFor, isOperation, OPERATIONS, resourceArn, type Op, type OperationSpec, type Requirement } from "./operations";
 import { decideAccess, policyDecision, type AclQuestion } from "./policy/access";
 import type { ConditionValues } from "./policy/conditions";
 import type { Caller } from "./policy/evaluate";
@@ -41,6 +41,17 @@ export function checkKeyScope(principal: Principal, name: Op, spec: OperationSpe
   if (!scopeAllowsOperation(scope, name, spec)) throw new S3Error("AccessDenied");
   if (spec.readsSource && !scopeAllowsOperation(scope, "GetObject", { keys: "read" })) throw new S3Error("AccessDenied");
   if (scope.bucket !== null && bucketName !== null && bucketName !== scope.bucket) throw new S3Error("AccessDenied");
+}
+
+/**
+ * `x-amz-expected-bucket-owner` (and `x-amz-source-expected-bucket-owner` for a copy's source):
+ * a caller guarding against a bucket that changed hands names the owner's canonical id, and any
+ * other owner is 403 AccessDenied, whoever calls.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+ */
+export function checkExpectedBucketOwner(headers: Headers, bucket: Bucket, header = "x-amz-expected-bucket-owner"): void {
+  const expected = headers.get(header);
+  if (expected !== null && expected.trim() !== bucket.ownerId) throw new S3Error("AccessDenied");
 }
 
 export function callerOf(principal: Principal): Caller {
@@ -104,6 +115,37 @@ const bucketAcl = (bucket: Bucket, permission: Permission): AclQuestion => ({ ow
 /** Whether the caller may list the bucket (s3:ListBucket or bucket READ): only then is a missing key reported as missing. */
 function mayList(ctx: RequestContext, bucket: Bucket): boolean {
   return mayAccess(ctx, bucket, "s3:ListBucket", null, bucketAcl(bucket, "READ"));
+}
+
+/**
+ * Whether the caller could call the bucket owner's operation `name` on `key` (its key scope and
+ * the bucket policy): GET/HEAD show an object's lock headers only to callers who may read them
+ * with GetObjectRetention / GetObjectLegalHold, as S3 does.
+ */
+export function mayCallOwnerOperation(ctx: RequestContext, bucket: Bucket, name: Op, key: string, existingTags?: TagSet): boolean {
+  const spec: OperationSpec = OPERATIONS[name];
+  if (ctx.principal.kind === "user" && !scopeAllowsOperation(ctx.principal.scope, name, spec)) return false;
+  return mayAccess(ctx, bucket, spec.iam, key, "owner", existingTags);
+}
+
+/**
+ * Permissions a key's operation list may name besides operations: they refine an operation
+ * instead of being one (s3:BypassGovernanceRetention lets a delete or a retention change pass a
+ * GOVERNANCE lock).
+ */
+export const KEY_PERMISSIONS = ["BypassGovernanceRetention"] as const;
+
+/**
+ * s3:BypassGovernanceRetention: a full-access key, or a key whose operation list names it (a
+ * bucket-scoped key included), and then the bucket owner or whoever the bucket policy allows it.
+ * ACL grants never carry it.
+ */
+export function mayBypassGovernance(ctx: RequestContext, bucket: Bucket, key: string | null): boolean {
+  const { principal } = ctx;
+  if (principal.kind !== "user") return false;
+  const ops = principal.scope.operations;
+  if (ops !== "full" && !(Array.isArray(ops) && ops.includes("BypassGovernanceRetention"))) return false;
+  return mayAccess(ctx, bucket, "s3:BypassGovernanceRetention", key, "owner");
 }
 
 /** Throws AccessDenied unless the caller may write `key` into the bucket (browser POST uploads, checked by their handler). */

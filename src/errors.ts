@@ -287,6 +287,7 @@ export const REASONS = {
   encodingTypeInvalid: { code: "InvalidArgument", message: "Invalid Encoding Method specified in Request" },
   continuationTokenInvalid: { code: "InvalidArgument", message: "The continuation token provided is incorrect" },
   partNumberInvalid: { code: "InvalidArgument", message: PART_NUMBER_RANGE },
+  partNumberWithRange: { code: "InvalidRequest", message: "Cannot specify both Range header and partNumber query parameter" },
   locationConstraintIncompatible: {
     code: "IllegalLocationConstraintException",
     message: (p: { locationConstraint: string }) =>

@@ -247,7 +247,7 @@ export const OPERATIONS = {
   CreateMultipartUpload: op({ method: "POST", level: "object", query: ["uploads"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", handler: createMultipartUpload }),
   UploadPart: op({ method: "PUT", level: "object", query: ["partNumber", "uploadId"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", loads: "upload", params: partParams, handler: uploadPart }),
   UploadPartCopy: op({ method: "PUT", level: "object", query: ["partNumber", "uploadId"], header: "x-amz-copy-source", access: bucket("WRITE"), keys: "write", readsSource: true, iam: "s3:PutObject", loads: "upload", params: partParams, handler: uploadPartCopy }),
-  CompleteMultipartUpload: op({ method: "POST", level: "object", query: ["uploadId"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", loads: "upload", handler: completeMultipartUpload }),
+  CompleteMultipartUpload: op({ method: "POST", level: "object", query: ["uploadId"], access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", handler: completeMultipartUpload }),
   AbortMultipartUpload: op({ method: "DELETE", level: "object", query: ["uploadId"], access: { on: "upload" }, keys: "write", iam: "s3:AbortMultipartUpload", loads: "upload", handler: abortMultipartUpload }),
   ListParts: op({ method: "GET", level: "object", query: ["uploadId"], access: { on: "upload" }, keys: "read", iam: "s3:ListMultipartUploadParts", loads: "upload", params: listPartsParams, handler: listParts }),
 } satisfies Record<string, OperationSpec>;

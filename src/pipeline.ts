@@ -11,7 +11,7 @@
 import { authenticate, type AuthOptions, type AuthResult } from "./auth";
 import { authenticatePostForm, type PostForm } from "./auth/post-form";
 import { handleAdmin } from "./admin/api";
-import { authorizeBucketStep, checkKeyScope } from "./authz";
+import { authorizeBucketStep, checkExpectedBucketOwner, checkKeyScope } from "./authz";
 import type { Deps, ObjectContext, RequestContext } from "./context";
 import { readConfig, virtualHostDomains, type Env } from "./env";
 import { S3Error } from "./errors";
@@ -136,6 +136,7 @@ async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: bucketName });
   try {
     checkEndpointZone(base, bucket);
+    checkExpectedBucketOwner(base.request.headers, bucket);
     authorizeBucketStep(base, spec, requirement, bucket);
   } catch (e) {
     // HeadBucket names the bucket's region on a refusal too (S3 does, on 301, 400 and 403): clients locate buckets with it.

@@ -12,6 +12,7 @@ import type { AccessKey, KeyOperations, User } from "../store/model";
 import { bucketNameProblem } from "../logic/names";
 import { sendJobs, type JobMessage } from "../jobs/messages";
 import { isOperation } from "../operations";
+import { KEY_PERMISSIONS } from "../authz";
 import { ADMIN_PREFIX } from "../router";
 import { missingSecret, secretNotSet, setupProblem } from "../setup-check";
 import { S3Error, type ErrorArgs, type Reason } from "../errors";
@@ -70,7 +71,7 @@ function parseOperations(v: unknown): KeyOperations {
       : v;
   if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === "string")) {
     // A misspelt name (or an IAM action such as "ListBucket") would silently grant nothing: refuse it.
-    const unknown = list.filter((s) => !isOperation(s));
+    const unknown = list.filter((s) => !isOperation(s) && !(KEY_PERMISSIONS as readonly string[]).includes(s));
     if (unknown.length === 0) return [...new Set(list as string[])];
     return fail("adminOperationsUnknown", { names: unknown });
   }

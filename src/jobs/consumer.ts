@@ -11,6 +11,7 @@
  */
 import type { Deps } from "../context";
 import { randomHex } from "../logic/secrets";
+import { COMPLETED_UPLOAD_MEMORY_MS } from "../store/d1/uploads";
 import { drainBlobDeletions } from "./blob-deletions";
 import { sweepOrphanPage, sweepPositionKey } from "./cron";
 import { runLifecycle } from "./lifecycle";
@@ -30,7 +31,11 @@ const DELETING: ReadonlySet<JobKind> = new Set(["blob-deletions", "stale-uploads
 
 const HANDLERS: { [K in JobKind]: Handler<K> } = {
   "blob-deletions": async (deps, m) => ((await drainBlobDeletions(deps, m.now, DELETIONS_PER_MESSAGE)) === DELETIONS_PER_MESSAGE ? [m] : []),
-  "stale-uploads": async (deps, m) => ((await abortStaleUploads(deps, deps.config.multipartMaxAgeMs, m.now)) >= UPLOADS_PER_MESSAGE ? [m] : []),
+  "stale-uploads": async (deps, m) => {
+    // Completed uploads are remembered for a while so that a retried CompleteMultipartUpload gets its answer again.
+    await deps.meta.uploads.forgetCompletedBefore(m.now - COMPLETED_UPLOAD_MEMORY_MS);
+    return (await abortStaleUploads(deps, deps.config.multipartMaxAgeMs, m.now)) >= UPLOADS_PER_MESSAGE ? [m] : [];
+  },
   lifecycle: async (deps, m) => {
     await runLifecycle(deps, m.now);
     return [];

@@ -66,6 +66,14 @@ export function createChecksum(algo: ChecksumAlgorithm): Checksum {
   return nativeChecksum(NATIVE_NAMES[algo]) ?? jsChecksum(algo);
 }
 
+/** The MD5 (the ETag) or SHA-256 of a body R2 does not hash itself (one stored in parts), base64; native in workerd. */
+export function bodyDigest(name: "MD5" | "SHA-256"): Checksum {
+  const native = nativeChecksum(name);
+  if (native) return native;
+  if (name === "SHA-256") return jsChecksum("SHA256");
+  throw new Error("this runtime has no MD5 digest stream");
+}
+
 /** Whether this runtime computes `algo` natively (crypto.DigestStream). */
 export function hasNativeChecksum(algo: ChecksumAlgorithm): boolean {
   return nativeChecksum(NATIVE_NAMES[algo]) !== null;

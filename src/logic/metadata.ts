@@ -11,11 +11,13 @@
  *   AWS S3 API Reference, "Transferring Payload in Multiple Chunks (Chunked Upload)"
  *     https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
  *     aws-chunked is a transfer coding, removed from the stored Content-Encoding.
+ * Non-ASCII user metadata travels as RFC 2047 encoded-words (logic/rfc2047.ts), as on S3.
  * Content-Type defaults to binary/octet-stream, which is what S3 serves for objects uploaded
  * without one (and what the AWS SDKs document as the default).
  */
 import { S3Error } from "../errors";
 import { utf8ByteLength } from "./names";
+import { decodeMetadataValue, encodeMetadataValue } from "./rfc2047";
 
 export const USER_METADATA_MAX_BYTES = 2048;
 export const USER_METADATA_PREFIX = "x-amz-meta-";
@@ -76,7 +78,7 @@ export function extractObjectMetadata(headers: Headers): ObjectMetadata {
     const lower = name.toLowerCase(); // Headers already lowercases; keep it explicit
     if (!lower.startsWith(USER_METADATA_PREFIX)) return;
     const key = lower.slice(USER_METADATA_PREFIX.length);
-    if (key !== "") Object.defineProperty(userMeta, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key !== "") Object.defineProperty(userMeta, key, { value: decodeMetadataValue(value), enumerable: true, writable: true, configurable: true });
   });
   if (userMetadataSize(userMeta) > USER_METADATA_MAX_BYTES) throw new S3Error("MetadataTooLarge");
 
@@ -128,6 +130,6 @@ export function responseHeadersFor(
     const v = overrides.get(param);
     if (v) out[header] = v;
   }
-  for (const [k, v] of Object.entries(meta.userMeta)) out[USER_METADATA_PREFIX + k] = v;
+  for (const [k, v] of Object.entries(meta.userMeta)) out[USER_METADATA_PREFIX + k] = encodeMetadataValue(v);
   return out;
 }

@@ -9,7 +9,7 @@
  * copy fails with NoSuchKey) or sees the copy's reference. Copies across zones stream the bytes,
  * and so do copies that change the SSE-C key: a blob encrypted under one key cannot serve another.
  */
-import { checkCopySourceAccess } from "../authz";
+import { checkCopySourceAccess, checkExpectedBucketOwner } from "../authz";
 import { newVersionRow } from "./version-row";
 import { lockForWrite } from "./object-lock";
 import type { Handler, ObjectContext, UploadContext, WithParams } from "../context";
@@ -60,6 +60,7 @@ export async function loadCopySource(ctx: ObjectContext): Promise<CopySource> {
   const parsed = parseCopySourceHeader(ctx.request.headers.get("x-amz-copy-source")!);
   const bucket = parsed.bucket === ctx.bucketName ? ctx.bucket : await ctx.deps.meta.buckets.get(parsed.bucket);
   if (!bucket) throw new S3Error("NoSuchBucket", undefined, { BucketName: parsed.bucket });
+  checkExpectedBucketOwner(ctx.request.headers, bucket, "x-amz-source-expected-bucket-owner");
   const object = await ctx.deps.meta.objects.get(bucket.id, parsed.key, parsed.versionId);
   checkCopySourceAccess(ctx, bucket, parsed.key, parsed.versionId, object);
   if (!object) {

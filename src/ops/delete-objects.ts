@@ -22,7 +22,6 @@ export const deleteObjects: Handler<BucketContext> = async (ctx) => {
   const errors: Parameters<typeof deleteResultDocument>[0]["errors"] = [];
   // Released blobs are freed together after the response, not one background job per key.
   const freed: string[] = [];
-  const bypass = bypassOf(ctx);
   let next = 0;
   const worker = async () => {
     while (next < objects.length) {
@@ -31,7 +30,7 @@ export const deleteObjects: Handler<BucketContext> = async (ctx) => {
         validateObjectKey(key);
         const vid = versionId === undefined ? null : requestedVersionId(new URLSearchParams({ versionId }));
         checkDeleteKeyAccess(ctx, ctx.bucket, key, vid);
-        const outcome = await deleteKey(ctx.deps, ctx.bucket, key, vid, ctx.principal, ctx.now, bypass, (keys) => freed.push(...keys));
+        const outcome = await deleteKey(ctx.deps, ctx.bucket, key, vid, ctx.principal, ctx.now, bypassOf(ctx, key), (keys) => freed.push(...keys));
         if (!quiet) {
           // A new delete marker: DeleteMarker + DeleteMarkerVersionId. A version removed by id: VersionId,
           // plus DeleteMarker and DeleteMarkerVersionId (the same id) when it was a delete marker.

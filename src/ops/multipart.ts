@@ -23,7 +23,8 @@ import { tagsFromHeader } from "../logic/tags";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { listUploadsPage } from "../logic/upload-listing";
 import type { MetaStore } from "../store/d1";
-import type { MultipartUpload, UploadPart } from "../store/model";
+import type { CompletedUpload, MultipartUpload, UploadPart } from "../store/model";
+import { COMPLETED_UPLOAD_MEMORY_MS } from "../store/d1/uploads";
 import {
   completeMultipartUploadDocument,
   initiateMultipartUploadDocument,
@@ -190,7 +191,46 @@ async function objectChecksum(algorithm: string, type: "COMPOSITE" | "FULL_OBJEC
   );
 }
 
-export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
+/**
+ * CompleteMultipartUpload. A retry of a completion that succeeded (the client lost the answer)
+ * gets the same answer again for COMPLETED_UPLOAD_MEMORY_MS, instead of NoSuchUpload: the upload
+ * is looked up here rather than by the pipeline so that a finished one can still be answered.
+ * The ACL requirement (bucket WRITE) was checked by the pipeline.
+ */
+export const completeMultipartUpload: Handler<ObjectContext> = async (ctx) => {
+  const uploadId = ctx.endpoint.query.get("uploadId") ?? "";
+  const upload = uploadId ? await ctx.deps.meta.uploads.get(ctx.bucket.id, ctx.key, uploadId) : null;
+  try {
+    if (!upload) throw new S3Error("NoSuchUpload", undefined, { UploadId: uploadId });
+    return await completeUpload({ ...ctx, upload });
+  } catch (e) {
+    // Also when a concurrent retry completed the upload between our read and our commit.
+    if (!(e instanceof S3Error && e.code === "NoSuchUpload")) throw e;
+    const done = uploadId ? await ctx.deps.meta.uploads.completed(ctx.bucket.id, ctx.key, uploadId, ctx.now - COMPLETED_UPLOAD_MEMORY_MS) : null;
+    if (!done) throw e;
+    // The retry's body (the same part list) is read, so that the connection stays usable.
+    if (!upload) await readXmlBody(ctx, 2 * 1024 * 1024, { checksumHeadersDescribeObject: true });
+    return completionResponse(ctx, done);
+  }
+};
+
+/** The CompleteMultipartUploadResult of a completion (the first time or a retry). */
+function completionResponse(ctx: ObjectContext, done: Pick<CompletedUpload, "etag" | "versionId" | "checksum" | "ssecKeyMd5">): Response {
+  const out = setSsecHeaders(new Headers(), done.ssecKeyMd5);
+  if (ctx.bucket.versioning !== null) out.set("x-amz-version-id", done.versionId);
+  return xmlResponse(
+    completeMultipartUploadDocument({
+      location: `${ctx.url.origin}/${encodeURIComponent(ctx.bucketName)}/${ctx.key.split("/").map(encodeURIComponent).join("/")}`,
+      bucket: ctx.bucketName,
+      key: ctx.key,
+      etag: quoteEtag(done.etag),
+      checksum: done.checksum,
+    }),
+    { headers: out },
+  );
+}
+
+const completeUpload: Handler<UploadContext> = async (ctx) => {
   const { upload } = ctx;
   const conditions = await writeConditions(ctx);
   const requested = parseCompleteMultipartUpload(await readXmlBody(ctx, 2 * 1024 * 1024, { checksumHeadersDescribeObject: true }));
@@ -263,18 +303,12 @@ export const completeMultipartUpload: Handler<UploadContext> = async (ctx) => {
   );
   if (uploaded.size > chosen.length) ctx.deps.defer(drainBlobDeletions(ctx.deps, ctx.now, 1000));
 
-  const out = setSsecHeaders(new Headers(), version.ssecKeyMd5);
-  if (ctx.bucket.versioning !== null) out.set("x-amz-version-id", version.versionId);
-  return xmlResponse(
-    completeMultipartUploadDocument({
-      location: `${ctx.url.origin}/${encodeURIComponent(ctx.bucketName)}/${ctx.key.split("/").map(encodeURIComponent).join("/")}`,
-      bucket: ctx.bucketName,
-      key: ctx.key,
-      etag: quoteEtag(etag),
-      checksum: checksumValue ? { algorithm: algorithm!, value: checksumValue, type: checksumType } : null,
-    }),
-    { headers: out },
-  );
+  return completionResponse(ctx, {
+    etag,
+    versionId: version.versionId,
+    checksum: checksumValue ? { algorithm: algorithm!, value: checksumValue, type: checksumType } : null,
+    ssecKeyMd5: version.ssecKeyMd5,
+  });
 };
 
 export const abortMultipartUpload: Handler<UploadContext> = async (ctx) => {

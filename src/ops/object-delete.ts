@@ -59,13 +59,13 @@ export async function deleteKey(
 }
 
 /** The governance bypass as a delete uses it: requested and allowed. */
-export function bypassOf(ctx: BucketContext): boolean {
-  const b = governanceBypass(ctx.principal, ctx.bucket, ctx.request.headers);
+export function bypassOf(ctx: BucketContext, key: string | null = null): boolean {
+  const b = governanceBypass(ctx, ctx.bucket, key);
   return b.requested && b.allowed;
 }
 
 export const deleteObject: Handler<WithParams<ObjectContext, DeleteObjectParams>> = async (ctx) => {
-  const outcome = await deleteKey(ctx.deps, ctx.bucket, ctx.key, ctx.params.versionId, ctx.principal, ctx.now, bypassOf(ctx));
+  const outcome = await deleteKey(ctx.deps, ctx.bucket, ctx.key, ctx.params.versionId, ctx.principal, ctx.now, bypassOf(ctx, ctx.key));
   const headers = new Headers();
   if (outcome.versionId !== undefined) headers.set("x-amz-version-id", outcome.versionId);
   if (outcome.deleteMarker) headers.set("x-amz-delete-marker", "true");

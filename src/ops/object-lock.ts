@@ -6,10 +6,9 @@
  *   https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectRetention.html
  *   https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectLegalHold.html
  */
-import { isBucketOwner } from "../authz";
-import type { BucketContext, Handler, ObjectContext, VersionContext } from "../context";
+import { mayBypassGovernance } from "../authz";
+import type { BucketContext, Handler, ObjectContext, RequestContext, VersionContext } from "../context";
 import { S3Error } from "../errors";
-import type { Principal } from "../identity";
 import {
   assertRetentionChange,
   bypassRequested,
@@ -35,12 +34,11 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * The governance bypass of this request: asked for with x-amz-bypass-governance-retention, and
- * allowed (s3:BypassGovernanceRetention) for the bucket owner using a full-access key. ACL grants
- * never carry it.
+ * allowed (s3:BypassGovernanceRetention, authz.ts mayBypassGovernance).
  */
-export function governanceBypass(principal: Principal, bucket: Bucket, headers: Headers): GovernanceBypass {
-  const allowed = isBucketOwner(principal, bucket) && principal.kind === "user" && principal.scope.operations === "full";
-  return { requested: bypassRequested(headers), allowed };
+export function governanceBypass(ctx: RequestContext, bucket: Bucket, key: string | null): GovernanceBypass {
+  const requested = bypassRequested(ctx.request.headers);
+  return { requested, allowed: requested && mayBypassGovernance(ctx, bucket, key) };
 }
 
 /**
@@ -90,7 +88,7 @@ export const putObjectRetention: Handler<VersionContext> = async (ctx) => {
   requireLockBucket(ctx);
   const next = parseRetention(await readXmlBody(ctx, MAX_BODY_BYTES, { integrityRequired: true }), ctx.now);
   const current = ctx.version.lock.retention;
-  assertRetentionChange(current, next, ctx.now, governanceBypass(ctx.principal, ctx.bucket, ctx.request.headers));
+  assertRetentionChange(current, next, ctx.now, governanceBypass(ctx, ctx.bucket, ctx.key));
   await ctx.deps.meta.objects.setRetention(ctx.version.id, current, next);
   return empty(200, versionHeaders(ctx));
 };

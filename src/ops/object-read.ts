@@ -4,6 +4,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
  */
+import { mayCallOwnerOperation } from "../authz";
 import type { Handler, VersionContext, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
@@ -38,18 +39,33 @@ export function objectHeaders(bucket: Bucket, obj: ObjectVersion, q?: URLSearchP
 /** The byte range a GET/HEAD asks for: partNumber or Range header, or null for the whole object. */
 async function requestedRange(ctx: ReadContext, obj: ObjectVersion, h: Headers): Promise<ByteRange | null> {
   const n = ctx.params.partNumber;
+  const header = ctx.request.headers.get("range");
   if (n !== null) {
+    // S3: a part read cannot also be ranged (400); a part that is not there is 416 InvalidPartNumber.
+    if (header !== null) throw new S3Error("partNumberWithRange");
+    const outOfRange = () => new S3Error("InvalidPartNumber", undefined, { PartNumberRequested: n, ActualPartCount: obj.partCount ?? 1 });
     if (obj.partCount === null) {
-      if (n !== 1) throw new S3Error("InvalidPartNumber");
+      if (n !== 1) throw outOfRange();
       return null;
     }
     h.set("x-amz-mp-parts-count", String(obj.partCount));
     const part = (await ctx.deps.meta.objects.parts(obj.id)).find((p) => p.partNumber === n);
-    if (!part) throw new S3Error("InvalidPartNumber");
+    if (!part) throw outOfRange();
     return part.size === 0 ? null : { start: part.startOffset, end: part.startOffset + part.size - 1 };
   }
-  const header = ctx.request.headers.get("range");
   return header === null ? null : parseRange(header, obj.size);
+}
+
+/**
+ * S3 shows a version's retention (x-amz-object-lock-mode, -retain-until-date) only to callers who
+ * may call GetObjectRetention, and its legal hold only to those who may call GetObjectLegalHold.
+ */
+function hideUnreadableLock(ctx: ReadContext, obj: ObjectVersion, h: Headers): void {
+  if (obj.lock.retention && !mayCallOwnerOperation(ctx, ctx.bucket, "GetObjectRetention", ctx.key, obj.tags)) {
+    h.delete("x-amz-object-lock-mode");
+    h.delete("x-amz-object-lock-retain-until-date");
+  }
+  if (obj.lock.legalHold !== null && !mayCallOwnerOperation(ctx, ctx.bucket, "GetObjectLegalHold", ctx.key, obj.tags)) h.delete("x-amz-object-lock-legal-hold");
 }
 
 async function readObject(ctx: ReadContext, withBody: boolean): Promise<Response> {
@@ -57,6 +73,7 @@ async function readObject(ctx: ReadContext, withBody: boolean): Promise<Response
   const obj = ctx.version;
   checkReadKey(obj.ssecKeyMd5, ssec);
   const headers = objectHeaders(ctx.bucket, obj, ctx.params.overrides);
+  hideUnreadableLock(ctx, obj, headers);
 
   const verdict = evaluatePreconditions(parsePreconditions(ctx.request.headers), { etag: obj.etag, lastModified: new Date(obj.lastModified) });
   if (verdict.outcome === "not-modified") {

@@ -74,7 +74,7 @@ export async function writeObject(ctx: ObjectContext, headers: Headers): Promise
   const conditions = await writeConditions(ctx, headers);
   const lock = lockForWrite(ctx, headers, { requireIntegrity: true });
 
-  const stored = await storeRequestBody(ctx, { zone: bucket.zone, bucketId: bucket.id, ssecKeyBase64: ssec?.keyBase64, headers });
+  const stored = await storeRequestBody(ctx, { zone: bucket.zone, bucketId: bucket.id, ssecKeyBase64: ssec?.keyBase64, headers, acceptUnknownLength: true });
   const version = newVersionRow(bucket, key, ctx.now, {
     size: stored.size,
     etag: stored.md5Hex,

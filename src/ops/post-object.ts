@@ -10,8 +10,11 @@ import { requireObjectWrite } from "../authz";
 import type { BucketContext, Handler } from "../context";
 import { S3Error } from "../errors";
 import { USER_METADATA_PREFIX } from "../logic/metadata";
+import { encodeMetadataValue } from "../logic/rfc2047";
 import { checkPostPolicy, decodePostPolicy } from "../logic/post-policy";
 import { postResponseDocument } from "../xml/post";
+import { parseTagging } from "../xml/tagging";
+import { validateTagSet } from "../logic/tags";
 import { writeObject, writtenObjectHeaders } from "./object-write";
 import { quoteEtag, xmlResponse } from "./respond";
 
@@ -34,6 +37,18 @@ const FIELD_HEADERS: Record<string, string> = {
   "x-amz-server-side-encryption-customer-key-md5": "x-amz-server-side-encryption-customer-key-md5",
 };
 
+/** x-amz-checksum-<algorithm> and x-amz-checksum-algorithm: verified over the file as on PutObject (BadDigest on a mismatch). */
+const CHECKSUM_PREFIX = "x-amz-checksum-";
+
+/**
+ * The form's `tagging` field is a `<Tagging>` document (not PutObject's URL-encoded header): its
+ * tags, checked by the same rules, become the write's x-amz-tagging.
+ */
+function taggingFieldAsHeader(xml: string): string {
+  const tags = validateTagSet(parseTagging(xml), "object");
+  return tags.map((t) => `${encodeURIComponent(t.key)}=${encodeURIComponent(t.value)}`).join("&");
+}
+
 /** Header values are byte strings: UTF-8 field values travel as their bytes, like real headers. */
 const byteString = (s: string) => String.fromCharCode(...new TextEncoder().encode(s));
 
@@ -45,7 +60,11 @@ const byteString = (s: string) => String.fromCharCode(...new TextEncoder().encod
 function headersOf(fields: Map<string, string>): Headers {
   const h = new Headers();
   for (const [name, value] of fields) {
-    const header = FIELD_HEADERS[name] ?? (name.startsWith(USER_METADATA_PREFIX) ? name : null);
+    if (name === "tagging") {
+      h.set("x-amz-tagging", taggingFieldAsHeader(value));
+      continue;
+    }
+    const header = FIELD_HEADERS[name] ?? (name.startsWith(USER_METADATA_PREFIX) || name.startsWith(CHECKSUM_PREFIX) ? name : null);
     if (header === null) continue;
     if (/[\r\n\0]/.test(value)) {
       throw new S3Error(
@@ -56,7 +75,8 @@ function headersOf(fields: Map<string, string>): Headers {
         },
       );
     }
-    h.set(header, byteString(value));
+    // A form field is UTF-8 text, not header bytes: non-ASCII metadata goes in as encoded-words, stored decoded.
+    h.set(header, header.startsWith(USER_METADATA_PREFIX) ? encodeMetadataValue(value) : byteString(value));
   }
   return h;
 }

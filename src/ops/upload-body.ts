@@ -61,6 +61,11 @@ export type StoreOptions = {
   ssecKeyBase64?: string;
   /** where the body's digests and checksums are declared: the request headers, or a POST form's fields */
   headers?: Headers;
+  /**
+   * PutObject: a body of unknown length (Transfer-Encoding: chunked, no Content-Length) is stored
+   * in fixed-size parts (BlobStore.putUnsized) instead of being refused with MissingContentLength.
+   */
+  acceptUnknownLength?: boolean;
 };
 
 /** Stores the request body under a fresh blob key (step 1 of the write path, ops/write-path.ts). */
@@ -69,18 +74,13 @@ export async function storeRequestBody(ctx: RequestContext, opts: StoreOptions):
   const { body } = ctx;
   const headers = opts.headers ?? ctx.request.headers;
   const length = body ? body.length : 0;
-  if (length === null) throw new S3Error("MissingContentLength");
+  if (length === null && !opts.acceptUnknownLength) throw new S3Error("MissingContentLength");
   const limit = Math.min(ctx.deps.config.maxRequestBytes, MAX_SINGLE_PUT_BYTES);
-  if (length > limit) {
-    throw new S3Error("entityTooLarge", {
-      size: length,
-      max: limit,
-      limit:
-        limit === MAX_SINGLE_PUT_BYTES
-          ? "the largest single PUT (upload bigger objects in parts)"
-          : "this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts)",
-    });
-  }
+  const limitName =
+    limit === MAX_SINGLE_PUT_BYTES
+      ? "the largest single PUT (upload bigger objects in parts)"
+      : "this deployment's request body limit (SOS_MAX_REQUEST_BYTES; upload bigger objects in smaller parts)";
+  if (length !== null && length > limit) throw new S3Error("entityTooLarge", { size: length, max: limit, limit: limitName });
   const md5Base64 = contentMd5(headers);
   const wanted = requestedChecksum(headers) ?? (defaultAlgorithm ? { algorithm: defaultAlgorithm, inTrailer: false } : null);
 
@@ -91,13 +91,11 @@ export async function storeRequestBody(ctx: RequestContext, opts: StoreOptions):
     stream = stream.pipeThrough(t.stream);
     computed = t.result;
   }
-  const { blobKey, md5Hex, size } = await ctx.deps.blobs.putNew(
-    zone,
-    bucketId,
-    stream,
-    { length, md5Base64, sha256Hex: body?.sha256Hex, ssecKeyBase64 },
-    ctx.now,
-  );
+  const digests = { md5Base64, sha256Hex: body?.sha256Hex, ssecKeyBase64 };
+  const { blobKey, md5Hex, size } =
+    length === null
+      ? await ctx.deps.blobs.putUnsized(zone, bucketId, stream, { ...digests, maxBytes: limit, limitName }, ctx.now)
+      : await ctx.deps.blobs.putNew(zone, bucketId, stream, { ...digests, length }, ctx.now);
   let checksum: StoredBody["checksum"] = null;
   try {
     if (wanted?.inTrailer) {

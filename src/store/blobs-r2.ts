@@ -9,6 +9,7 @@
 import { S3Error } from "../errors";
 import { fromBase64, toHex } from "../logic/encoding";
 import { r2BindingName, replicaBindingName, type Env } from "../env";
+import { bodyDigest, type Checksum } from "../logic/checksums";
 
 /** R2 refuses a single put above 5 GiB less 5 MiB (code 100100). */
 const R2_MAX_SINGLE_WRITE_BYTES = 5 * 1024 ** 3 - 5 * 1024 ** 2;
@@ -23,6 +24,21 @@ export type BlobWrite = {
   /** SSE-C customer key (base64), passed through and never stored */
   ssecKeyBase64?: string;
 };
+
+/** A body of unknown length (Transfer-Encoding: chunked without Content-Length). */
+export type UnsizedBlobWrite = Omit<BlobWrite, "length"> & {
+  /** the most bytes accepted: past it the write is EntityTooLarge and nothing is kept */
+  maxBytes: number;
+  /** how EntityTooLarge names the limit */
+  limitName: string;
+};
+
+/**
+ * A body of unknown length is stored through an R2 multipart upload in parts of this size (R2 wants
+ * every part but the last the same size, at least 5 MiB): at most one part is held in memory.
+ * A body that fits in one part is stored with a single put.
+ */
+export const UNSIZED_PART_BYTES = 8 * 1024 * 1024;
 
 export type BlobRange = { offset: number; length: number };
 
@@ -125,6 +141,59 @@ export class BlobStore {
   }
 
   /**
+   * Streams a body of unknown length into a fresh blob, in UNSIZED_PART_BYTES parts through an R2
+   * multipart upload (or one put when it fits in a part), hashing it on the way: R2 computes no MD5
+   * for an object stored in parts, so the MD5 (the ETag) and the signed SHA-256 are computed here and
+   * checked like R2 checks a single put. Past `maxBytes`, or on any body or digest error, the R2
+   * upload is aborted (or the blob deleted): nothing is left behind.
+   */
+  async putUnsized(zone: string, bucketId: string, body: ReadableStream<Uint8Array>, w: UnsizedBlobWrite, now = Date.now()): Promise<StoredBlob> {
+    const blobKey = newBlobKey(bucketId, now);
+    const bucket = this.bucket(zone);
+    const ssecKey = ssecHex(w.ssecKeyBase64);
+    const md5 = bodyDigest("MD5");
+    const sha256 = w.sha256Hex ? bodyDigest("SHA-256") : null;
+    const parts = new PartReader(body.getReader(), UNSIZED_PART_BYTES, (chunk) => {
+      if (parts.size > w.maxBytes) throw new S3Error("entityTooLarge", { size: parts.size, max: w.maxBytes, limit: w.limitName });
+      md5.update(chunk);
+      sha256?.update(chunk);
+    });
+    let upload: R2MultipartUpload | null = null;
+    try {
+      const uploaded: R2UploadedPart[] = [];
+      for (;;) {
+        const part = await parts.next();
+        if (upload === null && part.last) {
+          const md5Hex = await this.checkDigests(md5, sha256, w);
+          await bucket.put(blobKey, part.bytes, { ssecKey });
+          return { blobKey, md5Hex, size: parts.size };
+        }
+        upload ??= await bucket.createMultipartUpload(blobKey, { ssecKey });
+        uploaded.push(await upload.uploadPart(uploaded.length + 1, part.bytes, { ssecKey }));
+        if (part.last) {
+          const md5Hex = await this.checkDigests(md5, sha256, w);
+          await upload.complete(uploaded);
+          return { blobKey, md5Hex, size: parts.size };
+        }
+      }
+    } catch (e) {
+      await parts.cancel();
+      await upload?.abort().catch(() => {});
+      // A put or completion that failed after storing may have left the object: make sure it is gone.
+      await bucket.delete(blobKey);
+      mapPutError(e, { ...w, length: parts.size });
+    }
+  }
+
+  /** Checks Content-MD5 and the signed SHA-256 of a body hashed while it streamed (putUnsized); returns its MD5 (hex). */
+  private async checkDigests(md5: Checksum, sha256: Checksum | null, w: UnsizedBlobWrite): Promise<string> {
+    const md5Hex = base64ToHex(await md5.digest());
+    if (w.md5Base64 && md5Hex !== base64ToHex(w.md5Base64)) throw new S3Error("BadDigest");
+    if (sha256 && w.sha256Hex && base64ToHex(await sha256.digest()) !== w.sha256Hex.toLowerCase()) throw new S3Error("XAmzContentSHA256Mismatch");
+    return md5Hex;
+  }
+
+  /**
    * Reads a blob (or a byte range of it). Null when R2 has no such blob. When the home bucket throws
    * or has no such blob, the replica answers (SSE-C blobs have no replica copy); the home error is
    * rethrown only when the replica has nothing either.
@@ -192,5 +261,55 @@ export class BlobStore {
     if (!bucket) return { keys: [], more: false };
     const page = await bucket.list({ startAfter: opts.startAfter, limit: opts.limit ?? 1000 });
     return { keys: page.objects.map((o) => o.key), more: page.truncated };
+  }
+}
+
+/**
+ * Cuts a stream into parts of exactly `partBytes` (the last one shorter, never empty unless the
+ * whole body is), holding one part and the chunk that overflows it; `onChunk` sees every chunk
+ * first (hashing, the size limit).
+ */
+class PartReader {
+  size = 0;
+  private carry: Uint8Array = new Uint8Array(0);
+  private done = false;
+
+  constructor(
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    private readonly partBytes: number,
+    private readonly onChunk: (chunk: Uint8Array) => void,
+  ) {}
+
+  private async pull(): Promise<void> {
+    const r = await this.reader.read();
+    if (r.done) this.done = true;
+    else {
+      this.size += r.value.byteLength;
+      this.onChunk(r.value);
+      this.carry = r.value;
+    }
+  }
+
+  async next(): Promise<{ bytes: Uint8Array; last: boolean }> {
+    const buf = new Uint8Array(this.partBytes);
+    let n = 0;
+    while (n < this.partBytes) {
+      if (this.carry.length === 0) {
+        if (this.done) break;
+        await this.pull();
+        continue;
+      }
+      const take = Math.min(this.carry.length, this.partBytes - n);
+      buf.set(this.carry.subarray(0, take), n);
+      n += take;
+      this.carry = this.carry.subarray(take);
+    }
+    // A full part is the last one only if nothing follows it.
+    while (n === this.partBytes && this.carry.length === 0 && !this.done) await this.pull();
+    return { bytes: buf.subarray(0, n), last: this.done && this.carry.length === 0 };
+  }
+
+  async cancel(): Promise<void> {
+    await this.reader.cancel().catch(() => {});
   }
 }

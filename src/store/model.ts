@@ -112,6 +112,16 @@ export type ListedRow = ListedObject & { commonPrefix: string | null; lastKey: s
 /** Keys after `after` (and from `from`) and before `before`; with `rollup`, keys under a common prefix come back as one row. */
 export type KeyRange = { after?: string; from?: string; before?: string | null; limit: number; rollup?: { prefix: string; delimiter: string } };
 
+/** What a CompleteMultipartUpload answered, remembered for a retry of it. */
+export type CompletedUpload = {
+  uploadId: string;
+  versionId: string;
+  etag: string;
+  checksum: { algorithm: string; value: string; type: string } | null;
+  ssecKeyMd5: string | null;
+  completedAt: number;
+};
+
 export type MultipartUpload = {
   id: string;
   bucketId: string;

@@ -115,3 +115,16 @@ export const json = <T>(s: string | null, fallback: T): T => (typeof s === "stri
 
 /** The blob keys a `... RETURNING blob_key` (or `SELECT blob_key`) statement produced. */
 export const blobKeysOf = (result: D1Result | undefined): string[] => ((result?.results ?? []) as Pick<BlobDeletionRow, "blob_key">[]).map((r) => r.blob_key);
+
+export type CompletedUploadRow = {
+  id: string;
+  bucket_id: string;
+  key: string;
+  version_id: string;
+  etag: string;
+  checksum_algorithm: string | null;
+  checksum_value: string | null;
+  checksum_type: string | null;
+  ssec_key_md5: string | null;
+  completed_at: number;
+};

@@ -1,9 +1,9 @@
 /** Multipart uploads and their parts (completion commits an object version: objects.ts). */
 import { S3Error } from "../../errors";
-import type { MultipartUpload, UploadPart } from "../model";
+import type { CompletedUpload, MultipartUpload, UploadPart } from "../model";
 import { assertion, commit } from "./batch";
 import { lockColumns, readAcl, readLock, readTags, writeAcl, writeTags } from "./columns";
-import { blobKeysOf, json, type UploadPartRow, type UploadRow } from "./rows";
+import { blobKeysOf, json, type CompletedUploadRow, type UploadPartRow, type UploadRow } from "./rows";
 
 export const toUpload = (r: UploadRow): MultipartUpload => ({
   id: r.id,
@@ -73,8 +73,32 @@ export function completionStatements(
       .bind(uploadId, list, zone, now),
     db.prepare("DELETE FROM upload_parts WHERE upload_id = ?").bind(uploadId),
     db.prepare("DELETE FROM multipart_uploads WHERE id = ?").bind(uploadId),
+    // What the completion answered, for a client that retries it (Uploads.completed).
+    db
+      .prepare(
+        `INSERT OR REPLACE INTO completed_uploads (id, bucket_id, key, version_id, etag, checksum_algorithm, checksum_value, checksum_type, ssec_key_md5, completed_at)
+         SELECT ?1, bucket_id, key, version_id, etag, checksum_algorithm, checksum_value, checksum_type, ssec_key_md5, ?3 FROM objects WHERE id = ?2`,
+      )
+      .bind(uploadId, objectId, now),
   ];
 }
+
+/**
+ * How long a completed upload is remembered: a CompleteMultipartUpload retried within this time
+ * (a client that lost the first answer) is answered the same again. S3 documents no figure; clients
+ * retry within seconds or minutes.
+ */
+export const COMPLETED_UPLOAD_MEMORY_MS = 3600 * 1000;
+
+const toCompleted = (r: CompletedUploadRow): CompletedUpload => ({
+  uploadId: r.id,
+  versionId: r.version_id,
+  etag: r.etag,
+  checksum:
+    r.checksum_algorithm && r.checksum_value ? { algorithm: r.checksum_algorithm, value: r.checksum_value, type: r.checksum_type ?? "COMPOSITE" } : null,
+  ssecKeyMd5: r.ssec_key_md5,
+  completedAt: r.completed_at,
+});
 
 export class Uploads {
   constructor(private readonly db: D1Database) {}
@@ -163,6 +187,21 @@ export class Uploads {
       this.db.prepare("DELETE FROM multipart_uploads WHERE id = ?").bind(uploadId),
     ]);
     return { existed: results[2].meta.changes === 1, freed: blobKeysOf(results[0]) };
+  }
+
+  /** The upload `uploadId` of this key if it was completed since `since` (a retried CompleteMultipartUpload). */
+  async completed(bucketId: string, key: string, uploadId: string, since: number): Promise<CompletedUpload | null> {
+    const r = await this.db
+      .prepare("SELECT * FROM completed_uploads WHERE id = ? AND bucket_id = ? AND key = ? AND completed_at >= ?")
+      .bind(uploadId, bucketId, key, since)
+      .first<CompletedUploadRow>();
+    return r ? toCompleted(r) : null;
+  }
+
+  /** Forgets uploads completed before `before` (the scheduled sweep); returns how many. */
+  async forgetCompletedBefore(before: number): Promise<number> {
+    const r = await this.db.prepare("DELETE FROM completed_uploads WHERE completed_at < ?").bind(before).run();
+    return r.meta.changes;
   }
 
   /** Uploads initiated before `before` (for the abandoned-upload sweep). */
