@@ -81,12 +81,11 @@ export async function main(argv: string[]): Promise<number> {
   const load = os.loadavg();
   const tables: Table[] = [];
 
-  tables.push(
-    await withWorkers("objects (issue #2)", async (sos, base) => {
-      await createSosBucket(sos, BENCH_BUCKET);
-      return objectSuite(cfg, { sos: sosTarget(sos, BENCH_BUCKET), base: baselineTarget(base) }, log);
-    }),
-  );
+  const objects = await withWorkers("objects (issues #2 and #16)", async (sos, base) => {
+    await createSosBucket(sos, BENCH_BUCKET);
+    return objectSuite(cfg, [sosTarget(sos, BENCH_BUCKET), baselineTarget(base), baselineTarget(base, { d1: true })], log);
+  });
+  tables.push(objects.rates, objects.cpu);
   tables.push(
     await withWorkers("local front of npm start (issue #10)", async (sos) => {
       await createSosBucket(sos, BENCH_BUCKET);

@@ -10,6 +10,8 @@ import { patternStream } from "./payload";
 import type { BenchWorker } from "./workers";
 
 export type Target = {
+  /** the column name in the tables */
+  label: string;
   worker: BenchWorker;
   put(key: string, body: Buffer | Readable, length: number, agent?: http.Agent | false): Promise<void>;
   /** Streams the object through `onChunk`; returns the byte count. */
@@ -41,9 +43,10 @@ async function uploadParts(
   return parts.sort((a, b) => a.partNumber - b.partNumber);
 }
 
-export function sosTarget(worker: BenchWorker, bucket: string): Target {
+export function sosTarget(worker: BenchWorker, bucket: string, label = "sos-worker"): Target {
   const url = (key: string, query = "") => `${worker.url}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, "/")}${query}`;
   return {
+    label,
     worker,
     async put(key, body, length, agent) {
       const u = url(key);
@@ -77,15 +80,18 @@ export function sosTarget(worker: BenchWorker, bucket: string): Target {
   };
 }
 
-export function baselineTarget(worker: BenchWorker): Target {
+/** The raw R2 baseline; with `d1`, each PUT and GET also makes the one D1 statement of the metadata floor (baseline-worker.js). */
+export function baselineTarget(worker: BenchWorker, opts: { d1?: boolean } = {}): Target {
   const url = (key: string, query = "") => `${worker.url}/${encodeURIComponent(key)}${query}`;
+  const objectUrl = (key: string) => url(key, opts.d1 ? "?d1" : "");
   return {
+    label: opts.d1 ? "raw R2 + one D1 statement" : "raw R2",
     worker,
     async put(key, body, length, agent) {
-      expectStatus(`R2 PUT ${key}`, await send("PUT", url(key), { headers: { "content-length": String(length) }, body, agent }));
+      expectStatus(`R2 PUT ${key}`, await send("PUT", objectUrl(key), { headers: { "content-length": String(length) }, body, agent }));
     },
     async get(key, onChunk, agent) {
-      return expectStatus(`R2 GET ${key}`, await send("GET", url(key), { onChunk, agent })).bytes;
+      return expectStatus(`R2 GET ${key}`, await send("GET", objectUrl(key), { onChunk, agent })).bytes;
     },
     async multipartUpload(key, size, partSize, concurrency) {
       const created = expectStatus("R2 createMultipartUpload", await send("POST", url(key, "?uploads")));

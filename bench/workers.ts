@@ -66,6 +66,7 @@ export async function startBaseline(persistRoot: string): Promise<BenchWorker> {
       compatibilityDate,
       compatibilityFlags,
       r2Buckets: { R2: "bench-baseline" },
+      d1Databases: { DB: "bench-baseline-d1" },
       host: "127.0.0.1",
       port: 0,
       cf: false,
@@ -73,6 +74,8 @@ export async function startBaseline(persistRoot: string): Promise<BenchWorker> {
       defaultPersistRoot: path.join(persistRoot, "r2"),
     });
     const url = (await mf.ready).toString().replace(/\/$/, "");
+    const db = await mf.getD1Database("DB");
+    await db.exec("CREATE TABLE IF NOT EXISTS bench_objects (key TEXT PRIMARY KEY, size INTEGER NOT NULL, etag TEXT NOT NULL, last_modified INTEGER NOT NULL)");
     return { mf, url };
   });
 }
