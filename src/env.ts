@@ -10,6 +10,7 @@ export interface Env {
   SOS_MULTIPART_MAX_AGE_SECONDS?: string;
   SOS_BLOB_DELETION_GRACE_SECONDS?: string;
   SOS_SWEEP_PAUSED?: string;
+  SOS_INLINE_MAX_BYTES?: string;
   SOS_ROOT_ACCESS_KEY?: string;
   SOS_ROOT_SECRET_KEY?: string;
   SOS_ADMIN_TOKEN?: string;
@@ -29,6 +30,21 @@ export interface Config {
   blobDeletionGraceMs: number;
   /** "true": the cron sweep deletes nothing (before and during a restore) */
   sweepPaused: boolean;
+  /** objects of at most this many bytes (not SSE-C) are stored in their D1 row, not in R2; 0 = never */
+  inlineMaxBytes: number;
+}
+
+/** The default of SOS_INLINE_MAX_BYTES (docs/capacity-and-limits.md explains the choice). */
+export const DEFAULT_INLINE_MAX_BYTES = 4096;
+/** The largest SOS_INLINE_MAX_BYTES accepted: D1 rows hold at most 2 MB, and the row has its metadata too. */
+export const MAX_INLINE_MAX_BYTES = 1024 * 1024;
+
+function inlineMaxBytes(raw: string | undefined): number {
+  const n = Number(raw ?? DEFAULT_INLINE_MAX_BYTES);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_INLINE_MAX_BYTES) {
+    throw new Error(`SOS_INLINE_MAX_BYTES must be a whole number of bytes from 0 to ${MAX_INLINE_MAX_BYTES}, not ${raw}`);
+  }
+  return n;
 }
 
 export function r2BindingName(zone: string): `R2_${string}` {
@@ -52,5 +68,6 @@ export function readConfig(env: Env): Config {
     multipartMaxAgeMs: Number(env.SOS_MULTIPART_MAX_AGE_SECONDS ?? 604800) * 1000,
     blobDeletionGraceMs: Number(env.SOS_BLOB_DELETION_GRACE_SECONDS ?? 86400) * 1000,
     sweepPaused: env.SOS_SWEEP_PAUSED === "true",
+    inlineMaxBytes: inlineMaxBytes(env.SOS_INLINE_MAX_BYTES),
   };
 }

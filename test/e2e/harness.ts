@@ -34,6 +34,9 @@ export async function startWorker(vars: Record<string, string> = {}, opts: { ent
       // Most tests check that R2 keeps exactly the live blobs right after each request; the grace
       // period has its own test (objects.test.ts).
       SOS_BLOB_DELETION_GRACE_SECONDS: "0",
+      // Many tests count R2 blobs per object, so objects are blob-backed here unless a test turns
+      // inlining on (inline-objects.test.ts, round-trips.test.ts); `npm start` uses the default.
+      SOS_INLINE_MAX_BYTES: "0",
       ...vars,
     },
   });
