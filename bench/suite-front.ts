@@ -31,7 +31,11 @@ export async function frontSuite(cfg: BenchConfig, sos: BenchWorker, bucket: str
   const { url, child } = await startFrontProcess(sos.url);
   try {
     const fronted: BenchWorker = { ...sos, name: "sos-worker via the front", url };
-    const { rates: table } = await objectSuite(cfg, [sosTarget(fronted, bucket, "through the front"), sosTarget(sos, bucket, "direct")], log);
+    const { rates: table } = await objectSuite(
+      cfg,
+      { subjects: [sosTarget(fronted, bucket, "through the front")], baselines: [sosTarget(sos, bucket, "direct")] },
+      log,
+    );
     return {
       ...table,
       title: "Local front (`npm start`): sos-worker through scripts/front.mjs against sos-worker direct",

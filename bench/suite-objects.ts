@@ -11,8 +11,13 @@ import { patternBuffer, patternChecker, patternStream } from "./payload";
 import { fixed, ratio, type Table } from "./report";
 import type { Target } from "./targets";
 
-/** The side under test first, then the baselines its ratios are taken against. */
-export type Sides = [Target, ...Target[]];
+/**
+ * What one object suite compares: the configurations under test (sos-worker as deployed, and e.g.
+ * with inlining off) and the baselines each is divided by. `smallOnly` subjects skip the large
+ * transfers (an inlining setting changes nothing above the inline limit).
+ */
+export type Sides = { subjects: Side[]; baselines: Side[] };
+type Side = Target & { smallOnly?: boolean };
 
 /** One side's result in one test: the rate, and the CPU ms its process spent per request or per MiB. */
 type Measured = { rate: number; cpuPerUnit: number };
@@ -24,7 +29,7 @@ const size = (bytes: number) => (bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes 
  * averages each side's two rates, so a change in machine load during the test (other processes
  * share these cores) falls on all sides alike. CPU is summed over both passes.
  */
-async function alternate(sides: Sides, test: (t: Target, pass: 0 | 1) => Promise<{ perSecond: number; requests: number }>): Promise<Measured[]> {
+async function alternate(sides: Target[], test: (t: Target, pass: 0 | 1) => Promise<{ perSecond: number; requests: number }>): Promise<Measured[]> {
   const acc = sides.map(() => ({ rate: 0, cpu: 0, units: 0 }));
   const order = [...sides.map((t, i) => [t, i, 0] as const), ...[...sides].reverse().map((t, i) => [t, sides.length - 1 - i, 1] as const)];
   for (const [t, i, pass] of order) {
@@ -75,7 +80,7 @@ async function large(cfg: BenchConfig, t: Target, op: "put" | "get", key: string
 }
 
 /** `largeRuns` transfers per side, the order of the sides reversed on every run; the median rate of each side. */
-async function largeMiBps(cfg: BenchConfig, sides: Sides, op: "put" | "get"): Promise<Measured[]> {
+async function largeMiBps(cfg: BenchConfig, sides: Target[], op: "put" | "get"): Promise<Measured[]> {
   const runs = sides.map(() => ({ rates: [] as number[], cpu: 0 }));
   for (let i = 0; i < cfg.largeRuns; i++) {
     const order = sides.map((t, s) => [t, s] as const);
@@ -91,40 +96,53 @@ async function largeMiBps(cfg: BenchConfig, sides: Sides, op: "put" | "get"): Pr
 
 export type ObjectTables = { rates: Table; cpu: Table };
 
-export async function objectSuite(cfg: BenchConfig, sides: Sides, log: (s: string) => void): Promise<ObjectTables> {
+export async function objectSuite(cfg: BenchConfig, { subjects, baselines }: Sides, log: (s: string) => void): Promise<ObjectTables> {
   const body = patternBuffer(cfg.smallBytes);
   const rates: string[][] = [];
   const cpu: string[][] = [];
-  const row = (metric: string, unit: string, m: Measured[]) => {
-    rates.push([metric, ...m.map((x) => fixed(x.rate)), ...m.slice(1).map((x) => ratio(m[0].rate, x.rate))]);
-    cpu.push([`${metric.replace(/, (req|MiB)\/s.*/, "")}, CPU ms per ${unit}`, ...m.map((x) => fixed(x.cpuPerUnit, 2))]);
+  const all = [...subjects, ...baselines];
+  const large = all.filter((t) => !t.smallOnly);
+  /** Rows of one test: one per subject measured, each against the same baseline figures ("–": not measured). */
+  const rows = (metric: string, unit: string, sides: Target[], m: Measured[]) => {
+    const byLabel = new Map(sides.map((t, i) => [t.label, m[i]]));
+    const base = baselines.map((b) => byLabel.get(b.label));
+    for (const subject of subjects) {
+      const s = byLabel.get(subject.label);
+      if (!s) continue;
+      const name = subjects.length > 1 ? `${metric}, ${subject.label}` : metric;
+      rates.push([name, fixed(s.rate), ...base.map((b) => (b ? fixed(b.rate) : "–")), ...base.map((b) => (b ? ratio(s.rate, b.rate) : "–"))]);
+    }
+    cpu.push([
+      `${metric.replace(/, (req|MiB)\/s.*/, "")}, CPU ms per ${unit}`,
+      ...all.map((t) => (byLabel.has(t.label) ? fixed(byLabel.get(t.label)!.cpuPerUnit, 2) : "–")),
+    ]);
     log(`  ${metric}: ${m.map((x, i) => `${sides[i].label} ${fixed(x.rate)} (cpu ${fixed(x.cpuPerUnit, 2)} ms/${unit})`).join(", ")}`);
   };
-  const written = new Map<Target, number[]>(sides.map((t) => [t, Array.from({ length: cfg.concurrency }, () => 0)]));
+  const written = new Map<Target, number[]>(all.map((t) => [t, Array.from({ length: cfg.concurrency }, () => 0)]));
 
   const c = `c=${cfg.concurrency}`;
-  row(`PutObject ${size(cfg.smallBytes)}, req/s (${c})`, "request", await alternate(sides, (t, pass) => smallPuts(cfg, t, pass, body, written.get(t)!)));
-  row(`GetObject ${size(cfg.smallBytes)}, req/s (${c})`, "request", await alternate(sides, (t) => smallGets(cfg, t, written.get(t)!)));
-  row(`PutObject ${size(cfg.largeBytes)}, MiB/s (median of ${cfg.largeRuns})`, "MiB", await largeMiBps(cfg, sides, "put"));
-  row(`GetObject ${size(cfg.largeBytes)}, MiB/s (median of ${cfg.largeRuns})`, "MiB", await largeMiBps(cfg, sides, "get"));
-  const [first, ...others] = sides.map((t) => t.label);
+  rows(`PutObject ${size(cfg.smallBytes)}, req/s (${c})`, "request", all, await alternate(all, (t, pass) => smallPuts(cfg, t, pass, body, written.get(t)!)));
+  rows(`GetObject ${size(cfg.smallBytes)}, req/s (${c})`, "request", all, await alternate(all, (t) => smallGets(cfg, t, written.get(t)!)));
+  rows(`PutObject ${size(cfg.largeBytes)}, MiB/s (median of ${cfg.largeRuns})`, "MiB", large, await largeMiBps(cfg, large, "put"));
+  rows(`GetObject ${size(cfg.largeBytes)}, MiB/s (median of ${cfg.largeRuns})`, "MiB", large, await largeMiBps(cfg, large, "get"));
+  const names = baselines.map((b) => b.label);
   return {
     rates: {
-      title: `Objects: ${first} against ${others.join(", ")}`,
+      title: `Objects: ${subjects.map((t) => t.label).join(", ")} against ${names.join(", ")}`,
       note:
         `Requests/s: ${cfg.concurrency} closed loops over keep-alive connections, ${cfg.seconds} s per side (the sides in turn, then in reverse order; the two halves averaged). ` +
         "MiB/s: one request per transfer on a fresh connection, the sides taking turns; GETs are checked byte for byte. " +
-        `ratio = ${first} / baseline (higher is better; 1.00× = as fast as the baseline).`,
-      header: ["metric", ...sides.map((t) => t.label), ...others.map((o) => `ratio to ${o}`)],
+        "ratio = the measured side / baseline (higher is better; 1.00× = as fast as the baseline).",
+      header: ["metric", subjects.length > 1 ? "measured" : subjects[0].label, ...names, ...names.map((o) => `ratio to ${o}`)],
       rows: rates,
     },
     cpu: {
-      title: `CPU of the Worker's workerd process: ${[first, ...others].join(", ")}`,
+      title: `CPU of the Worker's process: ${all.map((t) => t.label).join(", ")}`,
       note:
         "user + system CPU of the serving process and its descendants (/proc/<pid>/stat, all threads) over each measured window, divided by the requests completed or the MiB moved " +
-        "(lower is better). The workerd process also runs Miniflare's local D1 and R2 simulators (SQLite, blob files) and the HTTP server, so these are upper bounds for the Worker's own code; " +
+        "(lower is better). A workerd process also runs Miniflare's local D1 and R2 simulators (SQLite, blob files) and the HTTP server, so these are upper bounds for the Worker's own code; " +
         "the baselines carry the same simulator costs for the calls they make.",
-      header: ["metric", ...sides.map((t) => t.label)],
+      header: ["metric", ...all.map((t) => t.label)],
       rows: cpu,
     },
   };

@@ -41,7 +41,8 @@ async function withPid(name: string, start: () => Promise<{ mf: Miniflare; url: 
   return { name, url, mf, pid: fresh[0], dispose: () => mf.dispose() };
 }
 
-export function startSos(persistRoot: string): Promise<BenchWorker> {
+/** `vars` are layered over the bench's bindings (e.g. SOS_INLINE_MAX_BYTES). */
+export function startSos(persistRoot: string, vars: Record<string, string> = {}): Promise<BenchWorker> {
   return withPid("sos-worker", () =>
     startSosWorker({
       persistRoot: path.join(persistRoot, "sos"),
@@ -50,6 +51,7 @@ export function startSos(persistRoot: string): Promise<BenchWorker> {
         SOS_ROOT_SECRET_KEY: CREDS.secretAccessKey,
         SOS_ADMIN_TOKEN: "bench-admin-token-0123456789",
         SOS_MASTER_KEY: "bench-master-key-0123456789",
+        ...vars,
       },
     }),
   );
