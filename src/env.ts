@@ -40,7 +40,7 @@ export const DEFAULT_INLINE_MAX_BYTES = 4096;
 export const MAX_INLINE_MAX_BYTES = 1024 * 1024;
 
 function inlineMaxBytes(raw: string | undefined): number {
-  const n = Number(raw ?? DEFAULT_INLINE_MAX_BYTES);
+  const n = raw === undefined || raw.trim() === "" ? DEFAULT_INLINE_MAX_BYTES : Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > MAX_INLINE_MAX_BYTES) {
     throw new Error(`SOS_INLINE_MAX_BYTES must be a whole number of bytes from 0 to ${MAX_INLINE_MAX_BYTES}, not ${raw}`);
   }
