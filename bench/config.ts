@@ -30,7 +30,7 @@ export const FULL: BenchConfig = {
   smallBytes: 4 * 1024,
   largeBytes: 64 * MiB,
   largeRuns: 3,
-  growthObjects: 300,
+  growthObjects: 200,
   listKeys: 20_000,
   versionsPerKey: 5,
   listRuns: 20,

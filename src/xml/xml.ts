@@ -36,39 +36,41 @@ export function xmlEscape(s: string): string {
 }
 
 /** Text of a leaf value, escaped; undefined for a value that is omitted. */
-function leafText(v: Exclude<XmlInput, XmlInput[] | { [name: string]: XmlInput }>): string | undefined {
+type Leaf = Exclude<XmlInput, XmlInput[] | { [name: string]: XmlInput }>;
+
+function leafText(v: Leaf): string | undefined {
   if (v === undefined || v === null) return undefined;
   return v instanceof Date ? v.toISOString() : xmlEscape(String(v));
 }
 
 /**
- * Appends `<name>...</name>` for `v` to `out`: arrays repeat the element, objects hold attributes
+ * `<name>...</name>` for `v`: arrays repeat the element, objects hold attributes
  * ("@_name", first), text ("#text") and child elements in insertion order, undefined and null are
  * omitted, an empty value is `<name></name>`. Written by hand (no builder tree): a 1000-entry listing
  * is rendered on every page, and this is a single pass over its entries.
  */
-function writeElement(name: string, v: XmlInput, out: string[]): void {
+function element(name: string, v: XmlInput): string {
   if (Array.isArray(v)) {
-    for (const x of v) writeElement(name, x, out);
-    return;
+    let all = "";
+    for (const x of v) all += element(name, x);
+    return all;
   }
   if (v === null || typeof v !== "object" || v instanceof Date) {
     const text = leafText(v);
-    if (text !== undefined) out.push(`<${name}>${text}</${name}>`);
-    return;
+    return text === undefined ? "" : `<${name}>${text}</${name}>`;
   }
   let attributes = "";
   let text = "";
-  const children: string[] = [];
+  let children = "";
   for (const key of Object.keys(v)) {
     const child = v[key];
     if (key.startsWith("@_")) {
-      const value = leafText(child as Exclude<XmlInput, XmlInput[] | { [name: string]: XmlInput }>);
+      const value = leafText(child as Leaf);
       if (value !== undefined) attributes += ` ${key.slice(2)}="${value}"`;
-    } else if (key === "#text") text += leafText(child as Exclude<XmlInput, XmlInput[] | { [name: string]: XmlInput }>) ?? "";
-    else writeElement(key, child, children);
+    } else if (key === "#text") text += leafText(child as Leaf) ?? "";
+    else children += element(key, child);
   }
-  out.push(`<${name}${attributes}>${text}${children.join("")}</${name}>`);
+  return `<${name}${attributes}>${text}${children}</${name}>`;
 }
 
 /**
@@ -77,9 +79,7 @@ function writeElement(name: string, v: XmlInput, out: string[]): void {
  */
 export function renderXml(root: string, body: Record<string, XmlInput>, opts: { xmlns?: boolean } = {}): string {
   const withNs = opts.xmlns === false || "@_xmlns" in body ? body : { "@_xmlns": S3_XMLNS, ...body };
-  const out: string[] = [XML_DECLARATION];
-  writeElement(root, withNs, out);
-  return out.join("");
+  return XML_DECLARATION + element(root, withNs);
 }
 
 // ---------------------------------------------------------------------------------------------
