@@ -10,6 +10,8 @@ export type BenchConfig = {
   largeBytes: number;
   /** transfers per large-object test; the median is reported */
   largeRuns: number;
+  /** PUTs per object size when measuring D1 growth of inline objects */
+  growthObjects: number;
   /** objects in each listing data set */
   listKeys: number;
   versionsPerKey: number;
@@ -28,6 +30,7 @@ export const FULL: BenchConfig = {
   smallBytes: 4 * 1024,
   largeBytes: 64 * MiB,
   largeRuns: 3,
+  growthObjects: 200,
   listKeys: 20_000,
   versionsPerKey: 5,
   listRuns: 20,
@@ -42,6 +45,7 @@ export const QUICK: BenchConfig = {
   seconds: 1,
   largeBytes: 8 * MiB,
   largeRuns: 1,
+  growthObjects: 50,
   listKeys: 2_000,
   listRuns: 5,
   multipartSizes: [16 * MiB, 32 * MiB],

@@ -72,3 +72,20 @@ export async function fillBaseline(base: BenchWorker, keys: number): Promise<"re
   if (n !== keys) throw new Error(`R2 fill: ${n} objects, expected ${keys}`);
   return "filled";
 }
+
+/** Makes the baseline's bench_objects table hold exactly the data set's keys, one row each (one set-based INSERT). */
+export async function fillBaselineD1(base: BenchWorker, keys: number): Promise<void> {
+  const db = await base.mf.getD1Database("DB");
+  const rows = async () => (await db.prepare("SELECT COUNT(*) AS n FROM bench_objects").first<{ n: number }>())?.n;
+  if ((await rows()) === keys) return;
+  await db.prepare("DELETE FROM bench_objects").run();
+  await db
+    .prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1)
+       INSERT INTO bench_objects (key, size, etag, last_modified) SELECT printf('p%04d/o%02d', i / ?2, i % ?2), 0, ?3, ?4 FROM n`,
+    )
+    .bind(keys, KEYS_PER_PREFIX, EMPTY_MD5, Date.now())
+    .run();
+  const n = await rows();
+  if (n !== keys) throw new Error(`D1 fill: ${n} rows, expected ${keys}`);
+}

@@ -48,8 +48,8 @@ export function send(method: string, url: string, opts: SendOptions = {}): Promi
 }
 
 /** Adds SigV4 (UNSIGNED-PAYLOAD) headers for a request to sos-worker. */
-export async function signed(method: string, url: string, headers: Record<string, string> = {}): Promise<Record<string, string>> {
-  const signer = new AwsV4Signer({ url, method, headers, service: "s3", region: "us-east-1", ...CREDS });
+export async function signed(method: string, url: string, headers: Record<string, string> = {}, creds = CREDS): Promise<Record<string, string>> {
+  const signer = new AwsV4Signer({ url, method, headers, service: "s3", region: "us-east-1", ...creds });
   const out = await signer.sign();
   return Object.fromEntries(out.headers as unknown as Iterable<[string, string]>);
 }

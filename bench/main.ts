@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DEFAULT_INLINE_MAX_BYTES } from "../src/env";
 import { FULL, QUICK, type BenchConfig } from "./config";
 import { createSosBucket } from "./datasets";
 import { renderTable, type Table } from "./report";
@@ -15,16 +16,19 @@ import { frontSuite } from "./suite-front";
 import { listingSuite } from "./suite-listing";
 import { multipartRows, multipartTable, sizeLabel } from "./suite-multipart";
 import { objectSuite } from "./suite-objects";
+import { inlineStorageSuite } from "./suite-inline-storage";
+import { S3RVER_CREDS, s3rverVersion, startS3rver } from "./peer";
 import { baselineTarget, sosTarget } from "./targets";
 import { startBaseline, startSos, type BenchWorker } from "./workers";
 
 /** Lasting state: the baseline's listing data set (slow to write into local R2, never modified by a run). */
 const CACHE_DIR = path.join("node_modules", ".cache", "sos-bench");
 
-const USAGE = `Usage: npm run bench -- [--quick] [--fresh]
+const USAGE = `Usage: npm run bench -- [--quick] [--fresh] [--no-peer]
 
   --quick   smoke run (about 30 s): short tests, small objects, 2,000-key listings
   --fresh   rebuild the raw R2 listing data set kept in ${CACHE_DIR} between runs
+  --no-peer skip s3rver (the peer measured beside the small-object baselines)
   -h, --help
 
 Runs sos-worker and a raw-R2 baseline Worker (bench/baseline-worker.js) in workerd via Miniflare
@@ -65,12 +69,30 @@ function machine(load: number[]): string {
   ].join("\n");
 }
 
+/** D1 growth per inline object: two sos-workers (inlining up to 1 MiB, and off), no baseline needed. */
+async function inlineStorage(cfg: BenchConfig, log: (s: string) => void): Promise<Table> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-bench-"));
+  const started: BenchWorker[] = [];
+  try {
+    started.push(await startSos(path.join(dir, "inline"), { SOS_INLINE_MAX_BYTES: String(1024 * 1024) }));
+    started.push(await startSos(path.join(dir, "blob"), { SOS_INLINE_MAX_BYTES: "0" }));
+    process.stderr.write("inline storage (issue #16)\n");
+    const [inline, blob] = started;
+    for (const w of started) await createSosBucket(w, BENCH_BUCKET);
+    return await inlineStorageSuite(cfg, { t: sosTarget(inline, BENCH_BUCKET), w: inline }, { t: sosTarget(blob, BENCH_BUCKET), w: blob }, log);
+  } finally {
+    for (const w of started) await w.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes("-h") || argv.includes("--help")) {
     console.log(USAGE);
     return 0;
   }
-  const unknown = argv.filter((a) => a !== "--quick" && a !== "--fresh");
+  const unknown = argv.filter((a) => a !== "--quick" && a !== "--fresh" && a !== "--no-peer");
+  const peerWanted = !argv.includes("--no-peer");
   if (unknown.length) {
     console.error(`bench: unknown argument ${unknown[0]}\n\n${USAGE}`);
     return 2;
@@ -81,12 +103,38 @@ export async function main(argv: string[]): Promise<number> {
   const load = os.loadavg();
   const tables: Table[] = [];
 
-  tables.push(
-    await withWorkers("objects (issue #2)", async (sos, base) => {
+  const objects = await withWorkers("objects (issues #2 and #16)", async (sos, base) => {
+    // The same build with inlining off: small objects in R2 blobs, as every object above the limit.
+    const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-bench-"));
+    const blobs = await startSos(blobDir, { SOS_INLINE_MAX_BYTES: "0" });
+    const peer = peerWanted ? await startS3rver(path.join(blobDir, "s3rver"), BENCH_BUCKET) : null;
+    try {
       await createSosBucket(sos, BENCH_BUCKET);
-      return objectSuite(cfg, { sos: sosTarget(sos, BENCH_BUCKET), base: baselineTarget(base) }, log);
-    }),
-  );
+      await createSosBucket(blobs, BENCH_BUCKET);
+      const inline = `inline (SOS_INLINE_MAX_BYTES default ${DEFAULT_INLINE_MAX_BYTES})`;
+      return await objectSuite(
+        cfg,
+        {
+          subjects: [
+            sosTarget(sos, BENCH_BUCKET, cfg.smallBytes <= DEFAULT_INLINE_MAX_BYTES ? inline : "R2 blob"),
+            { ...sosTarget(blobs, BENCH_BUCKET, "R2 blob (SOS_INLINE_MAX_BYTES=0)"), smallOnly: true },
+          ],
+          baselines: [
+            baselineTarget(base),
+            baselineTarget(base, { d1: true }),
+            ...(peer ? [{ ...sosTarget(peer, BENCH_BUCKET, `s3rver ${s3rverVersion()}`, S3RVER_CREDS), smallOnly: true }] : []),
+          ],
+        },
+        log,
+      );
+    } finally {
+      peer?.dispose();
+      await blobs.dispose();
+      fs.rmSync(blobDir, { recursive: true, force: true });
+    }
+  });
+  tables.push(objects.rates, objects.cpu);
+  tables.push(await inlineStorage(cfg, log));
   tables.push(
     await withWorkers("local front of npm start (issue #10)", async (sos) => {
       await createSosBucket(sos, BENCH_BUCKET);

@@ -21,6 +21,8 @@ await build({
   target: "node20",
   packages: "external",
   outfile,
+  // scripts/build-portal.mjs finds the repository from its own location: keep that location in the bundle.
+  define: { "import.meta.url": JSON.stringify(pathToFileURL(path.join(root, "scripts", "build-portal.mjs")).href) },
   logLevel: "error",
   // scripts/*.mjs find the repository from their own location: import them where they are.
   plugins: [

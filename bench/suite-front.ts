@@ -31,7 +31,11 @@ export async function frontSuite(cfg: BenchConfig, sos: BenchWorker, bucket: str
   const { url, child } = await startFrontProcess(sos.url);
   try {
     const fronted: BenchWorker = { ...sos, name: "sos-worker via the front", url };
-    const table = await objectSuite(cfg, { sos: sosTarget(fronted, bucket), base: sosTarget(sos, bucket) }, log);
+    const { rates: table } = await objectSuite(
+      cfg,
+      { subjects: [sosTarget(fronted, bucket, "through the front")], baselines: [sosTarget(sos, bucket, "direct")] },
+      log,
+    );
     return {
       ...table,
       title: "Local front (`npm start`): sos-worker through scripts/front.mjs against sos-worker direct",
@@ -39,7 +43,6 @@ export async function frontSuite(cfg: BenchConfig, sos: BenchWorker, bucket: str
         `Requests/s: ${cfg.concurrency} closed loops over keep-alive client connections, ${cfg.seconds} s per side (fronted, direct, direct, fronted; halves averaged). ` +
         "MiB/s: one request per transfer on a fresh connection, the sides alternating; GETs are checked byte for byte. " +
         "The front is its own Node process, as under `npm start`. ratio = fronted / direct (higher is better; 1.00× = the front costs nothing).",
-      header: ["metric", "through the front", "direct", "ratio"],
     };
   } finally {
     child.kill("SIGTERM");

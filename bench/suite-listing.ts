@@ -6,7 +6,7 @@
  * bucket. Every page's entry count is checked, so a listing that returns too little fails the run.
  */
 import type { BenchConfig } from "./config";
-import { createSosBucket, datasetKey, enableVersioning, fillBaseline, fillSosBucket, KEYS_PER_PREFIX } from "./datasets";
+import { createSosBucket, datasetKey, enableVersioning, fillBaseline, fillBaselineD1, fillSosBucket, KEYS_PER_PREFIX } from "./datasets";
 import { expectStatus, send, signed, type Reply } from "./http";
 import { median, percentile, timed } from "./measure";
 import { fixed, ratio, type Table } from "./report";
@@ -56,6 +56,16 @@ function r2List(base: BenchWorker, delimiter: boolean): Page {
     const r = expectStatus("R2 list", await send("GET", `${base.url}/?${q}`));
     const page = JSON.parse(r.body.toString("utf8")) as { keys: string[]; prefixes: string[] };
     return page.keys.length + page.prefixes.length;
+  };
+}
+
+/** The metadata floor of a listing: one plain D1 page read of (key, size, etag, last_modified) rows in key order. */
+function d1Page(base: BenchWorker): Page {
+  return async (start) => {
+    const q = new URLSearchParams({ d1list: "", limit: String(PAGE) });
+    if (start > 0) q.set("start-after", datasetKey(start - 1));
+    const r = expectStatus("D1 page", await send("GET", `${base.url}/?${q}`));
+    return (JSON.parse(r.body.toString("utf8")) as { keys: string[] }).keys.length;
   };
 }
 
@@ -127,6 +137,7 @@ export async function listingSuite(cfg: BenchConfig, sos: BenchWorker, base: Ben
   await fillSosBucket(sos, PLAIN, cfg.listKeys, 1);
   if (versioning) await fillSosBucket(sos, VERSIONED, cfg.listKeys, v);
   const r2State = await fillBaseline(base, cfg.listKeys);
+  await fillBaselineD1(base, cfg.listKeys);
   log(`  data sets ready: ${cfg.listKeys} keys (sos unversioned, sos ×${v} versions, R2 ${r2State}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const flat: Shape = { delimiter: false, entriesPerKey: 1 };
@@ -137,6 +148,10 @@ export async function listingSuite(cfg: BenchConfig, sos: BenchWorker, base: Ben
   const [v2, r2] = await pair(
     { what: "sos ListObjectsV2", page: sosListV2(sos, PLAIN, false), shape: flat },
     { what: "R2 list", page: r2List(base, false), shape: flat },
+  );
+  const [v2b, d1] = await pair(
+    { what: "sos ListObjectsV2", page: sosListV2(sos, PLAIN, false), shape: flat },
+    { what: "D1 page read", page: d1Page(base), shape: flat },
   );
   const [v2d, r2d] = await pair(
     { what: "sos ListObjectsV2 delimiter", page: sosListV2(sos, PLAIN, true), shape: delim },
@@ -167,10 +182,11 @@ export async function listingSuite(cfg: BenchConfig, sos: BenchWorker, base: Ben
     {
       title: `Listing: one 1000-entry page in a ${n}-object bucket`,
       note: latencyNote,
-      header: ["metric", "sos-worker", "raw R2 baseline", "ratio"],
+      header: ["metric", "sos-worker", "baseline", "baseline", "ratio"],
       rows: [
-        ["ListObjectsV2, no delimiter (1000 keys)", cell(v2), cell(r2), ratioCell(v2, r2)],
-        ['ListObjectsV2, delimiter "/" (1000 common prefixes)', cell(v2d), cell(r2d), ratioCell(v2d, r2d)],
+        ["ListObjectsV2, no delimiter (1000 keys)", cell(v2), "raw R2 list()", cell(r2), ratioCell(v2, r2)],
+        ["ListObjectsV2, no delimiter (1000 keys)", cell(v2b), "one plain D1 page read (target ≤ 1.5×)", cell(d1), ratioCell(v2b, d1)],
+        ['ListObjectsV2, delimiter "/" (1000 common prefixes)', cell(v2d), 'raw R2 list(), delimiter "/" (target ≤ 1.2×)', cell(r2d), ratioCell(v2d, r2d)],
       ],
     },
     {

@@ -1,33 +1,47 @@
 /**
  * Issue #2, objects: small PUT/GET requests/s at concurrency 8 over keep-alive connections, and
- * large single-request PUT/GET MiB/s over fresh connections. The two sides take turns within each
- * test, so both see the same machine state.
+ * large single-request PUT/GET MiB/s over fresh connections, for sos-worker and each baseline. The
+ * sides take turns within each test, so all see the same machine state. Each test also records the
+ * CPU its Worker's process spent (issue #16): per request for small objects, per MiB for transfers.
  */
 import http from "node:http";
 import type { BenchConfig } from "./config";
-import { median, MiB, requestsPerSecond, timed } from "./measure";
+import { median, MiB, requestsPerSecond, timed, withCpu } from "./measure";
 import { patternBuffer, patternChecker, patternStream } from "./payload";
 import { fixed, ratio, type Table } from "./report";
 import type { Target } from "./targets";
 
-type Pair = { sos: Target; base: Target };
+/**
+ * What one object suite compares: the configurations under test (sos-worker as deployed, and e.g.
+ * with inlining off) and the baselines each is divided by. `smallOnly` subjects skip the large
+ * transfers (an inlining setting changes nothing above the inline limit).
+ */
+export type Sides = { subjects: Side[]; baselines: Side[] };
+type Side = Target & { smallOnly?: boolean };
+
+/** One side's result in one test: the rate, and the CPU ms its process spent per request or per MiB. */
+type Measured = { rate: number; cpuPerUnit: number };
 
 const size = (bytes: number) => (bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / 1024} KiB`);
 
 /**
- * Runs `test` on both sides in the order sos, R2, R2, sos (ABBA) and averages each side's two
- * results, so a change in machine load during the test (other processes share these cores) falls
- * on both sides alike.
+ * Runs `test` on every side in the order A B C, then C B A (each pass half the duration) and
+ * averages each side's two rates, so a change in machine load during the test (other processes
+ * share these cores) falls on all sides alike. CPU is summed over both passes.
  */
-async function abba(sos: Target, base: Target, test: (t: Target, pass: 0 | 1) => Promise<number>): Promise<[number, number]> {
-  const s0 = await test(sos, 0);
-  const b0 = await test(base, 0);
-  const b1 = await test(base, 1);
-  const s1 = await test(sos, 1);
-  return [(s0 + s1) / 2, (b0 + b1) / 2];
+async function alternate(sides: Target[], test: (t: Target, pass: 0 | 1) => Promise<{ perSecond: number; requests: number }>): Promise<Measured[]> {
+  const acc = sides.map(() => ({ rate: 0, cpu: 0, units: 0 }));
+  const order = [...sides.map((t, i) => [t, i, 0] as const), ...[...sides].reverse().map((t, i) => [t, sides.length - 1 - i, 1] as const)];
+  for (const [t, i, pass] of order) {
+    const { result, cpuMs } = await withCpu(t.worker.pid, () => test(t, pass));
+    acc[i].rate += result.perSecond / 2;
+    acc[i].cpu += cpuMs;
+    acc[i].units += result.requests;
+  }
+  return acc.map((a) => ({ rate: a.rate, cpuPerUnit: a.cpu / a.units }));
 }
 
-async function smallPuts(cfg: BenchConfig, t: Target, pass: number, body: Buffer, written: number[]): Promise<number> {
+async function smallPuts(cfg: BenchConfig, t: Target, pass: number, body: Buffer, written: number[]) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: cfg.concurrency });
   try {
     return await requestsPerSecond(cfg.concurrency, (cfg.seconds * 1000) / 2, async (loop, n) => {
@@ -40,68 +54,96 @@ async function smallPuts(cfg: BenchConfig, t: Target, pass: number, body: Buffer
 }
 
 /** GETs the keys the first PUT pass wrote, round robin. */
-async function smallGets(cfg: BenchConfig, t: Target, written: number[]): Promise<number> {
+async function smallGets(cfg: BenchConfig, t: Target, written: number[]) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: cfg.concurrency });
-  const check = patternChecker(`${t.worker.name} small GET`);
+  const check = patternChecker(`${t.label} small GET`);
   try {
     return await requestsPerSecond(cfg.concurrency, (cfg.seconds * 1000) / 2, async (loop, n) => {
       const bytes = await t.get(`small/0/${loop}-${n % written[loop]}`, check, agent);
-      if (bytes !== cfg.smallBytes) throw new Error(`${t.worker.name} small GET: ${bytes} bytes, expected ${cfg.smallBytes}`);
+      if (bytes !== cfg.smallBytes) throw new Error(`${t.label} small GET: ${bytes} bytes, expected ${cfg.smallBytes}`);
     });
   } finally {
     agent.destroy();
   }
 }
 
-/** One large transfer (PUT of a fresh key, or GET of what `put` wrote); returns MiB/s. */
-async function large(cfg: BenchConfig, t: Target, op: "put" | "get", key: string): Promise<number> {
-  const ms = await timed(async () => {
-    if (op === "put") return t.put(key, patternStream(cfg.largeBytes), cfg.largeBytes, false);
-    const bytes = await t.get(key, patternChecker(`${t.worker.name} large GET`), false);
-    if (bytes !== cfg.largeBytes) throw new Error(`${t.worker.name} large GET: ${bytes} bytes, expected ${cfg.largeBytes}`);
-  });
-  return cfg.largeBytes / MiB / (ms / 1000);
+/** One large transfer (PUT of a fresh key, or GET of what `put` wrote); returns MiB/s and the CPU ms it cost. */
+async function large(cfg: BenchConfig, t: Target, op: "put" | "get", key: string): Promise<{ rate: number; cpuMs: number }> {
+  const { result: ms, cpuMs } = await withCpu(t.worker.pid, () =>
+    timed(async () => {
+      if (op === "put") return t.put(key, patternStream(cfg.largeBytes), cfg.largeBytes, false);
+      const bytes = await t.get(key, patternChecker(`${t.label} large GET`), false);
+      if (bytes !== cfg.largeBytes) throw new Error(`${t.label} large GET: ${bytes} bytes, expected ${cfg.largeBytes}`);
+    }),
+  );
+  return { rate: cfg.largeBytes / MiB / (ms / 1000), cpuMs };
 }
 
-/** `largeRuns` transfers per side, alternating sides; the median of each side. */
-async function largeMiBps(cfg: BenchConfig, sos: Target, base: Target, op: "put" | "get"): Promise<[number, number]> {
-  const rates: [number[], number[]] = [[], []];
+/** `largeRuns` transfers per side, the order of the sides reversed on every run; the median rate of each side. */
+async function largeMiBps(cfg: BenchConfig, sides: Target[], op: "put" | "get"): Promise<Measured[]> {
+  const runs = sides.map(() => ({ rates: [] as number[], cpu: 0 }));
   for (let i = 0; i < cfg.largeRuns; i++) {
-    const order =
-      i % 2
-        ? ([
-            [base, 1],
-            [sos, 0],
-          ] as const)
-        : ([
-            [sos, 0],
-            [base, 1],
-          ] as const);
-    for (const [t, side] of order) rates[side].push(await large(cfg, t, op, `large/${i}`));
+    const order = sides.map((t, s) => [t, s] as const);
+    if (i % 2) order.reverse();
+    for (const [t, s] of order) {
+      const r = await large(cfg, t, op, `large/${i}`);
+      runs[s].rates.push(r.rate);
+      runs[s].cpu += r.cpuMs;
+    }
   }
-  return [median(rates[0]), median(rates[1])];
+  return runs.map((r) => ({ rate: median(r.rates), cpuPerUnit: r.cpu / ((cfg.largeRuns * cfg.largeBytes) / MiB) }));
 }
 
-export async function objectSuite(cfg: BenchConfig, { sos, base }: Pair, log: (s: string) => void): Promise<Table> {
-  const body = patternBuffer(cfg.smallBytes);
-  const rows: string[][] = [];
-  const row = (metric: string, [s, b]: [number, number]) => {
-    rows.push([metric, fixed(s), fixed(b), ratio(s, b)]);
-    log(`  ${metric}: sos ${fixed(s)}, R2 ${fixed(b)}`);
-  };
-  const written = new Map<Target, number[]>([sos, base].map((t) => [t, Array.from({ length: cfg.concurrency }, () => 0)]));
+export type ObjectTables = { rates: Table; cpu: Table };
 
-  row(`PutObject ${size(cfg.smallBytes)}, req/s (c=${cfg.concurrency})`, await abba(sos, base, (t, pass) => smallPuts(cfg, t, pass, body, written.get(t)!)));
-  row(`GetObject ${size(cfg.smallBytes)}, req/s (c=${cfg.concurrency})`, await abba(sos, base, (t) => smallGets(cfg, t, written.get(t)!)));
-  row(`PutObject ${size(cfg.largeBytes)}, MiB/s (median of ${cfg.largeRuns})`, await largeMiBps(cfg, sos, base, "put"));
-  row(`GetObject ${size(cfg.largeBytes)}, MiB/s (median of ${cfg.largeRuns})`, await largeMiBps(cfg, sos, base, "get"));
+export async function objectSuite(cfg: BenchConfig, { subjects, baselines }: Sides, log: (s: string) => void): Promise<ObjectTables> {
+  const body = patternBuffer(cfg.smallBytes);
+  const rates: string[][] = [];
+  const cpu: string[][] = [];
+  const all = [...subjects, ...baselines];
+  const large = all.filter((t) => !t.smallOnly);
+  /** Rows of one test: one per subject measured, each against the same baseline figures ("–": not measured). */
+  const rows = (metric: string, unit: string, sides: Target[], m: Measured[]) => {
+    const byLabel = new Map(sides.map((t, i) => [t.label, m[i]]));
+    const base = baselines.map((b) => byLabel.get(b.label));
+    for (const subject of subjects) {
+      const s = byLabel.get(subject.label);
+      if (!s) continue;
+      const name = subjects.length > 1 ? `${metric}, ${subject.label}` : metric;
+      rates.push([name, fixed(s.rate), ...base.map((b) => (b ? fixed(b.rate) : "–")), ...base.map((b) => (b ? ratio(s.rate, b.rate) : "–"))]);
+    }
+    cpu.push([
+      `${metric.replace(/, (req|MiB)\/s.*/, "")}, CPU ms per ${unit}`,
+      ...all.map((t) => (byLabel.has(t.label) ? fixed(byLabel.get(t.label)!.cpuPerUnit, 2) : "–")),
+    ]);
+    log(`  ${metric}: ${m.map((x, i) => `${sides[i].label} ${fixed(x.rate)} (cpu ${fixed(x.cpuPerUnit, 2)} ms/${unit})`).join(", ")}`);
+  };
+  const written = new Map<Target, number[]>(all.map((t) => [t, Array.from({ length: cfg.concurrency }, () => 0)]));
+
+  const c = `c=${cfg.concurrency}`;
+  rows(`PutObject ${size(cfg.smallBytes)}, req/s (${c})`, "request", all, await alternate(all, (t, pass) => smallPuts(cfg, t, pass, body, written.get(t)!)));
+  rows(`GetObject ${size(cfg.smallBytes)}, req/s (${c})`, "request", all, await alternate(all, (t) => smallGets(cfg, t, written.get(t)!)));
+  rows(`PutObject ${size(cfg.largeBytes)}, MiB/s (median of ${cfg.largeRuns})`, "MiB", large, await largeMiBps(cfg, large, "put"));
+  rows(`GetObject ${size(cfg.largeBytes)}, MiB/s (median of ${cfg.largeRuns})`, "MiB", large, await largeMiBps(cfg, large, "get"));
+  const names = baselines.map((b) => b.label);
   return {
-    title: "Objects: sos-worker against the raw R2 binding",
-    note:
-      `Requests/s: ${cfg.concurrency} closed loops over keep-alive connections, ${cfg.seconds} s per side (sos, R2, R2, sos; the two halves averaged). ` +
-      "MiB/s: one request per transfer on a fresh connection, the sides alternating; GETs are checked byte for byte. " +
-      "ratio = sos-worker / raw R2 (higher is better; 1.00× = as fast as the bare binding).",
-    header: ["metric", "sos-worker", "raw R2 baseline", "ratio"],
-    rows,
+    rates: {
+      title: `Objects: ${subjects.map((t) => t.label).join(", ")} against ${names.join(", ")}`,
+      note:
+        `Requests/s: ${cfg.concurrency} closed loops over keep-alive connections, ${cfg.seconds} s per side (the sides in turn, then in reverse order; the two halves averaged). ` +
+        "MiB/s: one request per transfer on a fresh connection, the sides taking turns; GETs are checked byte for byte. " +
+        "ratio = the measured side / baseline (higher is better; 1.00× = as fast as the baseline).",
+      header: ["metric", subjects.length > 1 ? "measured" : subjects[0].label, ...names, ...names.map((o) => `ratio to ${o}`)],
+      rows: rates,
+    },
+    cpu: {
+      title: `CPU of the Worker's process: ${all.map((t) => t.label).join(", ")}`,
+      note:
+        "user + system CPU of the serving process and its descendants (/proc/<pid>/stat, all threads) over each measured window, divided by the requests completed or the MiB moved " +
+        "(lower is better). A workerd process also runs Miniflare's local D1 and R2 simulators (SQLite, blob files) and the HTTP server, so these are upper bounds for the Worker's own code; " +
+        "the baselines carry the same simulator costs for the calls they make.",
+      header: ["metric", ...all.map((t) => t.label)],
+      rows: cpu,
+    },
   };
 }

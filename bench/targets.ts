@@ -7,10 +7,15 @@ import type http from "node:http";
 import type { Readable } from "node:stream";
 import { expectStatus, send, signed } from "./http";
 import { patternStream } from "./payload";
-import type { BenchWorker } from "./workers";
+import { type BenchWorker, CREDS } from "./workers";
+
+/** A server under load: its URL, and the pid whose CPU is counted. */
+export type Served = Pick<BenchWorker, "name" | "url" | "pid">;
 
 export type Target = {
-  worker: BenchWorker;
+  /** the column name in the tables */
+  label: string;
+  worker: Served;
   put(key: string, body: Buffer | Readable, length: number, agent?: http.Agent | false): Promise<void>;
   /** Streams the object through `onChunk`; returns the byte count. */
   get(key: string, onChunk: (chunk: Buffer, offset: number) => void, agent?: http.Agent | false): Promise<number>;
@@ -41,34 +46,36 @@ async function uploadParts(
   return parts.sort((a, b) => a.partNumber - b.partNumber);
 }
 
-export function sosTarget(worker: BenchWorker, bucket: string): Target {
+/** S3 REST calls to sos-worker (or to any S3 server: `creds` sign them). */
+export function sosTarget(worker: Served, bucket: string, label = "sos-worker", creds = CREDS): Target {
   const url = (key: string, query = "") => `${worker.url}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, "/")}${query}`;
   return {
+    label,
     worker,
     async put(key, body, length, agent) {
       const u = url(key);
-      const headers = await signed("PUT", u, { "content-length": String(length) });
+      const headers = await signed("PUT", u, { "content-length": String(length) }, creds);
       expectStatus(`sos PUT ${key}`, await send("PUT", u, { headers, body, agent }));
     },
     async get(key, onChunk, agent) {
       const u = url(key);
-      const r = expectStatus(`sos GET ${key}`, await send("GET", u, { headers: await signed("GET", u), onChunk, agent }));
+      const r = expectStatus(`sos GET ${key}`, await send("GET", u, { headers: await signed("GET", u, {}, creds), onChunk, agent }));
       return r.bytes;
     },
     async multipartUpload(key, size, partSize, concurrency) {
       const create = url(key, "?uploads");
-      const created = expectStatus("sos CreateMultipartUpload", await send("POST", create, { headers: await signed("POST", create) }));
+      const created = expectStatus("sos CreateMultipartUpload", await send("POST", create, { headers: await signed("POST", create, {}, creds) }));
       const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body.toString("utf8"))?.[1];
       if (!uploadId) throw new Error("sos CreateMultipartUpload: no UploadId in the response");
       const parts = await uploadParts(size, partSize, concurrency, async (n, offset, length) => {
         const u = url(key, `?partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`);
-        const headers = await signed("PUT", u, { "content-length": String(length) });
+        const headers = await signed("PUT", u, { "content-length": String(length) }, creds);
         const r = expectStatus(`sos UploadPart ${n}`, await send("PUT", u, { headers, body: patternStream(length, offset) }));
         return String(r.headers.etag);
       });
       const xml = `<CompleteMultipartUpload>${parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${p.etag}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
       const complete = url(key, `?uploadId=${encodeURIComponent(uploadId)}`);
-      const headers = await signed("POST", complete, { "content-length": String(Buffer.byteLength(xml)), "content-type": "application/xml" });
+      const headers = await signed("POST", complete, { "content-length": String(Buffer.byteLength(xml)), "content-type": "application/xml" }, creds);
       const done = expectStatus("sos CompleteMultipartUpload", await send("POST", complete, { headers, body: xml }));
       // CompleteMultipartUpload can fail with 200 and an Error document.
       if (!done.body.toString("utf8").includes("<CompleteMultipartUploadResult"))
@@ -77,15 +84,18 @@ export function sosTarget(worker: BenchWorker, bucket: string): Target {
   };
 }
 
-export function baselineTarget(worker: BenchWorker): Target {
+/** The raw R2 baseline; with `d1`, each PUT and GET also makes the one D1 statement of the metadata floor (baseline-worker.js). */
+export function baselineTarget(worker: BenchWorker, opts: { d1?: boolean } = {}): Target {
   const url = (key: string, query = "") => `${worker.url}/${encodeURIComponent(key)}${query}`;
+  const objectUrl = (key: string) => url(key, opts.d1 ? "?d1" : "");
   return {
+    label: opts.d1 ? "raw R2 + one D1 statement" : "raw R2",
     worker,
     async put(key, body, length, agent) {
-      expectStatus(`R2 PUT ${key}`, await send("PUT", url(key), { headers: { "content-length": String(length) }, body, agent }));
+      expectStatus(`R2 PUT ${key}`, await send("PUT", objectUrl(key), { headers: { "content-length": String(length) }, body, agent }));
     },
     async get(key, onChunk, agent) {
-      return expectStatus(`R2 GET ${key}`, await send("GET", url(key), { onChunk, agent })).bytes;
+      return expectStatus(`R2 GET ${key}`, await send("GET", objectUrl(key), { onChunk, agent })).bytes;
     },
     async multipartUpload(key, size, partSize, concurrency) {
       const created = expectStatus("R2 createMultipartUpload", await send("POST", url(key, "?uploads")));

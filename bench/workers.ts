@@ -41,7 +41,8 @@ async function withPid(name: string, start: () => Promise<{ mf: Miniflare; url: 
   return { name, url, mf, pid: fresh[0], dispose: () => mf.dispose() };
 }
 
-export function startSos(persistRoot: string): Promise<BenchWorker> {
+/** `vars` are layered over the bench's bindings (e.g. SOS_INLINE_MAX_BYTES). */
+export function startSos(persistRoot: string, vars: Record<string, string> = {}): Promise<BenchWorker> {
   return withPid("sos-worker", () =>
     startSosWorker({
       persistRoot: path.join(persistRoot, "sos"),
@@ -50,6 +51,7 @@ export function startSos(persistRoot: string): Promise<BenchWorker> {
         SOS_ROOT_SECRET_KEY: CREDS.secretAccessKey,
         SOS_ADMIN_TOKEN: "bench-admin-token-0123456789",
         SOS_MASTER_KEY: "bench-master-key-0123456789",
+        ...vars,
       },
     }),
   );
@@ -66,6 +68,7 @@ export async function startBaseline(persistRoot: string): Promise<BenchWorker> {
       compatibilityDate,
       compatibilityFlags,
       r2Buckets: { R2: "bench-baseline" },
+      d1Databases: { DB: "bench-baseline-d1" },
       host: "127.0.0.1",
       port: 0,
       cf: false,
@@ -73,6 +76,8 @@ export async function startBaseline(persistRoot: string): Promise<BenchWorker> {
       defaultPersistRoot: path.join(persistRoot, "r2"),
     });
     const url = (await mf.ready).toString().replace(/\/$/, "");
+    const db = await mf.getD1Database("DB");
+    await db.exec("CREATE TABLE IF NOT EXISTS bench_objects (key TEXT PRIMARY KEY, size INTEGER NOT NULL, etag TEXT NOT NULL, last_modified INTEGER NOT NULL)");
     return { mf, url };
   });
 }

@@ -19,6 +19,7 @@ export interface Env {
   SOS_REPLICATION_AFTER_RESPONSE?: string;
   SOS_JOB_MAX_ATTEMPTS?: string;
   SOS_JOB_RETRY_DELAY_SECONDS?: string;
+  SOS_INLINE_MAX_BYTES?: string;
   SOS_ROOT_ACCESS_KEY?: string;
   SOS_ROOT_SECRET_KEY?: string;
   SOS_ADMIN_TOKEN?: string;
@@ -46,6 +47,21 @@ export interface Config {
   jobMaxAttempts: number;
   /** delay before a failed job's first retry; doubled at each further attempt */
   jobRetryDelaySeconds: number;
+  /** objects of at most this many bytes (not SSE-C) are stored in their D1 row, not in R2; 0 = never */
+  inlineMaxBytes: number;
+}
+
+/** The default of SOS_INLINE_MAX_BYTES (docs/capacity-and-limits.md explains the choice). */
+export const DEFAULT_INLINE_MAX_BYTES = 4096;
+/** The largest SOS_INLINE_MAX_BYTES accepted: D1 rows hold at most 2 MB, and the row has its metadata too. */
+export const MAX_INLINE_MAX_BYTES = 1024 * 1024;
+
+function inlineMaxBytes(raw: string | undefined): number {
+  const n = raw === undefined || raw.trim() === "" ? DEFAULT_INLINE_MAX_BYTES : Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_INLINE_MAX_BYTES) {
+    throw new Error(`SOS_INLINE_MAX_BYTES must be a whole number of bytes from 0 to ${MAX_INLINE_MAX_BYTES}, not ${raw}`);
+  }
+  return n;
 }
 
 export function r2BindingName(zone: string): `R2_${string}` {
@@ -88,6 +104,7 @@ export function readConfig(env: Env): Config {
     replicationAfterResponse: env.SOS_REPLICATION_AFTER_RESPONSE !== "false",
     jobMaxAttempts: Math.max(1, Number(env.SOS_JOB_MAX_ATTEMPTS ?? 5)),
     jobRetryDelaySeconds: Math.max(0, Number(env.SOS_JOB_RETRY_DELAY_SECONDS ?? 10)),
+    inlineMaxBytes: inlineMaxBytes(env.SOS_INLINE_MAX_BYTES),
   };
 }
 

@@ -57,6 +57,7 @@ function replicaRow(dest: Bucket, v: ObjectVersion) {
     ownerId: v.ownerId,
     blobKey: null,
     partCount: v.partCount,
+    inlineBody: v.inlineBody, // a small object's bytes travel with its row, to any zone
     httpMeta: v.httpMeta,
     userMeta: v.userMeta,
     checksumAlgorithm: v.checksumAlgorithm,

@@ -8,6 +8,9 @@
  * the source row still exists, so a concurrent delete of the source either happens first (the
  * copy fails with NoSuchKey) or sees the copy's reference. Copies across zones stream the bytes,
  * and so do copies that change the SSE-C key: a blob encrypted under one key cannot serve another.
+ * An inline source (bytes in its D1 row) is copied row to row, in any zone, unless the copy is
+ * SSE-C encrypted (then its bytes go to an R2 blob under the new key). A blob-backed source stays a
+ * blob however small: sharing the blob costs nothing, and a rewrite keeps the source's form.
  */
 import { checkCopySourceAccess, checkExpectedBucketOwner } from "../authz";
 import { newVersionRow } from "./version-row";
@@ -118,16 +121,18 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
   const lock = lockForWrite(ctx, headers, { requireIntegrity: false });
   const metadata = metaDirective === "REPLACE" ? extractObjectMetadata(headers) : { http: src.object.httpMeta, userMeta: src.object.userMeta };
   const o = src.object;
-  const share = src.bucket.zone === ctx.bucket.zone && sameKey;
-  if (!share && o.size > MAX_REWRITE_COPY_BYTES) {
+  const inlineCopy = o.inlineBody !== null && ssec === null;
+  const share = !inlineCopy && src.bucket.zone === ctx.bucket.zone && sameKey;
+  if (!share && !inlineCopy && o.size > MAX_REWRITE_COPY_BYTES) {
     throw new S3Error("copySourceTooLarge", { max: MAX_REWRITE_COPY_BYTES });
   }
-  const rewritten = share ? null : await rewriteBytes(ctx, src, null, ssec);
+  const rewritten = share || inlineCopy ? null : await rewriteBytes(ctx, src, null, ssec);
   const version = newVersionRow(ctx.bucket, ctx.key, ctx.now, {
     size: o.size,
     etag: rewritten ? rewritten.md5Hex : o.etag,
     ownerId: owners.ownerId,
     blobKey: rewritten ? rewritten.blobKey : o.blobKey,
+    inlineBody: inlineCopy ? o.inlineBody : null,
     partCount: rewritten ? null : o.partCount,
     httpMeta: metadata.http,
     userMeta: metadata.userMeta,

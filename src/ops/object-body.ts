@@ -1,7 +1,8 @@
 /**
  * Streams an object's bytes (or a byte range) from R2. A single-blob object is one ranged R2
  * read; a multipart manifest is read part by part, each part opened only when the previous one
- * is drained, so memory stays at one chunk whatever the object size.
+ * is drained, so memory stays at one chunk whatever the object size. An inline object's bytes
+ * came with its row: no R2 read at all.
  */
 import type { Deps } from "../context";
 import { S3Error } from "../errors";
@@ -24,6 +25,14 @@ export function partsForRange(parts: ManifestPart[], range: ByteRange): { part: 
   return out;
 }
 
+/** The bytes of an inline object (or a range of them), or null when the object's bytes are in R2. */
+export function inlineBytes(obj: ObjectVersion, range: ByteRange | null): Uint8Array<ArrayBuffer> | null {
+  if (obj.inlineBody === null) return null;
+  // the store builds inline bodies on plain ArrayBuffers
+  const bytes = obj.inlineBody as Uint8Array<ArrayBuffer>;
+  return range === null ? bytes : bytes.subarray(range.start, range.end + 1);
+}
+
 export async function openObjectBody(
   deps: Pick<Deps, "meta" | "blobs">,
   bucket: Bucket,
@@ -33,6 +42,8 @@ export async function openObjectBody(
 ): Promise<ReadableStream<Uint8Array>> {
   const r = range ?? { start: 0, end: obj.size - 1 };
   if (obj.size === 0) return new Response("").body!;
+  const inline = inlineBytes(obj, range);
+  if (inline) return new Response(inline).body!;
   if (obj.blobKey) {
     const whole = range === null;
     const blob = await deps.blobs.get(bucket.zone, obj.blobKey, {

@@ -13,7 +13,7 @@ import { contentRangeHeader, parseRange } from "../logic/range";
 import { checkReadKey } from "../logic/ssec";
 import type { Bucket, ObjectVersion } from "../store/model";
 import type { ReadObjectParams } from "./params";
-import { openObjectBody, responseBody, type ByteRange } from "./object-body";
+import { inlineBytes, openObjectBody, responseBody, type ByteRange } from "./object-body";
 import { requestSsec, setSsecHeaders } from "./ssec-request";
 import { httpDate, quoteEtag } from "./respond";
 import { lockResponseHeaders } from "../logic/object-lock";
@@ -93,6 +93,8 @@ async function readObject(ctx: ReadContext, withBody: boolean): Promise<Response
   const status = range ? 206 : 200;
   if (range) headers.set("content-range", contentRangeHeader(range.start, range.end, obj.size));
   if (!withBody) return new Response(null, { status, headers });
+  const inline = inlineBytes(obj, range);
+  if (inline) return new Response(inline, { status, headers, encodeBody: "manual" });
   const body = await openObjectBody(ctx.deps, ctx.bucket, obj, range, ssec?.keyBase64);
   return new Response(responseBody(obj, body, length), { status, headers, encodeBody: "manual" });
 }

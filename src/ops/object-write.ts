@@ -14,7 +14,7 @@ import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { quoteEtag, unquoteEtag } from "./respond";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { setSsecHeaders, writeSsec } from "./ssec-request";
-import { storeRequestBody } from "./upload-body";
+import { storeObjectBody } from "./upload-body";
 import { commitWrite } from "./write-path";
 import { setExpirationHeader } from "./lifecycle";
 import { lockForWrite } from "./object-lock";
@@ -74,12 +74,13 @@ export async function writeObject(ctx: ObjectContext, headers: Headers): Promise
   const conditions = await writeConditions(ctx, headers);
   const lock = lockForWrite(ctx, headers, { requireIntegrity: true });
 
-  const stored = await storeRequestBody(ctx, { zone: bucket.zone, bucketId: bucket.id, ssecKeyBase64: ssec?.keyBase64, headers, acceptUnknownLength: true });
+  const stored = await storeObjectBody(ctx, { zone: bucket.zone, bucketId: bucket.id, ssecKeyBase64: ssec?.keyBase64, headers, acceptUnknownLength: true });
   const version = newVersionRow(bucket, key, ctx.now, {
     size: stored.size,
     etag: stored.md5Hex,
     ownerId: owners.ownerId,
     blobKey: stored.blobKey,
+    inlineBody: stored.blobKey === null ? stored.inlineBody : null,
     partCount: null,
     httpMeta: metadata.http,
     userMeta: metadata.userMeta,
@@ -95,7 +96,7 @@ export async function writeObject(ctx: ObjectContext, headers: Headers): Promise
   await commitWrite(
     ctx.deps,
     bucket.zone,
-    [stored.blobKey],
+    stored.blobKey === null ? [] : [stored.blobKey],
     () => ctx.deps.meta.objects.commit(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
     version,
   );

@@ -2,11 +2,14 @@
  * Streams a request body into a fresh blob, verifying on the way everything the client
  * declared: Content-MD5 and x-amz-content-sha256 (by R2), x-amz-checksum-* in a header or an
  * aws-chunked trailer, and the size limits. Shared by PutObject and UploadPart. The body is
- * never buffered; if any check fails, nothing is stored.
+ * never buffered; if any check fails, nothing is stored. The one exception: a PutObject body whose
+ * declared length is at most SOS_INLINE_MAX_BYTES is read into memory (that many bytes at most)
+ * and kept in the object's D1 row instead (the same checks, computed here instead of by R2).
  */
+import { readBodyBytes } from "../auth";
 import type { RequestContext } from "../context";
 import { S3Error } from "../errors";
-import { fromBase64 } from "../logic/encoding";
+import { fromBase64, toHex } from "../logic/encoding";
 import { algorithmFromHeaderName, checksumTransform, parseChecksumAlgorithm, type ChecksumAlgorithm } from "../logic/checksums";
 import { discardUncommitted } from "./write-path";
 
@@ -16,6 +19,9 @@ export type StoredBody = {
   md5Hex: string;
   checksum: { algorithm: ChecksumAlgorithm; value: string } | null;
 };
+
+/** A small body kept for the object's row (no blob). */
+export type InlineBody = Omit<StoredBody, "blobKey"> & { blobKey: null; inlineBody: Uint8Array };
 
 /** S3's hard limit for a single PUT; the deployment's request-body limit is usually lower. */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
@@ -69,7 +75,33 @@ export type StoreOptions = {
 };
 
 /** Stores the request body under a fresh blob key (step 1 of the write path, ops/write-path.ts). */
-export async function storeRequestBody(ctx: RequestContext, opts: StoreOptions): Promise<StoredBody> {
+export function storeRequestBody(ctx: RequestContext, opts: StoreOptions): Promise<StoredBody> {
+  return storeBody(ctx, opts, false) as Promise<StoredBody>;
+}
+
+/**
+ * An object's body (PutObject, POST Object): inline when its declared length is at most
+ * SOS_INLINE_MAX_BYTES and it is not SSE-C encrypted (only R2 can encrypt with the customer's
+ * key), else stored as a blob like any body.
+ */
+export function storeObjectBody(ctx: RequestContext, opts: StoreOptions): Promise<StoredBody | InlineBody> {
+  return storeBody(ctx, opts, opts.ssecKeyBase64 === undefined);
+}
+
+/** Reads a body of known, small `length` and computes what R2 computes for a blob: MD5, and the signed SHA-256 and Content-MD5 checks. */
+async function readInline(
+  ctx: RequestContext,
+  stream: ReadableStream<Uint8Array>,
+  length: number,
+  md5Base64: string | undefined,
+): Promise<{ bytes: Uint8Array; md5Hex: string }> {
+  const bytes = await readBodyBytes({ stream, length, sha256Hex: ctx.body?.sha256Hex }, length);
+  const md5Hex = toHex(await crypto.subtle.digest("MD5", bytes as BufferSource));
+  if (md5Base64 !== undefined && md5Hex !== toHex(fromBase64(md5Base64)!)) throw new S3Error("BadDigest");
+  return { bytes, md5Hex };
+}
+
+async function storeBody(ctx: RequestContext, opts: StoreOptions, inlineAllowed: boolean): Promise<StoredBody | InlineBody> {
   const { zone, bucketId, defaultAlgorithm, ssecKeyBase64 } = opts;
   const { body } = ctx;
   const headers = opts.headers ?? ctx.request.headers;
@@ -91,9 +123,13 @@ export async function storeRequestBody(ctx: RequestContext, opts: StoreOptions):
     stream = stream.pipeThrough(t.stream);
     computed = t.result;
   }
+  // The length is the declared (decoded, for aws-chunked) length, known before any byte is read.
+  const inlineMax = ctx.deps.config.inlineMaxBytes; // 0 = never, not even empty bodies
+  const inline = inlineAllowed && inlineMax > 0 && length !== null && length <= inlineMax ? await readInline(ctx, stream, length, md5Base64) : null;
   const digests = { md5Base64, sha256Hex: body?.sha256Hex, ssecKeyBase64 };
-  const { blobKey, md5Hex, size } =
-    length === null
+  const { blobKey, md5Hex, size } = inline
+    ? { blobKey: null, md5Hex: inline.md5Hex, size: inline.bytes.length }
+    : length === null
       ? await ctx.deps.blobs.putUnsized(zone, bucketId, stream, { ...digests, maxBytes: limit, limitName }, ctx.now)
       : await ctx.deps.blobs.putNew(zone, bucketId, stream, { ...digests, length }, ctx.now);
   let checksum: StoredBody["checksum"] = null;
@@ -106,8 +142,8 @@ export async function storeRequestBody(ctx: RequestContext, opts: StoreOptions):
       checksum = { algorithm: wanted.algorithm, value: await computed };
     }
   } catch (e) {
-    discardUncommitted(ctx.deps, zone, [blobKey]);
+    if (blobKey !== null) discardUncommitted(ctx.deps, zone, [blobKey]);
     throw e;
   }
-  return { blobKey, size, md5Hex, checksum };
+  return inline ? { blobKey: null, inlineBody: inline.bytes, size, md5Hex, checksum } : { blobKey: blobKey!, size, md5Hex, checksum };
 }

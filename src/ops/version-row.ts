@@ -27,6 +27,7 @@ export function newVersionRow(
     lastModified: now,
     blobKey: null,
     partCount: null,
+    inlineBody: null,
     httpMeta: {},
     userMeta: {},
     checksumAlgorithm: null,

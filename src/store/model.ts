@@ -73,6 +73,8 @@ export type ObjectVersion = {
   ownerId: string;
   blobKey: string | null;
   partCount: number | null;
+  /** the bytes of a small object kept in its row (migrations/0013); null when they are in R2 (blobKey, or parts) */
+  inlineBody: Uint8Array | null;
   httpMeta: HttpMeta;
   userMeta: Record<string, string>;
   checksumAlgorithm: string | null;

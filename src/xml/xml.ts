@@ -1,5 +1,5 @@
 /**
- * THE XML reader/writer (fast-xml-parser). Every request and response document goes through
+ * THE XML reader (fast-xml-parser) and writer. Every request and response document goes through
  * `parseXml` / `renderXml`; typed documents live in documents.ts.
  *
  * Follows the AWS S3 User Guide, "Naming Amazon S3 objects" > "XML related object key
@@ -14,7 +14,7 @@
  * and prefixes are stripped; values are never coerced ("0001" stays "0001"); whitespace inside
  * text is kept (keys may start or end with spaces).
  */
-import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { S3Error } from "../errors";
 
 export const S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -35,30 +35,42 @@ export function xmlEscape(s: string): string {
   return s.replace(ESCAPE_RE, (c) => NAMED[c] ?? `&#${c.charCodeAt(0)};`);
 }
 
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@_",
-  textNodeName: "#text",
-  processEntities: false, // values are escaped by prepare() below
-  suppressEmptyNode: false,
-  suppressBooleanAttributes: false,
-  format: false,
-});
+/** Text of a leaf value, escaped; undefined for a value that is omitted. */
+type Leaf = Exclude<XmlInput, XmlInput[] | { [name: string]: XmlInput }>;
 
-/** Turn the input tree into strings only, escaped, with undefined/null dropped. */
-function prepare(v: XmlInput): unknown {
+function leafText(v: Leaf): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return v.filter((x) => x !== undefined && x !== null).map(prepare);
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, child] of Object.entries(v)) {
-      const p = prepare(child);
-      if (p !== undefined) out[k] = p;
-    }
-    return out;
+  return v instanceof Date ? v.toISOString() : xmlEscape(String(v));
+}
+
+/**
+ * `<name>...</name>` for `v`: arrays repeat the element, objects hold attributes
+ * ("@_name", first), text ("#text") and child elements in insertion order, undefined and null are
+ * omitted, an empty value is `<name></name>`. Written by hand (no builder tree): a 1000-entry listing
+ * is rendered on every page, and this is a single pass over its entries.
+ */
+function element(name: string, v: XmlInput): string {
+  if (Array.isArray(v)) {
+    let all = "";
+    for (const x of v) all += element(name, x);
+    return all;
   }
-  return xmlEscape(String(v));
+  if (v === null || typeof v !== "object" || v instanceof Date) {
+    const text = leafText(v);
+    return text === undefined ? "" : `<${name}>${text}</${name}>`;
+  }
+  let attributes = "";
+  let text = "";
+  let children = "";
+  for (const key of Object.keys(v)) {
+    const child = v[key];
+    if (key.startsWith("@_")) {
+      const value = leafText(child as Leaf);
+      if (value !== undefined) attributes += ` ${key.slice(2)}="${value}"`;
+    } else if (key === "#text") text += leafText(child as Leaf) ?? "";
+    else children += element(key, child);
+  }
+  return `<${name}${attributes}>${text}${children}</${name}>`;
 }
 
 /**
@@ -66,9 +78,8 @@ function prepare(v: XmlInput): unknown {
  * null are omitted, Dates render as ISO-8601 with milliseconds (2009-10-12T17:50:30.000Z).
  */
 export function renderXml(root: string, body: Record<string, XmlInput>, opts: { xmlns?: boolean } = {}): string {
-  const content = prepare(body) as Record<string, unknown>;
-  const withNs = opts.xmlns === false || "@_xmlns" in content ? content : { "@_xmlns": S3_XMLNS, ...content };
-  return XML_DECLARATION + builder.build({ [root]: withNs });
+  const withNs = opts.xmlns === false || "@_xmlns" in body ? body : { "@_xmlns": S3_XMLNS, ...body };
+  return XML_DECLARATION + element(root, withNs);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ export async function startWorker(vars: Record<string, string> = {}, opts: { ent
       SOS_BLOB_DELETION_GRACE_SECONDS: "0",
       // Failed jobs are retried at once: the tests wait for the queue, not for backoff timers.
       SOS_JOB_RETRY_DELAY_SECONDS: "0",
+      // Many tests count R2 blobs per object, so objects are blob-backed here unless a test turns
+      // inlining on (inline-objects.test.ts, round-trips.test.ts); `npm start` uses the default.
+      SOS_INLINE_MAX_BYTES: "0",
       ...vars,
     },
   });

@@ -5,7 +5,8 @@
  * caches): a change that adds a round trip fails here and has to say why; one that removes one
  * lowers the budget. (Object lock added one statement to PutObject and DeleteObject: the check that a
  * replaced or deleted version is not locked runs inside the same batch, for every bucket, because the
- * cached bucket row may not know yet that object lock was just enabled.)
+ * cached bucket row may not know yet that object lock was just enabled.) Objects of at most
+ * SOS_INLINE_MAX_BYTES (default 4 KiB) keep their bytes in their D1 row: no R2 call at all.
  */
 import {
   CreateBucketCommand,
@@ -17,6 +18,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_INLINE_MAX_BYTES } from "../../src/env";
 import { startWorker, type Harness } from "./harness";
 
 type Counts = { d1Calls: number; d1Statements: number; r2: Record<string, number> };
@@ -33,26 +35,49 @@ async function counted(step: () => Promise<unknown>): Promise<Counts> {
 
 beforeAll(async () => {
   // The deployed default: superseded bytes wait for the cron sweep (nothing deferred after the response).
-  h = await startWorker({ SOS_BLOB_DELETION_GRACE_SECONDS: "86400" }, { entry: "test/support/counting-worker.ts" });
+  h = await startWorker(
+    { SOS_BLOB_DELETION_GRACE_SECONDS: "86400", SOS_INLINE_MAX_BYTES: String(DEFAULT_INLINE_MAX_BYTES) },
+    { entry: "test/support/counting-worker.ts" },
+  );
   s3 = h.client();
   await s3.send(new CreateBucketCommand({ Bucket: B }));
   await s3.send(new PutObjectCommand({ Bucket: B, Key: "warm", Body: "warm-up" })); // fills the key and bucket caches
 });
 afterAll(() => h?.dispose());
 
-const small = "x".repeat(4096);
+const small = "x".repeat(DEFAULT_INLINE_MAX_BYTES); // inline: exactly the default SOS_INLINE_MAX_BYTES
+const blobSized = "y".repeat(2 * DEFAULT_INLINE_MAX_BYTES); // above it: an R2 blob
 
 describe("round trips per operation (warm caches)", () => {
   it.each([
-    ["PutObject 4 KiB (new key)", () => s3.send(new PutObjectCommand({ Bucket: B, Key: "new", Body: small })), { d1Calls: 1, d1Statements: 8, r2: { put: 1 } }],
     [
-      "PutObject 4 KiB (overwrite)",
+      "PutObject at the inline limit (new key)",
       () => s3.send(new PutObjectCommand({ Bucket: B, Key: "new", Body: small })),
+      { d1Calls: 1, d1Statements: 8, r2: {} },
+    ],
+    [
+      "PutObject at the inline limit (overwrite)",
+      () => s3.send(new PutObjectCommand({ Bucket: B, Key: "new", Body: small })),
+      { d1Calls: 1, d1Statements: 8, r2: {} },
+    ],
+    [
+      "GetObject at the inline limit",
+      () => s3.send(new GetObjectCommand({ Bucket: B, Key: "new" })).then((r) => r.Body!.transformToByteArray()),
+      { d1Calls: 1, d1Statements: 1, r2: {} },
+    ],
+    [
+      "PutObject above the inline limit, R2 blob (new key)",
+      () => s3.send(new PutObjectCommand({ Bucket: B, Key: "blob", Body: blobSized })),
       { d1Calls: 1, d1Statements: 8, r2: { put: 1 } },
     ],
     [
-      "GetObject",
-      () => s3.send(new GetObjectCommand({ Bucket: B, Key: "new" })).then((r) => r.Body!.transformToByteArray()),
+      "PutObject above the inline limit, R2 blob (overwrite)",
+      () => s3.send(new PutObjectCommand({ Bucket: B, Key: "blob", Body: blobSized })),
+      { d1Calls: 1, d1Statements: 8, r2: { put: 1 } },
+    ],
+    [
+      "GetObject above the inline limit, R2 blob",
+      () => s3.send(new GetObjectCommand({ Bucket: B, Key: "blob" })).then((r) => r.Body!.transformToByteArray()),
       { d1Calls: 1, d1Statements: 1, r2: { get: 1 } },
     ],
     ["HeadObject", () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "new" })), { d1Calls: 1, d1Statements: 1, r2: {} }],

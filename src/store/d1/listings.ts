@@ -46,6 +46,43 @@ function keyRangeConditions(range: { after?: string; from?: string; before?: str
   if (range.before) add("key <", range.before);
 }
 
+/**
+ * A delimiter listing that visits each common prefix once: a recursive walk over the index
+ * objects_current in which every step is one seek, to the key after the current one or, when the
+ * current key lies under a common prefix, to the first key past that prefix (the prefix with its
+ * delimiter's last character incremented: keys under it all sort before that). So a page of N
+ * prefixes costs N index seeks, however many keys each prefix holds. `where` and `params` hold the
+ * first key's range conditions and end with the limit (the number of entries to return); each
+ * returned row is one entry (n = 1). Null when the delimiter's last character has no successor
+ * that SQLite can write (U+10FFFF, or just before the surrogates): the caller then groups a scan.
+ */
+function prefixWalk(rollup: { prefix: string; delimiter: string }, where: string[], params: unknown[]): string | null {
+  const chars = [...rollup.delimiter];
+  const last = chars[chars.length - 1].codePointAt(0)!;
+  if (last === 0xd7ff || last >= 0x10ffff) return null;
+  const limit = params.length;
+  const before = where.find((w) => w.startsWith("key <"));
+  params.push([...rollup.prefix].length, rollup.delimiter, chars.length, String.fromCodePoint(last + 1));
+  const [P, D, DL, DS] = [limit + 1, limit + 2, limit + 3, limit + 4].map((i) => `?${i}`);
+  const dpos = (k: string) => `instr(substr(${k}, ${P} + 1), ${D})`;
+  // The smallest key after walk.k: past its common prefix, or (k || char(0)) just after it.
+  const next = `CASE WHEN ${dpos("walk.k")} > 0 THEN substr(walk.k, 1, ${P} + ${dpos("walk.k")} + ${DL} - 2) || ${DS} ELSE walk.k || char(0) END`;
+  const live = "bucket_id = ?1 AND is_latest = 1 AND is_delete_marker = 0";
+  const scan = "FROM objects INDEXED BY objects_current";
+  return `WITH RECURSIVE walk(k, n) AS (
+      SELECT (SELECT key ${scan} WHERE ${where.join(" AND ")} ORDER BY key LIMIT 1), 1
+      UNION ALL
+      SELECT (SELECT key ${scan} WHERE ${live} AND key >= ${next}${before ? ` AND ${before}` : ""} ORDER BY key LIMIT 1), n + 1
+      FROM walk WHERE k IS NOT NULL AND n < ?${limit})
+    SELECT CASE WHEN w.dpos > 0 THEN substr(o.key, 1, ${P} + w.dpos + ${DL} - 1) END AS common_prefix, o.key AS last_key, 1 AS n,
+      ${LISTED_COLUMNS.split(", ")
+        .map((c) => `o.${c}`)
+        .join(", ")}
+    FROM (SELECT k, ${dpos("k")} AS dpos FROM walk WHERE k IS NOT NULL) w
+    JOIN objects o INDEXED BY objects_current ON o.bucket_id = ?1 AND o.key = w.k AND o.is_latest = 1 AND o.is_delete_marker = 0
+    ORDER BY w.k`;
+}
+
 export class Listings {
   constructor(private readonly db: D1Database) {}
 
@@ -98,6 +135,14 @@ export class Listings {
         .bind(...params)
         .all<ListedObjectRow>();
       return results.map((r) => ({ ...toListed(r), commonPrefix: null, lastKey: r.key, rows: 1 }));
+    }
+    const walk = prefixWalk(range.rollup, where, params);
+    if (walk) {
+      const { results } = await this.db
+        .prepare(walk)
+        .bind(...params)
+        .all<ListedObjectRow & RollupColumns & { last_key: string }>();
+      return results.map((r) => ({ ...toListed(r), commonPrefix: r.common_prefix ?? null, lastKey: r.last_key, rows: r.n }));
     }
     // SQLite's substr/instr count characters (code points), as [...s].length does.
     const p = params.length;

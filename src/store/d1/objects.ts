@@ -27,6 +27,7 @@ export const toVersion = (r: ObjectRow): ObjectVersion => ({
   ownerId: r.owner_id,
   blobKey: r.blob_key ?? null,
   partCount: r.part_count ?? null,
+  inlineBody: r.inline_body == null ? null : new Uint8Array(r.inline_body),
   httpMeta: json(r.http_meta, {}),
   userMeta: json(r.user_meta, {}),
   checksumAlgorithm: r.checksum_algorithm ?? null,
@@ -254,9 +255,9 @@ export class Objects {
       .prepare(
         `INSERT INTO objects (id, bucket_id, key, version_id, seq, is_latest, is_delete_marker, size, etag, last_modified,
            owner_id, blob_key, part_count, http_meta, user_meta, checksum_algorithm, checksum_value, checksum_type,
-           ssec_key_md5, acl, tags, tag_count, storage_class, lock_mode, lock_retain_until, legal_hold, replication_status)
+           ssec_key_md5, acl, tags, tag_count, storage_class, lock_mode, lock_retain_until, legal_hold, replication_status, inline_body)
          VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects WHERE bucket_id = ?2 AND key = ?3), 1,
-           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)`,
+           ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)`,
       )
       .bind(
         v.id,
@@ -282,6 +283,7 @@ export class Objects {
         v.storageClass,
         ...lockColumns(v.lock),
         v.replicationStatus,
+        v.inlineBody,
       );
   }
 

@@ -47,6 +47,8 @@ export type ObjectRow = {
   owner_id: string;
   blob_key: string | null;
   part_count: number | null;
+  /** D1 returns a BLOB as an array of byte values (an ArrayBuffer on some versions) */
+  inline_body?: number[] | ArrayBuffer | null;
   http_meta: string | null;
   user_meta: string | null;
   checksum_algorithm: string | null;
