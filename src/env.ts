@@ -10,6 +10,9 @@ export interface Env {
   SOS_MULTIPART_MAX_AGE_SECONDS?: string;
   SOS_BLOB_DELETION_GRACE_SECONDS?: string;
   SOS_SWEEP_PAUSED?: string;
+  SOS_SUBREQUEST_BUDGET?: string;
+  SOS_COMPACTION_PART_BYTES?: string;
+  SOS_MIN_PART_BYTES?: string;
   SOS_ROOT_ACCESS_KEY?: string;
   SOS_ROOT_SECRET_KEY?: string;
   SOS_ADMIN_TOKEN?: string;
@@ -29,6 +32,12 @@ export interface Config {
   blobDeletionGraceMs: number;
   /** "true": the cron sweep deletes nothing (before and during a restore) */
   sweepPaused: boolean;
+  /** subrequests (D1 and R2 calls) one invocation may make: the Workers plan's limit (Free 50, Paid 1000) */
+  subrequestBudget: number;
+  /** the uniform internal part size of compacted blobs (R2 multipart needs equal parts, at least 5 MiB) */
+  compactionPartBytes: number;
+  /** the smallest part but the last that CompleteMultipartUpload accepts: S3's 5 MiB; lowered by tests only */
+  minPartBytes: number;
 }
 
 export function r2BindingName(zone: string): `R2_${string}` {
@@ -52,5 +61,8 @@ export function readConfig(env: Env): Config {
     multipartMaxAgeMs: Number(env.SOS_MULTIPART_MAX_AGE_SECONDS ?? 604800) * 1000,
     blobDeletionGraceMs: Number(env.SOS_BLOB_DELETION_GRACE_SECONDS ?? 86400) * 1000,
     sweepPaused: env.SOS_SWEEP_PAUSED === "true",
+    subrequestBudget: Number(env.SOS_SUBREQUEST_BUDGET ?? 1000),
+    compactionPartBytes: Number(env.SOS_COMPACTION_PART_BYTES ?? 64 * 1024 ** 2),
+    minPartBytes: Number(env.SOS_MIN_PART_BYTES ?? 5 * 1024 ** 2),
   };
 }

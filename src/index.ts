@@ -7,13 +7,23 @@ import { portalResponse } from "./portal/serve";
 import { setupProblem } from "./setup-check";
 import { BlobStore } from "./store/blobs-r2";
 import { MetaStore } from "./store/d1";
+import { countingDatabase, Subrequests } from "./store/subrequests";
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     return portalResponse(request, env) ?? handleRequest(request, env, ctx);
   },
   async scheduled(event: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
-    const deps: Deps = { env, config: readConfig(env), meta: new MetaStore(env.DB), blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
+    const config = readConfig(env);
+    const subrequests = new Subrequests(config.subrequestBudget);
+    const deps: Deps = {
+      env,
+      config,
+      meta: new MetaStore(countingDatabase(env.DB, subrequests)),
+      blobs: new BlobStore(env, subrequests),
+      subrequests,
+      defer: (p) => ctx.waitUntil(p),
+    };
     try {
       // The trigger's time, not the clock: lifecycle rules are judged as of the scheduled run.
       await runScheduledSweep(deps, event.scheduledTime);

@@ -1,13 +1,34 @@
 /**
  * The scheduled sweep (cron trigger): applies bucket lifecycle rules, finishes queued blob
- * deletions, aborts multipart uploads older than the configured age, and deletes orphan blobs that
- * a crash left between writing bytes and committing metadata. `now` is the trigger's scheduled time.
+ * deletions, aborts multipart uploads older than the configured age, advances manifest compaction,
+ * and deletes orphan blobs that a crash left between writing bytes and committing metadata. `now` is
+ * the trigger's scheduled time.
  */
 import type { Deps } from "../context";
 import { blobKeyTime } from "../store/blobs-r2";
 import { abortStaleUploads } from "./stale-uploads";
 import { drainBlobDeletions } from "./blob-deletions";
 import { runLifecycle } from "./lifecycle";
+import { compactionStep } from "./compaction";
+
+/** Subrequests compaction leaves to the orphan sweep that follows it in the same invocation. */
+const SWEEP_RESERVE = 8;
+/** Compaction steps start only while this many subrequests are left (a step's own D1 calls and one part). */
+const COMPACTION_STEP_MIN = 8;
+
+/** Compaction steps while work remains and the invocation has subrequests left; a failing step is logged, not fatal to the sweep. */
+async function runCompaction(deps: Deps, now: number): Promise<void> {
+  const until = Date.now() + 20_000;
+  while (deps.subrequests.left() >= SWEEP_RESERVE + COMPACTION_STEP_MIN && Date.now() < until) {
+    try {
+      const step = await compactionStep(deps, now, { reserve: SWEEP_RESERVE });
+      if (!step.more || !step.progressed) return;
+    } catch (e) {
+      console.error("compaction step failed", e instanceof Error ? (e.stack ?? e.message) : e);
+      return;
+    }
+  }
+}
 
 /** Orphans younger than this may still be waiting for their commit. */
 export const ORPHAN_GRACE_MS = 24 * 3600 * 1000;
@@ -58,5 +79,6 @@ export async function runScheduledSweep(deps: Deps, now = Date.now()): Promise<v
   while ((await drainBlobDeletions(deps, now, 500)) > 0) {
     /* keep draining */
   }
+  await runCompaction(deps, now);
   await sweepOrphanBlobs(deps, now);
 }

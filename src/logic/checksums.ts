@@ -66,6 +66,11 @@ export function createChecksum(algo: ChecksumAlgorithm): Checksum {
   return nativeChecksum(NATIVE_NAMES[algo]) ?? jsChecksum(algo);
 }
 
+/** An MD5 over a stream of chunks (base64 digest), in workerd only (crypto.DigestStream): null elsewhere. */
+export function createMd5(): Checksum | null {
+  return nativeChecksum("MD5");
+}
+
 /** Whether this runtime computes `algo` natively (crypto.DigestStream). */
 export function hasNativeChecksum(algo: ChecksumAlgorithm): boolean {
   return nativeChecksum(NATIVE_NAMES[algo]) !== null;

@@ -15,8 +15,10 @@
 import type { Deps } from "../context";
 import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 
+type FreeDeps = Pick<Deps, "meta" | "blobs" | "config" | "defer">;
+
 /** Deletes, after the response, those of `blobKeys` that no row refers to. */
-function deleteIfUnreferenced(deps: Deps, zone: string, blobKeys: readonly string[]): void {
+function deleteIfUnreferenced(deps: FreeDeps, zone: string, blobKeys: readonly string[]): void {
   if (blobKeys.length === 0) return;
   deps.defer(
     deleteUnreferencedBlobs(
@@ -30,7 +32,7 @@ function deleteIfUnreferenced(deps: Deps, zone: string, blobKeys: readonly strin
  * Blobs a commit superseded or dropped (already queued in blob_deletions by that commit): the cron
  * sweep deletes them after the grace period, or, without one, they go after the response.
  */
-export function freeBlobs(deps: Deps, zone: string, blobKeys: readonly string[]): void {
+export function freeBlobs(deps: FreeDeps, zone: string, blobKeys: readonly string[]): void {
   if (deps.config.blobDeletionGraceMs === 0) deleteIfUnreferenced(deps, zone, blobKeys);
 }
 

@@ -6,6 +6,7 @@
  */
 import { BlobGc } from "./blob-gc";
 import { Buckets } from "./buckets";
+import { Compactions } from "./compactions";
 import { Listings } from "./listings";
 import { Objects } from "./objects";
 import { Uploads } from "./uploads";
@@ -22,6 +23,7 @@ export class MetaStore {
   readonly listings: Listings;
   readonly uploads: Uploads;
   readonly blobGc: BlobGc;
+  readonly compactions: Compactions;
 
   constructor(db: D1Database) {
     this.users = new Users(db);
@@ -31,5 +33,6 @@ export class MetaStore {
     this.listings = new Listings(db);
     this.uploads = new Uploads(db);
     this.blobGc = new BlobGc(db);
+    this.compactions = new Compactions(db);
   }
 }

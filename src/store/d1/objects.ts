@@ -10,6 +10,7 @@ import type { Retention } from "../../logic/object-lock";
 import { lockColumns, readAcl, readLock, readTags, writeAcl, writeTags } from "./columns";
 import { blobKeysOf, json, type ObjectPartRow, type ObjectRow } from "./rows";
 import { completionStatements } from "./uploads";
+import { compactionMark } from "./compactions";
 
 export const toVersion = (r: ObjectRow): ObjectVersion => ({
   id: r.id,
@@ -55,6 +56,8 @@ export type CommitOptions = {
   maxVersions?: number;
   /** the key's latest version must still be this row (lifecycle expiring it), else PreconditionFailed */
   ifLatestRowId?: string;
+  /** the new version is a manifest with too many parts for one read: queue its compaction in the same batch */
+  compact?: boolean;
 };
 
 /** What a permanent delete of one version checks inside its commit. */
@@ -119,7 +122,7 @@ export class Objects {
         .bind(sourceId, v.id),
     ];
     // Runs before the replaced version is dropped: a copy onto itself reads its source first.
-    return this.commitWith(bucket, v, opts, shareSource, []);
+    return this.commitWith(bucket, v, opts, shareSource, this.compactionOf(bucket, v, opts));
   }
 
   /**
@@ -134,7 +137,17 @@ export class Objects {
     chosen: Pick<UploadPart, "partNumber" | "etag">[],
     opts: CommitOptions,
   ): Promise<string[]> {
-    return this.commitWith(bucket, v, opts, [], completionStatements(this.db, bucket.zone, uploadId, v.id, chosen, opts.now));
+    return this.commitWith(
+      bucket,
+      v,
+      opts,
+      [],
+      [...completionStatements(this.db, bucket.zone, uploadId, v.id, chosen, opts.now), ...this.compactionOf(bucket, v, opts)],
+    );
+  }
+
+  private compactionOf(bucket: Bucket, v: NewObjectVersion, opts: CommitOptions): D1PreparedStatement[] {
+    return opts.compact ? [compactionMark(this.db, v.id, bucket.zone, opts.now)] : [];
   }
 
   /** The commit batch; `before` runs after the bucket check, `extra` last, in the same transaction. */
