@@ -93,6 +93,11 @@ async function advance(deps: CompactionDeps, job: Compaction, now: number, reser
     await finish(deps, started, source, now);
     return true;
   } catch (e) {
+    if (uploadGone(e)) {
+      console.warn(`compaction of ${job.objectId}: its R2 upload is gone, starting over`);
+      await compactions.restart(job.objectId, now);
+      return true;
+    }
     if (!(e instanceof CompactionFailure)) throw e;
     console.warn(`compaction of ${job.objectId} stopped: ${e.message}`);
     await deps.blobs.abortMultipart(job.zone, started.blobKey!, started.uploadId!);
@@ -101,6 +106,11 @@ async function advance(deps: CompactionDeps, job: Compaction, now: number, reser
     freeBlobs(deps, job.zone, [started.blobKey!]);
     return true;
   }
+}
+
+/** R2's error for an upload id it no longer knows (code 10024), e.g. one left incomplete for 7 days. */
+function uploadGone(e: unknown): boolean {
+  return /10024|NoSuchUpload|upload does not exist/i.test(String((e as Error)?.message ?? e));
 }
 
 /** Starts the R2 upload of the new blob, with the smallest part size that keeps it within R2's part count. */

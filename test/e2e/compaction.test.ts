@@ -239,6 +239,21 @@ describe("compaction meets other writes", () => {
     expect(await bucketBlobs("compact-race", 2)).toEqual(live);
   });
 
+  it("a compaction whose R2 upload is gone (R2 aborts uploads left for 7 days) starts over and still completes", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "compact-lost" }));
+    const up = await uploadParts("compact-lost", "l.bin", 45, 200 * 1024);
+    await runCron(h);
+    const [job] = await d1<{ blob_key: string; upload_id: string; next_part: number }>("SELECT blob_key, upload_id, next_part FROM compactions");
+    expect(job.next_part).toBe(2);
+    const r2 = await h.mf.getR2Bucket("R2_CH_GVA_2");
+    await r2.resumeMultipartUpload(job.blob_key, job.upload_id).abort();
+
+    await cronUntilCompacted(10);
+    const [row] = await d1<{ blob_key: string }>("SELECT blob_key FROM objects WHERE key = 'l.bin'");
+    expect(row.blob_key).not.toBe(job.blob_key); // a new upload, from the start
+    expect((await getBytes("compact-lost", "l.bin")).equals(up.body)).toBe(true);
+  });
+
   it("an SSE-C manifest past the budget answers a clear error for a whole GET and is never queued; its Range reads work", async () => {
     const key = randomBytes(32);
     const sse = {

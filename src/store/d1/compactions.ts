@@ -83,6 +83,18 @@ export class Compactions {
     return results.map((r) => ({ partNumber: r.part_number, etag: r.etag }));
   }
 
+  /** Starts a compaction over (its R2 upload is gone: R2 aborts uploads left incomplete for 7 days). */
+  async restart(objectId: string, now: number): Promise<void> {
+    await this.db.batch([
+      this.db.prepare("DELETE FROM compaction_parts WHERE object_id = ?").bind(objectId),
+      this.db
+        .prepare(
+          "UPDATE compactions SET blob_key = NULL, upload_id = NULL, part_bytes = NULL, next_part = 1, source_offset = 0, updated_at = ? WHERE object_id = ?",
+        )
+        .bind(now, objectId),
+    ]);
+  }
+
   /** Ends this run's hold on the row, so the next run may resume it at once. */
   async release(objectId: string): Promise<void> {
     await this.db.prepare("UPDATE compactions SET lease_until = 0 WHERE object_id = ?").bind(objectId).run();
