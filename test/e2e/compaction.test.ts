@@ -52,8 +52,6 @@ afterAll(async () => {
   s3?.destroy();
   await h?.dispose();
 });
-const t0 = Date.now();
-const phase = (name: string) => console.log(`${((Date.now() - t0) / 1000).toFixed(1)}s ${name}`);
 
 type Upload = { body: Buffer; etag: string; checksum?: string };
 
@@ -165,9 +163,7 @@ describe("a manifest with far more parts than the subrequest budget", () => {
     timeout: 180_000,
   }, async () => {
     await s3.send(new CreateBucketCommand({ Bucket: "compact-big" }));
-    phase("upload");
     big = await copyParts("compact-big", "big.bin", PARTS, PART);
-    phase("uploaded");
     expect(big.etag).toMatch(new RegExp(`-${PARTS}"$`));
     // The commit queued its compaction.
     expect(await d1("SELECT object_id FROM compactions")).toHaveLength(1);
@@ -188,9 +184,7 @@ describe("a manifest with far more parts than the subrequest budget", () => {
 
     expect(await bucketBlobs("compact-big", PARTS)).toHaveLength(PARTS);
     // 88 MiB in 5 MiB internal parts, about one per cron run under a 50-subrequest budget.
-    phase("compaction");
     const runs = await cronUntilCompacted(40);
-    phase(`compacted in ${runs} runs`);
     expect(runs).toBeGreaterThan(1); // resumed across runs, not done in one
 
     const whole = await s3.send(new GetObjectCommand({ Bucket: "compact-big", Key: "big.bin" }));
@@ -205,7 +199,6 @@ describe("a manifest with far more parts than the subrequest budget", () => {
     const [row] = await d1<{ blob_key: string | null; part_count: number }>("SELECT blob_key, part_count FROM objects WHERE key = 'big.bin'");
     expect(row.part_count).toBe(PARTS);
     expect(await bucketBlobs("compact-big", 1)).toEqual([row.blob_key]);
-    phase("done");
   });
 });
 
