@@ -63,9 +63,11 @@ export async function compactionStep(deps: CompactionDeps, now = Date.now(), opt
     const { queued, more } = await deps.meta.compactions.scan(deps.config.subrequestBudget - READ_OVERHEAD_SUBREQUESTS, SCAN_PAGE, now);
     return { more: more || queued > 0, progressed: true };
   }
+  // Only a step that began with (nearly) the whole budget may judge a part too big for any step.
+  const fresh = deps.subrequests.count <= READ_OVERHEAD_SUBREQUESTS;
   let progressed: boolean;
   try {
-    progressed = await advance(deps, job, now, opts.reserve ?? 0);
+    progressed = await advance(deps, job, now, { reserve: opts.reserve ?? 0, fresh });
   } finally {
     await deps.meta.compactions.release(job.objectId).catch(() => undefined);
   }
@@ -74,8 +76,11 @@ export async function compactionStep(deps: CompactionDeps, now = Date.now(), opt
 
 class CompactionFailure extends Error {}
 
+/** What a step may spend: `reserve` subrequests are the caller's; `fresh`: the step began with (nearly) the whole budget. */
+type Room = { reserve: number; fresh: boolean };
+
 /** Advances one compaction; false when it made no progress. */
-async function advance(deps: CompactionDeps, job: Compaction, now: number, reserve: number): Promise<boolean> {
+async function advance(deps: CompactionDeps, job: Compaction, now: number, room: Room): Promise<boolean> {
   const { compactions } = deps.meta;
   const source = await compactions.source(job.objectId);
   if (!source || source.blobKey !== null || source.partCount === null) {
@@ -89,7 +94,7 @@ async function advance(deps: CompactionDeps, job: Compaction, now: number, reser
   const parts = await deps.meta.objects.parts(source.id);
   const started = job.uploadId ? job : await start(deps, job, source, now);
   try {
-    if (started.sourceOffset < source.size) return await uploadParts(deps, started, source, parts, now, reserve);
+    if (started.sourceOffset < source.size) return await uploadParts(deps, started, source, parts, now, room);
     await finish(deps, started, source, now);
     return true;
   } catch (e) {
@@ -130,7 +135,7 @@ async function uploadParts(
   source: CompactionSource,
   parts: ObjectPart[],
   now: number,
-  reserve: number,
+  { reserve, fresh }: Room,
 ): Promise<boolean> {
   const partBytes = job.partBytes!;
   const reader = new SourceReader(deps, job.zone, parts, job.sourceOffset);
@@ -143,11 +148,12 @@ async function uploadParts(
       const length = Math.min(partBytes, source.size - offset);
       const reads = partsForRange(parts, { start: offset, end: offset + length - 1 }).length;
       const cost = reads + 1 + PER_PART_EXTRA;
-      if (cost > deps.subrequests.budget - READ_OVERHEAD_SUBREQUESTS) {
-        throw new CompactionFailure(`an internal part of ${partBytes} bytes spans ${reads} parts, more than the subrequest budget allows`);
+      if (cost + reserve > deps.subrequests.left()) {
+        // Not even a step with the whole budget can upload this part: no later run would either.
+        if (uploaded === 0 && fresh) throw new CompactionFailure(`an internal part of ${partBytes} bytes spans ${reads} parts, more than one run can read`);
+        break; // a later run (a fresh invocation) continues
       }
-      // Too little left for the next part: a later run (a fresh invocation) continues.
-      if (cost + reserve > deps.subrequests.left() || (uploaded > 0 && Date.now() > deadline)) break;
+      if (uploaded > 0 && Date.now() > deadline) break;
       const sized = new FixedLengthStream(length);
       const writer = sized.writable.getWriter();
       const [part] = await Promise.all([

@@ -160,7 +160,7 @@ describe("a manifest with far more parts than the subrequest budget", () => {
   let big: Upload;
 
   it("serves Range and partNumber reads before compaction, answers a whole GET with a clear 503, and reads back byte for byte after", {
-    timeout: 180_000,
+    timeout: 300_000,
   }, async () => {
     await s3.send(new CreateBucketCommand({ Bucket: "compact-big" }));
     big = await copyParts("compact-big", "big.bin", PARTS, PART);
