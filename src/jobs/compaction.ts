@@ -58,7 +58,9 @@ export function needsCompaction(config: Pick<Deps["config"], "subrequestBudget">
  * this step got anywhere (false: too few subrequests left for one internal part; a fresh invocation will).
  */
 export async function compactionStep(deps: CompactionDeps, now = Date.now(), opts: { reserve?: number } = {}): Promise<{ more: boolean; progressed: boolean }> {
-  const job = await deps.meta.compactions.claimNext(now, now + LEASE_MS);
+  // The lease is judged by the clock, not `now` (a queue message may carry an old cron time).
+  const clock = Date.now();
+  const job = await deps.meta.compactions.claimNext(clock, clock + LEASE_MS);
   if (!job) {
     const { queued, more } = await deps.meta.compactions.scan(deps.config.subrequestBudget - READ_OVERHEAD_SUBREQUESTS, SCAN_PAGE, now);
     return { more: more || queued > 0, progressed: true };
