@@ -7,6 +7,7 @@ import type { Principal } from "./identity";
 import type { Endpoint } from "./router";
 import type { BlobStore } from "./store/blobs-r2";
 import type { MetaStore } from "./store/d1";
+import type { Subrequests } from "./store/subrequests";
 import type { Bucket, MultipartUpload, ObjectVersion } from "./store/model";
 
 export type Deps = {
@@ -14,6 +15,8 @@ export type Deps = {
   config: Config;
   meta: MetaStore;
   blobs: BlobStore;
+  /** the D1 and R2 calls this invocation made, against its budget (SOS_SUBREQUEST_BUDGET) */
+  subrequests: Subrequests;
   /** runs work after the response (ctx.waitUntil) */
   defer: (work: Promise<unknown>) => void;
 };

@@ -16,6 +16,9 @@ export interface Env {
   SOS_MULTIPART_MAX_AGE_SECONDS?: string;
   SOS_BLOB_DELETION_GRACE_SECONDS?: string;
   SOS_SWEEP_PAUSED?: string;
+  SOS_SUBREQUEST_BUDGET?: string;
+  SOS_COMPACTION_PART_BYTES?: string;
+  SOS_MIN_PART_BYTES?: string;
   SOS_REPLICATION_AFTER_RESPONSE?: string;
   SOS_JOB_MAX_ATTEMPTS?: string;
   SOS_JOB_RETRY_DELAY_SECONDS?: string;
@@ -41,6 +44,12 @@ export interface Config {
   blobDeletionGraceMs: number;
   /** "true": the cron sweep deletes nothing (before and during a restore) */
   sweepPaused: boolean;
+  /** subrequests (D1 and R2 calls) one invocation may make: the Workers plan's limit (Free 50, Paid 1000) */
+  subrequestBudget: number;
+  /** the uniform internal part size of compacted blobs (R2 multipart needs equal parts, at least 5 MiB) */
+  compactionPartBytes: number;
+  /** the smallest part but the last that CompleteMultipartUpload accepts: S3's 5 MiB; lowered by tests only */
+  minPartBytes: number;
   /** bucket replication jobs are sent right after the write's response ("false": only the cron's scan sends them) */
   replicationAfterResponse: boolean;
   /** a job message that failed this many deliveries becomes a dead letter (job_dead_letters) */
@@ -101,6 +110,9 @@ export function readConfig(env: Env): Config {
     multipartMaxAgeMs: Number(env.SOS_MULTIPART_MAX_AGE_SECONDS ?? 604800) * 1000,
     blobDeletionGraceMs: Number(env.SOS_BLOB_DELETION_GRACE_SECONDS ?? 86400) * 1000,
     sweepPaused: env.SOS_SWEEP_PAUSED === "true",
+    subrequestBudget: Number(env.SOS_SUBREQUEST_BUDGET ?? 1000),
+    compactionPartBytes: Number(env.SOS_COMPACTION_PART_BYTES ?? 64 * 1024 ** 2),
+    minPartBytes: Number(env.SOS_MIN_PART_BYTES ?? 5 * 1024 ** 2),
     replicationAfterResponse: env.SOS_REPLICATION_AFTER_RESPONSE !== "false",
     jobMaxAttempts: Math.max(1, Number(env.SOS_JOB_MAX_ATTEMPTS ?? 5)),
     jobRetryDelaySeconds: Math.max(0, Number(env.SOS_JOB_RETRY_DELAY_SECONDS ?? 10)),

@@ -424,6 +424,17 @@ export const REASONS = {
   operationNotImplemented: { code: "NotImplemented", message: (p: { op: Op }) => `${p.op} is not implemented.` },
   notSetUp: { code: "ServiceUnavailable", message: (p: { problem: string }) => `This sos-worker deployment is not set up: ${p.problem}` },
   blobMissing: { code: "InternalError", message: "The object's bytes are missing." },
+  // A manifest read needs one subrequest per part (src/ops/object-body.ts); compaction (src/jobs/compaction.ts) makes it one blob.
+  manifestBeingCompacted: {
+    code: "ServiceUnavailable",
+    message: (p: { parts: number; budget: number }) =>
+      `This object is being compacted: reading these ${p.parts} parts in one request exceeds this deployment's subrequest budget (${p.budget}). Retry later, or read the object in byte ranges (Range or partNumber).`,
+  },
+  manifestSsecTooManyParts: {
+    code: "InvalidRequest",
+    message: (p: { parts: number; budget: number }) =>
+      `This SSE-C object's ${p.parts} parts cannot be read in one request within this deployment's subrequest budget (${p.budget}), and an SSE-C object cannot be compacted without its key. Read it in byte ranges (Range or partNumber).`,
+  },
   zoneWithoutBinding: { code: "InternalError", message: (p: { zone: string }) => `zone ${p.zone} has no R2 binding` },
   // object lock (src/logic/object-lock.ts, src/xml/object-lock.ts, src/ops/object-lock.ts)
   objectLocked: { code: "AccessDenied", message: "Access Denied because object protected by object lock." },

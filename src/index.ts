@@ -8,6 +8,7 @@ import { portalResponse } from "./portal/serve";
 import { setupProblem } from "./setup-check";
 import { BlobStore } from "./store/blobs-r2";
 import { MetaStore } from "./store/d1";
+import { countingDatabase, Subrequests } from "./store/subrequests";
 
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -30,6 +31,16 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
+/** The deps of one cron or queue invocation; its subrequests count against one budget, as the platform counts them. */
 function backgroundDeps(env: Env, ctx: ExecutionContext): Deps {
-  return { env, config: readConfig(env), meta: new MetaStore(env.DB), blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
+  const config = readConfig(env);
+  const subrequests = new Subrequests(config.subrequestBudget);
+  return {
+    env,
+    config,
+    meta: new MetaStore(countingDatabase(env.DB, subrequests)),
+    blobs: new BlobStore(env, subrequests),
+    subrequests,
+    defer: (p) => ctx.waitUntil(p),
+  };
 }

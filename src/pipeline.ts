@@ -26,6 +26,7 @@ import { answerPreflight, withCorsHeaders } from "./ops/cors";
 import { isAdminPath, route, type Endpoint } from "./router";
 import { BlobStore } from "./store/blobs-r2";
 import { MetaStore } from "./store/d1";
+import { countingDatabase, Subrequests } from "./store/subrequests";
 import type { Bucket } from "./store/model";
 import { errorDocument } from "./xml/documents";
 import { zoneOfHost } from "./logic/zone-endpoints";
@@ -40,8 +41,9 @@ export async function handleRequest(request: Request, env: Env, ctx: ExecutionCo
   try {
     const config = readConfig(env);
     const url = new URL(request.url);
-    meta = new MetaStore(env.DB);
-    const deps: Deps = { env, config, meta, blobs: new BlobStore(env), defer: (p) => ctx.waitUntil(p) };
+    const subrequests = new Subrequests(config.subrequestBudget);
+    meta = new MetaStore(countingDatabase(env.DB, subrequests));
+    const deps: Deps = { env, config, meta, blobs: new BlobStore(env, subrequests), subrequests, defer: (p) => ctx.waitUntil(p) };
     const domains = virtualHostDomains(config);
     if (isAdminPath(url, domains)) return withRequestId(await handleAdmin(request, url, deps), requestId);
     const missing = missingSecret(env);

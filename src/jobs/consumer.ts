@@ -13,6 +13,7 @@ import type { Deps } from "../context";
 import { randomHex } from "../logic/secrets";
 import { COMPLETED_UPLOAD_MEMORY_MS } from "../store/d1/uploads";
 import { drainBlobDeletions } from "./blob-deletions";
+import { compactWithinBudget } from "./compaction";
 import { sweepOrphanPage, sweepPositionKey } from "./cron";
 import { runLifecycle } from "./lifecycle";
 import { type JobKind, type JobMessage, sendJobs } from "./messages";
@@ -27,7 +28,7 @@ const DELETIONS_PER_MESSAGE = 500;
 const UPLOADS_PER_MESSAGE = 100;
 
 /** Jobs that delete: a paused sweep (SOS_SWEEP_PAUSED, during a restore) drops them; the cron sends them again later. */
-const DELETING: ReadonlySet<JobKind> = new Set(["blob-deletions", "stale-uploads", "lifecycle", "orphan-sweep"]);
+const DELETING: ReadonlySet<JobKind> = new Set(["blob-deletions", "stale-uploads", "lifecycle", "orphan-sweep", "compaction"]);
 
 const HANDLERS: { [K in JobKind]: Handler<K> } = {
   "blob-deletions": async (deps, m) => ((await drainBlobDeletions(deps, m.now, DELETIONS_PER_MESSAGE)) === DELETIONS_PER_MESSAGE ? [m] : []),
@@ -35,6 +36,11 @@ const HANDLERS: { [K in JobKind]: Handler<K> } = {
     // Completed uploads are remembered for a while so that a retried CompleteMultipartUpload gets its answer again.
     await deps.meta.uploads.forgetCompletedBefore(m.now - COMPLETED_UPLOAD_MEMORY_MS);
     return (await abortStaleUploads(deps, deps.config.multipartMaxAgeMs, m.now)) >= UPLOADS_PER_MESSAGE ? [m] : [];
+  },
+  // No continuation: each cron run advances compaction by one invocation's budget (a lease keeps runs apart).
+  compaction: async (deps, m) => {
+    await compactWithinBudget(deps, m.now);
+    return [];
   },
   lifecycle: async (deps, m) => {
     await runLifecycle(deps, m.now);

@@ -2,8 +2,8 @@
  * The cron trigger only sends job messages; the queue consumer (src/jobs/consumer.ts) runs them:
  * lifecycle rules, queued blob deletions, stale multipart uploads, one orphan-sweep chain per zone
  * and zone replica, one replica reconciliation per zone with a replica, and bucket replication's
- * scan of pending copies. `now` is the trigger's
- * scheduled time; each job message carries it.
+ * scan of pending copies, and manifest compaction. `now` is the trigger's scheduled time; each job
+ * message carries it.
  */
 import type { Deps } from "../context";
 import { blobKeyTime } from "../store/blobs-r2";
@@ -73,7 +73,7 @@ export async function scheduledJobs(deps: Pick<Deps, "meta" | "blobs" | "config"
   const jobs: JobMessage[] = [];
   // A paused sweep (before and during a restore) deletes nothing; replica copies still go on.
   if (!deps.config.sweepPaused) {
-    jobs.push({ kind: "lifecycle", now }, { kind: "stale-uploads", now }, { kind: "blob-deletions", now });
+    jobs.push({ kind: "lifecycle", now }, { kind: "stale-uploads", now }, { kind: "blob-deletions", now }, { kind: "compaction", now });
     for (const zone of deps.config.zones) {
       for (const replica of deps.blobs.hasReplica(zone) ? [false, true] : [false]) {
         const after = await deps.meta.blobGc.sweepPosition(sweepPositionKey(zone, replica));

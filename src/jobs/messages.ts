@@ -13,6 +13,8 @@ export type JobMessage =
   | { kind: "stale-uploads"; now: number }
   /** applies bucket lifecycle rules as of `now` (the cron trigger's scheduled time) */
   | { kind: "lifecycle"; now: number }
+  /** advance manifest compaction (src/jobs/compaction.ts) as far as one invocation's subrequests allow */
+  | { kind: "compaction"; now: number }
   /** one page of a zone's (or its replica's) orphan sweep, after `after` (null: from the start) */
   | { kind: "orphan-sweep"; zone: string; replica: boolean; after: string | null; now: number }
   /** copies these blobs of `zone` to the zone's replica */

@@ -30,10 +30,14 @@ import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { MAX_PART_BYTES, partTarget, recordPart } from "./multipart";
 import type { PartParams } from "./params";
 import { commitWrite } from "./write-path";
+import { needsCompaction } from "../jobs/compaction";
 import { openObjectBody, type ByteRange } from "./object-body";
 import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
 import { quoteEtag, xmlResponse } from "./respond";
 import { requestSsec, setSsecHeaders, writeSsec } from "./ssec-request";
+
+/** Subrequests a copy makes after reading its source: the put, its commit, a failed put's cleanup. */
+const REWRITE_RESERVE = 4;
 
 /** S3's limit for a CopyObject that must rewrite bytes. */
 const MAX_REWRITE_COPY_BYTES = 5 * 1024 ** 3;
@@ -93,7 +97,7 @@ function directive(headers: Headers, name: string): "COPY" | "REPLACE" {
 /** Streams `range` (or all) of a source object into a fresh blob in the destination zone, under `targetKey`. */
 async function rewriteBytes(ctx: ObjectContext, src: CopySource, range: ByteRange | null, targetKey: SsecKey | null): Promise<StoredBlob> {
   const length = range ? range.end - range.start + 1 : src.object.size;
-  const body = await openObjectBody(ctx.deps, src.bucket, src.object, range, src.sourceKey?.keyBase64);
+  const body = await openObjectBody(ctx.deps, src.bucket, src.object, range, src.sourceKey?.keyBase64, REWRITE_RESERVE);
   return ctx.deps.blobs.putNew(ctx.bucket.zone, ctx.bucket.id, body, { length, ssecKeyBase64: targetKey?.keyBase64 }, ctx.now);
 }
 
@@ -149,7 +153,14 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
     ctx.deps,
     ctx.bucket.zone,
     rewritten ? [rewritten.blobKey] : [],
-    () => ctx.deps.meta.objects.commitCopy(ctx.bucket, version, share ? o.id : null, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+    () =>
+      ctx.deps.meta.objects.commitCopy(ctx.bucket, version, share ? o.id : null, {
+        now: ctx.now,
+        ...conditions,
+        maxVersions: MAX_VERSIONS_PER_OBJECT,
+        // A shared manifest not yet compacted is the copy's own manifest: it is compacted on its own.
+        compact: share && o.blobKey === null && needsCompaction(ctx.deps.config, o.partCount, version.ssecKeyMd5),
+      }),
     version,
   );
   const out = setSsecHeaders(new Headers(), version.ssecKeyMd5);
@@ -183,7 +194,13 @@ export const uploadPartCopy: Handler<WithParams<UploadContext, PartParams>> = as
   const length = range ? range.end - range.start + 1 : src.object.size;
   if (length > MAX_PART_BYTES) throw new S3Error("entityTooLarge", { size: length, max: MAX_PART_BYTES, limit: "the largest part" });
   // A whole single-blob source in the same zone under the upload's key is shared; anything else is streamed.
-  const shareable = range === null && src.object.blobKey !== null && src.bucket.zone === ctx.bucket.zone && src.object.ssecKeyMd5 === upload.ssecKeyMd5;
+  // A compacted multipart object has one blob too, but its ETag is not the MD5 a part's ETag must be.
+  const shareable =
+    range === null &&
+    src.object.blobKey !== null &&
+    src.object.partCount === null &&
+    src.bucket.zone === ctx.bucket.zone &&
+    src.object.ssecKeyMd5 === upload.ssecKeyMd5;
   const stored = shareable ? { blobKey: src.object.blobKey!, md5Hex: src.object.etag, size: src.object.size } : await rewriteBytes(ctx, src, range, ssec);
   await recordPart(
     ctx,

@@ -1,7 +1,8 @@
 /**
  * Multipart uploads. Each S3 part is its own blob (R2 multipart would demand equal part sizes,
  * S3 does not), and completing an upload is a metadata operation: the chosen parts become the
- * object's manifest in D1 in one batch; no bytes are copied.
+ * object's manifest in D1 in one batch; no bytes are copied. A manifest with more parts than one
+ * request may read is queued, in that batch, for compaction into one blob (src/jobs/compaction.ts).
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html
  */
 import { readXmlBody } from "./request-body";
@@ -10,6 +11,7 @@ import { checkUploadAccess } from "../authz";
 import type { BucketContext, Handler, ObjectContext, UploadContext, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { drainBlobDeletions } from "../jobs/blob-deletions";
+import { needsCompaction } from "../jobs/compaction";
 import { checksumHeaderName, checksumMismatch, checksumValuesEqual, createChecksum, parseChecksumAlgorithm, type ChecksumAlgorithm } from "../logic/checksums";
 import { combineCrcParts, isCrcAlgorithm } from "../logic/crc-combine";
 import { lockForWrite } from "./object-lock";
@@ -40,7 +42,6 @@ import { requestSsec, setSsecHeaders, writeSsec } from "./ssec-request";
 import { storeRequestBody } from "./upload-body";
 import { commitWrite, discardUncommitted, freeBlobs } from "./write-path";
 
-export const MIN_PART_BYTES = 5 * 1024 ** 2;
 export const MAX_PART_BYTES = 5 * 1024 ** 3;
 export const MAX_OBJECT_BYTES = 4 * 1024 ** 4;
 
@@ -250,11 +251,12 @@ const completeUpload: Handler<UploadContext> = async (ctx) => {
     }
     return part;
   });
+  const minPartBytes = ctx.deps.config.minPartBytes;
   chosen.slice(0, -1).forEach((part) => {
-    if (part.size < MIN_PART_BYTES) {
+    if (part.size < minPartBytes) {
       throw new S3Error("EntityTooSmall", undefined, {
         ProposedSize: part.size,
-        MinSizeAllowed: MIN_PART_BYTES,
+        MinSizeAllowed: minPartBytes,
         PartNumber: part.partNumber,
         ETag: quoteEtag(part.etag),
       });
@@ -298,6 +300,7 @@ const completeUpload: Handler<UploadContext> = async (ctx) => {
         now: ctx.now,
         ...conditions,
         maxVersions: MAX_VERSIONS_PER_OBJECT,
+        compact: needsCompaction(ctx.deps.config, version.partCount, version.ssecKeyMd5),
       }),
     version,
   );

@@ -1,8 +1,10 @@
 /**
  * Streams an object's bytes (or a byte range) from R2. A single-blob object is one ranged R2
  * read; a multipart manifest is read part by part, each part opened only when the previous one
- * is drained, so memory stays at one chunk whatever the object size. An inline object's bytes
- * came with its row: no R2 read at all.
+ * is drained, so memory stays at one chunk whatever the object size. Each part read is one
+ * subrequest: a read that needs more than the invocation has left fails before any byte is sent
+ * (large manifests are compacted into one blob in the background, src/jobs/compaction.ts). An
+ * inline object's bytes came with its row: no R2 read at all.
  */
 import type { Deps } from "../context";
 import { S3Error } from "../errors";
@@ -33,12 +35,26 @@ export function inlineBytes(obj: ObjectVersion, range: ByteRange | null): Uint8A
   return range === null ? bytes : bytes.subarray(range.start, range.end + 1);
 }
 
+/** Seconds a client is told to wait (Retry-After) before reading a manifest again: about one cron period. */
+const COMPACTION_RETRY_AFTER_SECONDS = 600;
+
+/** Fails, before anything is streamed, a manifest read needing more part reads than the invocation has left after `reserve`. */
+export function checkPartReads(deps: Pick<Deps, "subrequests">, obj: ObjectVersion, reads: number, reserve: number): void {
+  const budget = deps.subrequests.budget;
+  if (reads <= deps.subrequests.left() - reserve) return;
+  const params = { parts: reads, budget };
+  if (obj.ssecKeyMd5 !== null) throw new S3Error("manifestSsecTooManyParts", params);
+  throw new S3Error("manifestBeingCompacted", params, undefined, { "retry-after": String(COMPACTION_RETRY_AFTER_SECONDS) });
+}
+
+/** `reserve`: subrequests the caller still makes after this read (a copy's put and commit). */
 export async function openObjectBody(
-  deps: Pick<Deps, "meta" | "blobs">,
+  deps: Pick<Deps, "meta" | "blobs" | "subrequests">,
   bucket: Bucket,
   obj: ObjectVersion,
   range: ByteRange | null,
   ssecKeyBase64?: string,
+  reserve = 0,
 ): Promise<ReadableStream<Uint8Array>> {
   const r = range ?? { start: 0, end: obj.size - 1 };
   if (obj.size === 0) return new Response("").body!;
@@ -55,6 +71,7 @@ export async function openObjectBody(
   }
   const parts = await deps.meta.objects.parts(obj.id);
   const slices = partsForRange(parts, r);
+  checkPartReads(deps, obj, slices.length, reserve);
   let i = 0;
   let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
   return new ReadableStream<Uint8Array>(

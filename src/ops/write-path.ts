@@ -22,8 +22,10 @@ import { deleteUnreferencedBlobs } from "../jobs/blob-deletions";
 import { sendJobs } from "../jobs/messages";
 import type { NewObjectVersion } from "../store/model";
 
+type FreeDeps = Pick<Deps, "meta" | "blobs" | "config" | "defer">;
+
 /** Deletes, after the response, those of `blobKeys` that no row refers to. */
-function deleteIfUnreferenced(deps: Deps, zone: string, blobKeys: readonly string[]): void {
+function deleteIfUnreferenced(deps: FreeDeps, zone: string, blobKeys: readonly string[]): void {
   if (blobKeys.length === 0) return;
   deps.defer(
     deleteUnreferencedBlobs(
@@ -37,7 +39,7 @@ function deleteIfUnreferenced(deps: Deps, zone: string, blobKeys: readonly strin
  * Blobs a commit superseded or dropped (already queued in blob_deletions by that commit): the cron
  * sweep deletes them after the grace period, or, without one, they go after the response.
  */
-export function freeBlobs(deps: Deps, zone: string, blobKeys: readonly string[]): void {
+export function freeBlobs(deps: FreeDeps, zone: string, blobKeys: readonly string[]): void {
   if (deps.config.blobDeletionGraceMs === 0) deleteIfUnreferenced(deps, zone, blobKeys);
 }
 

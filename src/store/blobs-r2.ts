@@ -10,6 +10,7 @@ import { S3Error } from "../errors";
 import { fromBase64, toHex } from "../logic/encoding";
 import { r2BindingName, replicaBindingName, type Env } from "../env";
 import { bodyDigest, type Checksum } from "../logic/checksums";
+import type { Subrequests } from "./subrequests";
 
 /** R2 refuses a single put above 5 GiB less 5 MiB (code 100100). */
 const R2_MAX_SINGLE_WRITE_BYTES = 5 * 1024 ** 3 - 5 * 1024 ** 2;
@@ -48,7 +49,11 @@ export type StoredBlob = { blobKey: string; md5Hex: string; size: number };
 /** A blob (or a range of it) being read. */
 export type BlobBody = { body: ReadableStream<Uint8Array>; size: number };
 
-function newBlobKey(bucketId: string, now = Date.now()): string {
+/** An internal part of an R2 multipart upload, as `completeMultipart` needs it back. */
+export type UploadedPart = { partNumber: number; etag: string };
+
+/** A fresh blob key of the bucket `bucketId` (also what a compaction writes its new blob under). */
+export function newBlobKey(bucketId: string, now = Date.now()): string {
   const rand = crypto.getRandomValues(new Uint8Array(12));
   return `${bucketId}/${now.toString(36).padStart(9, "0")}-${toHex(rand)}`;
 }
@@ -79,11 +84,17 @@ function mapPutError(e: unknown, w: BlobWrite): never {
 }
 
 export class BlobStore {
-  constructor(private readonly env: Env) {}
+  /** `subrequests`: counts each R2 call against the invocation's budget. */
+  constructor(
+    private readonly env: Env,
+    private readonly subrequests?: Subrequests,
+  ) {}
 
+  /** The zone's bucket, for one R2 call. */
   private bucket(zone: string): R2Bucket {
     const b = this.env[r2BindingName(zone)];
     if (!b) throw new S3Error("zoneWithoutBinding", { zone });
+    if (this.subrequests) this.subrequests.count++;
     return b;
   }
 
@@ -131,13 +142,15 @@ export class BlobStore {
     return { md5Hex: etag, size: obj!.size };
   }
 
-  /** The zone's replica bucket (R2_<ZONE>_REPLICA), if it has one. */
+  /** The zone's replica bucket (R2_<ZONE>_REPLICA), if it has one, for one R2 call (counted like the zone's). */
   private replica(zone: string): R2Bucket | undefined {
-    return this.env[replicaBindingName(zone)];
+    const b = this.env[replicaBindingName(zone)];
+    if (b && this.subrequests) this.subrequests.count++;
+    return b;
   }
 
   hasReplica(zone: string): boolean {
-    return this.replica(zone) !== undefined;
+    return this.env[replicaBindingName(zone)] !== undefined;
   }
 
   /**
@@ -261,6 +274,40 @@ export class BlobStore {
     if (!bucket) return { keys: [], more: false };
     const page = await bucket.list({ startAfter: opts.startAfter, limit: opts.limit ?? 1000 });
     return { keys: page.objects.map((o) => o.key), more: page.truncated };
+  }
+
+  async head(zone: string, blobKey: string): Promise<{ size: number } | null> {
+    const obj = await this.bucket(zone).head(blobKey);
+    return obj && { size: obj.size };
+  }
+
+  /**
+   * R2 multipart, used by compaction only (S3 multipart uploads keep one blob per part): starts an
+   * upload of `blobKey` and returns its id. Every part but the last must have the same size.
+   */
+  async startMultipart(zone: string, blobKey: string): Promise<string> {
+    return (await this.bucket(zone).createMultipartUpload(blobKey)).uploadId;
+  }
+
+  /** Uploads one internal part from a stream of known length (a FixedLengthStream's readable). */
+  async uploadMultipartPart(zone: string, blobKey: string, uploadId: string, partNumber: number, sized: ReadableStream<Uint8Array>): Promise<UploadedPart> {
+    const part = await this.bucket(zone).resumeMultipartUpload(blobKey, uploadId).uploadPart(partNumber, sized);
+    return { partNumber: part.partNumber, etag: part.etag };
+  }
+
+  /** Completes the upload; the blob then exists with the parts' bytes in order. */
+  async completeMultipart(zone: string, blobKey: string, uploadId: string, parts: UploadedPart[]): Promise<{ size: number }> {
+    const obj = await this.bucket(zone).resumeMultipartUpload(blobKey, uploadId).complete(parts);
+    return { size: obj.size };
+  }
+
+  /** Aborts an upload (nothing of it stays in R2); an upload already gone is not an error. */
+  async abortMultipart(zone: string, blobKey: string, uploadId: string): Promise<void> {
+    try {
+      await this.bucket(zone).resumeMultipartUpload(blobKey, uploadId).abort();
+    } catch (e) {
+      console.warn(`abort of R2 multipart upload ${uploadId} (${blobKey}): ${String((e as Error)?.message ?? e)}`);
+    }
   }
 }
 

@@ -158,3 +158,25 @@ export type PendingBlob = { zone: string; blobKey: string };
 
 /** One version as the lifecycle job judges it, with the row id its commits re-check. */
 export type LifecycleVersion = VersionState & { rowId: string };
+
+/** A manifest being compacted into one blob (src/jobs/compaction.ts), with the progress a run resumes from. */
+export type Compaction = {
+  objectId: string;
+  zone: string;
+  /** the new blob and its R2 multipart upload; null until the first run starts it */
+  blobKey: string | null;
+  uploadId: string | null;
+  partBytes: number | null;
+  nextPart: number;
+  sourceOffset: number;
+};
+
+/** The object row a compaction rewrites, as it judges it. */
+export type CompactionSource = {
+  id: string;
+  bucketId: string;
+  size: number;
+  partCount: number | null;
+  blobKey: string | null;
+  ssecKeyMd5: string | null;
+};

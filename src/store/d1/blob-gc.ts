@@ -69,14 +69,17 @@ export class BlobGc {
     await statement.run();
   }
 
-  /** Which of these blob keys are known to D1 at all, referenced or queued (used by the orphan sweep). */
+  /** Which of these blob keys are known to D1 at all, referenced, queued or being written by a compaction (used by the orphan sweep). */
   async known(keys: string[]): Promise<Set<string>> {
     const found = await this.referenced(keys);
-    for (let i = 0; i < keys.length; i += 90) {
-      const chunk = keys.slice(i, i + 90);
+    for (let i = 0; i < keys.length; i += 45) {
+      const chunk = keys.slice(i, i + 45);
       const { results } = await this.db
-        .prepare(`SELECT blob_key FROM blob_deletions WHERE blob_key IN (${chunk.map(() => "?").join(",")})`)
-        .bind(...chunk)
+        .prepare(
+          `SELECT blob_key FROM blob_deletions WHERE blob_key IN (${chunk.map(() => "?").join(",")})
+           UNION SELECT blob_key FROM compactions WHERE blob_key IN (${chunk.map(() => "?").join(",")})`,
+        )
+        .bind(...chunk, ...chunk)
         .all<BlobKeyRow>();
       for (const r of results) found.add(r.blob_key);
     }

@@ -7,6 +7,7 @@
 import { BlobGc } from "./blob-gc";
 import { Buckets } from "./buckets";
 import { Jobs } from "./jobs";
+import { Compactions } from "./compactions";
 import { Listings } from "./listings";
 import { Objects } from "./objects";
 import { ReplicationTasks } from "./replication";
@@ -28,6 +29,7 @@ export class MetaStore {
   readonly bucketReplication: ReplicationTasks;
   readonly jobs: Jobs;
   readonly replicas: Replicas;
+  readonly compactions: Compactions;
 
   constructor(db: D1Database) {
     this.users = new Users(db);
@@ -40,5 +42,6 @@ export class MetaStore {
     this.bucketReplication = new ReplicationTasks(db);
     this.jobs = new Jobs(db);
     this.replicas = new Replicas(db);
+    this.compactions = new Compactions(db);
   }
 }

@@ -12,6 +12,7 @@ import type { Retention } from "../../logic/object-lock";
 import { lockColumns, readAcl, readLock, readTags, writeAcl, writeTags } from "./columns";
 import { blobKeysOf, json, type ObjectPartRow, type ObjectRow } from "./rows";
 import { completionStatements } from "./uploads";
+import { compactionMark } from "./compactions";
 
 export const toVersion = (r: ObjectRow): ObjectVersion => ({
   id: r.id,
@@ -59,6 +60,8 @@ export type CommitOptions = {
   maxVersions?: number;
   /** the key's latest version must still be this row (lifecycle expiring it), else PreconditionFailed */
   ifLatestRowId?: string;
+  /** the new version is a manifest with too many parts for one read: queue its compaction in the same batch */
+  compact?: boolean;
 };
 
 /** What a permanent delete of one version checks inside its commit. */
@@ -120,7 +123,7 @@ export class Objects {
   commitCopy(bucket: Bucket, v: NewObjectVersion, sourceId: string | null, opts: CommitOptions): Promise<string[]> {
     if (sourceId === null) return this.commit(bucket, v, opts);
     // Runs before the replaced version is dropped: a copy onto itself reads its source first.
-    return this.commitWith(bucket, v, opts, this.shareSource(sourceId, v.id), []);
+    return this.commitWith(bucket, v, opts, this.shareSource(sourceId, v.id), this.compactionOf(bucket, v, opts));
   }
 
   /** The source row must still exist (NoSuchKey), and its manifest (if any) becomes the new row's too. */
@@ -173,7 +176,7 @@ export class Objects {
           .bind(v.id, JSON.stringify(bytes.parts)),
       );
     }
-    return this.commitWith(bucket, v, opts, before, settleStatements(db, task));
+    return this.commitWith(bucket, v, opts, before, [...settleStatements(db, task), ...this.compactionOf(bucket, v, opts)]);
   }
 
   /**
@@ -188,7 +191,17 @@ export class Objects {
     chosen: Pick<UploadPart, "partNumber" | "etag">[],
     opts: CommitOptions,
   ): Promise<string[]> {
-    return this.commitWith(bucket, v, opts, [], completionStatements(this.db, bucket.zone, uploadId, v.id, chosen, opts.now));
+    return this.commitWith(
+      bucket,
+      v,
+      opts,
+      [],
+      [...completionStatements(this.db, bucket.zone, uploadId, v.id, chosen, opts.now), ...this.compactionOf(bucket, v, opts)],
+    );
+  }
+
+  private compactionOf(bucket: Bucket, v: NewObjectVersion, opts: CommitOptions): D1PreparedStatement[] {
+    return opts.compact ? [compactionMark(this.db, v.id, bucket.zone, opts.now)] : [];
   }
 
   /** The commit batch; `before` runs after the bucket check, `extra` last, in the same transaction. */
