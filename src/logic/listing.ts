@@ -15,7 +15,7 @@ export type ListPage<T extends { key: string } = { key: string } & Record<string
   lastEntry?: string;
 };
 
-/** A row of a read: an object, or a common prefix standing for `rows` keys ending at `lastKey`. */
+/** A row of a read: an object, or a common prefix standing for `rows` keys (a grouped scan ends at `lastKey`; the prefix walk answers 1 and the prefix's first key). */
 export type RolledRow = { key: string; commonPrefix: string | null; lastKey: string; rows: number };
 
 export type KeyRangeReader<T extends RolledRow> = {

@@ -30,14 +30,18 @@ describe("listCurrent", () => {
     expect(await s.meta.listings.listCurrent(b.id, { from: "b/", before: "b0", limit: 10 })).toHaveLength(3);
   });
 
-  it("with a delimiter, rolls keys up into one row per common prefix", async () => {
+  it("with a delimiter, answers one row per common prefix (the walk seeks past each prefix)", async () => {
     const rows = await s.meta.listings.listCurrent(b.id, { limit: 10, rollup: { prefix: "", delimiter: "/" } });
+    // A prefix row is the first live key under it; the caller seeks past the prefix, never from lastKey.
     expect(rows.map((r) => [r.commonPrefix ?? r.key, r.rows, r.lastKey])).toEqual([
       ["a", 1, "a"],
-      ["b/", 3, "b/3"],
+      ["b/", 1, "b/1"],
       ["d/", 1, "d/x/1"],
       ["é", 1, "é"],
     ]);
+    // `limit` counts entries, not keys: two entries are the key and the first prefix.
+    const two = await s.meta.listings.listCurrent(b.id, { limit: 2, rollup: { prefix: "", delimiter: "/" } });
+    expect(two.map((r) => r.commonPrefix ?? r.key)).toEqual(["a", "b/"]);
     const under = await s.meta.listings.listCurrent(b.id, { from: "d/", before: "d0", limit: 10, rollup: { prefix: "d/", delimiter: "/" } });
     expect(under.map((r) => r.commonPrefix)).toEqual(["d/x/"]);
   });
