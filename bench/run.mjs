@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench -- [--quick] [--fresh]`. The benchmark is TypeScript (bench/main.ts) so that it starts the
 // Worker through the same module as the end-to-end tests (test/support/worker.ts); this launcher
-// bundles it with esbuild (dependencies stay external) and runs it. See docs/bench.md.
+// bundles it with esbuild (dependencies stay external) and runs it. See docs/benchmarks.md.
 import { build } from "esbuild";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
