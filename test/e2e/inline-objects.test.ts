@@ -19,6 +19,7 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutBucketLifecycleConfigurationCommand,
+  PutBucketReplicationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   UploadPartCopyCommand,
@@ -26,7 +27,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { AwsClient } from "aws4fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { r2Keys, ROOT, runCron, startWorker, streamToBuffer, type Harness } from "./harness";
+import { r2Keys, ROOT, runCron, settleJobs, startWorker, streamToBuffer, type Harness } from "./harness";
 
 const LIMIT = 2048;
 let h: Harness;
@@ -284,5 +285,44 @@ describe("inline objects", () => {
     expect((await s3.send(new ListObjectsV2Command({ Bucket: B }))).KeyCount).toBe(0);
     expect((await r2Keys(h.mf)).length).toBe(blobs - 1); // only the blob-backed one had bytes in R2
     expect((await h.admin("GET", `/_admin/usage?bucket=${B}`)).json.buckets[0]).toMatchObject({ objectCount: 0, storedBytes: 0 });
+  });
+});
+
+describe("bucket replication", () => {
+  it("copies an inline object to a bucket in another zone with its bytes in the row, never through R2", async () => {
+    for (const [Bucket, zone] of [
+      ["inline-repl-src", undefined],
+      ["inline-repl-dst", "de-fra-1"],
+    ] as const) {
+      await s3.send(new CreateBucketCommand({ Bucket, CreateBucketConfiguration: zone ? { LocationConstraint: zone as never } : undefined }));
+      await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } }));
+    }
+    await s3.send(
+      new PutBucketReplicationCommand({
+        Bucket: "inline-repl-src",
+        ReplicationConfiguration: {
+          Role: "arn:aws:iam::000000000000:role/sos-replication",
+          Rules: [
+            {
+              ID: "all",
+              Priority: 1,
+              Status: "Enabled",
+              Filter: {},
+              Destination: { Bucket: "arn:aws:s3:::inline-repl-dst" },
+              DeleteMarkerReplication: { Status: "Disabled" },
+            },
+          ],
+        },
+      }),
+    );
+    const Body = bytes(100);
+    const put = await s3.send(new PutObjectCommand({ Bucket: "inline-repl-src", Key: "small", Body, Metadata: { kind: "inline" } }));
+    await settleJobs(h);
+    const copy = await s3.send(new GetObjectCommand({ Bucket: "inline-repl-dst", Key: "small" }));
+    expect(Buffer.from(await copy.Body!.transformToByteArray()).equals(Body)).toBe(true);
+    expect([copy.VersionId, copy.ReplicationStatus, copy.Metadata]).toEqual([put.VersionId, "REPLICA", { kind: "inline" }]);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: "inline-repl-src", Key: "small" }))).ReplicationStatus).toBe("COMPLETED");
+    expect(await storage("inline-repl-dst", "small")).toBe("inline");
+    await expectNotInR2(Body);
   });
 });
