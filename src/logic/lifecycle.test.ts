@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { S3Error } from "../errors";
 import {
   afterDays,
   dueActions,
@@ -13,19 +12,10 @@ import {
   type VersionState,
 } from "./lifecycle";
 import { NO_LOCK } from "./object-lock";
+import { s3ErrorOf as s3Error } from "../../test/support/s3-error";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 15, 10, 30); // 15 Jan 2026 10:30 UTC
-
-function s3Error(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof S3Error) return `${e.code}: ${e.message}`;
-    throw e;
-  }
-  return "no error";
-}
 
 let n = 0;
 const newId = () => `generated-${++n}`;

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { S3Error } from "../errors";
 import { pageParts, parseObjectAttributes, parsePartsPage } from "./object-attributes";
-
-function s3Error(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof S3Error) return `${e.code}: ${e.message}`;
-    throw e;
-  }
-  return "no error";
-}
+import { s3ErrorOf as s3Error } from "../../test/support/s3-error";
 
 describe("parseObjectAttributes", () => {
   it("reads the comma-separated list (as the SDKs send it), spaces tolerated", () => {

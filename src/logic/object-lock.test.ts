@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { S3Error } from "../errors";
 import {
   assertDeletable,
   assertRetentionChange,
@@ -18,21 +17,12 @@ import {
   type Retention,
   type VersionLock,
 } from "./object-lock";
+import { s3ErrorOf as s3Code } from "../../test/support/s3-error";
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const DAY = 86_400_000;
 const NO_BYPASS: GovernanceBypass = { requested: false, allowed: false };
 const BYPASS: GovernanceBypass = { requested: true, allowed: true };
-
-function s3Code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof S3Error) return `${e.code}: ${e.message}`;
-    throw e;
-  }
-  return "no error";
-}
 
 const gov = (until: number): Retention => ({ mode: "GOVERNANCE", retainUntil: until });
 const comp = (until: number): Retention => ({ mode: "COMPLIANCE", retainUntil: until });

@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { S3Error } from "../errors";
 import { validateReplicationRules } from "../logic/replication";
 import { parseReplicationConfiguration, replicationConfigurationDocument } from "./replication";
+import { s3ErrorOf as code } from "../../test/support/s3-error";
 
 const doc = (body: string) => `<ReplicationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${body}</ReplicationConfiguration>`;
 const ROLE = "<Role>arn:aws:iam::123456789012:role/replication</Role>";
 const dest = (name: string, extra = "") => `<Destination><Bucket>arn:aws:s3:::${name}</Bucket>${extra}</Destination>`;
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof S3Error) return `${e.code}: ${e.message}`;
-    throw e;
-  }
-  return "no error";
-}
 
 describe("parseReplicationConfiguration", () => {
   it("parses V2 rules (Filter, Priority, DeleteMarkerReplication), the And operator and V1 rules", () => {
