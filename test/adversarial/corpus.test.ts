@@ -88,6 +88,16 @@ const SUBRESOURCE_PUTS: { op: string; bucket: string; key?: string; query: strin
     query: "retention",
     body: xml(`<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>${inOneYear()}</RetainUntilDate></Retention>`),
   },
+  {
+    op: "PutBucketReplication",
+    bucket: LOCK_B,
+    query: "replication",
+    body: xml(
+      "<ReplicationConfiguration><Role>arn:aws:iam::000000000000:role/sos-replication</Role><Rule><ID>all</ID><Priority>1</Priority>" +
+        "<Status>Enabled</Status><Filter><Prefix>logs/</Prefix></Filter><DeleteMarkerReplication><Status>Disabled</Status></DeleteMarkerReplication>" +
+        "<Destination><Bucket>arn:aws:s3:::mx-repl-dst</Bucket></Destination></Rule></ReplicationConfiguration>",
+    ),
+  },
   { op: "PutObjectLegalHold", bucket: LOCK_B, key: "locked.txt", query: "legal-hold", body: xml("<LegalHold><Status>ON</Status></LegalHold>") },
 ];
 
@@ -320,6 +330,9 @@ beforeAll(async () => {
   await put(`/${B}/del-target`, Buffer.from("to delete"));
   await put(`/${LOCK_B}`, empty, { "x-amz-bucket-object-lock-enabled": "true" });
   await put(`/${LOCK_B}/locked.txt`, Buffer.from("locked object"));
+  await put("/mx-repl-dst", empty);
+  const versioning = xml("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>");
+  await ok(signV4(ROOT, { method: "PUT", origin: h.url, path: "/mx-repl-dst", query: [["versioning", ""]] }, { kind: "signed", data: versioning }));
   const created = await ok(signV4(ROOT, { method: "POST", origin: h.url, path: `/${B}/mpu`, query: [["uploads", ""]] }, { kind: "signed", data: empty }));
   uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created)![1]!;
 });
