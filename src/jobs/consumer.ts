@@ -15,7 +15,7 @@ import { COMPLETED_UPLOAD_MEMORY_MS } from "../store/d1/uploads";
 import { drainBlobDeletions } from "./blob-deletions";
 import { compactWithinBudget } from "./compaction";
 import { sweepOrphanPage, sweepPositionKey } from "./cron";
-import { runLifecycle } from "./lifecycle";
+import { lifecycleStep } from "./lifecycle";
 import { type JobKind, type JobMessage, sendJobs } from "./messages";
 import { reconcilePage, replicate } from "./replicas";
 import { replicateOwedCopy, replicationScanPage } from "./replication";
@@ -42,10 +42,7 @@ const HANDLERS: { [K in JobKind]: Handler<K> } = {
     await compactWithinBudget(deps, m.now);
     return [];
   },
-  lifecycle: async (deps, m) => {
-    await runLifecycle(deps, m.now);
-    return [];
-  },
+  lifecycle: (deps, m) => lifecycleStep(deps, m),
   "orphan-sweep": async (deps, m) => {
     // A duplicate or stale message (the chain already moved on) would only repeat a page: skip it.
     if ((await deps.meta.blobGc.sweepPosition(sweepPositionKey(m.zone, m.replica))) !== m.after) return [];

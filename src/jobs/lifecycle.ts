@@ -1,6 +1,6 @@
 /**
- * Applies bucket lifecycle rules (run by the scheduled job, with the trigger's time as "now").
- * For each bucket with rules: walk its keys in pages, ask logic/lifecycle.ts what is due, and apply
+ * Applies bucket lifecycle rules (the `lifecycle` queue job, with the cron trigger's time as "now").
+ * For each bucket with rules, one message at a time: walk its keys in pages, ask logic/lifecycle.ts what is due, and apply
  * each action with a store commit that re-checks the row it was computed from (the same version is
  * still there, still latest, still alone): a run that races a client write or another run does
  * nothing rather than the wrong thing, and a second run finds nothing left to do. Permanent deletes
@@ -18,30 +18,50 @@ import { deleteUnreferencedBlobs } from "./blob-deletions";
 const DAY_MS = 86_400_000;
 const KEYS_PER_PAGE = 200;
 
-type JobDeps = Pick<Deps, "meta" | "blobs" | "config">;
+type JobDeps = Pick<Deps, "meta" | "blobs" | "config" | "subrequests">;
 
-/** One pass over every bucket with rules. Returns how many actions were applied. */
-export async function runLifecycle(deps: JobDeps, now: number): Promise<number> {
-  let applied = 0;
-  for (const bucket of await deps.meta.buckets.withLifecycle()) {
-    const rules = (bucket.lifecycle ?? []).filter((r) => r.status === "Enabled");
-    if (rules.length === 0) continue;
-    let after = "";
-    for (;;) {
-      const page = await deps.meta.listings.keyVersions(bucket.id, after, KEYS_PER_PAGE);
-      for (const { key, versions } of page) {
-        for (const action of dueActions(rules, key, versions, bucket.versioning, now)) {
-          const rowId = versions.find((v) => v.versionId === action.versionId)!.rowId;
-          if (await apply(deps, bucket, key, action, rowId, now)) applied++;
-        }
-      }
-      if (page.length < KEYS_PER_PAGE) break;
-      after = page[page.length - 1]!.key;
-    }
-    applied += await abortDueUploads(deps, bucket, rules, now);
+/** Subrequests a lifecycle message keeps for its last reads and its bucket's upload aborts. */
+const RESERVE = 12;
+
+/** A lifecycle job: the cron's (no bucket: one message per bucket with rules) or one bucket's walk from `after`. */
+export type LifecycleMessage = { kind: "lifecycle"; now: number; bucketId?: string; after?: string };
+
+/**
+ * One lifecycle job, resumable: the cron's message fans out to one message per bucket with rules;
+ * a bucket's message applies what is due to the keys after `after` while the invocation has
+ * subrequests left (each action is one D1 commit; Workers Free allows 50 per invocation), then
+ * returns its continuation from the last key it finished; at the end of the bucket it aborts the
+ * due multipart uploads. Every action re-checks its row at commit, so a message delivered twice, or
+ * a key walked again by a continuation, changes nothing the first did not.
+ */
+export async function lifecycleStep(deps: JobDeps, m: LifecycleMessage): Promise<LifecycleMessage[]> {
+  if (m.bucketId === undefined) {
+    const buckets = await deps.meta.buckets.withLifecycle();
+    return buckets.filter((b) => enabledRules(b).length > 0).map((b) => ({ kind: "lifecycle", now: m.now, bucketId: b.id, after: "" }));
   }
-  return applied;
+  const bucket = await deps.meta.buckets.byId(m.bucketId);
+  const rules = bucket ? enabledRules(bucket) : [];
+  if (!bucket || rules.length === 0) return []; // deleted, or its rules removed since
+  let after = m.after ?? "";
+  for (;;) {
+    const page = await deps.meta.listings.keyVersions(bucket.id, after, KEYS_PER_PAGE);
+    for (const { key, versions } of page) {
+      for (const action of dueActions(rules, key, versions, bucket.versioning, m.now)) {
+        if (deps.subrequests.left() < RESERVE) return [{ ...m, after }]; // this key again, from its first action still due
+        const rowId = versions.find((v) => v.versionId === action.versionId)!.rowId;
+        await apply(deps, bucket, key, action, rowId, m.now);
+      }
+      after = key;
+    }
+    if (page.length < KEYS_PER_PAGE) {
+      await abortDueUploads(deps, bucket, rules, m.now);
+      return [];
+    }
+    if (deps.subrequests.left() < RESERVE) return [{ ...m, after }];
+  }
 }
+
+const enabledRules = (bucket: Bucket): LifecycleRule[] => (bucket.lifecycle ?? []).filter((r) => r.status === "Enabled");
 
 /** One action, committed only if the row is still as judged; false when it no longer applied. */
 async function apply(deps: JobDeps, bucket: Bucket, key: string, action: LifecycleAction, rowId: string, now: number): Promise<boolean> {

@@ -5,14 +5,15 @@
  * A job that reaches its per-message limit sends its continuation (a message for the rest).
  */
 import type { Env } from "../env";
+import type { LifecycleMessage } from "./lifecycle";
 
 export type JobMessage =
   /** deletes up to one batch of queued blobs older than the grace period as of `now` */
   | { kind: "blob-deletions"; now: number }
   /** aborts multipart uploads older than SOS_MULTIPART_MAX_AGE_SECONDS */
   | { kind: "stale-uploads"; now: number }
-  /** applies bucket lifecycle rules as of `now` (the cron trigger's scheduled time) */
-  | { kind: "lifecycle"; now: number }
+  /** lifecycle rules: the cron's fan-out, or one bucket's walk from `after` (src/jobs/lifecycle.ts) */
+  | LifecycleMessage
   /** advance manifest compaction (src/jobs/compaction.ts) as far as one invocation's subrequests allow */
   | { kind: "compaction"; now: number }
   /** one page of a zone's (or its replica's) orphan sweep, after `after` (null: from the start) */

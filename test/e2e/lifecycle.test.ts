@@ -16,11 +16,12 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   DeleteObjectCommand,
+  ListObjectsV2Command,
   type LifecycleRule,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { r2Keys, runCron, startWorker, type Harness } from "./harness";
+import { jobCounts, r2Keys, runCron, startWorker, type Harness } from "./harness";
 
 let h: Harness;
 let s3: S3Client;
@@ -177,4 +178,38 @@ describe("the job", () => {
     await cronAt(later(2));
     expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: B }))).Uploads?.map((u) => u.UploadId)).toEqual([other.UploadId]);
   });
+
+  it("walks a bucket in as many job messages as the subrequest budget needs, each resuming where the last stopped", async () => {
+    // 50 subrequests per invocation (Workers Free): each expiration is one D1 commit, so 120 keys need several messages.
+    const small = await startWorker({ SOS_SUBREQUEST_BUDGET: "50" });
+    try {
+      const c = small.client();
+      const B = "lc-many";
+      await c.send(new CreateBucketCommand({ Bucket: B }));
+      const keys = Array.from({ length: 120 }, (_, i) => `many/${String(i).padStart(4, "0")}`);
+      for (let i = 0; i < keys.length; i += 40) {
+        await Promise.all(keys.slice(i, i + 40).map((Key) => c.send(new PutObjectCommand({ Bucket: B, Key, Body: "" }))));
+      }
+      await c.send(new PutObjectCommand({ Bucket: B, Key: "zz-kept", Body: "kept" }));
+      await c.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: B,
+          LifecycleConfiguration: { Rules: [{ ID: "many", Status: "Enabled", Filter: { Prefix: "many/" }, Expiration: { Days: 1 } }] },
+        }),
+      );
+      const sent = async (run: () => Promise<void>) => {
+        const before = (await jobCounts(small)).sent;
+        await run();
+        return (await jobCounts(small)).sent - before;
+      };
+      const walking = await sent(() => runCron(small, later(3)));
+      const left = await c.send(new ListObjectsV2Command({ Bucket: B }));
+      expect(left.Contents?.map((o) => o.Key)).toEqual(["zz-kept"]);
+      // The same cron with nothing left to expire sends the same messages but the continuations.
+      const idle = await sent(() => runCron(small, later(3)));
+      expect(walking - idle).toBeGreaterThanOrEqual(2);
+    } finally {
+      await small.dispose();
+    }
+  }, 120_000);
 });
