@@ -27,7 +27,7 @@ export default {
     }
   },
   async queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
-    await consumeJobs(batch, backgroundDeps(env, ctx));
+    await consumeJobs(batch, () => backgroundDeps(env, ctx));
   },
 } satisfies ExportedHandler<Env>;
 

@@ -288,19 +288,18 @@ class SourceReader {
   }
 }
 
-/** Subrequests a compaction step leaves unused (what the job itself still does after it). */
-const STEP_RESERVE = 8;
 /** Steps start only while this many subrequests are left (a step's own D1 calls and one part). */
-const STEP_MIN = 8;
+const STEP_MIN = 16;
 /** Wall time one job invocation spends on compaction before it stops (a consumer may run 15 min; stay well inside). */
 const WALL_MS = 20_000;
 
 /** Compaction steps while work remains and the invocation has subrequests and time left; a failing step is logged and ends the run. */
 export async function compactWithinBudget(deps: CompactionDeps, now: number): Promise<void> {
   const until = Date.now() + WALL_MS;
-  while (deps.subrequests.left() >= STEP_RESERVE + STEP_MIN && Date.now() < until) {
+  while (deps.subrequests.left() >= STEP_MIN && Date.now() < until) {
     try {
-      const step = await compactionStep(deps, now, { reserve: STEP_RESERVE });
+      // Nothing follows compaction in its job message: a step may use every subrequest left.
+      const step = await compactionStep(deps, now, { reserve: 0 });
       if (!step.more || !step.progressed) return;
     } catch (e) {
       console.error("compaction step failed", e instanceof Error ? (e.stack ?? e.message) : e);

@@ -69,10 +69,17 @@ export async function runJob(deps: Deps, message: JobMessage): Promise<JobMessag
   return handler(deps, message as never);
 }
 
-/** The Worker's queue() handler: each message on its own, so one failure retries only that message. */
-export async function consumeJobs(batch: MessageBatch<unknown>, deps: Deps): Promise<void> {
+/**
+ * The Worker's queue() handler: each message on its own, so one failure retries only that message.
+ * `depsFor` gives each message deps with a subrequest budget of its own, so that a job planning
+ * against the budget (compaction, lifecycle) does not depend on what shared its batch. Cloudflare
+ * counts a whole batch as one invocation: with a small plan limit (Workers Free, 50), set the
+ * consumer's max_batch_size to 1 (docs/deployment.md).
+ */
+export async function consumeJobs(batch: MessageBatch<unknown>, depsFor: () => Deps): Promise<void> {
   for (const msg of batch.messages) {
     const message = msg.body as JobMessage;
+    const deps = depsFor();
     try {
       await sendJobs(deps.env, await runJob(deps, message));
       msg.ack();

@@ -96,7 +96,14 @@ export type JobCounts = { sent: number; acked: number; retried: number; dropped:
 
 /** The job counters of FAULT_WORKER. */
 export async function jobCounts(h: Pick<Harness, "url">): Promise<JobCounts> {
-  return (await (await fetch(`${h.url}/__jobs`)).json()) as JobCounts;
+  // workerd may close a kept-alive connection between two polls ("other side closed"): ask again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await (await fetch(`${h.url}/__jobs`)).json()) as JobCounts;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
 }
 
 /**
