@@ -58,8 +58,8 @@ export async function snapshot(mf: Miniflare): Promise<Snapshot> {
   const hash = createHash("sha256");
   const queued: string[] = [];
   for (const t of await tables(mf)) {
-    const { results } = await db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all();
     if (BACKGROUND.has(t)) continue;
+    const { results } = await db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all();
     if (DRAINING.has(t)) queued.push(...results.map((r) => JSON.stringify(r)));
     else hash.update(t + JSON.stringify(results));
   }
