@@ -42,9 +42,10 @@ async function withPid(name: string, start: () => Promise<{ mf: Miniflare; url: 
 }
 
 /** `vars` are layered over the bench's bindings (e.g. SOS_INLINE_MAX_BYTES). */
-export function startSos(persistRoot: string, vars: Record<string, string> = {}): Promise<BenchWorker> {
+export function startSos(persistRoot: string, vars: Record<string, string> = {}, replicas = true): Promise<BenchWorker> {
   return withPid("sos-worker", () =>
     startSosWorker({
+      replicas,
       persistRoot: path.join(persistRoot, "sos"),
       bindings: {
         SOS_ROOT_ACCESS_KEY: CREDS.accessKeyId,

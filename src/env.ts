@@ -1,4 +1,4 @@
-/** Bindings and configuration of the Worker, read once per request from `env`. */
+/** Bindings and configuration of the Worker, read from `env` (once per `env` object). */
 import { parseZoneEndpoints, type ZoneEndpoint } from "./logic/zone-endpoints";
 
 export interface Env {
@@ -96,7 +96,17 @@ export function hostConfig(env: Env): HostConfig {
   return { baseDomain: (env.SOS_BASE_DOMAIN ?? "").toLowerCase(), zoneEndpoints: parseZoneEndpoints(env.SOS_ZONE_ENDPOINTS, zoneNames(env)) };
 }
 
+/** Configs already read, per `env` object: workerd hands every request of an isolate the same one. */
+const configs = new WeakMap<Env, Config>();
+
+/** The configuration `env` describes (read once per `env` object: reading bindings costs CPU on every request). */
 export function readConfig(env: Env): Config {
+  let config = configs.get(env);
+  if (!config) configs.set(env, (config = parseConfig(env)));
+  return config;
+}
+
+function parseConfig(env: Env): Config {
   const zones = zoneNames(env);
   for (const zone of zones) {
     if (!env[r2BindingName(zone)]) throw new Error(`zone ${zone} has no R2 binding ${r2BindingName(zone)}`);

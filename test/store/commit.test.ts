@@ -4,7 +4,7 @@
  */
 import { NO_LOCK } from "../../src/logic/object-lock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ASSERTION_CODES, assertion, commit } from "../../src/store/d1/batch";
+import { ASSERTION_CODES, assertion, checks, commit } from "../../src/store/d1/batch";
 import type { Bucket, MultipartUpload, UploadPart } from "../../src/store/model";
 import { codeOf, newBucket, rows, startStore, unique, version, type StoreHarness } from "./store";
 
@@ -31,6 +31,22 @@ describe("batch assertions", () => {
     const untriggered = assertion(s.db, "InvalidArgument", "1 = 1");
     await commit(s.db, [untriggered]);
     expect(await rows(s.db, "SELECT failure FROM batch_assertions WHERE failure = 'InvalidArgument'")).toHaveLength(1);
+  });
+
+  it("checks() in one statement: the first check that holds, in order, aborts with its code; each check keeps its own parameters", async () => {
+    const write = s.db.prepare("INSERT INTO blob_deletions (zone, blob_key, enqueued_at) VALUES ('z', 'checked', 1)");
+    const list = (a: number, b: number) =>
+      checks(s.db, [
+        { failure: "NoSuchBucket", failWhen: "?2 = ?3", params: [a, 1] },
+        { failure: "objectLocked", failWhen: "?2 = 'locked'", params: [b === 1 ? "locked" : "free"] },
+        { failure: "TooManyVersions", failWhen: "?3 >= ?2", params: [10, b * 10] },
+      ]);
+    expect(await codeOf(commit(s.db, [list(1, 1), write]))).toBe("NoSuchBucket");
+    expect(await codeOf(commit(s.db, [list(0, 1), write]))).toBe("objectLocked");
+    expect(await codeOf(commit(s.db, [list(0, 2), write]))).toBe("TooManyVersions");
+    expect(await rows(s.db, "SELECT blob_key FROM blob_deletions WHERE blob_key = 'checked'")).toEqual([]);
+    await commit(s.db, [list(0, 0), write]);
+    expect(await rows(s.db, "SELECT blob_key FROM blob_deletions WHERE blob_key = 'checked'")).toEqual([{ blob_key: "checked" }]);
   });
 });
 

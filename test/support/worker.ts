@@ -45,6 +45,10 @@ export type StartOptions = {
   entry?: string;
   /** false = leave D1 empty, as a deployment whose migrations were never applied (default true) */
   migrate?: boolean;
+  /** serve the V8 inspector on this port (profiling) */
+  inspectorPort?: number;
+  /** false = without wrangler.toml's zone replica buckets (R2_<ZONE>_REPLICA), so no blob is copied (default true) */
+  replicas?: boolean;
 };
 
 /** Starts the bundled Worker with migrations applied (unless `migrate: false`); `url` has no trailing slash. */
@@ -53,6 +57,10 @@ export async function startSosWorker(opts: StartOptions = {}): Promise<{ mf: Min
   await ensurePortalBuilt(); // wrangler.toml's [assets] directory must exist for wrangler to read it
   // Without the portal's assets: these Workers answer S3 only, with no asset router in front.
   const { assets: _portal, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions as Record<string, unknown>;
+  if (opts.replicas === false) {
+    const buckets = workerOptions.r2Buckets as Record<string, unknown>;
+    workerOptions.r2Buckets = Object.fromEntries(Object.entries(buckets).filter(([binding]) => !binding.endsWith("_REPLICA")));
+  }
   const mf = new Miniflare({
     ...(workerOptions as object),
     modules: true,
@@ -63,6 +71,7 @@ export async function startSosWorker(opts: StartOptions = {}): Promise<{ mf: Min
     port: 0,
     cf: false,
     log: new Log(LogLevel.WARN),
+    ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
     ...(opts.persistRoot ? { defaultPersistRoot: opts.persistRoot } : {}),
     bindings: {
       ...((workerOptions as { bindings?: Record<string, unknown> }).bindings ?? {}),

@@ -37,3 +37,23 @@ export async function commit(db: D1Database, statements: D1PreparedStatement[]):
 export function assertion(db: D1Database, failure: AssertionCode, failWhenSql: string, ...params: unknown[]): D1PreparedStatement {
   return db.prepare(`INSERT INTO batch_assertions (failure) SELECT ?1 WHERE ${failWhenSql}`).bind(failure, ...params);
 }
+
+/** One precondition of a batch: `failWhen` is SQL written as for `assertion` (its parameters start at ?2). */
+export type Check = { failure: AssertionCode; failWhen: string; params: unknown[] };
+
+/**
+ * Several preconditions in one statement (one statement less per check in the batch): it aborts the
+ * batch with the first check, in order, whose condition holds. Each check's ?2, ?3, ... are renumbered.
+ */
+export function checks(db: D1Database, list: readonly Check[]): D1PreparedStatement {
+  const params: unknown[] = [];
+  const arms = list.map(({ failure, failWhen, params: own }) => {
+    const offset = params.length;
+    params.push(...own);
+    // ASSERTION_CODES are plain identifiers: safe to inline as SQL strings.
+    return `WHEN ${failWhen.replace(/\?(\d+)/g, (_, n: string) => `?${Number(n) - 1 + offset}`)} THEN '${failure}'`;
+  });
+  return db
+    .prepare(`INSERT INTO batch_assertions (failure) SELECT failure FROM (SELECT CASE ${arms.join(" ")} END AS failure) WHERE failure IS NOT NULL`)
+    .bind(...params);
+}

@@ -7,7 +7,7 @@ import type { TagSet } from "../../logic/tags";
 import type { ReplicationStatus } from "../../logic/replication";
 import type { Acl, Bucket, NewObjectVersion, ObjectPart, ObjectVersion, ReplicationTask, UploadPart } from "../model";
 import { owedCopiesStatements, settleStatements } from "./replication";
-import { assertion, commit } from "./batch";
+import { assertion, type Check, checks, commit } from "./batch";
 import type { Retention } from "../../logic/object-lock";
 import { lockColumns, readAcl, readLock, readTags, writeAcl, writeTags } from "./columns";
 import { blobKeysOf, json, type ObjectPartRow, type ObjectRow } from "./rows";
@@ -204,7 +204,11 @@ export class Objects {
     return opts.compact ? [compactionMark(this.db, v.id, bucket.zone, opts.now)] : [];
   }
 
-  /** The commit batch; `before` runs after the bucket check, `extra` last, in the same transaction. */
+  /**
+   * The commit batch: one statement of checks, `before`, the drop of the null version it replaces
+   * (if any), the new row, then `extra`, in one transaction. The key's previous latest version is
+   * demoted, and a dropped version's manifest deleted, by triggers (migrations/0014).
+   */
   private async commitWith(
     bucket: Bucket,
     v: NewObjectVersion,
@@ -213,29 +217,32 @@ export class Objects {
     extra: D1PreparedStatement[],
   ): Promise<string[]> {
     const db = this.db;
-    const stmts: D1PreparedStatement[] = [assertion(db, "NoSuchBucket", "NOT EXISTS (SELECT 1 FROM buckets WHERE id = ?2)", v.bucketId), ...before];
+    const replacesNull = v.versionId === "null";
     const live = "SELECT 1 FROM objects WHERE bucket_id = ?2 AND key = ?3 AND is_latest = 1 AND is_delete_marker = 0";
-    if (opts.ifNoneMatchStar) stmts.push(assertion(db, "PreconditionFailed", `EXISTS (${live})`, v.bucketId, v.key));
+    const pre: Check[] = [{ failure: "NoSuchBucket", failWhen: "NOT EXISTS (SELECT 1 FROM buckets WHERE id = ?2)", params: [v.bucketId] }];
+    if (opts.ifNoneMatchStar) pre.push({ failure: "PreconditionFailed", failWhen: `EXISTS (${live})`, params: [v.bucketId, v.key] });
     if (opts.ifMatchEtag !== undefined) {
-      stmts.push(assertion(db, "NoSuchKey", `NOT EXISTS (${live})`, v.bucketId, v.key));
-      stmts.push(assertion(db, "PreconditionFailed", `NOT EXISTS (${live} AND etag = ?4)`, v.bucketId, v.key, opts.ifMatchEtag));
+      pre.push({ failure: "NoSuchKey", failWhen: `NOT EXISTS (${live})`, params: [v.bucketId, v.key] });
+      pre.push({ failure: "PreconditionFailed", failWhen: `NOT EXISTS (${live} AND etag = ?4)`, params: [v.bucketId, v.key, opts.ifMatchEtag] });
     }
     if (opts.ifLatestRowId !== undefined) {
-      stmts.push(assertion(db, "PreconditionFailed", "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2 AND is_latest = 1)", opts.ifLatestRowId));
+      pre.push({ failure: "PreconditionFailed", failWhen: "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2 AND is_latest = 1)", params: [opts.ifLatestRowId] });
     }
-    let queued = -1;
-    if (v.versionId === "null") {
-      queued = stmts.length;
-      stmts.push(...this.dropNullVersion(bucket, v.key, opts.now));
-    }
-    // Counted after the null version is dropped, so a write replacing it (suspended bucket) only
-    // fails when the key's other versions already fill the limit; nothing old is ever dropped to make room.
+    // A locked null version is never replaced (only a bucket that had one before object lock can hold one).
+    if (replacesNull) pre.push({ failure: "objectLocked", failWhen: LOCKED_VERSION, params: [bucket.id, v.key, "null", opts.now, 0] });
+    // The key's other versions: a write replacing the null version (suspended bucket) only fails when
+    // they already fill the limit; nothing old is ever dropped to make room.
     if (opts.maxVersions) {
-      stmts.push(
-        assertion(db, "TooManyVersions", "(SELECT COUNT(*) FROM objects WHERE bucket_id = ?2 AND key = ?3) >= ?4", v.bucketId, v.key, opts.maxVersions),
-      );
+      const others = replacesNull ? " AND version_id <> 'null'" : "";
+      pre.push({
+        failure: "TooManyVersions",
+        failWhen: `(SELECT COUNT(*) FROM objects WHERE bucket_id = ?2 AND key = ?3${others}) >= ?4`,
+        params: [v.bucketId, v.key, opts.maxVersions],
+      });
     }
-    stmts.push(db.prepare("UPDATE objects SET is_latest = 0 WHERE bucket_id = ? AND key = ? AND is_latest = 1").bind(v.bucketId, v.key));
+    const stmts: D1PreparedStatement[] = [checks(db, pre), ...before];
+    const queued = replacesNull ? stmts.length : -1;
+    if (replacesNull) stmts.push(...this.dropNullVersion(bucket, v.key, opts.now));
     stmts.push(this.insertVersion(v));
     stmts.push(...owedCopiesStatements(db, v, opts.now));
     stmts.push(...extra);
@@ -243,22 +250,19 @@ export class Objects {
     return queued < 0 ? [] : blobKeysOf(results[queued]);
   }
 
-  /** Statements that drop the key's `null` version (the one an unversioned or suspended write replaces), queueing its blobs. */
+  /** Statements that drop the key's `null` version (the one an unversioned or suspended write replaces), queueing its blobs first. */
   private dropNullVersion(bucket: Bucket, key: string, now: number): D1PreparedStatement[] {
     const db = this.db;
-    const nullRow = "SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null'";
     return [
       db
         .prepare(
           `INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at)
            SELECT ?3, blob_key, ?4 FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null' AND blob_key IS NOT NULL
-           UNION ALL SELECT ?3, blob_key, ?4 FROM object_parts WHERE object_id IN (${nullRow})
+           UNION ALL SELECT ?3, blob_key, ?4 FROM object_parts
+             WHERE object_id IN (SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null')
            RETURNING blob_key`,
         )
         .bind(bucket.id, key, bucket.zone, now),
-      // A locked null version is never replaced (only a bucket that had one before object lock can hold one).
-      assertion(db, "objectLocked", LOCKED_VERSION, bucket.id, key, "null", now, 0),
-      db.prepare(`DELETE FROM object_parts WHERE object_id IN (${nullRow})`).bind(bucket.id, key),
       db.prepare("DELETE FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null'").bind(bucket.id, key),
     ];
   }
@@ -314,16 +318,17 @@ export class Objects {
   ): Promise<{ deleted: ObjectVersion | null; freed: string[] }> {
     const db = this.db;
     const row = "SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3";
-    const checks = [assertion(db, "objectLocked", LOCKED_VERSION, bucket.id, key, versionId, now, opts.bypassGovernance ? 1 : 0)];
+    const pre: Check[] = [{ failure: "objectLocked", failWhen: LOCKED_VERSION, params: [bucket.id, key, versionId, now, opts.bypassGovernance ? 1 : 0] }];
     if (opts.rowId !== undefined) {
-      checks.push(assertion(db, "NoSuchVersion", "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2 AND version_id = ?3)", opts.rowId, versionId));
+      pre.push({ failure: "NoSuchVersion", failWhen: "NOT EXISTS (SELECT 1 FROM objects WHERE id = ?2 AND version_id = ?3)", params: [opts.rowId, versionId] });
     }
     if (opts.onlyVersion) {
-      checks.push(assertion(db, "PreconditionFailed", "(SELECT COUNT(*) FROM objects WHERE bucket_id = ?2 AND key = ?3) > 1", bucket.id, key));
+      pre.push({ failure: "PreconditionFailed", failWhen: "(SELECT COUNT(*) FROM objects WHERE bucket_id = ?2 AND key = ?3) > 1", params: [bucket.id, key] });
     }
+    // The manifest's rows go with the version (trigger, migrations/0014), after its blobs are queued.
     const results = (
       await commit(db, [
-        ...checks,
+        checks(db, pre),
         db.prepare(`SELECT * FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3`).bind(bucket.id, key, versionId),
         db
           .prepare(
@@ -333,7 +338,6 @@ export class Objects {
            RETURNING blob_key`,
           )
           .bind(bucket.id, key, versionId, bucket.zone, now),
-        db.prepare(`DELETE FROM object_parts WHERE object_id IN (${row})`).bind(bucket.id, key, versionId),
         db.prepare("DELETE FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3").bind(bucket.id, key, versionId),
         db
           .prepare(
@@ -342,7 +346,7 @@ export class Objects {
           )
           .bind(bucket.id, key),
       ])
-    ).slice(checks.length);
+    ).slice(1);
     const deleted = (results[0].results as ObjectRow[])[0];
     return { deleted: deleted ? toVersion(deleted) : null, freed: blobKeysOf(results[1]) };
   }
