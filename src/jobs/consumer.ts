@@ -17,7 +17,7 @@ import { compactWithinBudget } from "./compaction";
 import { sweepOrphanPage, sweepPositionKey } from "./cron";
 import { lifecycleStep } from "./lifecycle";
 import { type JobKind, type JobMessage, sendJobs } from "./messages";
-import { reconcilePage, replicate } from "./replicas";
+import { reconcilePage, replicate, replicateTogether } from "./replicas";
 import { replicateOwedCopy, replicationScanPage } from "./replication";
 import { abortStaleUploads } from "./stale-uploads";
 
@@ -74,20 +74,55 @@ export async function runJob(deps: Deps, message: JobMessage): Promise<JobMessag
  * `depsFor` gives each message deps with a subrequest budget of its own, so that a job planning
  * against the budget (compaction, lifecycle) does not depend on what shared its batch. Cloudflare
  * counts a whole batch as one invocation: with a small plan limit (Workers Free, 50), set the
- * consumer's max_batch_size to 1 (docs/deployment.md).
+ * consumer's max_batch_size to 1 (docs/deployment.md). The exception: "replicate" messages of one
+ * zone (one per write) are handled together, up to REPLICATE_KEYS_TOGETHER blobs, with one D1 read
+ * and one D1 write for all of them; each message still succeeds or fails on its own blobs.
  */
 export async function consumeJobs(batch: MessageBatch<unknown>, depsFor: () => Deps): Promise<void> {
+  const together = new Map<string, { msgs: Message<unknown>[]; keys: number }[]>();
   for (const msg of batch.messages) {
     const message = msg.body as JobMessage;
-    const deps = depsFor();
-    try {
-      await sendJobs(deps.env, await runJob(deps, message));
-      msg.ack();
-    } catch (e) {
-      const error = String((e as Error)?.stack ?? e).slice(0, 2000);
-      if (msg.attempts >= deps.config.jobMaxAttempts && (await deadLetter(deps, msg, message, error))) msg.ack();
-      else msg.retry({ delaySeconds: deps.config.jobRetryDelaySeconds * 2 ** Math.min(msg.attempts - 1, 10) });
+    if (message?.kind === "replicate" && Array.isArray(message.blobKeys)) {
+      const groups = together.get(message.zone) ?? [];
+      const last = groups.at(-1);
+      if (last && last.keys + message.blobKeys.length <= REPLICATE_KEYS_TOGETHER) {
+        last.msgs.push(msg);
+        last.keys += message.blobKeys.length;
+      } else groups.push({ msgs: [msg], keys: message.blobKeys.length });
+      together.set(message.zone, groups);
+      continue;
     }
+    const deps = depsFor();
+    await settle(deps, msg, async () => sendJobs(deps.env, await runJob(deps, message)));
+  }
+  for (const [zone, groups] of together) {
+    for (const { msgs } of groups) {
+      const deps = depsFor();
+      const bodies = msgs.map((m) => (m.body as Extract<JobMessage, { kind: "replicate" }>).blobKeys);
+      const outcome = replicateTogether(deps, zone, bodies);
+      for (const [i, msg] of msgs.entries()) {
+        await settle(deps, msg, async () => {
+          const failure = (await outcome).failures[i];
+          if (failure) throw failure;
+        });
+      }
+    }
+  }
+}
+
+/** "replicate" messages handled together share one subrequest budget: about two R2 calls per blob. */
+const REPLICATE_KEYS_TOGETHER = 20;
+
+/** Runs a message's job (which sends what it asks to send), then acks it, or retries it, or keeps it as a dead letter. */
+async function settle(deps: Deps, msg: Message<unknown>, job: () => Promise<void>): Promise<void> {
+  const message = msg.body as JobMessage;
+  try {
+    await job();
+    msg.ack();
+  } catch (e) {
+    const error = String((e as Error)?.stack ?? e).slice(0, 2000);
+    if (msg.attempts >= deps.config.jobMaxAttempts && (await deadLetter(deps, msg, message, error))) msg.ack();
+    else msg.retry({ delaySeconds: deps.config.jobRetryDelaySeconds * 2 ** Math.min(msg.attempts - 1, 10) });
   }
 }
 

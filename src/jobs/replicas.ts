@@ -13,16 +13,42 @@ type JobDeps = Pick<Deps, "meta" | "blobs" | "env">;
 export const RECONCILE_PAGE = 100;
 
 export async function replicate(deps: JobDeps, zone: string, blobKeys: string[], now = Date.now()): Promise<number> {
-  if (!deps.blobs.hasReplica(zone)) return 0;
-  const todo = await deps.meta.replicas.toCopy(zone, blobKeys);
+  const { copied, failures } = await replicateTogether(deps, zone, [blobKeys], now);
+  if (failures[0]) throw failures[0];
+  return copied;
+}
+
+/**
+ * The blobs of several "replicate" messages of one zone at once (a queue batch's): one D1 read of what
+ * still needs a copy and one D1 write recording the copies, whatever the number of messages. Returns,
+ * per list, the error that should fail its message (null when all its blobs have their copy).
+ */
+export async function replicateTogether(
+  deps: JobDeps,
+  zone: string,
+  keyLists: string[][],
+  now = Date.now(),
+): Promise<{ copied: number; failures: (Error | null)[] }> {
+  if (!deps.blobs.hasReplica(zone)) return { copied: 0, failures: keyLists.map(() => null) };
+  const todo = await deps.meta.replicas.toCopy(zone, [...new Set(keyLists.flat())]);
   const copied: string[] = [];
-  const missing: string[] = [];
-  for (const key of todo) ((await deps.blobs.copyToReplica(zone, key)) ? copied : missing).push(key);
+  const failed = new Map<string, string>();
+  for (const key of todo) {
+    try {
+      if (await deps.blobs.copyToReplica(zone, key)) copied.push(key);
+      // Referenced but gone from home (before any copy was made): nothing to copy from; a retry may find it
+      // (a home bucket that answers late), the dead letter tells the operator otherwise.
+      else failed.set(key, `home zone ${zone} has no blob ${key} to copy to its replica`);
+    } catch (e) {
+      failed.set(key, `copy of ${key} to the replica of ${zone} failed: ${e}`);
+    }
+  }
   await deps.meta.replicas.record(zone, copied, now);
-  // Referenced but gone from home (before any copy was made): nothing to copy from; a retry may find it
-  // (a home bucket that answers late), the dead letter tells the operator otherwise.
-  if (missing.length) throw new Error(`home zone ${zone} has no blob ${missing.join(", ")} to copy to its replica`);
-  return copied.length;
+  const failures = keyLists.map((keys) => {
+    const reasons = keys.filter((k) => failed.has(k)).map((k) => failed.get(k));
+    return reasons.length ? new Error(reasons.join("; ")) : null;
+  });
+  return { copied: copied.length, failures };
 }
 
 /** One page of the reconciliation: returns the messages to send (replicate for the page, then the continuation). */

@@ -3,8 +3,6 @@
  * its zone's replica. The referencing rows (objects, object_parts, upload_parts) say which blobs must
  * have one; SSE-C blobs cannot (R2 needs the customer's key to read them) and are reported instead.
  */
-const CHUNK = 30;
-
 /** Every blob a row refers to, with its zone and whether it is SSE-C encrypted (?1 = zone, ?2 = keys after). */
 const REFERENCED_IN_ZONE = `
   SELECT o.blob_key AS blob_key, o.ssec_key_md5 IS NOT NULL AS ssec FROM objects o JOIN buckets b ON b.id = o.bucket_id
@@ -24,33 +22,31 @@ export class Replicas {
    * recorded yet: what a replicate job still has to copy.
    */
   async toCopy(zone: string, keys: string[]): Promise<string[]> {
-    const out: string[] = [];
-    for (let i = 0; i < keys.length; i += CHUNK) {
-      const chunk = keys.slice(i, i + CHUNK);
-      const marks = chunk.map(() => "?").join(",");
-      const { results } = await this.db
-        .prepare(
-          `SELECT blob_key FROM (
-             SELECT blob_key, ssec_key_md5 AS ssec FROM objects WHERE blob_key IN (${marks})
-             UNION ALL SELECT p.blob_key, o.ssec_key_md5 FROM object_parts p JOIN objects o ON o.id = p.object_id WHERE p.blob_key IN (${marks})
-             UNION ALL SELECT u.blob_key, m.ssec_key_md5 FROM upload_parts u JOIN multipart_uploads m ON m.id = u.upload_id WHERE u.blob_key IN (${marks})
-           ) k
-           WHERE NOT EXISTS (SELECT 1 FROM blob_replicas r WHERE r.zone = ? AND r.blob_key = k.blob_key)
-           GROUP BY blob_key HAVING MAX(ssec IS NOT NULL) = 0`,
-        )
-        .bind(...chunk, ...chunk, ...chunk, zone)
-        .all<{ blob_key: string }>();
-      out.push(...results.map((r) => r.blob_key));
-    }
-    return out;
+    if (keys.length === 0) return [];
+    // The keys as one JSON parameter: one statement whatever their number (D1 binds at most 100 parameters).
+    const wanted = "SELECT value FROM json_each(?2)";
+    const { results } = await this.db
+      .prepare(
+        `SELECT blob_key FROM (
+           SELECT blob_key, ssec_key_md5 AS ssec FROM objects WHERE blob_key IN (${wanted})
+           UNION ALL SELECT p.blob_key, o.ssec_key_md5 FROM object_parts p JOIN objects o ON o.id = p.object_id WHERE p.blob_key IN (${wanted})
+           UNION ALL SELECT u.blob_key, m.ssec_key_md5 FROM upload_parts u JOIN multipart_uploads m ON m.id = u.upload_id WHERE u.blob_key IN (${wanted})
+         ) k
+         WHERE NOT EXISTS (SELECT 1 FROM blob_replicas r WHERE r.zone = ?1 AND r.blob_key = k.blob_key)
+         GROUP BY blob_key HAVING MAX(ssec IS NOT NULL) = 0`,
+      )
+      .bind(zone, JSON.stringify(keys))
+      .all<{ blob_key: string }>();
+    return results.map((r) => r.blob_key);
   }
 
-  /** Records that these blobs now have a replica copy (a second record of the same copy changes nothing). */
+  /** Records that these blobs now have a replica copy (a second record of the same copy changes nothing), in one statement. */
   async record(zone: string, keys: string[], now: number): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.batch(
-      keys.map((k) => this.db.prepare("INSERT OR IGNORE INTO blob_replicas (zone, blob_key, copied_at) VALUES (?, ?, ?)").bind(zone, k, now)),
-    );
+    await this.db
+      .prepare("INSERT OR IGNORE INTO blob_replicas (zone, blob_key, copied_at) SELECT ?1, value, ?2 FROM json_each(?3)")
+      .bind(zone, now, JSON.stringify(keys))
+      .run();
   }
 
   async forget(zone: string, keys: string[]): Promise<void> {
