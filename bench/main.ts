@@ -19,7 +19,7 @@ import { objectSuite } from "./suite-objects";
 import { inlineStorageSuite } from "./suite-inline-storage";
 import { S3RVER_CREDS, s3rverVersion, startS3rver } from "./peer";
 import { baselineTarget, sosTarget } from "./targets";
-import { startBaseline, startSos, type BenchWorker } from "./workers";
+import { replicasSettled, startBaseline, startSos, type BenchWorker } from "./workers";
 
 /** Lasting state: the baseline's listing data set (slow to write into local R2, never modified by a run). */
 const CACHE_DIR = path.join("node_modules", ".cache", "sos-bench");
@@ -42,11 +42,16 @@ const version = (pkg: string): string => JSON.parse(fs.readFileSync(`node_module
  * Starts both Workers on fresh temp storage, runs `run`, disposes of them. `baselineState` instead
  * keeps the baseline's storage in a lasting directory (the listing data set, see datasets.ts).
  */
-async function withWorkers<T>(label: string, run: (sos: BenchWorker, base: BenchWorker) => Promise<T>, baselineState?: string): Promise<T> {
+/**
+ * Runs `run` against a fresh sos-worker and baseline. The sos-worker has no zone replica buckets
+ * unless `replicas` (the objects suite measures the deployed configuration, replica copies included,
+ * and waits for them between sides; elsewhere their background copies would fall into the other side's turn).
+ */
+async function withWorkers<T>(label: string, run: (sos: BenchWorker, base: BenchWorker) => Promise<T>, baselineState?: string, replicas = false): Promise<T> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-bench-"));
   const started: BenchWorker[] = [];
   try {
-    started.push(await startSos(dir));
+    started.push(await startSos(dir, {}, replicas));
     started.push(await startBaseline(baselineState ?? dir));
     process.stderr.write(`${label}\n`);
     const t0 = performance.now();
@@ -103,36 +108,51 @@ export async function main(argv: string[]): Promise<number> {
   const load = os.loadavg();
   const tables: Table[] = [];
 
-  const objects = await withWorkers("objects (issues #2 and #16)", async (sos, base) => {
-    // The same build with inlining off: small objects in R2 blobs, as every object above the limit.
-    const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-bench-"));
-    const blobs = await startSos(blobDir, { SOS_INLINE_MAX_BYTES: "0" });
-    const peer = peerWanted ? await startS3rver(path.join(blobDir, "s3rver"), BENCH_BUCKET) : null;
-    try {
-      await createSosBucket(sos, BENCH_BUCKET);
-      await createSosBucket(blobs, BENCH_BUCKET);
-      const inline = `inline (SOS_INLINE_MAX_BYTES default ${DEFAULT_INLINE_MAX_BYTES})`;
-      return await objectSuite(
-        cfg,
-        {
-          subjects: [
-            sosTarget(sos, BENCH_BUCKET, cfg.smallBytes <= DEFAULT_INLINE_MAX_BYTES ? inline : "R2 blob"),
-            { ...sosTarget(blobs, BENCH_BUCKET, "R2 blob (SOS_INLINE_MAX_BYTES=0)"), smallOnly: true },
-          ],
-          baselines: [
-            baselineTarget(base),
-            baselineTarget(base, { d1: true }),
-            ...(peer ? [{ ...sosTarget(peer, BENCH_BUCKET, `s3rver ${s3rverVersion()}`, S3RVER_CREDS), smallOnly: true }] : []),
-          ],
-        },
-        log,
-      );
-    } finally {
-      peer?.dispose();
-      await blobs.dispose();
-      fs.rmSync(blobDir, { recursive: true, force: true });
-    }
-  });
+  const objects = await withWorkers(
+    "objects (issues #2 and #16)",
+    async (sos, base) => {
+      // The same build with inlining off: small objects in R2 blobs, as every object above the limit;
+      // once as deployed (each blob copied to its zone's replica by a queue job, here in the same
+      // workerd process) and once without replica buckets.
+      const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), "sos-bench-"));
+      const blobs = await startSos(path.join(blobDir, "replicated"), { SOS_INLINE_MAX_BYTES: "0" });
+      const unreplicated = await startSos(path.join(blobDir, "unreplicated"), { SOS_INLINE_MAX_BYTES: "0" }, false);
+      const peer = peerWanted ? await startS3rver(path.join(blobDir, "s3rver"), BENCH_BUCKET) : null;
+      try {
+        await createSosBucket(sos, BENCH_BUCKET);
+        await createSosBucket(blobs, BENCH_BUCKET);
+        await createSosBucket(unreplicated, BENCH_BUCKET);
+        const inline = `inline (SOS_INLINE_MAX_BYTES default ${DEFAULT_INLINE_MAX_BYTES})`;
+        return await objectSuite(
+          cfg,
+          {
+            subjects: [
+              { ...sosTarget(sos, BENCH_BUCKET, cfg.smallBytes <= DEFAULT_INLINE_MAX_BYTES ? inline : "R2 blob"), settle: () => replicasSettled(sos) },
+              {
+                ...sosTarget(blobs, BENCH_BUCKET, "R2 blob (SOS_INLINE_MAX_BYTES=0), replica copies"),
+                smallOnly: true,
+                settle: () => replicasSettled(blobs),
+              },
+              { ...sosTarget(unreplicated, BENCH_BUCKET, "R2 blob, no zone replica"), smallOnly: true },
+            ],
+            baselines: [
+              baselineTarget(base),
+              baselineTarget(base, { d1: true }),
+              ...(peer ? [{ ...sosTarget(peer, BENCH_BUCKET, `s3rver ${s3rverVersion()}`, S3RVER_CREDS), smallOnly: true }] : []),
+            ],
+          },
+          log,
+        );
+      } finally {
+        peer?.dispose();
+        await blobs.dispose();
+        await unreplicated.dispose();
+        fs.rmSync(blobDir, { recursive: true, force: true });
+      }
+    },
+    undefined,
+    true,
+  );
   tables.push(objects.rates, objects.cpu);
   tables.push(await inlineStorage(cfg, log));
   tables.push(

@@ -17,7 +17,11 @@ import type { Target } from "./targets";
  * transfers (an inlining setting changes nothing above the inline limit).
  */
 export type Sides = { subjects: Side[]; baselines: Side[] };
-type Side = Target & { smallOnly?: boolean };
+type Side = Target & {
+  smallOnly?: boolean;
+  /** resolves once the side's background work from its writes is done (zone replica copies): a PUT test's window lasts until then */
+  settle?: () => Promise<void>;
+};
 
 /** One side's result in one test: the rate, and the CPU ms its process spent per request or per MiB. */
 type Measured = { rate: number; cpuPerUnit: number };
@@ -29,11 +33,22 @@ const size = (bytes: number) => (bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes 
  * averages each side's two rates, so a change in machine load during the test (other processes
  * share these cores) falls on all sides alike. CPU is summed over both passes.
  */
-async function alternate(sides: Target[], test: (t: Target, pass: 0 | 1) => Promise<{ perSecond: number; requests: number }>): Promise<Measured[]> {
+async function alternate(
+  sides: Side[],
+  test: (t: Target, pass: 0 | 1) => Promise<{ perSecond: number; requests: number }>,
+  opts: { settle?: boolean } = {},
+): Promise<Measured[]> {
   const acc = sides.map(() => ({ rate: 0, cpu: 0, units: 0 }));
   const order = [...sides.map((t, i) => [t, i, 0] as const), ...[...sides].reverse().map((t, i) => [t, sides.length - 1 - i, 1] as const)];
   for (const [t, i, pass] of order) {
-    const { result, cpuMs } = await withCpu(t.worker.pid, () => test(t, pass));
+    const { result, cpuMs } = await withCpu(t.worker.pid, async () => {
+      const started = performance.now();
+      const r = await test(t, pass);
+      if (!opts.settle || !t.settle) return r;
+      // The background work these requests caused counts in their window, not in the next side's.
+      await t.settle();
+      return { ...r, perSecond: r.requests / ((performance.now() - started) / 1000) };
+    });
     acc[i].rate += result.perSecond / 2;
     acc[i].cpu += cpuMs;
     acc[i].units += result.requests;
@@ -79,14 +94,16 @@ async function large(cfg: BenchConfig, t: Target, op: "put" | "get", key: string
   return { rate: cfg.largeBytes / MiB / (ms / 1000), cpuMs };
 }
 
-/** `largeRuns` transfers per side, the order of the sides reversed on every run; the median rate of each side. */
-async function largeMiBps(cfg: BenchConfig, sides: Target[], op: "put" | "get"): Promise<Measured[]> {
+/** `largeRuns` transfers per side, the order of the sides reversed on every run; the median rate of each side (a PUT's replica copy is waited for, untimed). */
+async function largeMiBps(cfg: BenchConfig, sides: Side[], op: "put" | "get"): Promise<Measured[]> {
   const runs = sides.map(() => ({ rates: [] as number[], cpu: 0 }));
   for (let i = 0; i < cfg.largeRuns; i++) {
     const order = sides.map((t, s) => [t, s] as const);
     if (i % 2) order.reverse();
     for (const [t, s] of order) {
       const r = await large(cfg, t, op, `large/${i}`);
+      // Its replica copy (background work after the response) must not run during the next side's transfer.
+      if (op === "put") await t.settle?.();
       runs[s].rates.push(r.rate);
       runs[s].cpu += r.cpuMs;
     }
@@ -121,7 +138,12 @@ export async function objectSuite(cfg: BenchConfig, { subjects, baselines }: Sid
   const written = new Map<Target, number[]>(all.map((t) => [t, Array.from({ length: cfg.concurrency }, () => 0)]));
 
   const c = `c=${cfg.concurrency}`;
-  rows(`PutObject ${size(cfg.smallBytes)}, req/s (${c})`, "request", all, await alternate(all, (t, pass) => smallPuts(cfg, t, pass, body, written.get(t)!)));
+  rows(
+    `PutObject ${size(cfg.smallBytes)}, req/s (${c})`,
+    "request",
+    all,
+    await alternate(all, (t, pass) => smallPuts(cfg, t, pass, body, written.get(t)!), { settle: true }),
+  );
   rows(`GetObject ${size(cfg.smallBytes)}, req/s (${c})`, "request", all, await alternate(all, (t) => smallGets(cfg, t, written.get(t)!)));
   rows(`PutObject ${size(cfg.largeBytes)}, MiB/s (median of ${cfg.largeRuns})`, "MiB", large, await largeMiBps(cfg, large, "put"));
   rows(`GetObject ${size(cfg.largeBytes)}, MiB/s (median of ${cfg.largeRuns})`, "MiB", large, await largeMiBps(cfg, large, "get"));

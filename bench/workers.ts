@@ -82,3 +82,23 @@ export async function startBaseline(persistRoot: string): Promise<BenchWorker> {
     return { mf, url };
   });
 }
+
+/**
+ * Resolves once every blob a row of `w` refers to has its zone replica copy recorded (the queue's
+ * "replicate" jobs are done), polling D1 every 100 ms; throws after `timeoutMs`.
+ */
+export async function replicasSettled(w: BenchWorker, timeoutMs = 120_000): Promise<void> {
+  const db = await w.mf.getD1Database("DB");
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const row = await db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM objects o WHERE o.blob_key IS NOT NULL AND o.ssec_key_md5 IS NULL
+           AND NOT EXISTS (SELECT 1 FROM blob_replicas r WHERE r.blob_key = o.blob_key)`,
+      )
+      .first<{ n: number }>();
+    if (!row?.n) return;
+    if (performance.now() > deadline) throw new Error(`${w.name}: ${row.n} blobs still without their replica copy after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

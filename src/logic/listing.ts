@@ -27,6 +27,8 @@ export type KeyRangeReader<T extends RolledRow> = {
 
 /** Largest number of index rows one read may scan. */
 const MAX_SCAN = 10_000;
+/** The largest page (S3's max-keys, 1000) plus the one row that tells whether it is truncated: one read for a full page. */
+const MAX_READ = 1001;
 
 export async function listCurrentPage<T extends RolledRow>(
   store: KeyRangeReader<T>,
@@ -56,7 +58,7 @@ export async function listCurrentPage<T extends RolledRow>(
 
   let lastWasPrefix = false;
   const rollup = delimiter ? { prefix, delimiter } : undefined;
-  let scan = Math.min(maxKeys + 1, 1000);
+  let scan = Math.min(maxKeys + 1, MAX_READ);
   for (;;) {
     const rows = await store.listCurrent(bucketId, { after, from, before, limit: scan, rollup });
     let scanned = 0;
@@ -86,6 +88,6 @@ export async function listCurrentPage<T extends RolledRow>(
     }
     const needed = maxKeys - (contents.length + commonPrefixes.length) + 1;
     // Few entries per row scanned (many keys per prefix): scan further next time.
-    scan = fresh < needed && rollup ? Math.min(scan * 4, MAX_SCAN) : Math.min(needed, 1000);
+    scan = fresh < needed && rollup ? Math.min(scan * 4, MAX_SCAN) : Math.min(needed, MAX_READ);
   }
 }

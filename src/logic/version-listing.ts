@@ -8,7 +8,7 @@
  * that version's seq by the caller) it means "the older versions of key-marker, then keys after it".
  * A marker inside a common prefix means the prefix was already returned: the walk resumes past it.
  *
- * Cost: each read asks for at most the entries still wanted plus one (capped at 1000); when a read
+ * Cost: each read asks for at most the entries still wanted plus one (capped at 1001); when a read
  * ends inside a common prefix, the next one seeks past the whole prefix instead of scanning it. So a
  * page costs O(page size + prefixes rolled up), never O(bucket) or O(versions under a prefix).
  */
@@ -42,7 +42,8 @@ export type VersionPage<T extends VersionRow> = {
 
 type Cursor = { key: string; seqBelow: number } | { after?: string; from?: string };
 
-const MAX_READ = 1000;
+/** The largest page (S3's max-keys, 1000) plus the one row that tells whether it is truncated: one read for a full page. */
+const MAX_READ = 1001;
 
 export async function listVersionsPage<T extends VersionRow>(
   store: VersionReader<T>,

@@ -102,4 +102,23 @@ describe("round trips per operation (warm caches)", () => {
     expect(c.d1Statements, "SQL statements").toBeLessThanOrEqual(budget.d1Statements);
     expect(c.r2, "R2 calls").toEqual(budget.r2);
   });
+
+  it("a full page of ListObjectsV2 (1000 keys of 1,500) is one D1 read, truncation included", async () => {
+    const db = await h.mf.getD1Database("DB");
+    await s3.send(new CreateBucketCommand({ Bucket: "trips-list" }));
+    const bucket = await db.prepare("SELECT id, owner_id FROM buckets WHERE name = 'trips-list'").first<{ id: string; owner_id: string }>();
+    await db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < 1500)
+         INSERT INTO objects (id, bucket_id, key, version_id, seq, is_latest, size, etag, last_modified, owner_id)
+         SELECT lower(hex(randomblob(12))), ?1, printf('k%04d', i), 'null', 1, 1, 0, 'd41d8cd98f00b204e9800998ecf8427e', 0, ?2 FROM n`,
+      )
+      .bind(bucket!.id, bucket!.owner_id)
+      .run();
+    await s3.send(new ListObjectsV2Command({ Bucket: "trips-list", MaxKeys: 1 })); // the bucket row into the cache
+    let page: { KeyCount?: number; IsTruncated?: boolean } = {};
+    const c = await counted(async () => (page = await s3.send(new ListObjectsV2Command({ Bucket: "trips-list", MaxKeys: 1000 }))));
+    expect(page).toMatchObject({ KeyCount: 1000, IsTruncated: true });
+    expect(c).toMatchObject({ d1Calls: 1, d1Statements: 1 });
+  });
 });
