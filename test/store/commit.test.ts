@@ -148,6 +148,9 @@ describe("commitCopy", () => {
     expect(await manifest(copy.id)).toHaveLength(2);
 
     await s.meta.objects.deleteVersion(b, "src", src.versionId, 6);
+    // The deleted version's manifest rows went with it (trigger, migrations/0014); the copy keeps its own.
+    expect(await manifest(src.id)).toEqual([]);
+    expect(await manifest(copy.id)).toHaveLength(2);
     const late = version(b, "dst2", { blobKey: null, partCount: 2 });
     expect(await codeOf(s.meta.objects.commitCopy(b, late, src.id, opts))).toBe("NoSuchKey");
     expect(await keyRows(b.id, "dst2")).toEqual([]);
@@ -161,6 +164,7 @@ describe("commitCopy", () => {
     const copy = version(b, "k", { blobKey: null, partCount: 1, etag: "copied" });
     expect(await s.meta.objects.commitCopy(b, copy, src.id, opts)).toEqual([`${src.id}-p1`]);
     expect(await manifest(copy.id)).toEqual([{ part_number: 1, blob_key: `${src.id}-p1`, start_offset: 0 }]);
+    expect(await manifest(src.id)).toEqual([]); // the replaced null version's manifest rows are gone
     expect(await s.meta.blobGc.referenced([`${src.id}-p1`])).toEqual(new Set([`${src.id}-p1`]));
   });
 

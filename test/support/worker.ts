@@ -45,8 +45,6 @@ export type StartOptions = {
   entry?: string;
   /** false = leave D1 empty, as a deployment whose migrations were never applied (default true) */
   migrate?: boolean;
-  /** serve the V8 inspector on this port (profiling) */
-  inspectorPort?: number;
   /** false = without wrangler.toml's zone replica buckets (R2_<ZONE>_REPLICA), so no blob is copied (default true) */
   replicas?: boolean;
 };
@@ -71,7 +69,6 @@ export async function startSosWorker(opts: StartOptions = {}): Promise<{ mf: Min
     port: 0,
     cf: false,
     log: new Log(LogLevel.WARN),
-    ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
     ...(opts.persistRoot ? { defaultPersistRoot: opts.persistRoot } : {}),
     bindings: {
       ...((workerOptions as { bindings?: Record<string, unknown> }).bindings ?? {}),
