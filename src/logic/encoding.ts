@@ -12,9 +12,15 @@ export function toHex(data: ArrayBuffer | Uint8Array): string {
   return s;
 }
 
+/** The runtime's native base64 (workerd has it; Node 20 does not). */
+type NativeBase64 = { toBase64?: (this: Uint8Array) => string };
+const nativeToBase64 = (Uint8Array.prototype as NativeBase64).toBase64;
+const nativeFromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+
 /** Standard base64 with padding. */
 export function toBase64(data: ArrayBuffer | Uint8Array): string {
   const b = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (nativeToBase64) return nativeToBase64.call(b);
   let s = "";
   // In slices: spreading a large array into fromCharCode overflows the call stack.
   for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
@@ -25,6 +31,7 @@ export function toBase64(data: ArrayBuffer | Uint8Array): string {
 export function fromBase64(s: string): Uint8Array | null {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.replace(/=+$/, "").length % 4 === 1) return null;
   try {
+    if (nativeFromBase64) return nativeFromBase64(s);
     const bin = atob(s);
     const out = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);

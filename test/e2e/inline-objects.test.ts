@@ -96,6 +96,29 @@ describe("inline objects", () => {
     await expectNotInR2(bodies.below, bodies.at);
   });
 
+  it("keeps the bytes as base64 text in the row; a row written as a BLOB (the format before) reads back the same", async () => {
+    const B = "inline-format";
+    await s3.send(new CreateBucketCommand({ Bucket: B }));
+    const body = bytes(LIMIT);
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: "k", Body: body }));
+    const db = await h.mf.getD1Database("DB");
+    const where = "bucket_id = (SELECT id FROM buckets WHERE name = ?) AND key = ?";
+    const row = await db
+      .prepare(`SELECT typeof(inline_body) AS type, inline_body AS text FROM objects WHERE ${where}`)
+      .bind(B, "k")
+      .first<{ type: string; text: string }>();
+    expect(row).toEqual({ type: "text", text: body.toString("base64") });
+    await db
+      .prepare(`UPDATE objects SET inline_body = X'${body.toString("hex")}' WHERE ${where}`)
+      .bind(B, "k")
+      .run();
+    const type = await db.prepare(`SELECT typeof(inline_body) AS type FROM objects WHERE ${where}`).bind(B, "k").first<{ type: string }>();
+    expect(type?.type).toBe("blob");
+    const { r, body: got } = await get(B, "k");
+    expect(got.equals(body)).toBe(true);
+    expect(r.ETag).toBe(`"${md5hex(body)}"`);
+  });
+
   it("verifies what R2 would verify: a wrong Content-MD5 or signed SHA-256 stores nothing; an aws-chunked body with a trailer checksum is inlined", async () => {
     const B = "inline-integrity";
     await s3.send(new CreateBucketCommand({ Bucket: B }));

@@ -48,7 +48,7 @@ export type ObjectRow = {
   blob_key: string | null;
   part_count: number | null;
   /** D1 returns a BLOB as an array of byte values (an ArrayBuffer on some versions) */
-  inline_body?: number[] | ArrayBuffer | null;
+  inline_body?: string | number[] | ArrayBuffer | null;
   http_meta: string | null;
   user_meta: string | null;
   checksum_algorithm: string | null;
