@@ -79,8 +79,12 @@ function actionOf(ctx: RequestContext): string {
   return isOperation(op) ? iamActionFor(op, ctx.endpoint.query) : "s3:*";
 }
 
+const NO_VALUES: ConditionValues = new Map();
+
 /** The request's condition keys; `existingTags`: the object's, where its row is loaded. */
 function conditionValues(ctx: RequestContext, bucket: Bucket, existingTags?: TagSet): ConditionValues {
+  // Only a bucket policy reads them, and a GET asks up to three questions: none is built without one.
+  if (bucket.policy === null) return NO_VALUES;
   const { principal, request } = ctx;
   return requestConditionValues({
     headers: request.headers,

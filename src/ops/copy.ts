@@ -29,7 +29,7 @@ import { copyResultDocument } from "../xml/multipart";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { MAX_PART_BYTES, partTarget, recordPart } from "./multipart";
 import type { PartParams } from "./params";
-import { commitWrite } from "./write-path";
+import { commitWrite, freesAtOnce } from "./write-path";
 import { needsCompaction } from "../jobs/compaction";
 import { openObjectBody, type ByteRange } from "./object-body";
 import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./object-write";
@@ -158,6 +158,7 @@ export const copyObject: Handler<ObjectContext> = async (ctx) => {
         now: ctx.now,
         ...conditions,
         maxVersions: MAX_VERSIONS_PER_OBJECT,
+        reportQueued: freesAtOnce(ctx.deps),
         // A shared manifest not yet compacted is the copy's own manifest: it is compacted on its own.
         compact: share && o.blobKey === null && needsCompaction(ctx.deps.config, o.partCount, version.ssecKeyMd5),
       }),

@@ -40,7 +40,7 @@ import { checkStorageClass, refuseUnsupportedHeaders, writeConditions } from "./
 import { empty, quoteEtag, unquoteEtag, xmlResponse } from "./respond";
 import { requestSsec, setSsecHeaders, writeSsec } from "./ssec-request";
 import { storeRequestBody } from "./upload-body";
-import { commitWrite, discardUncommitted, freeBlobs } from "./write-path";
+import { commitWrite, discardUncommitted, freeBlobs, freesAtOnce } from "./write-path";
 
 export const MAX_PART_BYTES = 5 * 1024 ** 3;
 export const MAX_OBJECT_BYTES = 4 * 1024 ** 4;
@@ -300,6 +300,7 @@ const completeUpload: Handler<UploadContext> = async (ctx) => {
         now: ctx.now,
         ...conditions,
         maxVersions: MAX_VERSIONS_PER_OBJECT,
+        reportQueued: freesAtOnce(ctx.deps),
         compact: needsCompaction(ctx.deps.config, version.partCount, version.ssecKeyMd5),
       }),
     version,

@@ -11,7 +11,7 @@
 import type { BucketContext, Handler, ObjectContext, WithParams } from "../context";
 import { governanceBypass } from "./object-lock";
 import { newVersionRow } from "./version-row";
-import { freeBlobs, startReplication } from "./write-path";
+import { freeBlobs, freesAtOnce, startReplication } from "./write-path";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import type { Bucket } from "../store/model";
 import type { Deps } from "../context";
@@ -53,7 +53,7 @@ export async function deleteKey(
     ownerId: principal.kind === "user" ? principal.user.id : bucket.ownerId,
   });
   // A delete marker is a version: it counts toward the per-object limit like any write.
-  free(await deps.meta.objects.commit(bucket, marker, { now, maxVersions: MAX_VERSIONS_PER_OBJECT }));
+  free(await deps.meta.objects.commit(bucket, marker, { now, maxVersions: MAX_VERSIONS_PER_OBJECT, reportQueued: freesAtOnce(deps) }));
   startReplication(deps, marker);
   return { versionId: marker.versionId, deleteMarker: true };
 }

@@ -15,7 +15,7 @@ import { quoteEtag, unquoteEtag } from "./respond";
 import { newObjectOwners, newResourceAcl } from "./acl-input";
 import { setSsecHeaders, writeSsec } from "./ssec-request";
 import { storeObjectBody } from "./upload-body";
-import { commitWrite } from "./write-path";
+import { commitWrite, freesAtOnce } from "./write-path";
 import { setExpirationHeader } from "./lifecycle";
 import { lockForWrite } from "./object-lock";
 
@@ -97,7 +97,13 @@ export async function writeObject(ctx: ObjectContext, headers: Headers): Promise
     ctx.deps,
     bucket.zone,
     stored.blobKey === null ? [] : [stored.blobKey],
-    () => ctx.deps.meta.objects.commit(bucket, version, { now: ctx.now, ...conditions, maxVersions: MAX_VERSIONS_PER_OBJECT }),
+    () =>
+      ctx.deps.meta.objects.commit(bucket, version, {
+        now: ctx.now,
+        ...conditions,
+        maxVersions: MAX_VERSIONS_PER_OBJECT,
+        reportQueued: freesAtOnce(ctx.deps),
+      }),
     version,
   );
   return {

@@ -35,12 +35,15 @@ function deleteIfUnreferenced(deps: FreeDeps, zone: string, blobKeys: readonly s
   );
 }
 
+/** Whether a commit's superseded blobs are deleted right after the response (no grace period): it then reports them (`reportQueued`). */
+export const freesAtOnce = (deps: Pick<Deps, "config">): boolean => deps.config.blobDeletionGraceMs === 0;
+
 /**
  * Blobs a commit superseded or dropped (already queued in blob_deletions by that commit): the cron
  * sweep deletes them after the grace period, or, without one, they go after the response.
  */
 export function freeBlobs(deps: FreeDeps, zone: string, blobKeys: readonly string[]): void {
-  if (deps.config.blobDeletionGraceMs === 0) deleteIfUnreferenced(deps, zone, blobKeys);
+  if (freesAtOnce(deps)) deleteIfUnreferenced(deps, zone, blobKeys);
 }
 
 /** Deletes blobs this request stored and no commit can have referred to. */

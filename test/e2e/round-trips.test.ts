@@ -59,12 +59,12 @@ describe("round trips per operation (warm caches)", () => {
     [
       "PutObject at the inline limit (new key)",
       () => s3.send(new PutObjectCommand({ Bucket: B, Key: "new", Body: small })),
-      { d1Calls: 1, d1Statements: 4, r2: {} },
+      { d1Calls: 1, d1Statements: 2, r2: {} },
     ],
     [
       "PutObject at the inline limit (overwrite)",
       () => s3.send(new PutObjectCommand({ Bucket: B, Key: "new", Body: small })),
-      { d1Calls: 1, d1Statements: 4, r2: {} },
+      { d1Calls: 1, d1Statements: 2, r2: {} },
     ],
     [
       "GetObject at the inline limit",
@@ -74,12 +74,12 @@ describe("round trips per operation (warm caches)", () => {
     [
       "PutObject above the inline limit, R2 blob (new key)",
       () => s3.send(new PutObjectCommand({ Bucket: B, Key: "blob", Body: blobSized })),
-      { d1Calls: 1, d1Statements: 4, r2: { put: 1 } },
+      { d1Calls: 1, d1Statements: 2, r2: { put: 1 } },
     ],
     [
       "PutObject above the inline limit, R2 blob (overwrite)",
       () => s3.send(new PutObjectCommand({ Bucket: B, Key: "blob", Body: blobSized })),
-      { d1Calls: 1, d1Statements: 4, r2: { put: 1 } },
+      { d1Calls: 1, d1Statements: 2, r2: { put: 1 } },
     ],
     [
       "GetObject above the inline limit, R2 blob",

@@ -71,6 +71,8 @@ export type CommitOptions = {
   ifLatestRowId?: string;
   /** the new version is a manifest with too many parts for one read: queue its compaction in the same batch */
   compact?: boolean;
+  /** return the blob keys of the null version it replaces (one statement more; for freeing them at once) */
+  reportQueued?: boolean;
 };
 
 /** What a permanent delete of one version checks inside its commit. */
@@ -214,9 +216,9 @@ export class Objects {
   }
 
   /**
-   * The commit batch: one statement of checks, `before`, the drop of the null version it replaces
-   * (if any), the new row, then `extra`, in one transaction. The key's previous latest version is
-   * demoted, and a dropped version's manifest deleted, by triggers (migrations/0014).
+   * The commit batch: one statement of checks, `before`, the new row, then `extra`, in one
+   * transaction. Triggers demote the key's previous latest version and delete a dropped version's
+   * manifest (migrations/0014), and drop the null version the new row replaces (migrations/0015).
    */
   private async commitWith(
     bucket: Bucket,
@@ -249,31 +251,22 @@ export class Objects {
         params: [v.bucketId, v.key, opts.maxVersions],
       });
     }
-    const stmts: D1PreparedStatement[] = [checks(db, pre), ...before];
-    const queued = replacesNull ? stmts.length : -1;
-    if (replacesNull) stmts.push(...this.dropNullVersion(bucket, v.key, opts.now));
-    stmts.push(this.insertVersion(v));
+    // The null version this write replaces is dropped, and its blobs queued, by a trigger (migrations/0015).
+    const stmts: D1PreparedStatement[] = [checks(db, pre), ...before, this.insertVersion(v)];
+    const report = replacesNull && opts.reportQueued ? stmts.push(this.queuedAt(bucket.zone, v.lastModified)) - 1 : -1;
     stmts.push(...owedCopiesStatements(db, v, opts.now));
     stmts.push(...extra);
     const results = await commit(db, stmts);
-    return queued < 0 ? [] : blobKeysOf(results[queued]);
+    return report < 0 ? [] : blobKeysOf(results[report]);
   }
 
-  /** Statements that drop the key's `null` version (the one an unversioned or suspended write replaces), queueing its blobs first. */
-  private dropNullVersion(bucket: Bucket, key: string, now: number): D1PreparedStatement[] {
-    const db = this.db;
-    return [
-      db
-        .prepare(
-          `INSERT OR IGNORE INTO blob_deletions (zone, blob_key, enqueued_at)
-           SELECT ?3, blob_key, ?4 FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null' AND blob_key IS NOT NULL
-           UNION ALL SELECT ?3, blob_key, ?4 FROM object_parts
-             WHERE object_id IN (SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null')
-           RETURNING blob_key`,
-        )
-        .bind(bucket.id, key, bucket.zone, now),
-      db.prepare("DELETE FROM objects WHERE bucket_id = ?1 AND key = ?2 AND version_id = 'null'").bind(bucket.id, key),
-    ];
+  /**
+   * The blob keys queued for deletion in `zone` at `enqueuedAt`: those the replaced null version's
+   * trigger queued, and any other commit's of the same millisecond (freeing those early is safe: a
+   * blob is deleted only once no row refers to it).
+   */
+  private queuedAt(zone: string, enqueuedAt: number): D1PreparedStatement {
+    return this.db.prepare("SELECT blob_key FROM blob_deletions WHERE zone = ? AND enqueued_at = ?").bind(zone, enqueuedAt);
   }
 
   private insertVersion(v: NewObjectVersion): D1PreparedStatement {
