@@ -12,7 +12,7 @@
  * below, or in sibling files of src/xml/ once this one grows past a few hundred lines.
  */
 import type { ErrorDetails } from "../errors";
-import { parseXmlDocument, renderXml, xmlObject, xmlText, type XmlInput } from "./xml";
+import { isoTimestamp, parseXmlDocument, RawXml, renderXml, xmlEscape, xmlFragment, xmlObject, xmlText, type XmlInput } from "./xml";
 
 export interface Owner {
   id: string;
@@ -168,17 +168,25 @@ function encoder(encodingType: "url" | undefined): (s: string | undefined) => st
   return encodingType === "url" ? (s) => (s === undefined ? undefined : s3UrlEncode(s)) : (s) => s;
 }
 
+/**
+ * The <Contents> entries, each written by one template (what the generic writer would write, a
+ * few times faster: a 1000-entry page is the largest document served on every request).
+ */
+function contentsXml(contents: ListEntry[], enc: (s: string) => string | undefined): RawXml {
+  let xml = "";
+  for (const c of contents) {
+    const checksums = c.checksumAlgorithm ? xmlFragment("ChecksumAlgorithm", c.checksumAlgorithm) : "";
+    const owner = c.owner ? xmlFragment("Owner", ownerElement(c.owner)) : "";
+    xml +=
+      `<Contents><Key>${xmlEscape(enc(c.key)!)}</Key><LastModified>${isoTimestamp(c.lastModified.getTime())}</LastModified>` +
+      `<ETag>${xmlEscape(c.etag)}</ETag>${checksums}<Size>${c.size}</Size>${owner}<StorageClass>${xmlEscape(c.storageClass)}</StorageClass></Contents>`;
+  }
+  return new RawXml(xml);
+}
+
 function listTail(input: ListCommon, enc: (s: string) => string | undefined): Record<string, XmlInput> {
   return {
-    Contents: input.contents.map((c) => ({
-      Key: enc(c.key),
-      LastModified: c.lastModified,
-      ETag: c.etag,
-      ChecksumAlgorithm: c.checksumAlgorithm,
-      Size: c.size,
-      Owner: c.owner && ownerElement(c.owner),
-      StorageClass: c.storageClass,
-    })),
+    Contents: contentsXml(input.contents, enc),
     CommonPrefixes: input.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { S3Error } from "../errors";
 import { s3UrlEncode, type Owner } from "./documents";
-import { parseXmlDocument, renderXml, XML_DECLARATION, xmlObject, xmlText, type XmlInput } from "./xml";
+import { isoTimestamp, parseXmlDocument, renderXml, xmlEscape, xmlFragment, xmlObject, xmlText } from "./xml";
 
 export type VersioningStatus = "Enabled" | "Suspended";
 
@@ -58,11 +58,6 @@ export interface ListVersionsInput {
   commonPrefixes: string[];
 }
 
-/** One element without the XML declaration, to splice into a document in order. */
-function fragment(name: string, body: Record<string, XmlInput>): string {
-  return renderXml(name, body, { xmlns: false }).slice(XML_DECLARATION.length);
-}
-
 /**
  * ListVersionsResult. Encoded with encoding-type=url: KeyMarker, NextKeyMarker, Prefix, Delimiter
  * and Key (never version ids). Version and DeleteMarker elements are interleaved in listing order.
@@ -82,20 +77,24 @@ export function listVersionsDocument(i: ListVersionsInput): string {
     IsTruncated: i.isTruncated,
   });
   const close = "</ListVersionsResult>";
-  const entries = i.entries.map((e) => {
-    const owner = { ID: e.owner.id, DisplayName: e.owner.displayName };
-    const common = { Key: enc(e.key), VersionId: e.versionId, IsLatest: e.isLatest, LastModified: e.lastModified };
-    if (e.deleteMarker) return fragment("DeleteMarker", { ...common, Owner: owner });
-    return fragment("Version", {
-      ...common,
-      ETag: e.etag,
-      ChecksumAlgorithm: e.checksumAlgorithm ?? undefined,
-      ChecksumType: e.checksumType ?? undefined,
-      Size: e.size,
-      StorageClass: e.storageClass,
-      Owner: owner,
-    });
-  });
-  const prefixes = i.commonPrefixes.map((p) => fragment("CommonPrefixes", { Prefix: enc(p) }));
-  return head.slice(0, head.length - close.length) + entries.join("") + prefixes.join("") + close;
+  // Each entry by one template (what the generic writer would write, a few times faster: a page
+  // holds up to 1000 of them).
+  let entries = "";
+  for (const e of i.entries) {
+    const common =
+      `<Key>${xmlEscape(enc(e.key)!)}</Key><VersionId>${xmlEscape(e.versionId)}</VersionId><IsLatest>${e.isLatest}</IsLatest>` +
+      `<LastModified>${isoTimestamp(e.lastModified.getTime())}</LastModified>`;
+    const owner = `<Owner><ID>${xmlEscape(e.owner.id)}</ID><DisplayName>${xmlEscape(e.owner.displayName)}</DisplayName></Owner>`;
+    if (e.deleteMarker) {
+      entries += `<DeleteMarker>${common}${owner}</DeleteMarker>`;
+      continue;
+    }
+    const algorithm = e.checksumAlgorithm ? `<ChecksumAlgorithm>${xmlEscape(e.checksumAlgorithm)}</ChecksumAlgorithm>` : "";
+    const type = e.checksumType ? `<ChecksumType>${xmlEscape(e.checksumType)}</ChecksumType>` : "";
+    entries +=
+      `<Version>${common}<ETag>${xmlEscape(e.etag)}</ETag>${algorithm}${type}<Size>${e.size}</Size>` +
+      `<StorageClass>${xmlEscape(e.storageClass)}</StorageClass>${owner}</Version>`;
+  }
+  const prefixes = i.commonPrefixes.map((p) => xmlFragment("CommonPrefixes", { Prefix: enc(p) }));
+  return head.slice(0, head.length - close.length) + entries + prefixes.join("") + close;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { S3Error } from "../errors";
-import { asArray, parseXml, parseXmlDocument, renderXml, xmlEscape, xmlObject, xmlText } from "./xml";
+import { asArray, isoTimestamp, parseXml, parseXmlDocument, RawXml, renderXml, xmlEscape, xmlFragment, xmlObject, xmlText } from "./xml";
 
 const DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
@@ -62,6 +62,37 @@ describe("renderXml", () => {
       const doc = parseXml(renderXml("R", { Key: key }));
       expect(doc).toEqual({ R: { Key: key } });
     }
+  });
+});
+
+describe("isoTimestamp", () => {
+  test("writes what Date.prototype.toISOString writes, leap days and year ends included", () => {
+    const edges = [0, 1, 999, 951782400000, 951868799999, 1709251199999, 1709251200000, 4107542399999, 253402300799999, 1255369830000];
+    for (const ms of edges) expect(isoTimestamp(ms), String(ms)).toBe(new Date(ms).toISOString());
+    let seed = 12345;
+    for (let i = 0; i < 20_000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const ms = Math.floor((seed / 2 ** 31) * 253402300799999);
+      expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
+
+  test("outside years 1970-9999 it is toISOString itself; an invalid time throws as it does", () => {
+    for (const ms of [-1, -62198755200000, 253402300800000, 8.64e15, 1.5]) expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
+    expect(() => isoTimestamp(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe("xmlFragment and RawXml", () => {
+  test("a fragment is the element renderXml would write, without declaration or namespace", () => {
+    expect(xmlFragment("Owner", { ID: "a&b", DisplayName: "" })).toBe("<Owner><ID>a&amp;b</ID><DisplayName></DisplayName></Owner>");
+    expect(xmlFragment("X", ["1", "2"])).toBe("<X>1</X><X>2</X>");
+  });
+
+  test("raw XML is written as it is, in place of its element", () => {
+    expect(renderXml("R", { A: 1, B: new RawXml("<C>&amp;</C><C/>"), D: true }, { xmlns: false })).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<R><A>1</A><C>&amp;</C><C/><D>true</D></R>',
+    );
   });
 });
 

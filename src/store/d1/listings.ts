@@ -12,6 +12,8 @@ const LISTED_COLUMNS = "key, size, etag, last_modified, owner_id, storage_class,
 const VERSION_COLUMNS = `${LISTED_COLUMNS}, version_id, seq, is_latest, is_delete_marker, checksum_type`;
 
 type ListedObjectRow = Pick<ObjectRow, "key" | "size" | "etag" | "last_modified" | "owner_id" | "storage_class" | "checksum_algorithm">;
+/** A ListedObjectRow as raw() returns it: the values in LISTED_COLUMNS order. */
+type ListedObjectTuple = [string, number, string | null, number, string, string | null, string | null];
 type ListedVersionRow = ListedObjectRow & Pick<ObjectRow, "version_id" | "seq" | "is_latest" | "is_delete_marker" | "checksum_type">;
 /** A row of a rolled-up scan: `common_prefix` set when the row stands for `n` keys (or versions) under it. */
 type RollupColumns = { common_prefix: string | null; n: number };
@@ -130,11 +132,23 @@ export class Listings {
     params.push(range.limit);
     const scan = `SELECT ${LISTED_COLUMNS} FROM objects INDEXED BY objects_current WHERE ${where.join(" AND ")} ORDER BY key LIMIT ?${params.length}`;
     if (!range.rollup) {
-      const { results } = await this.db
+      // Rows as arrays (raw): D1's binding then builds no object per row, a tenth of a page's CPU.
+      const rows = await this.db
         .prepare(scan)
         .bind(...params)
-        .all<ListedObjectRow>();
-      return results.map((r) => ({ ...toListed(r), commonPrefix: null, lastKey: r.key, rows: 1 }));
+        .raw<ListedObjectTuple>();
+      return rows.map(([key, size, etag, lastModified, ownerId, storageClass, checksumAlgorithm]) => ({
+        key,
+        size,
+        etag: etag ?? "",
+        lastModified,
+        ownerId,
+        storageClass: storageClass ?? "STANDARD",
+        checksumAlgorithm: checksumAlgorithm ?? null,
+        commonPrefix: null,
+        lastKey: key,
+        rows: 1,
+      }));
     }
     const walk = prefixWalk(range.rollup, where, params);
     if (walk) {
