@@ -60,6 +60,10 @@ export interface AuthOptions {
  * request.cf.clientAcceptEncoding preserves.
  */
 function headersAsSigned(request: Request): Headers {
+  // Only a signature over Accept-Encoding (named in the Authorization header or the presigned
+  // query) needs it; request.cf costs a parse on every request that reads it.
+  const signedList = request.headers.get("authorization") ?? request.url;
+  if (!/accept-encoding/i.test(signedList)) return request.headers;
   const original = (request as { cf?: { clientAcceptEncoding?: string } }).cf?.clientAcceptEncoding;
   if (original === undefined || original === request.headers.get("accept-encoding")) return request.headers;
   const headers = new Headers(request.headers);
