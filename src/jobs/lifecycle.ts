@@ -12,6 +12,7 @@ import { isS3Error } from "../errors";
 import { dueActions, minAbortDays, uploadAbortRule, type LifecycleAction, type LifecycleRule } from "../logic/lifecycle";
 import { MAX_VERSIONS_PER_OBJECT } from "../logic/versioning";
 import { newVersionRow } from "../ops/version-row";
+import { freesAtOnce } from "../ops/write-path";
 import type { Bucket } from "../store/model";
 import { deleteUnreferencedBlobs } from "./blob-deletions";
 
@@ -70,7 +71,12 @@ async function apply(deps: JobDeps, bucket: Bucket, key: string, action: Lifecyc
     if (action.kind === "expire-current" && bucket.versioning !== null) {
       // S3 does not replicate the delete markers lifecycle rules create.
       const marker = newVersionRow(bucket, key, now, { isDeleteMarker: true, ownerId: bucket.ownerId, replicateTo: [] });
-      freed = await deps.meta.objects.commit(bucket, marker, { now, ifLatestRowId: rowId, maxVersions: MAX_VERSIONS_PER_OBJECT });
+      freed = await deps.meta.objects.commit(bucket, marker, {
+        now,
+        ifLatestRowId: rowId,
+        maxVersions: MAX_VERSIONS_PER_OBJECT,
+        reportQueued: freesAtOnce(deps),
+      });
     } else {
       const onlyVersion = action.kind === "remove-expired-delete-marker";
       ({ freed } = await deps.meta.objects.deleteVersion(bucket, key, action.versionId, now, { rowId, onlyVersion }));
@@ -82,7 +88,7 @@ async function apply(deps: JobDeps, bucket: Bucket, key: string, action: Lifecyc
   }
   // The expired version's bytes are queued by that commit; like any superseded bytes they wait out the
   // grace period (a GET may still be streaming them) unless there is none.
-  if (deps.config.blobDeletionGraceMs === 0) {
+  if (freesAtOnce(deps)) {
     await deleteUnreferencedBlobs(
       deps,
       freed.map((blobKey) => ({ zone: bucket.zone, blobKey })),

@@ -165,6 +165,23 @@ describe("the job", () => {
     expect(await versions(B)).toEqual(["doc@marker", `doc@${ids[2]}`].sort());
   });
 
+  it("suspended: the current null version is replaced by a null delete marker and its bytes are freed; older versions stay", async () => {
+    const B = "lc-suspended";
+    await s3.send(new CreateBucketCommand({ Bucket: B }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: B, VersioningConfiguration: { Status: "Enabled" } }));
+    const v1 = (await s3.send(new PutObjectCommand({ Bucket: B, Key: "s", Body: "versioned" }))).VersionId!;
+    await s3.send(new PutBucketVersioningCommand({ Bucket: B, VersioningConfiguration: { Status: "Suspended" } }));
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: "s", Body: "the null version" }));
+    await rules(B, [{ ID: "all", Status: "Enabled", Filter: {}, Expiration: { Days: 2 } }]);
+    await cronAt(new Date());
+    const blobs = (await r2Keys(h.mf)).length;
+    await cronAt(later(3));
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: B }));
+    expect((r.Versions ?? []).map((v) => v.VersionId)).toEqual([v1]);
+    expect((r.DeleteMarkers ?? []).map((m) => [m.VersionId, m.IsLatest])).toEqual([["null", true]]);
+    expect((await r2Keys(h.mf)).length).toBe(blobs - 1);
+  });
+
   it("aborts incomplete multipart uploads DaysAfterInitiation after they began, by prefix", async () => {
     const B = "lc-uploads";
     await s3.send(new CreateBucketCommand({ Bucket: B }));
