@@ -62,7 +62,7 @@ export interface Config {
 
 /** The default of SOS_INLINE_MAX_BYTES (docs/capacity-and-limits.md explains the choice). */
 export const DEFAULT_INLINE_MAX_BYTES = 4096;
-/** The largest SOS_INLINE_MAX_BYTES accepted: D1 rows hold at most 2 MB, and the row has its metadata too. */
+/** The largest SOS_INLINE_MAX_BYTES accepted: D1 rows hold at most 2 MB; 1 MiB is 1.4 MB as base64, and the row has its metadata too. */
 export const MAX_INLINE_MAX_BYTES = 1024 * 1024;
 
 function inlineMaxBytes(raw: string | undefined): number {
