@@ -124,7 +124,8 @@ describe("commit", () => {
     await s.meta.objects.commit(b, version(b, "k"), { ...opts, maxVersions: 2 });
     await s.meta.objects.commit(b, version(b, "k"), { ...opts, maxVersions: 2 });
     expect(await codeOf(s.meta.objects.commit(b, version(b, "k"), { ...opts, maxVersions: 2 }))).toBe("TooManyVersions");
-    const u = await newBucket(s.meta);
+    // Suspended: the count is checked, without the null version a write replaces
+    const u = await newBucket(s.meta, "Suspended");
     await s.meta.objects.commit(u, version(u, "k"), { ...opts, maxVersions: 1 });
     expect(await codeOf(s.meta.objects.commit(u, version(u, "k"), { ...opts, maxVersions: 1 }))).toBeNull();
   });
@@ -134,6 +135,14 @@ describe("commit", () => {
     await s.meta.buckets.delete(b, 1);
     expect(await codeOf(s.meta.objects.commit(b, version(b, "k"), opts))).toBe("NoSuchBucket");
     expect(await keyRows(b.id, "k")).toEqual([]);
+  });
+
+  it("a null version under legal hold in an object-lock bucket is never replaced: objectLocked, nothing changes", async () => {
+    const b: Bucket = { ...(await newBucket(s.meta)), objectLock: { defaultRetention: null } };
+    const held = version(b, "k", { lock: { ...NO_LOCK, legalHold: true } });
+    await s.meta.objects.commit(b, held, opts);
+    expect(await codeOf(s.meta.objects.commit(b, version(b, "k", { etag: "e2" }), opts))).toBe("objectLocked");
+    expect(await keyRows(b.id, "k")).toEqual([{ version_id: "null", seq: 1, is_latest: 1, blob_key: held.blobKey }]);
   });
 });
 
