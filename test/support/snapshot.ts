@@ -53,13 +53,30 @@ export async function r2Keys(mf: Miniflare, binding: string): Promise<string[]> 
   return keys;
 }
 
+type Statement = ReturnType<Awaited<ReturnType<Miniflare["getD1Database"]>>["prepare"]>;
+
+/**
+ * Each table's SELECT, prepared once per Miniflare instance and run again for every snapshot.
+ * Preparing through Miniflare's proxy is a synchronous call (a worker thread woken by Atomics),
+ * which once in a few thousand calls found no reply and failed an assertion, leaving the proxy
+ * broken for every later call of the file: a test file takes hundreds of snapshots.
+ */
+const prepared = new WeakMap<Miniflare, Map<string, Statement>>();
+
+async function tableQuery(mf: Miniflare, table: string): Promise<Statement> {
+  let byTable = prepared.get(mf);
+  if (!byTable) prepared.set(mf, (byTable = new Map()));
+  let stmt = byTable.get(table);
+  if (!stmt) byTable.set(table, (stmt = (await mf.getD1Database("DB")).prepare(`SELECT * FROM ${table} ORDER BY rowid`)));
+  return stmt;
+}
+
 export async function snapshot(mf: Miniflare): Promise<Snapshot> {
-  const db = await mf.getD1Database("DB");
   const hash = createHash("sha256");
   const queued: string[] = [];
   for (const t of await tables(mf)) {
     if (BACKGROUND.has(t)) continue;
-    const { results } = await db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all();
+    const { results } = await (await tableQuery(mf, t)).all();
     if (DRAINING.has(t)) queued.push(...results.map((r) => JSON.stringify(r)));
     else hash.update(t + JSON.stringify(results));
   }
