@@ -54,7 +54,8 @@ const combined = (a: Transfer, b: Transfer): Transfer => ({
  * Upload then download one object of `size` twice on each side, in the order A B B A (`sosFirst`
  * picks A; it alternates between sizes), each transfer after a disk flush: one transfer per side in
  * a fixed order measured the second side against the first one's write-back and warm-up (a 1 GiB
- * upload read 0.74x and 0.84x in two runs of the same code; A B B A on the same code, 1.0x).
+ * upload read 0.74x and 0.84x in two runs of the same code). See docs/benchmarks.md for what is
+ * still unexplained about the 1 GiB upload.
  */
 export async function multipartRows(
   cfg: BenchConfig,
