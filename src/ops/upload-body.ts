@@ -131,7 +131,7 @@ async function storeBody(ctx: RequestContext, opts: StoreOptions, inlineAllowed:
     ? { blobKey: null, md5Hex: inline.md5Hex, size: inline.bytes.length }
     : length === null
       ? await ctx.deps.blobs.putUnsized(zone, bucketId, stream, { ...digests, maxBytes: limit, limitName }, ctx.now)
-      : await ctx.deps.blobs.putNew(zone, bucketId, stream, { ...digests, length }, ctx.now);
+      : await ctx.deps.blobs.putNew(zone, bucketId, stream, { ...digests, length, lengthKnown: stream === ctx.request.body }, ctx.now);
   let checksum: StoredBody["checksum"] = null;
   try {
     if (wanted?.inTrailer) {

@@ -24,6 +24,8 @@ export type BlobWrite = {
   sha256Hex?: string;
   /** SSE-C customer key (base64), passed through and never stored */
   ssecKeyBase64?: string;
+  /** the body is the request's own, of a declared Content-Length: R2 can take it as it is */
+  lengthKnown?: boolean;
 };
 
 /** A body of unknown length (Transfer-Encoding: chunked without Content-Length). */
@@ -109,17 +111,22 @@ export class BlobStore {
   }
 
   private async put(zone: string, blobKey: string, body: ReadableStream<Uint8Array>, w: BlobWrite): Promise<{ md5Hex: string; size: number }> {
-    const sized = new FixedLengthStream(w.length);
+    // A stream R2 cannot size (decoded aws-chunked, a checksum transform, a form part) goes through a
+    // FixedLengthStream, which also refuses a length other than declared. The request's own body is
+    // sized by its Content-Length, and R2 refuses it cut short: it skips a pipe (0.05-0.13 ms of CPU a 4 KiB PUT in two A/B runs).
+    const sized = w.lengthKnown ? null : new FixedLengthStream(w.length);
     let pipeError: unknown;
-    const piping = body.pipeTo(sized.writable).catch((e) => {
-      pipeError = e;
-    });
+    const piping = sized
+      ? body.pipeTo(sized.writable).catch((e) => {
+          pipeError = e;
+        })
+      : Promise.resolve();
     let obj: R2Object | null;
     // R2 verifies one digest per put: the signed SHA-256 when there is one, else Content-MD5.
     // R2 always computes the MD5 (the ETag), so Content-MD5 is checked against it afterwards.
     const md5Hex = w.md5Base64 ? base64ToHex(w.md5Base64) : undefined;
     try {
-      obj = await this.bucket(zone).put(blobKey, sized.readable, {
+      obj = await this.bucket(zone).put(blobKey, sized ? sized.readable : body, {
         md5: w.sha256Hex ? undefined : md5Hex,
         sha256: w.sha256Hex,
         ssecKey: ssecHex(w.ssecKeyBase64),
