@@ -31,14 +31,23 @@ export function toBase64(data: ArrayBuffer | Uint8Array): string {
 export function fromBase64(s: string): Uint8Array | null {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.replace(/=+$/, "").length % 4 === 1) return null;
   try {
-    if (nativeFromBase64) return nativeFromBase64(s);
-    const bin = atob(s);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
+    return decodeTrustedBase64(s);
   } catch {
     return null;
   }
+}
+
+/**
+ * The bytes of base64 this service wrote itself (an inline object's body in its D1 row): decoded
+ * without fromBase64's checks, which cost more than the decoding (two regular expressions over the
+ * whole text: a fifth of a 4 KiB inline GET's own CPU in a perf profile).
+ */
+export function decodeTrustedBase64(s: string): Uint8Array {
+  if (nativeFromBase64) return nativeFromBase64(s);
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }
 
 /** base64url without padding (URL- and filename-safe). */

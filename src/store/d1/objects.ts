@@ -13,7 +13,7 @@ import { lockColumns, readAcl, readLock, readTags, writeAcl, writeTags } from ".
 import { blobKeysOf, json, type ObjectPartRow, type ObjectRow } from "./rows";
 import { completionStatements } from "./uploads";
 import { compactionMark } from "./compactions";
-import { fromBase64, toBase64 } from "../../logic/encoding";
+import { decodeTrustedBase64, toBase64 } from "../../logic/encoding";
 
 /**
  * A small object's bytes are stored as base64 text: D1's binding carries a BLOB as a JSON array of
@@ -21,7 +21,7 @@ import { fromBase64, toBase64 } from "../../logic/encoding";
  * Rows written as BLOBs before this (an array or buffer here) still read.
  */
 const inlineBodyOf = (stored: ObjectRow["inline_body"]): Uint8Array | null =>
-  stored == null ? null : typeof stored === "string" ? fromBase64(stored) : new Uint8Array(stored);
+  stored == null ? null : typeof stored === "string" ? decodeTrustedBase64(stored) : new Uint8Array(stored);
 
 export const toVersion = (r: ObjectRow): ObjectVersion => ({
   id: r.id,
