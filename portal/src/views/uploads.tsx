@@ -29,10 +29,19 @@ export function Uploads({ s3, bucket, prefix, partSize, onUploaded }: { s3: S3; 
   const [, setTick] = useState(0);
   const rerender = () => setTick((t) => t + 1);
   const [size, setSize] = useState(String(partSize / MiB));
+  // The deployment's default part size (config.json) may arrive after the first render: adopt it
+  // unless the user has picked one. Not on mount: a mount effect runs after paint, and a pick made
+  // before it (a test does, in the same frame) was overwritten.
+  const picked = useRef(false);
+  const shownDefault = useRef(partSize);
   const [over, setOver] = useState(false);
   const files = useRef<HTMLInputElement>(null);
   const folder = useRef<HTMLInputElement>(null);
-  useEffect(() => setSize(String(partSize / MiB)), [partSize]);
+  useEffect(() => {
+    if (partSize === shownDefault.current) return;
+    shownDefault.current = partSize;
+    if (!picked.current) setSize(String(partSize / MiB));
+  }, [partSize]);
   useEffect(() => folder.current?.setAttribute("webkitdirectory", ""), []);
 
   const pump = () => {
@@ -96,7 +105,10 @@ export function Uploads({ s3, bucket, prefix, partSize, onUploaded }: { s3: S3; 
       <Select
         label="Multipart part size"
         value={size}
-        onChange={setSize}
+        onChange={(v) => {
+          picked.current = true;
+          setSize(v);
+        }}
         options={[
           ["5", "5 MiB"],
           ["8", "8 MiB"],
