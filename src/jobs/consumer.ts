@@ -17,7 +17,7 @@ import { compactWithinBudget } from "./compaction";
 import { sweepOrphanPage, sweepPositionKey } from "./cron";
 import { lifecycleStep } from "./lifecycle";
 import { type JobKind, type JobMessage, sendJobs } from "./messages";
-import { reconcilePage, replicate, replicateTogether } from "./replicas";
+import { reconcilePage, REPLICATE_KEYS_TOGETHER, replicate, replicateTogether } from "./replicas";
 import { replicateOwedCopy, replicationScanPage } from "./replication";
 import { abortStaleUploads } from "./stale-uploads";
 
@@ -109,9 +109,6 @@ export async function consumeJobs(batch: MessageBatch<unknown>, depsFor: () => D
     }
   }
 }
-
-/** "replicate" messages handled together share one subrequest budget: about two R2 calls per blob. */
-const REPLICATE_KEYS_TOGETHER = 20;
 
 /** Runs a message's job (which sends what it asks to send), then acks it, or retries it, or keeps it as a dead letter. */
 async function settle(deps: Deps, msg: Message<unknown>, job: () => Promise<void>): Promise<void> {

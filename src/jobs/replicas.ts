@@ -7,10 +7,21 @@
 import type { Deps } from "../context";
 import type { JobMessage } from "./messages";
 
-type JobDeps = Pick<Deps, "meta" | "blobs" | "env">;
+type JobDeps = Pick<Deps, "meta" | "blobs" | "env" | "subrequests">;
 
-/** Blobs per "replicate" message the reconciling job sends, and keys it reads per page. */
+/** Keys the reconciling job reads per page. */
 export const RECONCILE_PAGE = 100;
+
+/**
+ * Blobs one invocation copies: each copy is two R2 calls (get, put), plus one D1 read and one D1
+ * write for all of them, so 20 fit the Workers Free plan's 50 subrequests. The consumer handles
+ * "replicate" messages together up to this many blobs, and the reconciling job sends messages of
+ * at most this many.
+ */
+export const REPLICATE_KEYS_TOGETHER = 20;
+
+/** R2 calls one blob copy makes (get from home, put to the replica). */
+const CALLS_PER_COPY = 2;
 
 export async function replicate(deps: JobDeps, zone: string, blobKeys: string[], now = Date.now()): Promise<number> {
   const { copied, failures } = await replicateTogether(deps, zone, [blobKeys], now);
@@ -34,6 +45,11 @@ export async function replicateTogether(
   const copied: string[] = [];
   const failed = new Map<string, string>();
   for (const key of todo) {
+    // The copies made must still be recorded (one D1 write): the blobs past the budget wait for the retry.
+    if (deps.subrequests.left() < CALLS_PER_COPY + 1) {
+      failed.set(key, `copy of ${key} to the replica of ${zone} postponed: this invocation's subrequest budget (${deps.subrequests.budget}) is used up`);
+      continue;
+    }
     try {
       if (await deps.blobs.copyToReplica(zone, key)) copied.push(key);
       // Referenced but gone from home (before any copy was made): nothing to copy from; a retry may find it
@@ -51,12 +67,13 @@ export async function replicateTogether(
   return { copied: copied.length, failures };
 }
 
-/** One page of the reconciliation: returns the messages to send (replicate for the page, then the continuation). */
+/** One page of the reconciliation: returns the messages to send ("replicate" for the page's blobs, in invocation-sized messages, then the continuation). */
 export async function reconcilePage(deps: JobDeps, zone: string, after: string): Promise<JobMessage[]> {
   if (!deps.blobs.hasReplica(zone)) return [];
   const keys = await deps.meta.replicas.unreplicated(zone, after, RECONCILE_PAGE);
   if (keys.length === 0) return [];
-  const out: JobMessage[] = [{ kind: "replicate", zone, blobKeys: keys }];
+  const out: JobMessage[] = [];
+  for (let i = 0; i < keys.length; i += REPLICATE_KEYS_TOGETHER) out.push({ kind: "replicate", zone, blobKeys: keys.slice(i, i + REPLICATE_KEYS_TOGETHER) });
   if (keys.length === RECONCILE_PAGE) out.push({ kind: "reconcile-replicas", zone, after: keys.at(-1)! });
   return out;
 }
