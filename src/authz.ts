@@ -18,7 +18,7 @@ import { decideAccess, policyDecision, type AclQuestion } from "./policy/access"
 import type { ConditionValues } from "./policy/conditions";
 import type { Caller } from "./policy/evaluate";
 import { authTypeOf, requestConditionValues } from "./policy/request-keys";
-import type { Bucket, MultipartUpload, ObjectVersion } from "./store/model";
+import type { Bucket, MultipartUpload, ObjectVersion, VersionMeta } from "./store/model";
 
 /** Whether a key's operation set allows the operation `name`, whose key class is `spec.keys` (src/operations.ts). */
 export function scopeAllowsOperation(scope: KeyScope, name: Op, spec: Pick<OperationSpec, "keys">): boolean {
@@ -173,7 +173,7 @@ export function authorizeBucketStep(ctx: RequestContext, spec: OperationSpec, re
  * object or a delete marker is only reported to callers who may list the bucket; others get
  * AccessDenied, so that keys cannot be probed (S3 answers 403 instead of 404 without s3:ListBucket).
  */
-export function checkObjectAccess(ctx: RequestContext, bucket: Bucket, req: Requirement, obj: ObjectVersion | null): void {
+export function checkObjectAccess(ctx: RequestContext, bucket: Bucket, req: Requirement, obj: VersionMeta | null): void {
   const action = actionOf(ctx);
   const key = ctx.endpoint.key;
   if (req.on === "object") {

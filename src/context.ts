@@ -8,7 +8,7 @@ import type { Endpoint } from "./router";
 import type { BlobStore } from "./store/blobs-r2";
 import type { MetaStore } from "./store/d1";
 import type { Subrequests } from "./store/subrequests";
-import type { Bucket, MultipartUpload, ObjectVersion } from "./store/model";
+import type { Bucket, MultipartUpload, ObjectVersion, VersionMeta } from "./store/model";
 
 export type Deps = {
   env: Env;
@@ -46,8 +46,10 @@ export type NewBucketContext = RequestContext & { bucketName: string };
 /** Handlers of bucket and object operations get the bucket already loaded and authorized. */
 export type BucketContext = NewBucketContext & { bucket: Bucket };
 export type ObjectContext = BucketContext & { key: string };
-/** Operations whose row `loads: "version"`: the named version (`versionId`, null = current), readable and authorized. */
-export type VersionContext = ObjectContext & { versionId: string | null; version: ObjectVersion };
+/** Operations whose row `loads: "version"`: the named version (`versionId`, null = current), readable and authorized, without an inline object's bytes. */
+export type VersionContext = ObjectContext & { versionId: string | null; version: VersionMeta };
+/** GetObject (`loads: "version-bytes"`): the same, with an inline object's bytes. */
+export type VersionBytesContext = ObjectContext & { versionId: string | null; version: ObjectVersion };
 /** Operations whose row `loads: "upload"`: the upload named by ?uploadId, authorized. */
 export type UploadContext = ObjectContext & { upload: MultipartUpload };
 

@@ -26,7 +26,7 @@
  *
  * Adding an operation = one row here and one handler in src/ops/ (docs/architecture.md).
  */
-import type { BucketContext, Handler, NewBucketContext, ObjectContext, RequestContext, UploadContext, VersionContext } from "./context";
+import type { BucketContext, Handler, NewBucketContext, ObjectContext, RequestContext, UploadContext, VersionBytesContext, VersionContext } from "./context";
 import type { Permission } from "./logic/acl";
 import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from "./ops/acl";
 import { createBucket, deleteBucket, getBucketLocation, headBucket } from "./ops/bucket";
@@ -96,8 +96,11 @@ export type Requirement =
 
 export type KeyClass = "read" | "write" | "acl";
 export type IamAction = `s3:${string}`;
-/** What the pipeline loads before the handler: "bucket" is the default below the service level. */
-export type Load = "none" | "bucket" | "version" | "upload";
+/**
+ * What the pipeline loads before the handler: "bucket" is the default below the service level.
+ * "version" is the version's row without an inline object's bytes; "version-bytes" with them.
+ */
+export type Load = "none" | "bucket" | "version" | "version-bytes" | "upload";
 
 type ContextFor<L extends Level, Ld extends Load> = L extends "service"
   ? RequestContext
@@ -107,9 +110,11 @@ type ContextFor<L extends Level, Ld extends Load> = L extends "service"
       ? BucketContext
       : Ld extends "version"
         ? VersionContext
-        : Ld extends "upload"
-          ? UploadContext
-          : ObjectContext;
+        : Ld extends "version-bytes"
+          ? VersionBytesContext
+          : Ld extends "upload"
+            ? UploadContext
+            : ObjectContext;
 
 /** What every row says, whatever its types. */
 type RowFields = {
@@ -225,7 +230,7 @@ export const OPERATIONS = {
   PutBucketIntelligentTieringConfiguration: notBuilt("PUT", "intelligent-tiering", "s3:PutIntelligentTieringConfiguration"),
   DeleteBucketIntelligentTieringConfiguration: notBuilt("DELETE", "intelligent-tiering", "s3:PutIntelligentTieringConfiguration"),
 
-  GetObject: op({ method: "GET", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version", params: readObjectParams, handler: getObject }),
+  GetObject: op({ method: "GET", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version-bytes", params: readObjectParams, handler: getObject }),
   HeadObject: op({ method: "HEAD", level: "object", access: object("READ"), keys: "read", iam: "s3:GetObject", onVersion: { iam: "s3:GetObjectVersion" }, loads: "version", params: readObjectParams, handler: headObject }),
   PutObject: op({ method: "PUT", level: "object", access: bucket("WRITE"), keys: "write", iam: "s3:PutObject", handler: putObject }),
   CopyObject: op({ method: "PUT", level: "object", header: "x-amz-copy-source", access: bucket("WRITE"), keys: "write", readsSource: true, iam: "s3:PutObject", handler: copyObject }),

@@ -149,9 +149,10 @@ async function dispatch(base: RequestContext, endpoint: Endpoint, loaded: Loaded
   if (endpoint.level === "bucket") return spec.handler({ ...base, bucket, bucketName, params });
 
   const octx: ObjectContext = { ...base, bucket, bucketName, key: endpoint.key! };
-  if (spec.loads === "version") {
+  if (spec.loads === "version" || spec.loads === "version-bytes") {
     const versionId = requestedVersionId(endpoint.query);
-    return spec.handler({ ...octx, params, versionId, version: await findReadableVersion(octx, versionId, requirement) });
+    const version = await findReadableVersion(octx, versionId, requirement, spec.loads === "version-bytes");
+    return spec.handler({ ...octx, params, versionId, version });
   }
   if (spec.loads === "upload") return spec.handler({ ...octx, params, upload: await findUpload(octx, endpoint.query.get("uploadId") ?? "", requirement) });
   return spec.handler({ ...octx, params });

@@ -69,9 +69,14 @@ export function percentDecodeBytes(s: string, plusIsSpace = false): Uint8Array {
   return out.subarray(0, n);
 }
 
+/** Text that decoding and UriEncode() leave as it is (most paths and queries): the byte round trip is skipped. */
+const UNRESERVED_PATH = /^[A-Za-z0-9\-._~/]*$/;
+const UNRESERVED_COMPONENT = /^[A-Za-z0-9\-._~]*$/;
+
 /** Canonical URI: each "/"-separated segment decoded once and UriEncode()d; "/" kept. */
 export function canonicalUri(rawPath: string): string {
   if (!rawPath) return "/";
+  if (UNRESERVED_PATH.test(rawPath)) return rawPath;
   return rawPath
     .split("/")
     .map((seg) => uriEncodeBytes(percentDecodeBytes(seg)))
@@ -84,14 +89,15 @@ export function canonicalUri(rawPath: string): string {
  */
 export function canonicalQuery(rawQuery: string, exclude?: string): string {
   const pairs: [string, string][] = [];
+  const canonical = (raw: string) => (UNRESERVED_COMPONENT.test(raw) ? raw : uriEncodeBytes(percentDecodeBytes(raw, true)));
   for (const part of rawQuery.split("&")) {
     if (!part) continue;
     const eq = part.indexOf("=");
     const rawName = eq >= 0 ? part.slice(0, eq) : part;
     const rawValue = eq >= 0 ? part.slice(eq + 1) : "";
-    const name = uriEncodeBytes(percentDecodeBytes(rawName, true));
+    const name = canonical(rawName);
     if (exclude !== undefined && name === exclude) continue;
-    pairs.push([name, uriEncodeBytes(percentDecodeBytes(rawValue, true))]);
+    pairs.push([name, canonical(rawValue)]);
   }
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   return pairs.map(([k, v]) => `${k}=${v}`).join("&");

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { S3Error } from "../errors";
-import { canonicalQuery, canonicalUri, rawTarget } from "./canonical";
+import { canonicalQuery, canonicalUri, percentDecodeBytes, rawTarget, uriEncodeBytes } from "./canonical";
 import { EMPTY_SHA256 } from "./crypto";
 import { parseAmzDate, parseAuthorizationV4, parsePresignedQuery } from "./sigv4-parse";
 import { signingRequestFrom, verifySigV4Header, verifySigV4Presigned, type SigningRequest, type SigV4Options } from "./sigv4";
@@ -324,6 +324,32 @@ describe("canonicalisation details", () => {
     expect(canonicalQuery("a=x+y&b=%2b&c=%7e*")).toBe("a=x%20y&b=%2B&c=~%2A");
     expect(canonicalQuery("X-Amz-Signature=abc&X-Amz-Date=1", "X-Amz-Signature")).toBe("X-Amz-Date=1");
     expect(canonicalQuery("a=2&a=1&B=0")).toBe("B=0&a=1&a=2");
+    expect(canonicalQuery("a=b=c&d")).toBe("a=b%3Dc&d=");
+  });
+  it("plain paths and queries (the fast path) canonicalise exactly as the byte round trip does", () => {
+    const roundTrip = (s: string, plusIsSpace: boolean) => uriEncodeBytes(percentDecodeBytes(s, plusIsSpace));
+    const alphabet = ["a", "Z", "0", "-", ".", "_", "~", "/", "%", "2", "F", "+", " ", "=", "&", "$", "*", "\u00e9"];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 2000; i++) {
+      const s = Array.from({ length: next() % 12 }, () => alphabet[next() % alphabet.length]).join("");
+      const path = `/${s}`;
+      expect(canonicalUri(path)).toBe(
+        path
+          .split("/")
+          .map((seg) => roundTrip(seg, false))
+          .join("/"),
+      );
+      const pairs = s
+        .split("&")
+        .filter(Boolean)
+        .map((p) => {
+          const eq = p.indexOf("=");
+          return [roundTrip(eq >= 0 ? p.slice(0, eq) : p, true), roundTrip(eq >= 0 ? p.slice(eq + 1) : "", true)];
+        });
+      pairs.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
+      expect(canonicalQuery(s)).toBe(pairs.map(([k, v]) => `${k}=${v}`).join("&"));
+    }
   });
   it("parses header variants and dates", () => {
     const p = parseAuthorizationV4("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc");

@@ -117,7 +117,7 @@ export function hasResponseOverrides(query: URLSearchParams): boolean {
  */
 export function responseHeadersFor(
   meta: { userMeta: Record<string, string>; http: Partial<StoredHeaders> },
-  overrides: URLSearchParams = new URLSearchParams(),
+  overrides: URLSearchParams | null = null,
 ): Record<string, string> {
   const h = meta.http;
   const out: Record<string, string> = { "Content-Type": h.contentType ?? DEFAULT_CONTENT_TYPE };
@@ -126,9 +126,11 @@ export function responseHeadersFor(
   if (h.contentLanguage !== undefined) out["Content-Language"] = h.contentLanguage;
   if (h.cacheControl !== undefined) out["Cache-Control"] = h.cacheControl;
   if (h.expires !== undefined) out.Expires = h.expires;
-  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
-    const v = overrides.get(param);
-    if (v) out[header] = v;
+  if (overrides) {
+    for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+      const v = overrides.get(param);
+      if (v) out[header] = v;
+    }
   }
   for (const [k, v] of Object.entries(meta.userMeta)) out[USER_METADATA_PREFIX + k] = encodeMetadataValue(v);
   return out;

@@ -7,11 +7,17 @@ import { checkObjectAccess } from "../authz";
 import type { ObjectContext } from "../context";
 import { S3Error } from "../errors";
 import type { Requirement } from "../operations";
-import type { ObjectVersion } from "../store/model";
+import type { ObjectVersion, VersionMeta } from "../store/model";
 
-/** The named version; delete markers are returned, not thrown. The object's ACL is checked here, where the row is read. */
-export async function findVersion(ctx: ObjectContext, versionId: string | null, req: Requirement): Promise<ObjectVersion> {
-  const obj = await ctx.deps.meta.objects.get(ctx.bucket.id, ctx.key, versionId);
+/**
+ * The named version; delete markers are returned, not thrown. The object's ACL is checked here,
+ * where the row is read. `withBytes`: with an inline object's bytes (GetObject only).
+ */
+export async function findVersion(ctx: ObjectContext, versionId: string | null, req: Requirement, withBytes: true): Promise<ObjectVersion>;
+export async function findVersion(ctx: ObjectContext, versionId: string | null, req: Requirement, withBytes?: boolean): Promise<VersionMeta>;
+export async function findVersion(ctx: ObjectContext, versionId: string | null, req: Requirement, withBytes = false): Promise<VersionMeta> {
+  const objects = ctx.deps.meta.objects;
+  const obj = withBytes ? await objects.get(ctx.bucket.id, ctx.key, versionId) : await objects.getMeta(ctx.bucket.id, ctx.key, versionId);
   checkObjectAccess(ctx, ctx.bucket, req, obj);
   if (!obj) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });
@@ -20,9 +26,9 @@ export async function findVersion(ctx: ObjectContext, versionId: string | null, 
   return obj;
 }
 
-/** The named version, which must be an object (not a delete marker) to be read (the pipeline's `loads: "version"`). */
-export async function findReadableVersion(ctx: ObjectContext, versionId: string | null, req: Requirement): Promise<ObjectVersion> {
-  const obj = await findVersion(ctx, versionId, req);
+/** The named version, which must be an object (not a delete marker) to be read (the pipeline's `loads: "version"` and `"version-bytes"`). */
+export async function findReadableVersion(ctx: ObjectContext, versionId: string | null, req: Requirement, withBytes: boolean): Promise<VersionMeta> {
+  const obj = await findVersion(ctx, versionId, req, withBytes);
   if (obj.isDeleteMarker) {
     const headers = { "x-amz-delete-marker": "true", "x-amz-version-id": obj.versionId };
     // By id, S3 answers 405 with the marker's Last-Modified (API_GetObject, "x-amz-delete-marker").

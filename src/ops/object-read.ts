@@ -5,13 +5,13 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
  */
 import { mayCallOwnerOperation } from "../authz";
-import type { Handler, VersionContext, WithParams } from "../context";
+import type { Handler, VersionBytesContext, VersionContext, WithParams } from "../context";
 import { S3Error } from "../errors";
 import { evaluatePreconditions, parsePreconditions } from "../logic/conditionals";
 import { responseHeadersFor } from "../logic/metadata";
 import { contentRangeHeader, parseRange } from "../logic/range";
 import { checkReadKey } from "../logic/ssec";
-import type { Bucket, ObjectVersion } from "../store/model";
+import type { Bucket, VersionMeta } from "../store/model";
 import type { ReadObjectParams } from "./params";
 import { inlineBytes, openObjectBody, responseBody, type ByteRange } from "./object-body";
 import { requestSsec, setSsecHeaders } from "./ssec-request";
@@ -19,11 +19,13 @@ import { httpDate, quoteEtag } from "./respond";
 import { lockResponseHeaders } from "../logic/object-lock";
 import { setExpirationHeader } from "./lifecycle";
 
+/** HEAD has the version's row without an inline object's bytes; GET has them too. */
 type ReadContext = WithParams<VersionContext, ReadObjectParams>;
+type GetContext = WithParams<VersionBytesContext, ReadObjectParams>;
 
 /** Headers describing a stored object version, shared by GET, HEAD and the copy/put answers. */
-export function objectHeaders(bucket: Bucket, obj: ObjectVersion, q?: URLSearchParams): Headers {
-  const h = new Headers(responseHeadersFor({ userMeta: obj.userMeta, http: obj.httpMeta }, q ?? new URLSearchParams()));
+export function objectHeaders(bucket: Bucket, obj: VersionMeta, overrides: URLSearchParams | null = null): Headers {
+  const h = new Headers(responseHeadersFor({ userMeta: obj.userMeta, http: obj.httpMeta }, overrides));
   h.set("etag", quoteEtag(obj.etag));
   h.set("last-modified", httpDate(obj.lastModified));
   h.set("accept-ranges", "bytes");
@@ -37,7 +39,7 @@ export function objectHeaders(bucket: Bucket, obj: ObjectVersion, q?: URLSearchP
 }
 
 /** The byte range a GET/HEAD asks for: partNumber or Range header, or null for the whole object. */
-async function requestedRange(ctx: ReadContext, obj: ObjectVersion, h: Headers): Promise<ByteRange | null> {
+async function requestedRange(ctx: ReadContext, obj: VersionMeta, h: Headers): Promise<ByteRange | null> {
   const n = ctx.params.partNumber;
   const header = ctx.request.headers.get("range");
   if (n !== null) {
@@ -60,7 +62,7 @@ async function requestedRange(ctx: ReadContext, obj: ObjectVersion, h: Headers):
  * S3 shows a version's retention (x-amz-object-lock-mode, -retain-until-date) only to callers who
  * may call GetObjectRetention, and its legal hold only to those who may call GetObjectLegalHold.
  */
-function hideUnreadableLock(ctx: ReadContext, obj: ObjectVersion, h: Headers): void {
+function hideUnreadableLock(ctx: ReadContext, obj: VersionMeta, h: Headers): void {
   if (obj.lock.retention && !mayCallOwnerOperation(ctx, ctx.bucket, "GetObjectRetention", ctx.key, obj.tags)) {
     h.delete("x-amz-object-lock-mode");
     h.delete("x-amz-object-lock-retain-until-date");
@@ -68,7 +70,10 @@ function hideUnreadableLock(ctx: ReadContext, obj: ObjectVersion, h: Headers): v
   if (obj.lock.legalHold !== null && !mayCallOwnerOperation(ctx, ctx.bucket, "GetObjectLegalHold", ctx.key, obj.tags)) h.delete("x-amz-object-lock-legal-hold");
 }
 
-async function readObject(ctx: ReadContext, withBody: boolean): Promise<Response> {
+/** What GET and HEAD answer alike: the status, headers and byte range of the response, or a finished 304. */
+type ReadAnswer = { status: 200 | 206; headers: Headers; range: ByteRange | null; length: number; ssecKeyBase64?: string };
+
+async function answerRead(ctx: ReadContext): Promise<ReadAnswer | Response> {
   const ssec = await requestSsec(ctx);
   const obj = ctx.version;
   checkReadKey(obj.ssecKeyMd5, ssec);
@@ -92,11 +97,7 @@ async function readObject(ctx: ReadContext, withBody: boolean): Promise<Response
   headers.set("content-length", String(length));
   const status = range ? 206 : 200;
   if (range) headers.set("content-range", contentRangeHeader(range.start, range.end, obj.size));
-  if (!withBody) return new Response(null, { status, headers });
-  const inline = inlineBytes(obj, range);
-  if (inline) return new Response(inline, { status, headers, encodeBody: "manual" });
-  const body = await openObjectBody(ctx.deps, ctx.bucket, obj, range, ssec?.keyBase64);
-  return new Response(responseBody(obj, body, length), { status, headers, encodeBody: "manual" });
+  return { status, headers, range, length, ssecKeyBase64: ssec?.keyBase64 };
 }
 
 function pick(h: Headers, names: string[]): Headers {
@@ -108,5 +109,18 @@ function pick(h: Headers, names: string[]): Headers {
   return out;
 }
 
-export const getObject: Handler<ReadContext> = (ctx) => readObject(ctx, true);
-export const headObject: Handler<ReadContext> = (ctx) => readObject(ctx, false);
+export const getObject: Handler<GetContext> = async (ctx) => {
+  const answer = await answerRead(ctx);
+  if (answer instanceof Response) return answer;
+  const { status, headers, range, length } = answer;
+  const obj = ctx.version;
+  const inline = inlineBytes(obj, range);
+  if (inline) return new Response(inline, { status, headers, encodeBody: "manual" });
+  const body = await openObjectBody(ctx.deps, ctx.bucket, obj, range, answer.ssecKeyBase64);
+  return new Response(responseBody(obj, body, length), { status, headers, encodeBody: "manual" });
+};
+
+export const headObject: Handler<ReadContext> = async (ctx) => {
+  const answer = await answerRead(ctx);
+  return answer instanceof Response ? answer : new Response(null, { status: answer.status, headers: answer.headers });
+};

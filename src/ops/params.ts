@@ -148,11 +148,13 @@ export type DeleteObjectParams = ReturnType<typeof deleteObjectParams>;
  */
 export const readObjectParams = (ctx: RequestContext) => {
   const q = query(ctx);
-  if (hasResponseOverrides(q) && ctx.principal.kind === "anonymous") throw new S3Error("anonymousResponseHeaders");
-  const overrides = new URLSearchParams();
-  for (const name of Object.keys(RESPONSE_OVERRIDES)) {
+  const asked = hasResponseOverrides(q);
+  if (asked && ctx.principal.kind === "anonymous") throw new S3Error("anonymousResponseHeaders");
+  // null (the usual case): no response-* parameter to apply
+  let overrides: URLSearchParams | null = null;
+  for (const name of asked ? Object.keys(RESPONSE_OVERRIDES) : []) {
     const v = q.get(name);
-    if (v !== null) overrides.set(name, v);
+    if (v !== null) (overrides ??= new URLSearchParams()).set(name, v);
   }
   const part = q.get("partNumber");
   return { partNumber: part === null ? null : partNumberFrom(part), overrides };

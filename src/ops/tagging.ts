@@ -7,21 +7,21 @@
 import type { BucketContext, Handler, VersionContext } from "../context";
 import { S3Error } from "../errors";
 import { validateTagSet, type TagSet } from "../logic/tags";
-import type { Bucket, ObjectVersion } from "../store/model";
+import type { Bucket, VersionMeta } from "../store/model";
 import { parseTagging, taggingDocument } from "../xml/tagging";
 import { readXmlBody } from "./request-body";
 import { empty, xmlResponse } from "./respond";
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-function versionHeaders(bucket: Bucket, obj: ObjectVersion): Headers {
+function versionHeaders(bucket: Bucket, obj: VersionMeta): Headers {
   const h = new Headers();
   if (bucket.versioning !== null) h.set("x-amz-version-id", obj.versionId);
   return h;
 }
 
 /** Replaces the tag set of the named version; the row may vanish meanwhile (a concurrent delete). */
-async function setTags(ctx: VersionContext, tags: TagSet): Promise<ObjectVersion> {
+async function setTags(ctx: VersionContext, tags: TagSet): Promise<VersionMeta> {
   const { versionId, version: obj } = ctx;
   if (!(await ctx.deps.meta.objects.setTags(obj.id, tags))) {
     if (versionId !== null) throw new S3Error("NoSuchVersion", undefined, { Key: ctx.key, VersionId: versionId });

@@ -59,7 +59,8 @@ export type BucketUsage = { objectCount: number; storedBytes: number; billedByte
 
 export type HttpMeta = Record<string, string>;
 
-export type ObjectVersion = {
+/** An object version as every operation but GetObject sees it: all of its row but an inline object's bytes. */
+export type VersionMeta = {
   id: string;
   bucketId: string;
   key: string;
@@ -73,8 +74,6 @@ export type ObjectVersion = {
   ownerId: string;
   blobKey: string | null;
   partCount: number | null;
-  /** the bytes of a small object kept in its row (migrations/0013); null when they are in R2 (blobKey, or parts) */
-  inlineBody: Uint8Array | null;
   httpMeta: HttpMeta;
   userMeta: Record<string, string>;
   checksumAlgorithm: string | null;
@@ -89,6 +88,11 @@ export type ObjectVersion = {
   lock: VersionLock;
   /** x-amz-replication-status (bucket replication); null when no rule applied */
   replicationStatus: ReplicationStatus | null;
+};
+
+export type ObjectVersion = VersionMeta & {
+  /** the bytes of a small object kept in its row (migrations/0013); null when they are in R2 (blobKey, or parts) */
+  inlineBody: Uint8Array | null;
 };
 
 /**

@@ -5,7 +5,8 @@
 import { NO_LOCK } from "../../src/logic/object-lock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bucket } from "../../src/store/model";
-import { codeOf, newBucket, startStore, unique, version, type StoreHarness } from "./store";
+import { OBJECT_META_COLUMNS } from "../../src/store/d1/rows";
+import { codeOf, newBucket, rows, startStore, unique, version, type StoreHarness } from "./store";
 
 let s: StoreHarness;
 let b: Bucket;
@@ -44,6 +45,26 @@ describe("listCurrent", () => {
     expect(two.map((r) => r.commonPrefix ?? r.key)).toEqual(["a", "b/"]);
     const under = await s.meta.listings.listCurrent(b.id, { from: "d/", before: "d0", limit: 10, rollup: { prefix: "d/", delimiter: "/" } });
     expect(under.map((r) => r.commonPrefix)).toEqual(["d/x/"]);
+  });
+});
+
+describe("version reads without the bytes", () => {
+  it("OBJECT_META_COLUMNS names every column of objects but inline_body", async () => {
+    const columns = (await rows<{ name: string }>(s.db, "SELECT name FROM pragma_table_info('objects') ORDER BY cid")).map((c) => c.name);
+    expect(OBJECT_META_COLUMNS.split(", ")).toEqual(columns.filter((c) => c !== "inline_body"));
+  });
+
+  it("getMeta reads what get reads but an inline object's bytes, for the latest and a given version", async () => {
+    const ib = await newBucket(s.meta, "Enabled");
+    const bytes = new TextEncoder().encode("inline bytes");
+    const v = version(ib, "inline", { blobKey: null, inlineBody: bytes, size: bytes.length, userMeta: { a: "1" }, tags: [{ key: "t", value: "v" }] });
+    await s.meta.objects.commit(ib, v, { now: 1 });
+    const full = await s.meta.objects.get(ib.id, "inline");
+    expect(full?.inlineBody).toEqual(bytes);
+    const { inlineBody: _bytes, ...meta } = full!;
+    expect(await s.meta.objects.getMeta(ib.id, "inline")).toEqual(meta);
+    expect(await s.meta.objects.getMeta(ib.id, "inline", full!.versionId)).toEqual(meta);
+    expect(await s.meta.objects.getMeta(ib.id, "no-such-key")).toBeNull();
   });
 });
 

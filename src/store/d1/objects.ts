@@ -5,12 +5,12 @@
  */
 import type { TagSet } from "../../logic/tags";
 import type { ReplicationStatus } from "../../logic/replication";
-import type { Acl, Bucket, NewObjectVersion, ObjectPart, ObjectVersion, ReplicationTask, UploadPart } from "../model";
+import type { Acl, Bucket, NewObjectVersion, ObjectPart, ObjectVersion, ReplicationTask, UploadPart, VersionMeta } from "../model";
 import { owedCopiesStatements, settleStatements } from "./replication";
 import { assertion, type Check, checks, commit } from "./batch";
 import type { Retention } from "../../logic/object-lock";
 import { lockColumns, readAcl, readLock, readTags, writeAcl, writeTags } from "./columns";
-import { blobKeysOf, json, type ObjectPartRow, type ObjectRow } from "./rows";
+import { blobKeysOf, json, OBJECT_META_COLUMNS, type ObjectPartRow, type ObjectRow } from "./rows";
 import { completionStatements } from "./uploads";
 import { compactionMark } from "./compactions";
 import { decodeTrustedBase64, toBase64 } from "../../logic/encoding";
@@ -23,7 +23,9 @@ import { decodeTrustedBase64, toBase64 } from "../../logic/encoding";
 const inlineBodyOf = (stored: ObjectRow["inline_body"]): Uint8Array | null =>
   stored == null ? null : typeof stored === "string" ? decodeTrustedBase64(stored) : new Uint8Array(stored);
 
-export const toVersion = (r: ObjectRow): ObjectVersion => ({
+export const toVersion = (r: ObjectRow): ObjectVersion => ({ ...toVersionMeta(r), inlineBody: inlineBodyOf(r.inline_body) });
+
+const toVersionMeta = (r: ObjectRow): VersionMeta => ({
   id: r.id,
   bucketId: r.bucket_id,
   key: r.key,
@@ -37,7 +39,6 @@ export const toVersion = (r: ObjectRow): ObjectVersion => ({
   ownerId: r.owner_id,
   blobKey: r.blob_key ?? null,
   partCount: r.part_count ?? null,
-  inlineBody: inlineBodyOf(r.inline_body),
   httpMeta: json(r.http_meta, {}),
   userMeta: json(r.user_meta, {}),
   checksumAlgorithm: r.checksum_algorithm ?? null,
@@ -102,6 +103,23 @@ export class Objects {
       ? await this.db.prepare("SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?").bind(bucketId, key, versionId).first<ObjectRow>()
       : await this.db.prepare("SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1").bind(bucketId, key).first<ObjectRow>();
     return r ? toVersion(r) : null;
+  }
+
+  /**
+   * The same without an inline object's bytes (for every operation but GetObject): the row's other
+   * columns, so D1 neither reads nor returns the up to SOS_INLINE_MAX_BYTES of base64.
+   */
+  async getMeta(bucketId: string, key: string, versionId?: string | null): Promise<VersionMeta | null> {
+    const r = versionId
+      ? await this.db
+          .prepare(`SELECT ${OBJECT_META_COLUMNS} FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?`)
+          .bind(bucketId, key, versionId)
+          .first<ObjectRow>()
+      : await this.db
+          .prepare(`SELECT ${OBJECT_META_COLUMNS} FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1`)
+          .bind(bucketId, key)
+          .first<ObjectRow>();
+    return r ? toVersionMeta(r) : null;
   }
 
   /** A version by its row id (what a replication task names), or null once it is gone. */

@@ -62,6 +62,37 @@ export type ObjectRow = {
   replication_status?: string | null;
 } & LockRow;
 
+/** Every column of `objects` but inline_body (test/store/catalog.test.ts checks the list against the table). */
+export const OBJECT_META_COLUMNS = [
+  "id",
+  "bucket_id",
+  "key",
+  "version_id",
+  "seq",
+  "is_latest",
+  "is_delete_marker",
+  "size",
+  "etag",
+  "last_modified",
+  "owner_id",
+  "blob_key",
+  "part_count",
+  "http_meta",
+  "user_meta",
+  "checksum_algorithm",
+  "checksum_value",
+  "checksum_type",
+  "ssec_key_md5",
+  "acl",
+  "tags",
+  "tag_count",
+  "storage_class",
+  "lock_mode",
+  "lock_retain_until",
+  "legal_hold",
+  "replication_status",
+].join(", ");
+
 export type ReplicationTaskRow = {
   object_id: string;
   destination: string;
