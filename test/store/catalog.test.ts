@@ -82,15 +82,27 @@ describe("listVersions", () => {
     expect(older.map((r) => r.seq)).toEqual([rows[1].seq]);
   });
 
-  it("rolls versions up by common prefix, counting the versions each prefix stands for", async () => {
+  it("rolls versions up by common prefix: one row per prefix (the walk seeks past it), every version of the other keys", async () => {
     const rows = await s.meta.listings.listVersions(b.id, { limit: 20, rollup: { prefix: "", delimiter: "/" } });
     expect(rows.map((r) => [r.commonPrefix ?? r.key, r.rows])).toEqual([
       ["a", 1],
-      ["b/", 4],
+      ["b/", 1],
       ["c", 1],
       ["c", 1],
       ["d/", 1],
       ["é", 1],
+    ]);
+    // c's two rows are its delete marker, then the version under it
+    expect(rows.filter((r) => r.key === "c").map((r) => r.isDeleteMarker)).toEqual([true, false]);
+    // the limit counts entries: a prefix is one, each version one
+    const first = await s.meta.listings.listVersions(b.id, { limit: 3, rollup: { prefix: "", delimiter: "/" } });
+    expect(first.map((r) => r.commonPrefix ?? r.key)).toEqual(["a", "b/", "c"]);
+    const under = await s.meta.listings.listVersions(b.id, { from: "b/", before: "b0", limit: 20, rollup: { prefix: "b/", delimiter: "/" } });
+    expect(under.map((r) => [r.key, r.commonPrefix])).toEqual([
+      ["b/1", null],
+      ["b/2", null],
+      ["b/2", null],
+      ["b/3", null],
     ]);
   });
 });

@@ -49,16 +49,23 @@ function keyRangeConditions(range: { after?: string; from?: string; before?: str
 }
 
 /**
- * A delimiter listing that visits each common prefix once: a recursive walk over the index
- * objects_current in which every step is one seek, to the key after the current one or, when the
- * current key lies under a common prefix, to the first key past that prefix (the prefix with its
- * delimiter's last character incremented: keys under it all sort before that). So a page of N
- * prefixes costs N index seeks, however many keys each prefix holds. `where` and `params` hold the
- * first key's range conditions and end with the limit (the number of entries to return); each
- * returned row is one entry (n = 1). Null when the delimiter's last character has no successor
- * that SQLite can write (U+10FFFF, or just before the surrogates): the caller then groups a scan.
+ * A delimiter listing that visits each common prefix once: a recursive walk over an index in which
+ * every step is one seek, to the key after the current one or, when the current key lies under a
+ * common prefix, to the first key past that prefix (the prefix with its delimiter's last character
+ * incremented: keys under it all sort before that). So a page of N entries costs about N index
+ * seeks, however many keys (or versions) each prefix holds. `where` and `params` hold the first
+ * key's range conditions and end with the limit (the number of walk steps); `rows` is the condition
+ * every later step keeps to (the index's own). Returns the CTE and the walked keys as `w(k, dpos)`
+ * (dpos > 0: k lies under the common prefix ending at the delimiter found there), or null when the
+ * delimiter's last character has no successor that SQLite can write (U+10FFFF, or just before the
+ * surrogates): the caller then groups a scan.
  */
-function prefixWalk(rollup: { prefix: string; delimiter: string }, where: string[], params: unknown[]): string | null {
+function keyWalk(
+  rollup: { prefix: string; delimiter: string },
+  where: string[],
+  params: unknown[],
+  index: { name: string; rows: string },
+): { cte: string; walked: string; commonPrefix: (dpos: string, key: string) => string } | null {
   const chars = [...rollup.delimiter];
   const last = chars[chars.length - 1].codePointAt(0)!;
   if (last === 0xd7ff || last >= 0x10ffff) return null;
@@ -69,20 +76,52 @@ function prefixWalk(rollup: { prefix: string; delimiter: string }, where: string
   const dpos = (k: string) => `instr(substr(${k}, ${P} + 1), ${D})`;
   // The smallest key after walk.k: past its common prefix, or (k || char(0)) just after it.
   const next = `CASE WHEN ${dpos("walk.k")} > 0 THEN substr(walk.k, 1, ${P} + ${dpos("walk.k")} + ${DL} - 2) || ${DS} ELSE walk.k || char(0) END`;
-  const live = "bucket_id = ?1 AND is_latest = 1 AND is_delete_marker = 0";
-  const scan = "FROM objects INDEXED BY objects_current";
-  return `WITH RECURSIVE walk(k, n) AS (
+  const scan = `FROM objects INDEXED BY ${index.name}`;
+  return {
+    cte: `WITH RECURSIVE walk(k, n) AS (
       SELECT (SELECT key ${scan} WHERE ${where.join(" AND ")} ORDER BY key LIMIT 1), 1
       UNION ALL
-      SELECT (SELECT key ${scan} WHERE ${live} AND key >= ${next}${before ? ` AND ${before}` : ""} ORDER BY key LIMIT 1), n + 1
-      FROM walk WHERE k IS NOT NULL AND n < ?${limit})
-    SELECT CASE WHEN w.dpos > 0 THEN substr(o.key, 1, ${P} + w.dpos + ${DL} - 1) END AS common_prefix, o.key AS last_key, 1 AS n,
+      SELECT (SELECT key ${scan} WHERE ${index.rows} AND key >= ${next}${before ? ` AND ${before}` : ""} ORDER BY key LIMIT 1), n + 1
+      FROM walk WHERE k IS NOT NULL AND n < ?${limit})`,
+    walked: `(SELECT k, ${dpos("k")} AS dpos FROM walk WHERE k IS NOT NULL) w`,
+    commonPrefix: (d, key) => `CASE WHEN ${d} > 0 THEN substr(${key}, 1, ${P} + ${d} + ${DL} - 1) END`,
+  };
+}
+
+const CURRENT_INDEX = { name: "objects_current", rows: "bucket_id = ?1 AND is_latest = 1 AND is_delete_marker = 0" };
+const VERSIONS_INDEX = { name: "objects_by_key_seq", rows: "bucket_id = ?1" };
+
+/** listCurrent's walk: one row per common prefix (its first live key) or key, each one entry (n = 1). */
+function currentWalk(rollup: { prefix: string; delimiter: string }, where: string[], params: unknown[]): string | null {
+  const walk = keyWalk(rollup, where, params, CURRENT_INDEX);
+  if (!walk) return null;
+  return `${walk.cte}
+    SELECT ${walk.commonPrefix("w.dpos", "o.key")} AS common_prefix, o.key AS last_key, 1 AS n,
       ${LISTED_COLUMNS.split(", ")
         .map((c) => `o.${c}`)
         .join(", ")}
-    FROM (SELECT k, ${dpos("k")} AS dpos FROM walk WHERE k IS NOT NULL) w
+    FROM ${walk.walked}
     JOIN objects o INDEXED BY objects_current ON o.bucket_id = ?1 AND o.key = w.k AND o.is_latest = 1 AND o.is_delete_marker = 0
     ORDER BY w.k`;
+}
+
+/**
+ * listVersions' walk: one row per common prefix (the newest version of its first key), and every
+ * version of each key outside one, newest first; each row one entry (n = 1), at most `limit` rows.
+ */
+function versionsWalk(rollup: { prefix: string; delimiter: string }, where: string[], params: unknown[]): string | null {
+  const limit = params.length;
+  const walk = keyWalk(rollup, where, params, VERSIONS_INDEX);
+  if (!walk) return null;
+  return `${walk.cte}
+    SELECT ${walk.commonPrefix("w.dpos", "o.key")} AS common_prefix, 1 AS n,
+      ${VERSION_COLUMNS.split(", ")
+        .map((c) => `o.${c}`)
+        .join(", ")}
+    FROM ${walk.walked}
+    JOIN objects o INDEXED BY objects_by_key_seq ON o.bucket_id = ?1 AND o.key = w.k
+    WHERE w.dpos = 0 OR o.seq = (SELECT MAX(seq) FROM objects INDEXED BY objects_by_key_seq WHERE bucket_id = ?1 AND key = w.k)
+    ORDER BY o.key, o.seq DESC LIMIT ?${limit}`;
 }
 
 export class Listings {
@@ -150,7 +189,7 @@ export class Listings {
         rows: 1,
       }));
     }
-    const walk = prefixWalk(range.rollup, where, params);
+    const walk = currentWalk(range.rollup, where, params);
     if (walk) {
       const { results } = await this.db
         .prepare(walk)
@@ -203,6 +242,14 @@ export class Listings {
       return results.map(toListedVersion);
     }
     // As in listCurrent: versions of keys under a common prefix come back as one row per prefix.
+    const walk = versionsWalk(range.rollup, where, params);
+    if (walk) {
+      const { results } = await this.db
+        .prepare(walk)
+        .bind(...params)
+        .all<ListedVersionRow & RollupColumns>();
+      return results.map((r) => ({ ...toListedVersion(r), commonPrefix: r.common_prefix ?? null, rows: r.n }));
+    }
     const p = params.length;
     params.push([...range.rollup.prefix].length, range.rollup.delimiter, [...range.rollup.delimiter].length);
     const cp = `CASE WHEN dpos > 0 THEN substr(key, 1, ?${p + 1} + dpos + ?${p + 3} - 1) END`;
