@@ -5,7 +5,8 @@
  */
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { changes, snapshot } from "../support/snapshot";
+import { changes, r2Keys, snapshot } from "../support/snapshot";
+import { STORAGE_LISTER_HOST } from "../support/worker";
 import { startWorker, type Harness } from "./harness";
 
 let h: Harness;
@@ -28,4 +29,15 @@ it("a snapshot taken again sees new rows and new blobs; none taken twice in a ro
   expect(found[0]).toBe("D1 rows changed");
   expect(found[1]).toMatch(/^new R2 blobs: R2_\w+:/);
   expect(changes(withObject, await snapshot(h.mf))).toEqual([]);
+});
+
+it("R2 keys come from the storage lister Worker beside sos-worker (one request), and match the R2 binding's own list", async () => {
+  await s3.send(new PutObjectCommand({ Bucket: "snap", Key: "listed", Body: "more bytes" }));
+  const listed = await h.mf.dispatchFetch(`http://${STORAGE_LISTER_HOST}/R2_CH_GVA_2`);
+  expect(listed.headers.get("x-storage-lister")).toBe("1");
+  const keys = (await listed.json()) as string[];
+  expect(keys.length).toBeGreaterThanOrEqual(2);
+  const page = await (await h.mf.getR2Bucket("R2_CH_GVA_2")).list();
+  expect(keys).toEqual(page.objects.map((o) => o.key));
+  expect(await r2Keys(h.mf, "R2_CH_GVA_2")).toEqual(keys);
 });

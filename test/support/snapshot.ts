@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { STORAGE_LISTER_HOST } from "./worker";
 
 /** Rows that only ever drain on their own: compared as "nothing added". */
 const DRAINING = new Set(["blob_deletions"]);
@@ -40,8 +41,15 @@ export function r2BindingNames(): string[] {
   return r2Bindings;
 }
 
-/** Every blob key currently stored in one R2 binding. */
+/**
+ * Every blob key currently stored in one R2 binding: asked of the storage lister Worker that
+ * startSosWorker runs beside sos-worker (one request, no synchronous proxy calls), else listed
+ * through Miniflare's binding proxy (a Miniflare instance started otherwise).
+ */
 export async function r2Keys(mf: Miniflare, binding: string): Promise<string[]> {
+  const listed = await mf.dispatchFetch(`http://${STORAGE_LISTER_HOST}/${encodeURIComponent(binding)}`);
+  if (listed.headers.get("x-storage-lister") === "1") return (await listed.json()) as string[];
+  await listed.arrayBuffer();
   const r2 = await mf.getR2Bucket(binding);
   const keys: string[] = [];
   let cursor: string | undefined;

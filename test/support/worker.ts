@@ -49,6 +49,30 @@ export type StartOptions = {
   replicas?: boolean;
 };
 
+/** Host name that routes a request (mf.dispatchFetch) to STORAGE_LISTER instead of sos-worker. */
+export const STORAGE_LISTER_HOST = "storage-lister.test";
+
+/**
+ * A second Worker in the same Miniflare instance with the same R2 bindings (so the same buckets),
+ * answering GET /<binding> with every key stored there, as JSON. Tests read R2 through it: through
+ * Miniflare's binding proxy every key read is a synchronous call (a worker thread woken by Atomics)
+ * that once in a few thousand calls finds no reply and leaves the proxy broken for the whole file.
+ */
+const STORAGE_LISTER = `export default {
+  async fetch(request, env) {
+    const r2 = env[decodeURIComponent(new URL(request.url).pathname.slice(1))];
+    if (!r2) return new Response("no such binding", { status: 404 });
+    const keys = [];
+    let cursor;
+    do {
+      const page = await r2.list({ cursor });
+      for (const o of page.objects) keys.push(o.key);
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    return Response.json(keys, { headers: { "x-storage-lister": "1" } });
+  },
+};`;
+
 /** Starts the bundled Worker with migrations applied (unless `migrate: false`); `url` has no trailing slash. */
 export async function startSosWorker(opts: StartOptions = {}): Promise<{ mf: Miniflare; url: string }> {
   const outdir = await bundleWorker(opts.entry);
@@ -60,20 +84,32 @@ export async function startSosWorker(opts: StartOptions = {}): Promise<{ mf: Min
     workerOptions.r2Buckets = Object.fromEntries(Object.entries(buckets).filter(([binding]) => !binding.endsWith("_REPLICA")));
   }
   const mf = new Miniflare({
-    ...(workerOptions as object),
-    modules: true,
-    scriptPath: path.join(outdir, "index.js"),
-    // required when the script lives outside the working directory
-    modulesRoot: outdir,
     host: "127.0.0.1",
     port: 0,
     cf: false,
     log: new Log(LogLevel.WARN),
     ...(opts.persistRoot ? { defaultPersistRoot: opts.persistRoot } : {}),
-    bindings: {
-      ...((workerOptions as { bindings?: Record<string, unknown> }).bindings ?? {}),
-      ...opts.bindings,
-    },
+    workers: [
+      {
+        ...(workerOptions as object),
+        modules: true,
+        scriptPath: path.join(outdir, "index.js"),
+        // required when the script lives outside the working directory
+        modulesRoot: outdir,
+        bindings: {
+          ...((workerOptions as { bindings?: Record<string, unknown> }).bindings ?? {}),
+          ...opts.bindings,
+        },
+      },
+      {
+        name: "storage-lister",
+        modules: true,
+        script: STORAGE_LISTER,
+        compatibilityDate: (workerOptions as { compatibilityDate?: string }).compatibilityDate,
+        r2Buckets: workerOptions.r2Buckets as Record<string, string>,
+        routes: [`${STORAGE_LISTER_HOST}/*`],
+      },
+    ],
   } as ConstructorParameters<typeof Miniflare>[0]);
   const url = (await mf.ready).toString().replace(/\/$/, "");
   if (opts.migrate !== false) await applyMigrations(mf);
