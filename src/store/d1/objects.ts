@@ -99,9 +99,7 @@ export class Objects {
 
   /** The latest version (possibly a delete marker), or a given version. */
   async get(bucketId: string, key: string, versionId?: string | null): Promise<ObjectVersion | null> {
-    const r = versionId
-      ? await this.db.prepare("SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?").bind(bucketId, key, versionId).first<ObjectRow>()
-      : await this.db.prepare("SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1").bind(bucketId, key).first<ObjectRow>();
+    const r = await this.versionRow("*", bucketId, key, versionId);
     return r ? toVersion(r) : null;
   }
 
@@ -110,16 +108,16 @@ export class Objects {
    * columns, so D1 neither reads nor returns the up to SOS_INLINE_MAX_BYTES of base64.
    */
   async getMeta(bucketId: string, key: string, versionId?: string | null): Promise<VersionMeta | null> {
-    const r = versionId
-      ? await this.db
-          .prepare(`SELECT ${OBJECT_META_COLUMNS} FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?`)
-          .bind(bucketId, key, versionId)
-          .first<ObjectRow>()
-      : await this.db
-          .prepare(`SELECT ${OBJECT_META_COLUMNS} FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1`)
-          .bind(bucketId, key)
-          .first<ObjectRow>();
+    const r = await this.versionRow(OBJECT_META_COLUMNS, bucketId, key, versionId);
     return r ? toVersionMeta(r) : null;
+  }
+
+  /** `columns` of the latest version's row (possibly a delete marker), or of a given version's. */
+  private versionRow(columns: string, bucketId: string, key: string, versionId?: string | null): Promise<ObjectRow | null> {
+    const select = `SELECT ${columns} FROM objects WHERE bucket_id = ? AND key = ?`;
+    return versionId
+      ? this.db.prepare(`${select} AND version_id = ?`).bind(bucketId, key, versionId).first<ObjectRow>()
+      : this.db.prepare(`${select} AND is_latest = 1`).bind(bucketId, key).first<ObjectRow>();
   }
 
   /** A version by its row id (what a replication task names), or null once it is gone. */
